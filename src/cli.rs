@@ -1,0 +1,154 @@
+//! The command line (clap derive). Thin: parse, call the library, print, write files.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use kafkasim::experiment;
+use kafkasim::report::{export, figures, plot, prepare_dir, table, write_atomic};
+use kafkasim::scenario::{keys, Scenario};
+use std::path::PathBuf;
+
+/// Deterministic discrete-event simulator of Apache Kafka partitioning.
+#[derive(Parser)]
+#[command(name = "kafkasim", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario (every sweep point × seeds) and write its outputs.
+    Run {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Master seed of the first run (overrides `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Runs per point (overrides `seeds`).
+        #[arg(long)]
+        seeds: Option<u32>,
+        /// Output directory for CSV, JSON, the resolved scenario and plots.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// What to print on stdout.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// Fix a key for every point: --set producer.linger.ms=10 (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// Sweep a key: --vary topic.partitions=1,2,4 (repeatable; grid of all).
+        #[arg(long = "vary", value_name = "KEY=V1,V2,…")]
+        varies: Vec<String>,
+        /// Worker threads (0 = every core). Outputs are identical at any count.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Skip the plots.
+        #[arg(long)]
+        no_plots: bool,
+    },
+    /// List every scenario key with its default, unit and meaning.
+    Config {
+        /// Show defaults for this client preset.
+        #[arg(long, default_value = "java", value_parser = ["java", "librdkafka"])]
+        client: String,
+    },
+}
+
+/// A user error: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(String);
+
+/// Run the command line; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            let usage = e.downcast_ref::<UsageError>().is_some() || e.downcast_ref::<kafkasim::scenario::ScenarioError>().is_some();
+            if usage {
+                2
+            } else {
+                1
+            }
+        }
+    }
+}
+
+fn usage(e: impl std::fmt::Display) -> anyhow::Error {
+    UsageError(e.to_string()).into()
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Config { client } => {
+            let mut base = kafkasim::scenario::Config::default();
+            base.set("client", kafkasim::scenario::Value::Text(client));
+            println!("{:<52} {:>20} {:<10} meaning", "key", "default", "unit");
+            for s in keys::KEYS {
+                println!("{:<52} {:>20} {:<10} {} (accepts {})", s.path, base.get(s.path).to_string(), s.unit, s.doc, s.kind.accepted());
+            }
+            Ok(())
+        }
+        Command::Run { scenario, seed, seeds, out, format, sets, varies, threads, no_plots } => {
+            let path = scenario.to_string_lossy().to_string();
+            let mut sc = Scenario::load(&path).map_err(usage)?;
+            for s in &sets {
+                sc.apply_set(s).map_err(usage)?;
+            }
+            for v in &varies {
+                sc.apply_vary(v).map_err(usage)?;
+            }
+            if let Some(s) = seed {
+                sc.apply_set(&format!("seed={s}")).map_err(usage)?;
+            }
+            if let Some(n) = seeds {
+                sc.apply_set(&format!("seeds={n}")).map_err(usage)?;
+            }
+            let total: u64 = sc.resolve_all().map_err(usage)?.iter().map(|(_, c)| c.seeds as u64).sum();
+            if total > 1_000_000 {
+                return Err(usage(format!("the sweep asks for {total} runs; at most 1000000 are accepted (reduce --vary lists or seeds)")));
+            }
+            let dir = out.as_deref().map(prepare_dir).transpose()?;
+            let name = sc.name();
+            eprintln!("kafkasim: scenario `{name}` from {path}, seed {}, {total} run(s)", sc.base.get("seed"));
+            let results = experiment::run(&sc, threads).map_err(|e| match e {
+                experiment::RunError::Scenario(s) => usage(s),
+                other => anyhow::Error::new(other),
+            })?;
+            match format {
+                Format::Table => print!("{}", table::render(&name, &results)),
+                Format::Json => print!("{}", String::from_utf8(export::runs_json(&results)).expect("utf-8")),
+                Format::Csv => print!("{}", String::from_utf8(export::runs_csv(&results)).expect("utf-8")),
+            }
+            if let Some(dir) = dir {
+                let files: [(&str, Vec<u8>); 6] = [
+                    ("summary.csv", export::runs_csv(&results)),
+                    ("points.csv", export::points_csv(&results)),
+                    ("timeseries.csv", export::series_csv(&results)),
+                    ("consumers.csv", export::consumer_series_csv(&results)),
+                    ("summary.json", export::runs_json(&results)),
+                    ("scenario.resolved.toml", export::resolved_toml(&sc)),
+                ];
+                for (f, bytes) in files {
+                    write_atomic(&dir.join(f), &bytes)?;
+                }
+                if !no_plots {
+                    for (stem, chart) in figures::charts(&name, &results) {
+                        plot::render(&chart, &dir, &stem).with_context(|| format!("plot {stem}"))?;
+                    }
+                }
+                eprintln!("kafkasim: wrote outputs to {}", dir.display());
+            }
+            Ok(())
+        }
+    }
+}

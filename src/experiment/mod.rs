@@ -1,0 +1,101 @@
+//! Running scenarios: one simulation ([`simulate`]), and a sweep of grid points × seeds run in
+//! parallel ([`run`]) whose results come back in grid order, so output bytes never depend on
+//! thread scheduling.
+
+pub mod stats;
+pub mod summary;
+
+use crate::checks::Violation;
+use crate::engine::{run as run_engine, BudgetExceeded, EventQueue};
+use crate::kafka::metrics::{ConsumerSample, PartitionSample};
+use crate::kafka::Cluster;
+use crate::scenario::{Point, Scenario, ScenarioError, SimConfig};
+use rayon::prelude::*;
+pub use summary::Summary;
+
+/// One simulation's results.
+#[derive(Clone, Debug)]
+pub struct RunOutput {
+    /// Master seed of the run.
+    pub seed: u64,
+    /// Headline numbers.
+    pub summary: Summary,
+    /// Per-partition time series.
+    pub partition_series: Vec<PartitionSample>,
+    /// Per-consumer time series.
+    pub consumer_series: Vec<ConsumerSample>,
+    /// Broken invariants (empty when every check held).
+    pub violations: Vec<Violation>,
+}
+
+/// Run `cfg` once with master seed `seed`.
+pub fn simulate(cfg: &SimConfig, seed: u64) -> Result<RunOutput, BudgetExceeded> {
+    let mut queue = EventQueue::new();
+    let mut cluster = Cluster::new(cfg.clone(), seed, &mut queue);
+    let stats = run_engine(&mut cluster, &mut queue, cfg.budget)?;
+    let (_, metrics, checks, hosts, group) = cluster.into_parts();
+    let summary = Summary::new(seed, stats, &metrics, &checks, &hosts, &group);
+    Ok(RunOutput { seed, summary, partition_series: metrics.partition_series, consumer_series: metrics.consumer_series, violations: checks.violations() })
+}
+
+/// All runs of one grid point.
+#[derive(Clone, Debug)]
+pub struct PointResult {
+    /// The point.
+    pub point: Point,
+    /// Its resolved configuration.
+    pub config: SimConfig,
+    /// One run per seed, in seed order.
+    pub runs: Vec<RunOutput>,
+}
+
+/// A run that failed, with the command that reproduces it.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A bad scenario.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// A run hit its budget.
+    #[error("{source}\n  at sweep point `{point}`, seed {seed}; reproduce with: kafkasim run {file} --seed {seed}{sets}")]
+    Budget {
+        /// Cause.
+        source: BudgetExceeded,
+        /// Point name.
+        point: String,
+        /// Seed.
+        seed: u64,
+        /// Scenario file.
+        file: String,
+        /// `--set` flags fixing the point.
+        sets: String,
+    },
+}
+
+/// Every run of a scenario: each grid point with `seeds` seeds from its `seed`, on `threads`
+/// threads (0 = all cores). Results are in grid order whatever the thread count.
+pub fn run(sc: &Scenario, threads: usize) -> Result<Vec<PointResult>, RunError> {
+    let points = sc.resolve_all()?;
+    let jobs: Vec<(usize, u64)> = points.iter().enumerate().flat_map(|(i, (_, c))| (0..c.seeds as u64).map(move |k| (i, c.seed + k))).collect();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+    let outs: Vec<Result<RunOutput, RunError>> = pool.install(|| {
+        jobs.par_iter()
+            .map(|&(i, seed)| {
+                let (p, c) = &points[i];
+                simulate(c, seed).map_err(|source| RunError::Budget {
+                    source,
+                    point: p.name(),
+                    seed,
+                    file: sc.source.clone(),
+                    sets: p.label.iter().map(|(k, v)| format!(" --set {k}={v}")).collect(),
+                })
+            })
+            .collect()
+    });
+    let mut outs = outs.into_iter();
+    let mut results = Vec::with_capacity(points.len());
+    for (point, config) in points {
+        let runs = (0..config.seeds).map(|_| outs.next().expect("one output per job")).collect::<Result<Vec<_>, _>>()?;
+        results.push(PointResult { point, config, runs });
+    }
+    Ok(results)
+}

@@ -1,0 +1,167 @@
+//! The headline numbers of one run: what the classroom experiment asks (time to read every
+//! record, from the consumers' start and after the group formed; throughput and records per
+//! consumer; idle consumers; time spent joining; records per partition; page-cache hit ratio)
+//! and what perf-test tools print.
+
+use crate::checks::Checks;
+use crate::engine::time::secs;
+use crate::engine::{Nanos, RunStats};
+use crate::kafka::cluster::Host;
+use crate::kafka::group::coordinator::Coordinator;
+use crate::kafka::metrics::Metrics;
+use hdrhistogram::Histogram;
+
+/// One consumer's result.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ConsumerSummary {
+    /// Partitions assigned (latest assignment).
+    pub partitions: Vec<u32>,
+    /// Records processed.
+    pub records: u64,
+    /// Records per second from its assignment to its last record (0 when idle).
+    pub records_per_s: f64,
+    /// Got no partition.
+    pub idle: bool,
+}
+
+/// Latency percentiles, ms.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Latency {
+    /// Mean.
+    pub avg_ms: f64,
+    /// Median.
+    pub p50_ms: f64,
+    /// 95th percentile.
+    pub p95_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+    /// 99.9th percentile.
+    pub p999_ms: f64,
+    /// Maximum.
+    pub max_ms: f64,
+}
+
+impl Latency {
+    fn of(h: &Histogram<u64>) -> Self {
+        if h.is_empty() {
+            return Self::default();
+        }
+        let ms = |us: u64| us as f64 / 1000.0;
+        Latency { avg_ms: h.mean() / 1000.0, p50_ms: ms(h.value_at_quantile(0.5)), p95_ms: ms(h.value_at_quantile(0.95)), p99_ms: ms(h.value_at_quantile(0.99)), p999_ms: ms(h.value_at_quantile(0.999)), max_ms: ms(h.max()) }
+    }
+}
+
+/// Headline numbers of one run.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Summary {
+    /// Master seed.
+    pub seed: u64,
+    /// Records acknowledged to producers.
+    pub records_produced: u64,
+    /// Key+value bytes acknowledged.
+    pub payload_bytes: u64,
+    /// First send to last acknowledgement, s.
+    pub produce_s: f64,
+    /// Records per second produced.
+    pub produce_records_per_s: f64,
+    /// MB (10^6 bytes) of key+value per second produced.
+    pub produce_mb_per_s: f64,
+    /// Average records per ProduceRequest batch.
+    pub records_per_batch: f64,
+    /// Publish latency (record created → acknowledged).
+    pub publish_latency: Latency,
+    /// Records processed by consumers.
+    pub records_consumed: u64,
+    /// Consumers' start → last record processed, s (the seed's "time to read every record").
+    pub consume_s: f64,
+    /// Group formed (first assignment) → last record processed, s.
+    pub consume_after_join_s: f64,
+    /// Consumers' start → group formed, s.
+    pub join_s: f64,
+    /// Records per second over consume_s.
+    pub consume_records_per_s: f64,
+    /// Records per second over consume_after_join_s.
+    pub consume_records_per_s_after_join: f64,
+    /// Per consumer.
+    pub consumers: Vec<ConsumerSummary>,
+    /// Consumers with no partition.
+    pub idle_consumers: u32,
+    /// Records appended per partition.
+    pub partition_records: Vec<u64>,
+    /// End-to-end latency (record created → processed).
+    pub e2e_latency: Latency,
+    /// Fetched bytes found in the page cache / all fetched bytes (1 when nothing was fetched).
+    pub cache_hit_ratio: f64,
+    /// Disk busy time / run time (busiest host).
+    pub disk_utilisation: f64,
+    /// CPU busy time / (cores × run time) (busiest host).
+    pub cpu_utilisation: f64,
+    /// Rebalances completed.
+    pub rebalances: u32,
+    /// Records consumed more than once.
+    pub duplicates: u64,
+    /// Events handled.
+    pub events: u64,
+    /// Simulated time at the end, s.
+    pub sim_end_s: f64,
+}
+
+impl Summary {
+    /// Summarise a finished run.
+    pub fn new(seed: u64, stats: RunStats, m: &Metrics, checks: &Checks, hosts: &[Host], group: &Coordinator) -> Self {
+        let records_produced: u64 = m.producers.iter().map(|p| p.records).sum();
+        let payload_bytes: u64 = m.producers.iter().map(|p| p.payload_bytes).sum();
+        let start = m.producers.iter().map(|p| p.start_ns).min().unwrap_or(0);
+        let end = m.producers.iter().map(|p| p.last_ack_ns).max().unwrap_or(0);
+        let produce_s = secs(end.saturating_sub(start));
+        let rate = |n: u64, s: f64| if s > 0.0 { n as f64 / s } else { 0.0 };
+        let batches: u64 = m.producers.iter().map(|p| p.batches).sum();
+        let mut lat = crate::kafka::metrics::latency_histogram();
+        for p in &m.producers {
+            lat.add(&p.latency_us).expect("same bounds");
+        }
+        let c_start = m.consumers_started_ns.unwrap_or(0);
+        let last: Nanos = m.consumers.iter().filter_map(|c| c.last_record_ns).max().unwrap_or(c_start);
+        let formed = m.consumers.iter().filter_map(|c| c.assigned_ns).min().unwrap_or(c_start);
+        let records_consumed: u64 = m.consumers.iter().map(|c| c.records).sum();
+        let consumers: Vec<ConsumerSummary> = m
+            .consumers
+            .iter()
+            .map(|c| {
+                let busy = c.last_record_ns.unwrap_or(0).saturating_sub(c.assigned_ns.unwrap_or(0));
+                ConsumerSummary { partitions: c.partitions.clone(), records: c.records, records_per_s: rate(c.records, secs(busy)), idle: c.partitions.is_empty() }
+            })
+            .collect();
+        let (hit, miss) = hosts.iter().fold((0, 0), |(h, mi), x| (h + x.cache.hit_bytes(), mi + x.cache.miss_bytes()));
+        let span = stats.end_ns.max(1) as f64;
+        let consume_s = secs(last.saturating_sub(c_start));
+        let after = secs(last.saturating_sub(formed));
+        Summary {
+            seed,
+            records_produced,
+            payload_bytes,
+            produce_s,
+            produce_records_per_s: rate(records_produced, produce_s),
+            produce_mb_per_s: rate(payload_bytes, produce_s) / 1e6,
+            records_per_batch: if batches > 0 { records_produced as f64 / batches as f64 } else { 0.0 },
+            publish_latency: Latency::of(&lat),
+            records_consumed,
+            consume_s,
+            consume_after_join_s: after,
+            join_s: secs(formed.saturating_sub(c_start)),
+            consume_records_per_s: rate(records_consumed, consume_s),
+            consume_records_per_s_after_join: rate(records_consumed, after),
+            idle_consumers: consumers.iter().filter(|c| c.idle).count() as u32,
+            consumers,
+            partition_records: m.partition_records.clone(),
+            e2e_latency: Latency::of(&m.e2e_latency_us),
+            cache_hit_ratio: if hit + miss > 0 { hit as f64 / (hit + miss) as f64 } else { 1.0 },
+            disk_utilisation: hosts.iter().map(|h| h.disk.busy_ns() as f64 / span).fold(0.0, f64::max).min(1.0),
+            cpu_utilisation: hosts.iter().map(|h| h.cpu.busy_ns() as f64 / (span * h.cpu.cores() as f64)).fold(0.0, f64::max).min(1.0),
+            rebalances: group.rebalances.len() as u32,
+            duplicates: checks.delivery.duplicates,
+            events: stats.events,
+            sim_end_s: secs(stats.end_ns),
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! The whole simulated system: hosts (cores, page cache, disk), the network, brokers, partition
+//! logs, producers, consumers and the group coordinator. It implements [`Model`]: each event is
+//! dispatched to the handler of the component it names (in `producer`, `broker`, `consumer`).
+
+use super::broker::Broker;
+use super::consumer::Consumer;
+use super::event::{Event, Id, Reply, Request};
+use super::group::coordinator::Coordinator;
+use super::group::offsets_partition;
+use super::log::PartitionLog;
+use super::metrics::Metrics;
+use super::producer::Producer;
+use crate::checks::Checks;
+use crate::engine::{EventQueue, Model, Nanos, SeedTree};
+use crate::resources::{Cpu, Disk, Link, PageCache};
+use crate::scenario::SimConfig;
+use std::collections::BTreeMap;
+
+/// One machine.
+#[derive(Clone, Debug)]
+pub struct Host {
+    /// Its cores.
+    pub cpu: Cpu,
+    /// Its page cache.
+    pub cache: PageCache,
+    /// Its disk.
+    pub disk: Disk,
+}
+
+/// Partitions of `__consumer_offsets` (offsets.topic.num.partitions default).
+pub const OFFSETS_PARTITIONS: u32 = 50;
+
+/// The simulated cluster and clients.
+pub struct Cluster {
+    pub(crate) cfg: SimConfig,
+    pub(crate) hosts: Vec<Host>,
+    links: BTreeMap<(Id, Id), Link>,
+    pub(crate) brokers: Vec<Broker>,
+    pub(crate) logs: Vec<PartitionLog>,
+    pub(crate) producers: Vec<Producer>,
+    pub(crate) consumers: Vec<Consumer>,
+    pub(crate) group: Coordinator,
+    pub(crate) coordinator: Id,
+    pub(crate) metrics: Metrics,
+    pub(crate) checks: Checks,
+    pub(crate) producers_done: u32,
+    pub(crate) appended_records: u64,
+    pub(crate) consumed_records: u64,
+    pub(crate) consumers_started: bool,
+    housekeeping_ns: Nanos,
+}
+
+impl Cluster {
+    /// Build the system for one run of `cfg` with master seed `seed`, and schedule its start.
+    pub fn new(cfg: SimConfig, seed: u64, queue: &mut EventQueue<Event>) -> Self {
+        let seeds = SeedTree::new(seed);
+        let nb = cfg.brokers as usize;
+        let n_hosts = if cfg.single_host { 1 } else { nb + 1 };
+        let client_host = n_hosts - 1;
+        let host = &cfg.host;
+        let hosts = (0..n_hosts)
+            .map(|_| Host {
+                cpu: Cpu::new(host.cores),
+                cache: PageCache::new(host.page_cache_bytes, host.page_bytes, host.dirty_expire_ns, host.dirty_background_bytes),
+                disk: Disk::new(host.disk),
+            })
+            .collect();
+        let mut links = BTreeMap::new();
+        for a in 0..n_hosts {
+            for b in 0..n_hosts {
+                let link = if a == b { Link::new(cfg.net.loopback_bytes_per_s, cfg.net.loopback_latency_ns) } else { Link::new(cfg.net.nic_bytes_per_s, cfg.net.latency_ns) };
+                links.insert((a, b), link);
+            }
+        }
+        let broker_host = |b: usize| if cfg.single_host { 0 } else { b };
+        let brokers = (0..nb).map(|b| Broker::new(broker_host(b), &cfg.broker)).collect();
+        let logs = (0..cfg.partitions).map(|_| PartitionLog::new(cfg.broker.segment_bytes)).collect();
+        let producers = (0..cfg.producer.count as usize).map(|i| Producer::new(&cfg, client_host, &seeds, i)).collect();
+        let consumers = (0..cfg.consumer.count as usize).map(|_| Consumer::new(client_host)).collect();
+        let coordinator = (offsets_partition(&cfg.consumer.group_id, OFFSETS_PARTITIONS) as usize) % nb;
+        let metrics = Metrics::new(cfg.producer.count as usize, cfg.consumer.count as usize, cfg.partitions);
+        let checks = Checks::new(cfg.partitions);
+        for p in 0..cfg.producer.count as usize {
+            queue.schedule(cfg.producer.start_ns, Event::ProducerTick { p });
+        }
+        if !cfg.consumer.start_after_produce || cfg.producer.count == 0 || cfg.producer.records == 0 {
+            for c in 0..cfg.consumer.count as usize {
+                queue.schedule(cfg.consumer.start_ns, Event::ConsumerStart { c });
+            }
+        }
+        for h in 0..n_hosts {
+            queue.schedule(cfg.host.writeback_interval_ns, Event::Writeback { host: h });
+        }
+        queue.schedule(cfg.series_interval_ns, Event::Housekeeping);
+        Self {
+            group: Coordinator::new(cfg.broker.initial_rebalance_delay_ns),
+            housekeeping_ns: cfg.series_interval_ns,
+            cfg,
+            hosts,
+            links,
+            brokers,
+            logs,
+            producers,
+            consumers,
+            coordinator,
+            metrics,
+            checks,
+            producers_done: 0,
+            appended_records: 0,
+            consumed_records: 0,
+            consumers_started: false,
+        }
+    }
+
+    /// Leader broker of `partition` (replicas placed round-robin from broker 0).
+    pub fn leader_of(&self, partition: u32) -> Id {
+        partition as usize % self.brokers.len()
+    }
+
+    /// Send `bytes` from host `from` to host `to` at `now`; returns (sent, arrival) times.
+    pub(crate) fn send(&mut self, now: Nanos, from: Id, to: Id, bytes: u64) -> (Nanos, Nanos) {
+        self.links.get_mut(&(from, to)).expect("every pair of hosts is linked").send(now, bytes)
+    }
+
+    /// Ship a request from a client on host `from` to `broker`, leaving at `now`.
+    pub(crate) fn to_broker(&mut self, q: &mut EventQueue<Event>, now: Nanos, from: Id, broker: Id, req: Request) -> Nanos {
+        let bytes = req.wire_bytes();
+        let (sent, arrive) = self.send(now, from, self.brokers[broker].host, bytes);
+        q.schedule(arrive, Event::Arrive { broker, req });
+        sent
+    }
+
+    /// Ship a reply from `broker` to consumer `c`.
+    pub(crate) fn to_consumer(&mut self, q: &mut EventQueue<Event>, now: Nanos, broker: Id, c: Id, bytes: u64, reply: Reply) {
+        let (_, arrive) = self.send(now, self.brokers[broker].host, self.consumers[c].host, bytes);
+        q.schedule(arrive, Event::ToConsumer { c, reply });
+    }
+
+    /// Whether consumers are meant to read everything produced.
+    fn expects_consumption(&self) -> bool {
+        !self.consumers.is_empty()
+    }
+
+    fn housekeeping(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
+        for (p, log) in self.logs.iter().enumerate() {
+            let consumed = self.checks.delivery.consumed_upto(p as u32);
+            self.metrics.partition_series.push(super::metrics::PartitionSample { time_ns: now, partition: p as u32, produced: log.leo(), consumed, lag: log.leo().saturating_sub(consumed) });
+        }
+        for (c, s) in self.metrics.consumers.iter().enumerate() {
+            self.metrics.consumer_series.push(super::metrics::ConsumerSample { time_ns: now, consumer: c as u32, records: s.records });
+        }
+        for p in 0..self.logs.len() {
+            let floor = self.release_floor(p as u32);
+            self.logs[p].release_below(floor);
+        }
+        q.schedule(now + self.housekeeping_ns, Event::Housekeeping);
+    }
+
+    /// Offsets below which no reader can go back: the committed offset (a new owner restarts
+    /// there) and every consumer's position.
+    fn release_floor(&self, p: u32) -> u64 {
+        if !self.expects_consumption() {
+            return self.logs[p as usize].leo();
+        }
+        let mut floor = self.checks.delivery.consumed_upto(p);
+        if self.cfg.consumer.group {
+            floor = floor.min(self.group.committed(p).unwrap_or(0));
+        }
+        for c in &self.consumers {
+            if let Some(&pos) = c.position.get(&p) {
+                floor = floor.min(pos);
+            }
+        }
+        floor
+    }
+
+    fn writeback(&mut self, now: Nanos, host: Id, sync: bool) {
+        let h = &mut self.hosts[host];
+        for (file, off, len) in h.cache.writeback(now, sync) {
+            h.disk.access(now, file, off, len, true);
+        }
+    }
+
+    /// Sync and drop the page cache of every host (cold-cache consumers).
+    pub(crate) fn drop_caches(&mut self, now: Nanos) {
+        for h in 0..self.hosts.len() {
+            self.writeback(now, h, true);
+            self.hosts[h].cache.drop_clean();
+        }
+    }
+
+    /// Called when producer `p` has every record acknowledged.
+    pub(crate) fn producer_finished(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
+        self.producers_done += 1;
+        if self.producers_done as usize == self.producers.len() {
+            self.metrics.produce_done_ns = Some(now);
+            if self.cfg.consumer.start_after_produce && !self.consumers_started {
+                let at = now.max(self.cfg.consumer.start_ns);
+                for c in 0..self.consumers.len() {
+                    q.schedule(at, Event::ConsumerStart { c });
+                }
+            }
+        }
+    }
+
+    /// The finished run's observations.
+    pub fn into_parts(mut self) -> (SimConfig, Metrics, Checks, Vec<Host>, Coordinator) {
+        if self.expects_consumption() && self.finished() {
+            self.checks.delivery.finish();
+        }
+        (self.cfg, self.metrics, self.checks, self.hosts, self.group)
+    }
+}
+
+impl Model for Cluster {
+    type Event = Event;
+
+    fn handle(&mut self, now: Nanos, event: Event, q: &mut EventQueue<Event>) {
+        match event {
+            Event::ProducerTick { p } => self.producer_tick(now, p, q),
+            Event::ProducerAppDone { p, records } => self.producer_app_done(now, p, records, q),
+            Event::SenderWake { p } => self.sender_run(now, p, q),
+            Event::SenderBuilt { p, broker, req } => self.sender_built(now, p, broker, req, q),
+            Event::ProduceAcked { p, req } => self.produce_acked(now, p, req, q),
+            Event::Arrive { broker, req } => self.broker_arrive(now, broker, req, q),
+            Event::NetDone { broker, req } => self.broker_net_done(now, broker, req, q),
+            Event::IoDone { broker, req } => self.broker_io_done(now, broker, req, q),
+            Event::FetchExpire { broker, parked } => self.broker_fetch_expire(now, broker, parked, q),
+            Event::Writeback { host } => {
+                self.writeback(now, host, false);
+                q.schedule(now + self.cfg.host.writeback_interval_ns, Event::Writeback { host });
+            }
+            Event::ConsumerStart { c } => self.consumer_start(now, c, q),
+            Event::ToConsumer { c, reply } => self.consumer_reply(now, c, reply, q),
+            Event::PollDone { c, records, bytes } => self.consumer_poll_done(now, c, records, bytes, q),
+            Event::HeartbeatDue { c, epoch } => self.consumer_heartbeat(now, c, epoch, q),
+            Event::Group { timer } => {
+                let actions = self.group.on_timer(now, timer);
+                self.apply_group_actions(now, actions, q);
+            }
+            Event::Housekeeping => self.housekeeping(now, q),
+        }
+    }
+
+    fn finished(&self) -> bool {
+        let produced = self.producers_done as usize == self.producers.len();
+        produced && (!self.expects_consumption() || (self.consumers_started && self.consumed_records >= self.appended_records))
+    }
+}

@@ -1,0 +1,159 @@
+//! Key hashes used by the Kafka producer partitioners.
+//!
+//! * [`murmur2`] / [`to_positive`]: the Java client's `Utils.murmur2` and `Utils.toPositive`
+//!   (also librdkafka's `murmur2` partitioners, `rd_murmur2`).
+//! * [`crc32`]: librdkafka's `consistent` partitioners (`rd_crc32`, zlib/IEEE CRC-32).
+//! * [`fnv1a`]: plain 32-bit FNV-1a; [`fnv1a_librdkafka`]: librdkafka's `rd_fnv1a`, which
+//!   returns the absolute value of the signed hash (to match Sarama's `NewHashPartitioner`).
+//!
+//! Everything is 32-bit wrapping arithmetic; none of these functions allocate.
+
+/// Kafka's murmur2 (Java `org.apache.kafka.common.utils.Utils.murmur2`), as a signed `int`.
+///
+/// Seed `0x9747b28c`, m `0x5bd1e995`, r 24, `h = seed ^ len`, 4-byte little-endian words,
+/// tail bytes 3/2/1 fall through, final mix `h ^= h >>> 13; h *= m; h ^= h >>> 15`.
+/// An empty key (and librdkafka's NULL key) hashes to `0x106e08d9`.
+pub fn murmur2(data: &[u8]) -> i32 {
+    const SEED: u32 = 0x9747_b28c;
+    const M: u32 = 0x5bd1_e995;
+    const R: u32 = 24;
+    // Java uses an `int` length; a key is far below 2^31 bytes, so truncation never matters.
+    let mut h: u32 = SEED ^ (data.len() as u32);
+    let mut words = data.chunks_exact(4);
+    for w in &mut words {
+        let mut k = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
+        k = k.wrapping_mul(M);
+        k ^= k >> R;
+        k = k.wrapping_mul(M);
+        h = h.wrapping_mul(M);
+        h ^= k;
+    }
+    let tail = words.remainder();
+    if tail.len() == 3 {
+        h ^= u32::from(tail[2]) << 16;
+    }
+    if tail.len() >= 2 {
+        h ^= u32::from(tail[1]) << 8;
+    }
+    if !tail.is_empty() {
+        h ^= u32::from(tail[0]);
+        h = h.wrapping_mul(M);
+    }
+    h ^= h >> 13;
+    h = h.wrapping_mul(M);
+    h ^= h >> 15;
+    h as i32
+}
+
+/// Java `Utils.toPositive`: clears the sign bit (`h & 0x7fffffff`). This is a mask, not `abs`:
+/// `to_positive(-1) == 0x7fffffff` and `to_positive(i32::MIN) == 0`.
+pub fn to_positive(h: i32) -> u32 {
+    (h as u32) & 0x7fff_ffff
+}
+
+/// CRC-32 (zlib/IEEE 802.3, reflected polynomial `0xEDB88320`), as librdkafka's `rd_crc32`.
+/// `crc32(b"123456789") == 0xCBF43926`; the CRC of an empty (or NULL) key is 0.
+pub fn crc32(data: &[u8]) -> u32 {
+    crc32fast::hash(data)
+}
+
+/// Plain 32-bit FNV-1a: offset basis `0x811C9DC5`, prime `0x01000193`, xor then multiply.
+pub fn fnv1a(data: &[u8]) -> u32 {
+    data.iter().fold(0x811C_9DC5u32, |h, &b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// librdkafka's `rd_fnv1a` (`src/rdfnv1a.c`, librdkafka ≥ 1.4): [`fnv1a`] read as a signed
+/// `int32`, negated when negative (`i32::MIN` stays `0x80000000`), returned unsigned.
+/// The `fnv1a` partitioners use `fnv1a_librdkafka(key) % partition_cnt`.
+pub fn fnv1a_librdkafka(data: &[u8]) -> u32 {
+    (fnv1a(data) as i32).wrapping_abs() as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn murmur2_java_signed_vectors() {
+        // Kafka UtilsTest / KAFKA-FACTS.md.
+        assert_eq!(murmur2(b"21"), -973932308);
+        assert_eq!(murmur2(b"foobar"), -790332482);
+        assert_eq!(murmur2(b"a-little-bit-long-string"), -985981536);
+        assert_eq!(murmur2(b"a-little-bit-longer-string"), -1486304829);
+        assert_eq!(murmur2(b"abc"), 479470107);
+    }
+
+    #[test]
+    fn murmur2_librdkafka_vectors() {
+        // librdkafka src/rdmurmur2.c unittest_murmur2 (Java-computed); covers tails 0..3.
+        let cases: [(&[u8], u32); 8] = [
+            (b"kafka", 0xd067cf64),
+            (b"giberish123456789", 0x8f552b0c),
+            (b"1234", 0x9fc97b14),
+            (b"234", 0xe7c009ca),
+            (b"34", 0x873930da),
+            (b"4", 0x5a4b5ca1),
+            (b"PreAmbleWillBeRemoved,ThePrePartThatIs", 0x78424f1c),
+            (b"", 0x106e08d9),
+        ];
+        for (key, want) in cases {
+            assert_eq!(
+                murmur2(key) as u32,
+                want,
+                "{:?}",
+                String::from_utf8_lossy(key)
+            );
+        }
+    }
+
+    #[test]
+    fn to_positive_is_a_mask() {
+        assert_eq!(to_positive(5), 5);
+        assert_eq!(to_positive(-1), 0x7fff_ffff);
+        assert_eq!(to_positive(i32::MIN), 0);
+        assert_eq!(
+            to_positive(murmur2(b"21")),
+            (-973932308i32 as u32) & 0x7fff_ffff
+        );
+    }
+
+    #[test]
+    fn crc32_check_value() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        assert_eq!(crc32(b""), 0);
+    }
+
+    #[test]
+    fn fnv1a_published_vectors() {
+        // FNV reference test vectors (isthe.com FNV test suite, also Go's hash/fnv golden).
+        assert_eq!(fnv1a(b""), 0x811c_9dc5);
+        assert_eq!(fnv1a(b"a"), 0xe40c_292c);
+        assert_eq!(fnv1a(b"foobar"), 0xbf9c_f968);
+    }
+
+    #[test]
+    fn fnv1a_librdkafka_vectors() {
+        // librdkafka src/rdfnv1a.c unittest_fnv1a (values obtained from Go's hash/fnv + abs).
+        let cases: [(&[u8], u32); 7] = [
+            (b"kafka", 0x0d33c4e1),
+            (b"giberish123456789", 0x77a58295),
+            (b"1234", 0x023bdd03),
+            (b"234", 0x2dea3cd2),
+            (b"PreAmbleWillBeRemoved,ThePrePartThatIs", 0x65cbd69c),
+            (b"reAmbleWillBeRemoved,ThePrePartThatIs", 0x6e49c79a),
+            (b"", 0x7ee3623b),
+        ];
+        for (key, want) in cases {
+            assert_eq!(
+                fnv1a_librdkafka(key),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(key)
+            );
+        }
+        // "1234" is negative as i32: the plain hash differs from librdkafka's.
+        assert_eq!(fnv1a(b"1234"), 0xfdc4_22fd);
+    }
+}

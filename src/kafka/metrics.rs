@@ -1,0 +1,137 @@
+//! What a run observes, collected as it goes: per producer, per consumer, per partition, and
+//! time series. Latencies go into HDR histograms (microseconds, 3 significant digits).
+
+use crate::engine::Nanos;
+use hdrhistogram::Histogram;
+
+/// A latency histogram in µs.
+pub fn latency_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds")
+}
+
+/// One producer's counters.
+#[derive(Clone, Debug)]
+pub struct ProducerStats {
+    /// Records acknowledged (or sent, with acks=0).
+    pub records: u64,
+    /// Value and key bytes acknowledged.
+    pub payload_bytes: u64,
+    /// Bytes sent on the wire in batches.
+    pub wire_bytes: u64,
+    /// When it started.
+    pub start_ns: Nanos,
+    /// Last acknowledgement.
+    pub last_ack_ns: Nanos,
+    /// ProduceRequests sent.
+    pub requests: u64,
+    /// Batches sent.
+    pub batches: u64,
+    /// Time from record creation to acknowledgement, per record.
+    pub latency_us: Histogram<u64>,
+    /// Time the application was blocked on buffer.memory.
+    pub blocked_ns: Nanos,
+}
+
+/// One consumer's counters.
+#[derive(Clone, Debug, Default)]
+pub struct ConsumerStats {
+    /// When it started.
+    pub start_ns: Nanos,
+    /// When it received its first assignment (group) or started fetching (standalone).
+    pub assigned_ns: Option<Nanos>,
+    /// Partitions of its latest assignment.
+    pub partitions: Vec<u32>,
+    /// Records processed.
+    pub records: u64,
+    /// Bytes processed (on the wire).
+    pub bytes: u64,
+    /// First record processed.
+    pub first_record_ns: Option<Nanos>,
+    /// Last record processed.
+    pub last_record_ns: Option<Nanos>,
+    /// Fetch requests sent.
+    pub fetches: u64,
+    /// Polls that returned records.
+    pub polls: u64,
+}
+
+/// One row of the time series: the state of one partition at the end of a bucket.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct PartitionSample {
+    /// Bucket end, ns.
+    pub time_ns: Nanos,
+    /// Partition.
+    pub partition: u32,
+    /// Log-end offset (records produced so far).
+    pub produced: u64,
+    /// Records consumed so far by the group (or by the standalone consumers).
+    pub consumed: u64,
+    /// produced − consumed.
+    pub lag: u64,
+}
+
+/// One row of the per-consumer time series.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ConsumerSample {
+    /// Bucket end, ns.
+    pub time_ns: Nanos,
+    /// Consumer.
+    pub consumer: u32,
+    /// Records processed so far.
+    pub records: u64,
+}
+
+/// Everything observed in one run.
+#[derive(Clone, Debug)]
+pub struct Metrics {
+    /// Per producer.
+    pub producers: Vec<ProducerStats>,
+    /// Per consumer.
+    pub consumers: Vec<ConsumerStats>,
+    /// Records appended per partition.
+    pub partition_records: Vec<u64>,
+    /// End-to-end latency (record creation → processed by a consumer), µs.
+    pub e2e_latency_us: Histogram<u64>,
+    /// Per-partition time series.
+    pub partition_series: Vec<PartitionSample>,
+    /// Per-consumer time series.
+    pub consumer_series: Vec<ConsumerSample>,
+    /// When the consumers were started.
+    pub consumers_started_ns: Option<Nanos>,
+    /// When every producer had all its records acknowledged.
+    pub produce_done_ns: Option<Nanos>,
+}
+
+impl Metrics {
+    /// Empty counters for the given shape.
+    pub fn new(producers: usize, consumers: usize, partitions: u32) -> Self {
+        Self {
+            producers: (0..producers)
+                .map(|_| ProducerStats {
+                    records: 0,
+                    payload_bytes: 0,
+                    wire_bytes: 0,
+                    start_ns: 0,
+                    last_ack_ns: 0,
+                    requests: 0,
+                    batches: 0,
+                    latency_us: latency_histogram(),
+                    blocked_ns: 0,
+                })
+                .collect(),
+            consumers: vec![ConsumerStats::default(); consumers],
+            partition_records: vec![0; partitions as usize],
+            e2e_latency_us: latency_histogram(),
+            partition_series: vec![],
+            consumer_series: vec![],
+            consumers_started_ns: None,
+            produce_done_ns: None,
+        }
+    }
+}
+
+/// Record `count` samples of `ns` (as µs, at least 1) in `h`.
+pub fn record_ns(h: &mut Histogram<u64>, ns: Nanos, count: u64) {
+    let us = (ns / 1000).clamp(1, h.high());
+    h.record_n(us, count).expect("value within bounds");
+}

@@ -1,0 +1,27 @@
+//! The Kafka model: brokers, partition logs, producers, consumers and consumer groups, built
+//! from the engine and the resources. It knows nothing of files, the CLI or plots.
+//!
+//! ```text
+//!  producer: app thread ─► partitioner ─► accumulator ─► sender ──┐
+//!                                                                 ▼ link
+//!  broker:   network threads ─► request queue ─► I/O threads ─► log + page cache ─► disk
+//!                                                                 │ link
+//!  consumer: fetcher ─► buffers ─► poll loop (per-record cost)  ◄──┘
+//!            group member ◄─► coordinator (JoinGroup, SyncGroup, Heartbeat, OffsetCommit)
+//! ```
+
+pub mod broker;
+pub mod cluster;
+pub mod consumer;
+pub mod event;
+pub mod group;
+pub mod hash;
+pub mod log;
+pub mod metrics;
+pub mod partitioner;
+pub mod producer;
+pub mod records;
+pub mod workload;
+
+pub use cluster::Cluster;
+pub use event::Event;

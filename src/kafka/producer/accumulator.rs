@@ -1,0 +1,249 @@
+//! The record accumulator: per-partition queues of batches, filled by the application thread
+//! and drained by the sender.
+//!
+//! Rules (Java `RecordAccumulator`; librdkafka's per-partition queues behave alike at this
+//! grain): a record goes into the partition's last batch if it has room, else it closes that
+//! batch and opens a new one. Room means the batch's *estimated* size stays within
+//! `batch.size` (and `batch.num.messages` records, librdkafka). With compression the Java
+//! client estimates a batch's compressed size from a running ratio that starts at 1.0 and moves
+//! toward the observed ratio (−0.005 per better batch, +0.05 per worse), so early compressed
+//! batches come out smaller than batch.size. A partition is *ready* when its head batch is
+//! closed (full or followed by another), has waited `linger.ms`, the buffer is exhausted, or the
+//! producer is flushing.
+
+use super::super::partitioner::BatchQueues;
+use super::super::records::{record_bytes, Codec, BATCH_HEADER_BYTES};
+use crate::engine::Nanos;
+use std::collections::VecDeque;
+
+/// A batch being filled or waiting to be sent.
+#[derive(Clone, Debug)]
+pub struct OpenBatch {
+    /// Records.
+    pub records: u32,
+    /// Raw bytes, header included.
+    pub raw_bytes: u64,
+    /// Sequence of the first record (per producer).
+    pub first_seq: u64,
+    /// When it was opened.
+    pub created_ns: Nanos,
+    /// Buffer memory it holds.
+    pub buffer_bytes: u64,
+    /// Closed to appends.
+    pub full: bool,
+    /// Key and value bytes of its records.
+    pub payload_bytes: u64,
+}
+
+/// The accumulator of one producer for one topic.
+#[derive(Clone, Debug)]
+pub struct Accumulator {
+    queues: Vec<VecDeque<OpenBatch>>,
+    batch_size: u64,
+    batch_num_messages: u32,
+    linger_ns: Nanos,
+    /// Estimated compressed/raw size, in thousandths (Java's CompressionRatioEstimator).
+    estimate_permille: u64,
+    java: bool,
+    used_bytes: u64,
+    queued_records: u64,
+}
+
+/// What an append did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Appended {
+    /// Bytes the partition's batch grew by (header included when the record opened it).
+    pub grew_bytes: u32,
+    /// The record opened a new batch.
+    pub new_batch: bool,
+}
+
+impl BatchQueues for Accumulator {
+    fn queue_len(&self, partition: u32) -> u32 {
+        self.queues[partition as usize].len() as u32
+    }
+    fn all_batches_full(&self, partition: u32) -> bool {
+        self.queues[partition as usize].back().is_none_or(|b| b.full)
+    }
+}
+
+impl Accumulator {
+    /// An empty accumulator; `java` selects Java's buffer accounting and ratio estimation.
+    pub fn new(partitions: u32, batch_size: u32, batch_num_messages: u32, linger_ns: Nanos, java: bool) -> Self {
+        Self {
+            queues: vec![VecDeque::new(); partitions as usize],
+            batch_size: batch_size as u64,
+            batch_num_messages,
+            linger_ns,
+            estimate_permille: 1000,
+            java,
+            used_bytes: 0,
+            queued_records: 0,
+        }
+    }
+
+    /// Whether a record of this size would open a new batch in `partition`.
+    pub fn needs_new_batch(&self, partition: u32, key_len: Option<u32>, value_len: u32) -> bool {
+        match self.queues[partition as usize].back() {
+            None => true,
+            Some(b) if b.full => true,
+            Some(b) => {
+                let rec = record_bytes(key_len, value_len, b.records) as u64;
+                let est = BATCH_HEADER_BYTES + ((b.raw_bytes - BATCH_HEADER_BYTES + rec) * self.estimate_permille).div_ceil(1000);
+                est > self.batch_size || (self.batch_num_messages > 0 && b.records >= self.batch_num_messages)
+            }
+        }
+    }
+
+    /// Append one record to `partition` at `now`.
+    pub fn append(&mut self, partition: u32, key_len: Option<u32>, value_len: u32, seq: u64, now: Nanos) -> Appended {
+        let new_batch = self.needs_new_batch(partition, key_len, value_len);
+        let q = &mut self.queues[partition as usize];
+        let mut grew = 0;
+        if new_batch {
+            if let Some(last) = q.back_mut() {
+                last.full = true;
+            }
+            let rec = record_bytes(key_len, value_len, 0) as u64;
+            let buffer_bytes = if self.java { self.batch_size.max(BATCH_HEADER_BYTES + rec) } else { 0 };
+            self.used_bytes += buffer_bytes;
+            q.push_back(OpenBatch { records: 0, raw_bytes: BATCH_HEADER_BYTES, first_seq: seq, created_ns: now, buffer_bytes, full: false, payload_bytes: 0 });
+            grew += BATCH_HEADER_BYTES;
+        }
+        let b = q.back_mut().expect("a batch is open");
+        let rec = record_bytes(key_len, value_len, b.records) as u64;
+        b.records += 1;
+        b.raw_bytes += rec;
+        b.payload_bytes += key_len.unwrap_or(0) as u64 + value_len as u64;
+        if !self.java {
+            b.buffer_bytes += rec;
+            self.used_bytes += rec;
+        }
+        if b.raw_bytes >= self.batch_size || (self.batch_num_messages > 0 && b.records >= self.batch_num_messages) {
+            b.full = true;
+        }
+        self.queued_records += 1;
+        Appended { grew_bytes: (grew + rec) as u32, new_batch }
+    }
+
+    /// Whether `partition`'s head batch may be sent at `now`.
+    pub fn is_ready(&self, partition: u32, now: Nanos, flush: bool, exhausted: bool) -> bool {
+        let q = &self.queues[partition as usize];
+        match q.front() {
+            None => false,
+            Some(h) => flush || exhausted || q.len() > 1 || h.full || now >= h.created_ns + self.linger_ns,
+        }
+    }
+
+    /// Earliest linger.ms deadline of a head batch still open after `now` (batches already past
+    /// theirs are ready; if they wait, it is for a connection, which wakes the sender itself).
+    pub fn next_linger_deadline(&self, now: Nanos) -> Option<Nanos> {
+        self.queues.iter().filter_map(|q| q.front()).filter(|h| !h.full).map(|h| h.created_ns + self.linger_ns).filter(|&d| d > now).min()
+    }
+
+    /// Whether `partition` has a batch queued.
+    pub fn has_batch(&self, partition: u32) -> bool {
+        !self.queues[partition as usize].is_empty()
+    }
+
+    /// Head batch's estimated wire size (for request size limits).
+    pub fn head_bytes(&self, partition: u32, codec: &Codec) -> u64 {
+        self.queues[partition as usize].front().map_or(0, |b| codec.batch_wire_bytes(b.raw_bytes - BATCH_HEADER_BYTES))
+    }
+
+    /// Take `partition`'s head batch for sending; returns it and its wire size under `codec`.
+    pub fn drain(&mut self, partition: u32, codec: &Codec) -> Option<(OpenBatch, u64)> {
+        let b = self.queues[partition as usize].pop_front()?;
+        let raw = b.raw_bytes - BATCH_HEADER_BYTES;
+        let wire = codec.batch_wire_bytes(raw);
+        self.queued_records -= b.records as u64;
+        if self.java && !codec.is_none() && raw > 0 {
+            let observed = (wire - BATCH_HEADER_BYTES) * 1000 / raw;
+            self.estimate_permille = if observed > self.estimate_permille {
+                (self.estimate_permille + 50).max(observed)
+            } else {
+                self.estimate_permille.saturating_sub(5).max(observed)
+            };
+        }
+        Some((b, wire))
+    }
+
+    /// Memory freed when a batch completes.
+    pub fn release(&mut self, buffer_bytes: u64) {
+        self.used_bytes -= buffer_bytes;
+    }
+
+    /// Buffer memory in use.
+    pub fn used_bytes(&self) -> u64 {
+        self.used_bytes
+    }
+
+    /// Records waiting in the accumulator.
+    pub fn queued_records(&self) -> u64 {
+        self.queued_records
+    }
+
+    /// Records in batches not yet drained, anywhere.
+    pub fn is_empty(&self) -> bool {
+        self.queues.iter().all(|q| q.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_fill_up_to_batch_size_then_roll() {
+        let mut a = Accumulator::new(1, 1000, 0, 5_000_000, true);
+        let mut opened = 0;
+        for s in 0..20 {
+            if a.append(0, None, 100, s, 0).new_batch {
+                opened += 1;
+            }
+        }
+        // 61-byte header + 108..110-byte records: 8 records fit under 1000 bytes.
+        assert_eq!(opened, 3);
+        assert!(a.is_ready(0, 0, false, false), "a closed head batch is ready at once");
+        let (b, wire) = a.drain(0, &Codec::by_name("none", 0.0)).unwrap();
+        assert_eq!(b.records, 8);
+        assert_eq!(wire, b.raw_bytes);
+        assert_eq!(a.used_bytes(), 3000, "Java reserves batch.size per batch");
+    }
+
+    #[test]
+    fn a_lone_open_batch_waits_for_linger() {
+        let mut a = Accumulator::new(2, 16384, 0, 5_000_000, true);
+        a.append(1, Some(3), 10, 0, 1_000);
+        assert!(!a.is_ready(1, 5_000_999, false, false));
+        assert!(a.is_ready(1, 5_001_000, false, false));
+        assert!(a.is_ready(1, 2_000, true, false), "flush sends at once");
+        assert_eq!(a.next_linger_deadline(0), Some(5_001_000));
+        assert_eq!(a.next_linger_deadline(5_001_000), None);
+    }
+
+    #[test]
+    fn java_compression_estimate_improves_slowly() {
+        let lz4 = Codec::by_name("lz4", 0.0);
+        let mut a = Accumulator::new(1, 16384, 0, 0, true);
+        let mut records = vec![];
+        for s in 0..200_000 {
+            a.append(0, None, 100, s, 0);
+            if a.queue_len(0) > 1 {
+                records.push(a.drain(0, &lz4).unwrap().0.records);
+            }
+        }
+        assert!(records[0] < 160, "first batch ≈ batch.size of raw data: {}", records[0]);
+        assert!(*records.last().unwrap() > 400, "later batches hold ≈ batch.size/ratio: {}", records.last().unwrap());
+    }
+
+    #[test]
+    fn librdkafka_caps_records_per_batch() {
+        let mut a = Accumulator::new(1, 1_000_000, 10, 0, false);
+        for s in 0..25 {
+            a.append(0, None, 10, s, 0);
+        }
+        assert_eq!(a.queue_len(0), 3);
+        assert_eq!(a.queued_records(), 25);
+    }
+}

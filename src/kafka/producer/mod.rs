@@ -1,0 +1,293 @@
+//! A producer process: the application thread calling send(), the partitioner, the
+//! accumulator, and the sender thread that drains ready batches into ProduceRequests.
+//!
+//! Request shapes differ by client: the Java sender builds one request per broker carrying the
+//! head batch of every partition that broker leads (rotating the start, up to
+//! max.request.size) as soon as any of them is ready; librdkafka sends one partition's batch per
+//! request and builds no new request for a broker while the previous one is still being written
+//! to the socket, so batches grow while the connection is busy.
+
+pub mod accumulator;
+
+use super::cluster::Cluster;
+use super::event::{Event, Id, ProduceRequest, Request, SentBatch};
+use super::metrics::record_ns;
+use super::partitioner::{parse_librdkafka_partitioner, Partitioner, PartitionerKind};
+use super::workload::Workload;
+use crate::engine::{EventQueue, Nanos, SeedTree, SimRng};
+use crate::scenario::resolve::{Acks, ClientKind};
+use crate::scenario::SimConfig;
+use accumulator::Accumulator;
+
+/// Most CPU one application chunk may take before the accumulator sees its records (1 ms).
+const CHUNK_CPU_NS: Nanos = 1_000_000;
+
+/// One producer's state.
+pub struct Producer {
+    pub(crate) host: Id,
+    acc: Accumulator,
+    partitioner: Partitioner,
+    workload: Workload,
+    rng: SimRng,
+    generated: u64,
+    acked: u64,
+    blocked_since: Option<Nanos>,
+    sender_busy: bool,
+    in_flight: Vec<u32>,
+    transmit_until: Vec<Nanos>,
+    wake_at: Option<Nanos>,
+    drain_index: usize,
+    next_request: u64,
+    finished: bool,
+}
+
+/// The partitioner named by `producer.partitioner`.
+pub fn partitioner_kind(name: &str, adaptive: bool) -> PartitionerKind {
+    match name {
+        "java-builtin" => PartitionerKind::JavaBuiltIn { adaptive, ignore_keys: false },
+        "java-sticky-kip480" => PartitionerKind::JavaStickyKip480 { ignore_keys: false },
+        "java-legacy" => PartitionerKind::JavaLegacyDefault,
+        "java-round-robin" => PartitionerKind::JavaRoundRobin { new_batch_skip: false },
+        other => PartitionerKind::Librdkafka(parse_librdkafka_partitioner(other).expect("checked by the scenario")),
+    }
+}
+
+impl Producer {
+    /// Producer number `index` on host `host`.
+    pub fn new(cfg: &SimConfig, host: Id, seeds: &SeedTree, index: usize) -> Self {
+        let pc = &cfg.producer;
+        let java = cfg.client == ClientKind::Java;
+        Self {
+            host,
+            acc: Accumulator::new(cfg.partitions, pc.batch_size, pc.batch_num_messages, pc.linger_ns, java),
+            partitioner: Partitioner::new(partitioner_kind(&pc.partitioner, pc.adaptive), cfg.partitions, pc.batch_size, pc.sticky_linger_ns),
+            workload: Workload::new(pc.keys.clone(), pc.value_bytes, seeds.stream("producer.workload", index as u64)),
+            rng: seeds.stream("producer.partitioner", index as u64),
+            generated: 0,
+            acked: 0,
+            blocked_since: None,
+            sender_busy: false,
+            in_flight: vec![0; cfg.brokers as usize],
+            transmit_until: vec![0; cfg.brokers as usize],
+            wake_at: None,
+            drain_index: 0,
+            next_request: 0,
+            finished: false,
+        }
+    }
+}
+
+impl Cluster {
+    fn producer_exhausted(&self, p: Id) -> bool {
+        let pc = &self.cfg.producer;
+        let pr = &self.producers[p];
+        pr.acc.used_bytes() >= pc.buffer_memory || (pc.max_queued_records > 0 && pr.acc.queued_records() >= pc.max_queued_records)
+    }
+
+    /// The application thread may send: take the next chunk of records onto the CPU.
+    pub(crate) fn producer_tick(&mut self, now: Nanos, p: Id, q: &mut EventQueue<Event>) {
+        let pc = &self.cfg.producer;
+        let total = pc.records;
+        if self.producers[p].generated == 0 {
+            self.metrics.producers[p].start_ns = now;
+        }
+        if self.producers[p].generated >= total {
+            self.sender_run(now, p, q);
+            return;
+        }
+        if self.producer_exhausted(p) {
+            self.producers[p].blocked_since.get_or_insert(now);
+            self.sender_run(now, p, q);
+            return;
+        }
+        let remaining = total - self.producers[p].generated;
+        let due = if pc.rate_milli_per_s == 0 {
+            remaining
+        } else {
+            let elapsed = now.saturating_sub(pc.start_ns) as u128;
+            let allowed = (elapsed * pc.rate_milli_per_s as u128 / 1_000_000_000_000) as u64 + 1;
+            allowed.saturating_sub(self.producers[p].generated).min(remaining)
+        };
+        if due == 0 {
+            let next = self.producers[p].generated as u128 * 1_000_000_000_000 / pc.rate_milli_per_s as u128;
+            q.schedule((pc.start_ns + next as u64).max(now + 1), Event::ProducerTick { p });
+            return;
+        }
+        let per_record_ns = pc.send_cpu_ns + (pc.value_bytes.1 as u64 + 24) * (pc.ps_per_byte + self.java_compress_ps()) / 1000;
+        let chunk = (CHUNK_CPU_NS / per_record_ns.max(1)).clamp(1, 1024).min(due);
+        let done = self.hosts[self.producers[p].host].cpu.submit(now, chunk * per_record_ns);
+        q.schedule(done, Event::ProducerAppDone { p, records: chunk as u32 });
+    }
+
+    /// The Java client compresses in the application thread, as records are appended.
+    fn java_compress_ps(&self) -> u64 {
+        if self.cfg.client == ClientKind::Java { self.cfg.producer.codec.compress_ps_per_byte } else { 0 }
+    }
+
+    /// A chunk of send() calls finished: partition and append its records.
+    pub(crate) fn producer_app_done(&mut self, now: Nanos, p: Id, records: u32, q: &mut EventQueue<Event>) {
+        let pr = &mut self.producers[p];
+        for _ in 0..records {
+            let g = pr.workload.next();
+            let key_len = g.key.map(|k| k.len() as u32);
+            let mut part = pr.partitioner.partition(g.key, now, &pr.acc, &mut pr.rng);
+            if pr.acc.needs_new_batch(part, key_len, g.value_len) {
+                part = pr.partitioner.on_new_batch(g.key, part, &mut pr.rng);
+            }
+            let ap = pr.acc.append(part, key_len, g.value_len, pr.generated, now);
+            pr.partitioner.on_append(part, ap.grew_bytes, &pr.acc, &mut pr.rng);
+            pr.generated += 1;
+        }
+        self.sender_run(now, p, q);
+        q.schedule(now, Event::ProducerTick { p });
+    }
+
+    fn pick_request(&mut self, now: Nanos, p: Id) -> Option<(Id, Vec<u32>)> {
+        let nb = self.brokers.len();
+        let np = self.cfg.partitions as usize;
+        let flush = self.producers[p].generated >= self.cfg.producer.records;
+        let exhausted = self.producers[p].blocked_since.is_some();
+        let max_in_flight = self.cfg.producer.max_in_flight;
+        let pr = &self.producers[p];
+        let start = pr.drain_index;
+        match self.cfg.client {
+            ClientKind::Java => {
+                for b in 0..nb {
+                    if pr.in_flight[b] >= max_in_flight {
+                        continue;
+                    }
+                    let led = (0..np).map(|i| ((start + i) % np) as u32).filter(|&x| x as usize % nb == b);
+                    if !led.clone().any(|x| pr.acc.is_ready(x, now, flush, exhausted)) {
+                        continue;
+                    }
+                    let mut size = 0;
+                    let mut parts = vec![];
+                    for x in led.filter(|&x| pr.acc.has_batch(x)) {
+                        let bytes = pr.acc.head_bytes(x, &self.cfg.producer.codec) + 20;
+                        if !parts.is_empty() && size + bytes > self.cfg.producer.max_request_size as u64 {
+                            break;
+                        }
+                        size += bytes;
+                        parts.push(x);
+                    }
+                    return Some((b, parts));
+                }
+                None
+            }
+            ClientKind::Librdkafka => (0..np).map(|i| ((start + i) % np) as u32).find_map(|x| {
+                let b = x as usize % nb;
+                let free = pr.in_flight[b] < max_in_flight && now >= pr.transmit_until[b];
+                (free && pr.acc.is_ready(x, now, flush, exhausted)).then(|| (b, vec![x]))
+            }),
+        }
+    }
+
+    /// The sender thread looks for ready batches and builds one request at a time.
+    pub(crate) fn sender_run(&mut self, now: Nanos, p: Id, q: &mut EventQueue<Event>) {
+        if self.producers[p].wake_at.is_some_and(|w| w <= now) {
+            self.producers[p].wake_at = None;
+        }
+        if self.producers[p].sender_busy {
+            return;
+        }
+        let Some((broker, parts)) = self.pick_request(now, p) else {
+            let pr = &self.producers[p];
+            let blocked_tx = pr.transmit_until.iter().copied().filter(|&t| t > now).min();
+            let next = [pr.acc.next_linger_deadline(now), blocked_tx].into_iter().flatten().min();
+            if let Some(at) = next {
+                if self.producers[p].wake_at.is_none_or(|w| at < w) {
+                    self.producers[p].wake_at = Some(at);
+                    q.schedule(at, Event::SenderWake { p });
+                }
+            }
+            return;
+        };
+        let np = self.cfg.partitions as usize;
+        let codec = self.cfg.producer.codec.clone();
+        let pr = &mut self.producers[p];
+        pr.drain_index = (parts.last().copied().unwrap_or(0) as usize + 1) % np;
+        let mut batches = Vec::with_capacity(parts.len());
+        let mut cpu = self.cfg.producer.request_cpu_ns;
+        for x in parts {
+            let (b, wire) = pr.acc.drain(x, &codec).expect("picked partitions have a batch");
+            let raw = b.raw_bytes;
+            if self.cfg.client == ClientKind::Librdkafka {
+                cpu += raw * codec.compress_ps_per_byte / 1000;
+            }
+            cpu += wire * self.cfg.producer.ps_per_byte / 1000;
+            batches.push(SentBatch {
+                partition: x,
+                records: b.records,
+                raw_bytes: raw as u32,
+                wire_bytes: wire as u32,
+                first_seq: b.first_seq,
+                created_ns: b.created_ns,
+                base_offset: 0,
+                buffer_bytes: b.buffer_bytes,
+                payload_bytes: b.payload_bytes,
+            });
+        }
+        pr.next_request += 1;
+        pr.sender_busy = true;
+        let req = ProduceRequest { id: pr.next_request, batches, acks: self.cfg.producer.acks, sent_ns: now, producer: p, broker };
+        let done = self.hosts[pr.host].cpu.submit(now, cpu);
+        q.schedule(done, Event::SenderBuilt { p, broker, req });
+    }
+
+    /// A request is built: put it on the wire.
+    pub(crate) fn sender_built(&mut self, now: Nanos, p: Id, broker: Id, mut req: ProduceRequest, q: &mut EventQueue<Event>) {
+        self.producers[p].sender_busy = false;
+        req.sent_ns = now;
+        let m = &mut self.metrics.producers[p];
+        m.requests += 1;
+        m.batches += req.batches.len() as u64;
+        m.wire_bytes += req.batches.iter().map(|b| b.wire_bytes as u64).sum::<u64>();
+        let acks = req.acks;
+        let done_batches: Vec<SentBatch> = if acks == Acks::Zero { req.batches.clone() } else { vec![] };
+        let host = self.producers[p].host;
+        let sent = self.to_broker(q, now, host, broker, Request::Produce(req));
+        if self.cfg.client == ClientKind::Librdkafka {
+            self.producers[p].transmit_until[broker] = sent;
+        }
+        if acks == Acks::Zero {
+            self.complete_batches(sent, p, &done_batches, false, q);
+        } else {
+            self.producers[p].in_flight[broker] += 1;
+        }
+        self.sender_run(now, p, q);
+    }
+
+    /// A ProduceResponse arrived.
+    pub(crate) fn produce_acked(&mut self, now: Nanos, p: Id, req: ProduceRequest, q: &mut EventQueue<Event>) {
+        self.producers[p].in_flight[req.broker] -= 1;
+        self.complete_batches(now, p, &req.batches, true, q);
+        self.sender_run(now, p, q);
+    }
+
+    fn complete_batches(&mut self, now: Nanos, p: Id, batches: &[SentBatch], with_offsets: bool, q: &mut EventQueue<Event>) {
+        for b in batches {
+            self.producers[p].acc.release(b.buffer_bytes);
+            self.producers[p].acked += b.records as u64;
+            let m = &mut self.metrics.producers[p];
+            m.records += b.records as u64;
+            m.payload_bytes += b.payload_bytes;
+            m.last_ack_ns = now;
+            record_ns(&mut m.latency_us, now.saturating_sub(b.created_ns), b.records as u64);
+            if with_offsets {
+                self.checks.delivery.acked(b.partition, b.base_offset + b.records as u64);
+            }
+        }
+        if let Some(since) = self.producers[p].blocked_since {
+            if !self.producer_exhausted(p) {
+                self.producers[p].blocked_since = None;
+                self.metrics.producers[p].blocked_ns += now - since;
+                q.schedule(now, Event::ProducerTick { p });
+            }
+        }
+        let pr = &mut self.producers[p];
+        if !pr.finished && pr.acked >= self.cfg.producer.records {
+            pr.finished = true;
+            self.producer_finished(now, q);
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! CSV and JSON exports: one row per run, per point (mean and 95% CI), per time-series sample.
+//! Pure: results in, bytes out.
+
+use crate::experiment::stats::{estimate, Estimate};
+use crate::experiment::{PointResult, Summary};
+use crate::scenario::Scenario;
+
+fn join<T: ToString>(xs: &[T]) -> String {
+    xs.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(";")
+}
+
+fn swept_headers(results: &[PointResult]) -> Vec<String> {
+    results.first().map(|r| r.point.label.iter().map(|(k, _)| k.to_string()).collect()).unwrap_or_default()
+}
+
+/// One row per run.
+pub fn runs_csv(results: &[PointResult]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(vec![]);
+    let mut head = vec!["point".to_string()];
+    head.extend(swept_headers(results));
+    head.extend(
+        [
+            "seed", "records_produced", "produce_s", "produce_records_per_s", "produce_mb_per_s", "records_per_batch", "publish_latency_avg_ms", "publish_latency_p99_ms",
+            "records_consumed", "consume_s", "join_s", "consume_after_join_s", "consume_records_per_s", "consume_records_per_s_after_join", "idle_consumers",
+            "records_per_consumer", "partitions_per_consumer", "records_per_partition", "e2e_latency_p50_ms", "e2e_latency_p99_ms", "cache_hit_ratio",
+            "disk_utilisation", "cpu_utilisation", "rebalances", "duplicates", "violations", "events", "sim_end_s",
+        ]
+        .map(String::from),
+    );
+    w.write_record(&head).expect("in-memory write");
+    for r in results {
+        for run in &r.runs {
+            let s = &run.summary;
+            let mut row = vec![r.point.name()];
+            row.extend(r.point.label.iter().map(|(_, v)| v.to_string()));
+            row.extend([
+                s.seed.to_string(),
+                s.records_produced.to_string(),
+                format!("{:.6}", s.produce_s),
+                format!("{:.1}", s.produce_records_per_s),
+                format!("{:.3}", s.produce_mb_per_s),
+                format!("{:.1}", s.records_per_batch),
+                format!("{:.3}", s.publish_latency.avg_ms),
+                format!("{:.3}", s.publish_latency.p99_ms),
+                s.records_consumed.to_string(),
+                format!("{:.6}", s.consume_s),
+                format!("{:.6}", s.join_s),
+                format!("{:.6}", s.consume_after_join_s),
+                format!("{:.1}", s.consume_records_per_s),
+                format!("{:.1}", s.consume_records_per_s_after_join),
+                s.idle_consumers.to_string(),
+                join(&s.consumers.iter().map(|c| c.records).collect::<Vec<_>>()),
+                join(&s.consumers.iter().map(|c| c.partitions.len()).collect::<Vec<_>>()),
+                join(&s.partition_records),
+                format!("{:.3}", s.e2e_latency.p50_ms),
+                format!("{:.3}", s.e2e_latency.p99_ms),
+                format!("{:.4}", s.cache_hit_ratio),
+                format!("{:.4}", s.disk_utilisation),
+                format!("{:.4}", s.cpu_utilisation),
+                s.rebalances.to_string(),
+                s.duplicates.to_string(),
+                run.violations.len().to_string(),
+                s.events.to_string(),
+                format!("{:.6}", s.sim_end_s),
+            ]);
+            w.write_record(&row).expect("in-memory write");
+        }
+    }
+    w.into_inner().expect("flush to Vec")
+}
+
+/// The metrics aggregated per point (mean and 95% CI half-width over seeds).
+pub const POINT_METRICS: &[(&str, fn(&Summary) -> f64)] = &[
+    ("consume_s", |s| s.consume_s),
+    ("consume_after_join_s", |s| s.consume_after_join_s),
+    ("join_s", |s| s.join_s),
+    ("consume_records_per_s_after_join", |s| s.consume_records_per_s_after_join),
+    ("produce_records_per_s", |s| s.produce_records_per_s),
+    ("publish_latency_p99_ms", |s| s.publish_latency.p99_ms),
+    ("idle_consumers", |s| s.idle_consumers as f64),
+    ("cache_hit_ratio", |s| s.cache_hit_ratio),
+];
+
+/// Mean and 95% CI of `metric` over a point's runs.
+pub fn point_estimate(r: &PointResult, metric: fn(&Summary) -> f64) -> Estimate {
+    estimate(&r.runs.iter().map(|x| metric(&x.summary)).collect::<Vec<_>>())
+}
+
+/// One row per point: mean and 95% CI half-width of each metric.
+pub fn points_csv(results: &[PointResult]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(vec![]);
+    let mut head = vec!["point".to_string()];
+    head.extend(swept_headers(results));
+    head.push("runs".into());
+    for (m, _) in POINT_METRICS {
+        head.push(format!("{m}_mean"));
+        head.push(format!("{m}_ci95"));
+    }
+    w.write_record(&head).expect("in-memory write");
+    for r in results {
+        let mut row = vec![r.point.name()];
+        row.extend(r.point.label.iter().map(|(_, v)| v.to_string()));
+        row.push(r.runs.len().to_string());
+        for (_, f) in POINT_METRICS {
+            let e = point_estimate(r, *f);
+            row.push(format!("{:.6}", e.mean));
+            row.push(format!("{:.6}", e.ci95));
+        }
+        w.write_record(&row).expect("in-memory write");
+    }
+    w.into_inner().expect("flush to Vec")
+}
+
+/// Time series of each point's first run: per interval and partition, produced, consumed, lag;
+/// and per consumer, records processed.
+pub fn series_csv(results: &[PointResult]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(vec![]);
+    w.write_record(["point", "seed", "time_s", "partition", "produced", "consumed", "lag"]).expect("in-memory write");
+    for r in results {
+        let Some(run) = r.runs.first() else { continue };
+        for s in &run.partition_series {
+            w.write_record([r.point.name(), run.seed.to_string(), format!("{:.3}", s.time_ns as f64 / 1e9), s.partition.to_string(), s.produced.to_string(), s.consumed.to_string(), s.lag.to_string()])
+                .expect("in-memory write");
+        }
+    }
+    w.into_inner().expect("flush to Vec")
+}
+
+/// Per-consumer time series of each point's first run.
+pub fn consumer_series_csv(results: &[PointResult]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(vec![]);
+    w.write_record(["point", "seed", "time_s", "consumer", "records"]).expect("in-memory write");
+    for r in results {
+        let Some(run) = r.runs.first() else { continue };
+        for s in &run.consumer_series {
+            w.write_record([r.point.name(), run.seed.to_string(), format!("{:.3}", s.time_ns as f64 / 1e9), s.consumer.to_string(), s.records.to_string()]).expect("in-memory write");
+        }
+    }
+    w.into_inner().expect("flush to Vec")
+}
+
+/// Every run's summary as JSON.
+pub fn runs_json(results: &[PointResult]) -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    struct Row<'a> {
+        point: String,
+        swept: Vec<(&'a str, String)>,
+        summary: &'a Summary,
+        violations: &'a [crate::checks::Violation],
+    }
+    let rows: Vec<Row> = results
+        .iter()
+        .flat_map(|r| r.runs.iter().map(move |run| Row { point: r.point.name(), swept: r.point.label.iter().map(|(k, v)| (*k, v.to_string())).collect(), summary: &run.summary, violations: &run.violations }))
+        .collect();
+    let mut out = serde_json::to_vec_pretty(&rows).expect("serialisable");
+    out.push(b'\n');
+    out
+}
+
+/// The resolved scenario: every key with its value, the seeds and the sweep, as TOML.
+pub fn resolved_toml(sc: &Scenario) -> Vec<u8> {
+    let mut out = format!("# Resolved scenario from `{}`: every key, with defaults filled in.\n# Re-run with: kafkasim run <this file>\n", sc.source);
+    out.push_str(&sc.base.to_toml());
+    if !sc.sweep.is_empty() {
+        out.push_str("\n[sweep]\n");
+        for (k, vals) in &sc.sweep {
+            let arr = toml::Value::Array(vals.iter().map(|v| v.to_toml()).collect());
+            out.push_str(&format!("\"{k}\" = {arr}\n"));
+        }
+    }
+    out.into_bytes()
+}

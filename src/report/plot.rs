@@ -1,0 +1,554 @@
+//! Slide-ready charts (PNG + SVG) rendered with plotters and an embedded font,
+//! so output is byte-identical on any machine (no system fonts, no clock).
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use anyhow::{anyhow, Context, Result};
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// A caption line: scenario name and seed(s), e.g. "partitions-experiment · seeds 1–5 · kafkasim".
+pub struct Caption(pub String);
+/// One line of an x/y chart with optional 95% CI half-widths.
+pub struct Series {
+    pub label: String,
+    /// (x, mean, ci95 half-width; 0 = none)
+    pub points: Vec<(f64, f64, f64)>,
+}
+pub struct LineChart {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub series: Vec<Series>,
+    pub caption: Caption,
+    /// x values are small integers like partitions 1,2,4: put ticks only at the data x values
+    pub x_is_categorical: bool,
+}
+/// Grouped bars: one group per category (e.g. key mode), one bar per item (e.g. partition).
+pub struct BarChart {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub groups: Vec<(String, Vec<(String, f64)>)>,
+    pub caption: Caption,
+}
+/// Per-consumer cumulative lines over time (drawn as steps): (label, Vec<(time_s, value)>).
+pub struct TimeChart {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub series: Vec<(String, Vec<(f64, f64)>)>,
+    pub caption: Caption,
+}
+pub enum Chart {
+    Line(LineChart),
+    Bar(BarChart),
+    Time(TimeChart),
+}
+
+const FONT: &str = "sans-serif";
+static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+const W: u32 = 1600;
+const H: u32 = 1000;
+const CAPTION_H: u32 = 50;
+/// Okabe–Ito colour-blind-friendly palette.
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0x00, 0x72, 0xB2),
+    RGBColor(0xE6, 0x9F, 0x00),
+    RGBColor(0x00, 0x9E, 0x73),
+    RGBColor(0xD5, 0x5E, 0x00),
+    RGBColor(0xCC, 0x79, 0xA7),
+    RGBColor(0x56, 0xB4, 0xE9),
+    RGBColor(0xF0, 0xE4, 0x42),
+    RGBColor(0x00, 0x00, 0x00),
+];
+const GREY: RGBColor = RGBColor(0x60, 0x60, 0x60);
+
+fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+fn ensure_font() -> Result<()> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(anyhow!("embedded DejaVuSans.ttf could not be parsed"))
+    }
+}
+
+/// Render `chart` to `<dir>/<stem>.png` and `<dir>/<stem>.svg`. Each file is written to a
+/// temporary file in `dir` then renamed, so no half-written plot is ever left. Returns the two paths.
+pub fn render(chart: &Chart, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
+    ensure_font()?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let pid = std::process::id();
+    let png = dir.join(format!("{stem}.png"));
+    // The bitmap encoder picks the format from the extension, so keep `.png` last.
+    let png_tmp = dir.join(format!(".{stem}.{pid}.tmp.png"));
+    let res = (|| -> Result<()> {
+        let root = BitMapBackend::new(&png_tmp, (W, H)).into_drawing_area();
+        draw(chart, &root)?;
+        root.present()?;
+        drop(root);
+        std::fs::rename(&png_tmp, &png)?;
+        Ok(())
+    })();
+    if let Err(e) = res {
+        let _ = std::fs::remove_file(&png_tmp);
+        return Err(e.context(format!("rendering {}", png.display())));
+    }
+
+    let svg = dir.join(format!("{stem}.svg"));
+    let svg_tmp = dir.join(format!(".{stem}.{pid}.tmp.svg"));
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, (W, H)).into_drawing_area();
+        draw(chart, &root).with_context(|| format!("rendering {}", svg.display()))?;
+        root.present()?;
+    }
+    let res = std::fs::write(&svg_tmp, text.as_bytes()).and_then(|_| std::fs::rename(&svg_tmp, &svg));
+    if let Err(e) = res {
+        let _ = std::fs::remove_file(&svg_tmp);
+        return Err(anyhow!(e).context(format!("writing {}", svg.display())));
+    }
+    Ok(vec![png, svg])
+}
+
+fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let (area, strip) = root.split_vertically(H - CAPTION_H);
+    let caption = match chart {
+        Chart::Line(c) => &c.caption,
+        Chart::Bar(c) => &c.caption,
+        Chart::Time(c) => &c.caption,
+    };
+    strip.draw(&Text::new(
+        caption.0.clone(),
+        (24, 8),
+        (FONT, 24).into_font().color(&GREY),
+    ))?;
+    match chart {
+        Chart::Line(c) => draw_line(c, &area),
+        Chart::Bar(c) => draw_bar(c, &area),
+        Chart::Time(c) => draw_time(c, &area),
+    }
+}
+
+/// "Nice" ticks covering [lo, hi]; returns (ticks, step).
+fn nice_ticks(lo: f64, hi: f64, target: usize) -> (Vec<f64>, f64) {
+    let span = (hi - lo).max(1e-12);
+    let raw = span / target.max(1) as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw * 0.999)
+        .unwrap_or(10.0 * mag);
+    let first = (lo / step - 1e-9).ceil() as i64;
+    let last = (hi / step + 1e-9).floor() as i64;
+    let ticks = (first..=last).map(|k| k as f64 * step).collect();
+    (ticks, step)
+}
+
+fn decimals_for(step: f64) -> usize {
+    if step >= 1.0 || step <= 0.0 {
+        0
+    } else {
+        ((-step.log10()) - 1e-9).ceil().clamp(0.0, 9.0) as usize
+    }
+}
+
+/// Number with `decimals` places and thousands separators ("12,500", "0.25").
+fn fmt_num(v: f64, decimals: usize) -> String {
+    let s = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = s.split_once('.').map_or((s.as_str(), ""), |(a, b)| (a, b));
+    let mut out = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    let zero = s.chars().all(|c| c == '0' || c == '.');
+    if v < 0.0 && !zero {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// Y range starting at 0 (or below, for negative data) with ~12% headroom.
+fn y_range(lo: f64, hi: f64) -> (f64, f64) {
+    let lo = lo.min(0.0);
+    let hi = if hi.is_finite() && hi > lo { hi } else { lo + 1.0 };
+    (lo, hi + (hi - lo) * 0.12)
+}
+
+/// Pixel width reserved for the y axis: tick labels (~28 px) plus the rotated axis label.
+fn y_area(labels: &[String]) -> u32 {
+    let chars = labels.iter().map(|l| l.chars().count()).max().unwrap_or(1) as u32;
+    chars * 17 + 75
+}
+
+/// Choose the legend corner overlapping the fewest (normalised) data points.
+fn legend_corner(pts: &[(f64, f64)], x: (f64, f64), y: (f64, f64)) -> SeriesLabelPosition {
+    let norm = |p: &(f64, f64)| ((p.0 - x.0) / (x.1 - x.0), (p.1 - y.0) / (y.1 - y.0));
+    let n: Vec<(f64, f64)> = pts.iter().map(norm).collect();
+    let count = |f: &dyn Fn(f64, f64) -> bool| n.iter().filter(|p| f(p.0, p.1)).count();
+    let corners = [
+        (SeriesLabelPosition::UpperRight, count(&|a, b| a > 0.6 && b > 0.6)),
+        (SeriesLabelPosition::UpperLeft, count(&|a, b| a < 0.4 && b > 0.6)),
+        (SeriesLabelPosition::LowerRight, count(&|a, b| a > 0.6 && b < 0.4)),
+        (SeriesLabelPosition::LowerLeft, count(&|a, b| a < 0.4 && b < 0.4)),
+    ];
+    let best = corners.iter().map(|c| c.1).min().unwrap_or(0);
+    corners.into_iter().find(|c| c.1 == best).unwrap().0
+}
+
+/// An f64 axis whose ticks are exactly `ticks` (no light mesh lines).
+struct Axis {
+    inner: RangedCoordf64,
+    ticks: Vec<f64>,
+}
+
+impl Axis {
+    fn new(lo: f64, hi: f64, ticks: Vec<f64>) -> Self {
+        Axis { inner: (lo..hi).into(), ticks }
+    }
+}
+
+impl Ranged for Axis {
+    type ValueType = f64;
+    type FormatOption = DefaultFormatting;
+    fn map(&self, v: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(v, limit)
+    }
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+    fn range(&self) -> std::ops::Range<f64> {
+        self.inner.range()
+    }
+}
+
+type Ctx<'a, DB> = ChartContext<'a, DB, Cartesian2d<Axis, Axis>>;
+
+/// Common axes/mesh set-up; `x_fmt` formats the x tick labels.
+fn build<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    (x_label, y_label): (&str, &str),
+    (x0, x1, xticks): (f64, f64, Vec<f64>),
+    (y0, y1): (f64, f64),
+    x_fmt: &dyn Fn(&f64) -> String,
+) -> Result<Ctx<'a, DB>>
+where
+    DB::ErrorType: 'static,
+{
+    let (yticks, ystep) = nice_ticks(y0, y1, 8);
+    let yd = decimals_for(ystep);
+    let ylabels: Vec<String> = yticks.iter().map(|v| fmt_num(*v, yd)).collect();
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, (FONT, 48))
+        .margin_top(16)
+        .margin_left(24)
+        .margin_right(48)
+        .margin_bottom(8)
+        .x_label_area_size(100)
+        .y_label_area_size(y_area(&ylabels))
+        .build_cartesian_2d(
+            Axis::new(x0, x1, xticks),
+            Axis::new(y0, y1, yticks),
+        )?;
+    let y_fmt = move |v: &f64| fmt_num(*v, yd);
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .axis_desc_style((FONT, 36))
+        .label_style((FONT, 28))
+        .x_label_formatter(x_fmt)
+        .y_label_formatter(&y_fmt)
+        .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD).stroke_width(1))
+        .axis_style(BLACK.stroke_width(2))
+        .draw()?;
+    Ok(chart)
+}
+
+fn draw_legend<'a, DB: DrawingBackend + 'a>(chart: &mut Ctx<'a, DB>, pos: SeriesLabelPosition) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .configure_series_labels()
+        .position(pos)
+        .margin(20)
+        .legend_area_size(50)
+        .label_font((FONT, 30))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(0x99, 0x99, 0x99))
+        .draw()?;
+    Ok(())
+}
+
+fn draw_line<DB: DrawingBackend>(c: &LineChart, area: &DrawingArea<DB, Shift>) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let all: Vec<(f64, f64, f64)> = c.series.iter().flat_map(|s| s.points.iter().copied()).collect();
+    let fin = |v: f64| if v.is_finite() { v } else { 0.0 };
+    let xmin = all.iter().map(|p| fin(p.0)).fold(f64::INFINITY, f64::min);
+    let xmax = all.iter().map(|p| fin(p.0)).fold(f64::NEG_INFINITY, f64::max);
+    let (xmin, xmax) = if xmin.is_finite() { (xmin, xmax) } else { (0.0, 1.0) };
+    let ylo = all.iter().map(|p| fin(p.1 - p.2.max(0.0))).fold(0.0, f64::min);
+    let yhi = all.iter().map(|p| fin(p.1 + p.2.max(0.0))).fold(0.0, f64::max);
+    let (y0, y1) = y_range(ylo, yhi);
+    let pad = if xmax > xmin { (xmax - xmin) * 0.05 } else { 0.5 };
+    let (x0, x1) = (xmin - pad, xmax + pad);
+    let (xticks, xd) = if c.x_is_categorical {
+        let mut xs: Vec<f64> = all.iter().map(|p| fin(p.0)).collect();
+        xs.sort_by(f64::total_cmp);
+        xs.dedup();
+        let d = if xs.iter().all(|x| x.fract() == 0.0) { 0 } else { 2 };
+        (xs, d)
+    } else {
+        let (t, step) = nice_ticks(x0, x1, 10);
+        (t, decimals_for(step))
+    };
+    let x_fmt = move |v: &f64| fmt_num(*v, xd);
+    let mut chart = build(area, &c.title, (&c.x_label, &c.y_label), (x0, x1, xticks), (y0, y1), &x_fmt)?;
+    for (i, s) in c.series.iter().enumerate() {
+        let col = colour(i);
+        let pts: Vec<(f64, f64)> = s.points.iter().map(|p| (p.0, p.1)).collect();
+        chart.draw_series(s.points.iter().filter(|p| p.2 > 0.0).map(|&(x, m, ci)| {
+            ErrorBar::new_vertical(x, m - ci, m, m + ci, col.stroke_width(3), 20)
+        }))?;
+        chart
+            .draw_series(LineSeries::new(pts.clone(), col.stroke_width(4)))?
+            .label(s.label.as_str())
+            .legend(move |(x, y)| {
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (36, 0)], col.stroke_width(4))
+                    + Circle::new((18, 0), 7, col.filled())
+            });
+        chart.draw_series(pts.iter().map(|&p| Circle::new(p, 8, col.filled())))?;
+    }
+    let pts: Vec<(f64, f64)> = all.iter().map(|p| (p.0, p.1)).collect();
+    draw_legend(&mut chart, legend_corner(&pts, (x0, x1), (y0, y1)))
+}
+
+fn draw_bar<DB: DrawingBackend>(c: &BarChart, area: &DrawingArea<DB, Shift>) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    // Items in order of first appearance (a Vec, not a map, to keep output deterministic).
+    let mut items: Vec<&str> = Vec::new();
+    for (_, bars) in &c.groups {
+        for (name, _) in bars {
+            if !items.contains(&name.as_str()) {
+                items.push(name);
+            }
+        }
+    }
+    let fin = |v: f64| if v.is_finite() { v } else { 0.0 };
+    let vals = c.groups.iter().flat_map(|g| g.1.iter().map(|b| fin(b.1)));
+    let (lo, hi) = vals.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+    let (y0, y1) = y_range(lo, hi);
+    let n = c.groups.len().max(1);
+    let centres: Vec<f64> = (0..c.groups.len()).map(|i| i as f64 + 0.5).collect();
+    let names: Vec<String> = c.groups.iter().map(|g| g.0.clone()).collect();
+    let x_fmt = move |v: &f64| {
+        let i = v.floor();
+        if i >= 0.0 && (i as usize) < names.len() { names[i as usize].clone() } else { String::new() }
+    };
+    let mut chart = build(area, &c.title, (&c.x_label, &c.y_label), (0.0, n as f64, centres), (y0, y1), &x_fmt)?;
+    let width = 0.8 / items.len().max(1) as f64;
+    let nbars: usize = c.groups.iter().map(|g| g.1.len()).sum();
+    let (_, ystep) = nice_ticks(y0, y1, 8);
+    let vd = (decimals_for(ystep) + 1).min(3);
+    let mut top_pts = Vec::new();
+    for (k, item) in items.iter().enumerate() {
+        let col = colour(k);
+        let mut rects = Vec::new();
+        for (g, (_, bars)) in c.groups.iter().enumerate() {
+            for (_, v) in bars.iter().filter(|b| b.0 == *item) {
+                let left = g as f64 + 0.1 + k as f64 * width;
+                let v = fin(*v);
+                rects.push((left, v));
+                top_pts.push((left + width / 2.0, v));
+            }
+        }
+        chart
+            .draw_series(rects.iter().map(|&(l, v)| {
+                Rectangle::new([(l + width * 0.04, 0.0), (l + width * 0.96, v)], col.filled())
+            }))?
+            .label(*item)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 12), (x + 30, y + 12)], col.filled()));
+        if nbars <= 24 {
+            let font = (FONT, 22).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Bottom));
+            chart.draw_series(rects.iter().map(|&(l, v)| {
+                Text::new(fmt_num(v, vd), (l + width / 2.0, v + (y1 - y0) * 0.01), font.clone())
+            }))?;
+        }
+    }
+    draw_legend(&mut chart, legend_corner(&top_pts, (0.0, n as f64), (y0, y1)))
+}
+
+fn draw_time<DB: DrawingBackend>(c: &TimeChart, area: &DrawingArea<DB, Shift>) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let fin = |v: f64| if v.is_finite() { v } else { 0.0 };
+    let all: Vec<(f64, f64)> = c.series.iter().flat_map(|s| s.1.iter().map(|p| (fin(p.0), fin(p.1)))).collect();
+    let tmin = all.iter().map(|p| p.0).fold(0.0, f64::min);
+    let tmax = all.iter().map(|p| p.0).fold(0.0, f64::max);
+    let tmax = if tmax > tmin { tmax } else { tmin + 1.0 };
+    let (lo, hi) = all.iter().fold((0.0f64, 0.0f64), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let (y0, y1) = y_range(lo, hi);
+    let (xticks, step) = nice_ticks(tmin, tmax, 10);
+    let xd = decimals_for(step);
+    let x_fmt = move |v: &f64| fmt_num(*v, xd);
+    let mut chart = build(area, &c.title, (&c.x_label, &c.y_label), (tmin, tmax, xticks), (y0, y1), &x_fmt)?;
+    for (i, (label, pts)) in c.series.iter().enumerate() {
+        let col = colour(i);
+        let mut steps: Vec<(f64, f64)> = Vec::with_capacity(pts.len() * 2);
+        for &(t, v) in pts {
+            let (t, v) = (fin(t), fin(v));
+            if let Some(&(_, prev)) = steps.last() {
+                steps.push((t, prev));
+            }
+            steps.push((t, v));
+        }
+        chart
+            .draw_series(LineSeries::new(steps, col.stroke_width(4)))?
+            .label(label.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 36, y)], col.stroke_width(4)));
+        if pts.len() <= 40 {
+            chart.draw_series(pts.iter().map(|&(t, v)| Circle::new((fin(t), fin(v)), 6, col.filled())))?;
+        }
+    }
+    draw_legend(&mut chart, legend_corner(&all, (tmin, tmax), (y0, y1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cap() -> Caption {
+        Caption("test-scenario · seeds 1–3 · kafkasim".into())
+    }
+
+    fn charts() -> Vec<(&'static str, Chart)> {
+        let series = |label: &str, k: f64| Series {
+            label: label.into(),
+            points: [1.0f64, 2.0, 4.0, 8.0].iter().map(|&x| (x, k * x.sqrt() * 1000.0, if x > 1.0 { 80.0 } else { 0.0 })).collect(),
+        };
+        vec![
+            (
+                "line",
+                Chart::Line(LineChart {
+                    title: "Throughput vs partitions".into(),
+                    x_label: "partitions".into(),
+                    y_label: "throughput (msg/s)".into(),
+                    series: vec![series("keyed", 1.0), series("round-robin", 1.3)],
+                    caption: cap(),
+                    x_is_categorical: true,
+                }),
+            ),
+            (
+                "bar",
+                Chart::Bar(BarChart {
+                    title: "Messages per partition".into(),
+                    x_label: "key mode".into(),
+                    y_label: "messages (count)".into(),
+                    groups: vec![
+                        ("keyed".into(), vec![("p0".into(), 120.0), ("p1".into(), 80.0)]),
+                        ("random".into(), vec![("p0".into(), 101.0), ("p1".into(), 99.0)]),
+                    ],
+                    caption: cap(),
+                }),
+            ),
+            (
+                "time",
+                Chart::Time(TimeChart {
+                    title: "Consumed over time".into(),
+                    x_label: "time (s)".into(),
+                    y_label: "consumed (msgs)".into(),
+                    series: vec![
+                        ("c0".into(), (0..20).map(|t| (t as f64 * 0.5, (t * 10) as f64)).collect()),
+                        ("c1".into(), (0..20).map(|t| (t as f64 * 0.5, (t * 7) as f64)).collect()),
+                    ],
+                    caption: cap(),
+                }),
+            ),
+        ]
+    }
+
+    #[test]
+    fn renders_all_kinds_deterministically() {
+        let dir = tempfile::tempdir().unwrap();
+        for (stem, chart) in charts() {
+            let paths = render(&chart, dir.path(), stem).unwrap();
+            assert_eq!(paths, vec![dir.path().join(format!("{stem}.png")), dir.path().join(format!("{stem}.svg"))]);
+            let png = std::fs::read(&paths[0]).unwrap();
+            assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+            let svg = std::fs::read_to_string(&paths[1]).unwrap();
+            let title = match &chart {
+                Chart::Line(c) => &c.title,
+                Chart::Bar(c) => &c.title,
+                Chart::Time(c) => &c.title,
+            };
+            assert!(svg.contains(title.as_str()), "{stem}: title missing from SVG");
+            render(&chart, dir.path(), stem).unwrap();
+            assert_eq!(png, std::fs::read(&paths[0]).unwrap(), "{stem}: PNG not deterministic");
+            assert_eq!(svg, std::fs::read_to_string(&paths[1]).unwrap(), "{stem}: SVG not deterministic");
+        }
+        for e in std::fs::read_dir(dir.path()).unwrap() {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(!name.contains(".tmp"), "leftover temp file {name}");
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 6);
+    }
+
+    #[test]
+    fn empty_inputs_do_not_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Chart::Line(LineChart {
+            title: "empty".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            series: vec![],
+            caption: cap(),
+            x_is_categorical: true,
+        });
+        render(&c, dir.path(), "empty").unwrap();
+        let b = Chart::Bar(BarChart { title: "e".into(), x_label: "x".into(), y_label: "y".into(), groups: vec![], caption: cap() });
+        render(&b, dir.path(), "emptybar").unwrap();
+    }
+
+    #[test]
+    fn number_formatting() {
+        assert_eq!(fmt_num(12500.0, 0), "12,500");
+        assert_eq!(fmt_num(0.25, 2), "0.25");
+        assert_eq!(fmt_num(-1234.5, 1), "-1,234.5");
+        assert_eq!(fmt_num(-0.0001, 2), "0.00");
+    }
+}

@@ -1,0 +1,87 @@
+//! The text table printed on stdout: one line per sweep point (mean ± 95% CI over seeds), then,
+//! for each point's first run, lines in the style of kafka-producer-perf-test and
+//! kafka-consumer-perf-test.
+
+use super::export::point_estimate;
+use crate::experiment::{PointResult, RunOutput};
+use std::fmt::Write;
+
+fn pm(mean: f64, ci: f64, digits: usize) -> String {
+    if ci > 0.0 {
+        format!("{mean:.digits$} ± {ci:.digits$}")
+    } else {
+        format!("{mean:.digits$}")
+    }
+}
+
+/// A kafka-producer-perf-test style line for one run.
+pub fn producer_line(run: &RunOutput) -> String {
+    let s = &run.summary;
+    let l = &s.publish_latency;
+    format!(
+        "{} records sent, {:.1} records/sec ({:.2} MB/sec), {:.2} ms avg latency, {:.2} ms max latency, {:.0} ms 50th, {:.0} ms 95th, {:.0} ms 99th, {:.0} ms 99.9th.",
+        s.records_produced, s.produce_records_per_s, s.produce_mb_per_s, l.avg_ms, l.max_ms, l.p50_ms, l.p95_ms, l.p99_ms, l.p999_ms
+    )
+}
+
+/// A kafka-consumer-perf-test style header and line for one run.
+pub fn consumer_lines(run: &RunOutput) -> [String; 2] {
+    let s = &run.summary;
+    let mb = s.payload_bytes as f64 / 1e6 * (s.records_consumed as f64 / s.records_produced.max(1) as f64);
+    let rate = |x: f64, t: f64| if t > 0.0 { x / t } else { 0.0 };
+    [
+        "start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec".into(),
+        format!(
+            "{:.3}s, {:.3}s, {:.4}, {:.4}, {}, {:.4}, {:.0}, {:.0}, {:.4}, {:.4}",
+            s.sim_end_s - s.consume_s,
+            s.sim_end_s,
+            mb,
+            rate(mb, s.consume_s),
+            s.records_consumed,
+            rate(s.records_consumed as f64, s.consume_s),
+            s.join_s * 1000.0,
+            s.consume_after_join_s * 1000.0,
+            rate(mb, s.consume_after_join_s),
+            rate(s.records_consumed as f64, s.consume_after_join_s)
+        ),
+    ]
+}
+
+/// The whole table.
+pub fn render(name: &str, results: &[PointResult]) -> String {
+    let mut out = String::new();
+    let seeds = results.first().map_or(0, |r| r.runs.len());
+    let first_seed = results.first().and_then(|r| r.runs.first()).map_or(0, |r| r.seed);
+    writeln!(out, "scenario {name} · {} point(s) × {seeds} seed(s) from seed {first_seed} · mean ± 95% CI", results.len()).ok();
+    writeln!(
+        out,
+        "{:<54} {:>16} {:>14} {:>16} {:>20} {:>5} {:>26} {:>6}",
+        "point", "consume_s", "join_s", "after_join_s", "records/s after join", "idle", "records per partition", "hit"
+    )
+    .ok();
+    for r in results {
+        let e = |f| point_estimate(r, f);
+        let c = e(|s| s.consume_s);
+        let j = e(|s| s.join_s);
+        let a = e(|s| s.consume_after_join_s);
+        let t = e(|s| s.consume_records_per_s_after_join);
+        let idle = e(|s| s.idle_consumers as f64);
+        let hit = e(|s| s.cache_hit_ratio);
+        let parts = r.runs.first().map(|x| x.summary.partition_records.iter().map(|n| n.to_string()).collect::<Vec<_>>().join("/")).unwrap_or_default();
+        writeln!(out, "{:<54} {:>16} {:>14} {:>16} {:>20} {:>5.1} {:>26} {:>6.2}", r.point.name(), pm(c.mean, c.ci95, 3), pm(j.mean, j.ci95, 3), pm(a.mean, a.ci95, 3), pm(t.mean, t.ci95, 0), idle.mean, parts, hit.mean).ok();
+    }
+    let violations: usize = results.iter().flat_map(|r| &r.runs).map(|r| r.violations.len()).sum();
+    writeln!(out, "checks: {}", if violations == 0 { "order, no-loss and one-owner held in every run".to_string() } else { format!("{violations} VIOLATIONS (see summary.json)") }).ok();
+    if results.len() <= 6 {
+        for r in results {
+            let Some(run) = r.runs.first() else { continue };
+            writeln!(out, "\n[{}] seed {}", r.point.name(), run.seed).ok();
+            writeln!(out, "producer-perf: {}", producer_line(run)).ok();
+            if run.summary.records_consumed > 0 {
+                let [h, l] = consumer_lines(run);
+                writeln!(out, "consumer-perf: {h}\nconsumer-perf: {l}").ok();
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,225 @@
+//! Every scenario key: its name (Kafka's own where one exists), kind, unit, default per client
+//! and the reason for that default. `kafkasim config` prints this table; validation, `--set`
+//! and `--vary` all read it, so a default is written here once and nowhere else.
+
+/// What values a key accepts.
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    /// A whole number in `[min, max]`.
+    Int { min: i64, max: i64 },
+    /// A number in `[min, max]`.
+    Float { min: f64, max: f64 },
+    /// `true` or `false`.
+    Bool,
+    /// One of the listed words.
+    Enum(&'static [&'static str]),
+    /// Free text.
+    Text,
+}
+
+/// A default, the same for both clients or one per client preset.
+#[derive(Clone, Copy, Debug)]
+pub enum Default {
+    /// Same for every client.
+    All(Lit),
+    /// Java client, librdkafka.
+    Client(Lit, Lit),
+}
+
+/// A literal default value.
+#[derive(Clone, Copy, Debug)]
+pub enum Lit {
+    /// Whole number.
+    I(i64),
+    /// Number.
+    F(f64),
+    /// Boolean.
+    B(bool),
+    /// Text or enum word.
+    S(&'static str),
+}
+
+/// One key of the scenario file.
+#[derive(Clone, Copy, Debug)]
+pub struct KeySpec {
+    /// Dotted path, e.g. `producer.batch.size`.
+    pub path: &'static str,
+    /// Accepted values.
+    pub kind: Kind,
+    /// Unit, or "" for none.
+    pub unit: &'static str,
+    /// Default value.
+    pub default: Default,
+    /// One line: what it is and why this default.
+    pub doc: &'static str,
+}
+
+const fn k(path: &'static str, kind: Kind, unit: &'static str, default: Default, doc: &'static str) -> KeySpec {
+    KeySpec { path, kind, unit, default, doc }
+}
+
+use self::Default::{All, Client};
+use Kind::{Bool, Enum, Float, Int, Text};
+use Lit::{B, F, I, S};
+
+const BIG: i64 = i64::MAX / 4;
+/// Codecs of `compression.type`.
+pub const CODECS: &[&str] = &["none", "gzip", "snappy", "lz4", "zstd"];
+/// Values of `producer.partitioner`.
+pub const PARTITIONERS: &[&str] = &[
+    "java-builtin", "java-sticky-kip480", "java-legacy", "java-round-robin",
+    "random", "consistent", "consistent_random", "murmur2", "murmur2_random", "fnv1a", "fnv1a_random",
+];
+
+/// The registry, in the order `kafkasim config` prints it.
+pub const KEYS: &[KeySpec] = &[
+    k("name", Text, "", All(S("scenario")), "Name shown in captions and file names."),
+    k("description", Text, "", All(S("")), "One paragraph saying what the scenario shows."),
+    k("seed", Int { min: 0, max: BIG }, "", All(I(1)), "Master seed; every random stream derives from it."),
+    k("seeds", Int { min: 1, max: 1000 }, "runs", All(I(1)), "Seeds per sweep point (seed, seed+1, …); ≥ 2 gives a 95% confidence interval."),
+    k("client", Enum(&["java", "librdkafka"]), "", All(S("java")), "Client whose defaults and request shapes apply (Java: one request per broker; librdkafka: one partition per request)."),
+    // run
+    k("run.max_events", Int { min: 1, max: BIG }, "events", All(I(200_000_000)), "Stops a runaway scenario."),
+    k("run.max_sim_time_s", Float { min: 0.001, max: 1e7 }, "s", All(F(3600.0)), "Stops a scenario whose consumers can never finish."),
+    k("run.series_interval_ms", Int { min: 1, max: 3_600_000 }, "ms", All(I(100)), "Bucket width of the time-series CSV."),
+    // cluster, hosts, network
+    k("cluster.brokers", Int { min: 1, max: 64 }, "brokers", All(I(1)), "The seed experiment's docker-compose runs one broker."),
+    k("cluster.layout", Enum(&["single-host", "dedicated"]), "", All(S("single-host")), "single-host: brokers and clients share one machine (a laptop); dedicated: one host per broker plus one client host."),
+    k("host.cores", Int { min: 1, max: 1024 }, "cores", All(I(8)), "A student's laptop: 4 cores, 8 hardware threads."),
+    k("host.page_cache_mb", Int { min: 1, max: 1 << 24 }, "MiB", All(I(4096)), "Memory the OS can give the page cache on a 16 GiB laptop."),
+    k("host.page_bytes", Int { min: 512, max: 1 << 21 }, "bytes", All(I(4096)), "x86-64 page size."),
+    k("host.disk", Enum(&["hdd", "ssd", "nvme"]), "", All(S("ssd")), "Device class: seek time and bandwidth (see resources::disk)."),
+    k("host.dirty_expire_ms", Int { min: 0, max: BIG }, "ms", All(I(30_000)), "Linux vm.dirty_expire_centisecs = 3000."),
+    k("host.dirty_background_ratio_pct", Int { min: 1, max: 100 }, "%", All(I(10)), "Linux vm.dirty_background_ratio = 10."),
+    k("host.writeback_interval_ms", Int { min: 1, max: BIG }, "ms", All(I(5_000)), "Linux vm.dirty_writeback_centisecs = 500."),
+    k("network.loopback_gbps", Float { min: 0.001, max: 1e4 }, "Gbit/s", All(F(20.0)), "Linux loopback moves ~20 Gbit/s per flow on a laptop."),
+    k("network.loopback_latency_us", Float { min: 0.0, max: 1e6 }, "µs", All(F(15.0)), "One-way loopback latency including the socket syscalls."),
+    k("network.nic_gbps", Float { min: 0.001, max: 1e4 }, "Gbit/s", All(F(10.0)), "A 10 GbE data-centre NIC (dedicated layout)."),
+    k("network.latency_us", Float { min: 0.0, max: 1e7 }, "µs", All(F(100.0)), "One-way latency between hosts in one data centre."),
+    // broker
+    k("broker.num.network.threads", Int { min: 1, max: 1024 }, "threads", All(I(3)), "Kafka default."),
+    k("broker.num.io.threads", Int { min: 1, max: 1024 }, "threads", All(I(8)), "Kafka default."),
+    k("broker.group.initial.rebalance.delay.ms", Int { min: 0, max: BIG }, "ms", All(I(3000)), "Kafka default: an empty group waits this long for more members."),
+    k("broker.log.segment.bytes", Int { min: 14, max: BIG }, "bytes", All(I(1 << 30)), "Kafka default (1 GiB)."),
+    k("broker.compression.type", Enum(&["producer", "none", "gzip", "snappy", "lz4", "zstd"]), "", All(S("producer")), "Kafka default: keep the producer's codec."),
+    k("broker.request_cpu_us", Float { min: 0.0, max: 1e6 }, "µs", All(F(15.0)), "Network-thread CPU to read, parse and answer one request."),
+    k("broker.produce_cpu_us_per_batch", Float { min: 0.0, max: 1e6 }, "µs", All(F(8.0)), "I/O-thread CPU per appended batch (validation, offset assignment, index)."),
+    k("broker.produce_cpu_ns_per_byte", Float { min: 0.0, max: 1e6 }, "ns/B", All(F(0.6)), "I/O-thread CPU per appended byte (CRC check, copy into the page cache)."),
+    k("broker.fetch_cpu_us_per_partition", Float { min: 0.0, max: 1e6 }, "µs", All(F(4.0)), "I/O-thread CPU per partition in a Fetch (index lookup)."),
+    k("broker.fetch_cpu_ns_per_byte", Float { min: 0.0, max: 1e6 }, "ns/B", All(F(0.05)), "CPU per fetched byte: sendfile is zero-copy."),
+    // topic
+    k("topic.name", Text, "", All(S("test")), "Topic name."),
+    k("topic.partitions", Int { min: 1, max: 100_000 }, "partitions", All(I(1)), "Partitions of the topic."),
+    k("topic.replication.factor", Int { min: 1, max: 1 }, "replicas", All(I(1)), "Replication is not modelled yet: only 1 is accepted."),
+    // producer
+    k("producer.count", Int { min: 0, max: 10_000 }, "producers", All(I(1)), "Producer processes."),
+    k("producer.records", Int { min: 0, max: BIG }, "records", All(I(100_000)), "Records each producer sends (the seed experiment: 100,000)."),
+    k("producer.rate_per_s", Float { min: 0.0, max: 1e12 }, "records/s", All(F(0.0)), "Send rate of each producer; 0 = as fast as possible."),
+    k("producer.start_ms", Int { min: 0, max: BIG }, "ms", All(I(0)), "When the producers start."),
+    k("producer.value_bytes", Int { min: 0, max: 1 << 30 }, "bytes", All(I(100)), "Value size (smallest, when value_bytes_max is set)."),
+    k("producer.value_bytes_max", Int { min: 0, max: 1 << 30 }, "bytes", All(I(0)), "0 = fixed size; else sizes uniform in [value_bytes, value_bytes_max]."),
+    k("producer.keys", Enum(&["none", "fixed", "random", "uniform", "zipf"]), "", All(S("none")), "none: null key; fixed: one key for all; random: a fresh random key per record; uniform/zipf: over key_count keys."),
+    k("producer.key_count", Int { min: 1, max: 1 << 40 }, "keys", All(I(1000)), "Distinct keys for uniform and zipf."),
+    k("producer.zipf_exponent", Float { min: 0.0, max: 10.0 }, "", All(F(1.0)), "Zipf skew s: key i has weight 1/i^s."),
+    k("producer.fixed_key", Text, "", All(S("fixed-key")), "The key used when keys = fixed."),
+    k("producer.partitioner", Enum(PARTITIONERS), "", Client(S("java-builtin"), S("consistent_random")), "Java ≥ 3.3 built-in (murmur2 + uniform sticky) / librdkafka `partitioner` default."),
+    k("producer.partitioner.adaptive.partitioning.enable", Bool, "", All(B(true)), "Java KIP-794 default: prefer partitions with shorter queues."),
+    k("producer.sticky.partitioning.linger.ms", Int { min: 0, max: BIG }, "ms", All(I(10)), "librdkafka default (2 × linger.ms): how long a null-key sticky partition lasts."),
+    k("producer.batch.size", Int { min: 1, max: 1 << 30 }, "bytes", Client(I(16_384), I(1_000_000)), "Java 16 KiB / librdkafka 1 MB."),
+    k("producer.batch.num.messages", Int { min: 0, max: BIG }, "records", Client(I(0), I(10_000)), "librdkafka cap on records per batch; 0 = none (Java)."),
+    k("producer.linger.ms", Int { min: 0, max: BIG }, "ms", All(I(5)), "Java ≥ 4.0 and librdkafka default."),
+    k("producer.buffer.memory", Int { min: 1, max: BIG }, "bytes", Client(I(33_554_432), I(1_073_741_824)), "Java 32 MiB / librdkafka queue.buffering.max.kbytes 1 GiB."),
+    k("producer.queue.buffering.max.messages", Int { min: 0, max: BIG }, "records", Client(I(0), I(100_000)), "librdkafka cap on queued records; 0 = none (Java)."),
+    k("producer.max.in.flight.requests.per.connection", Int { min: 1, max: 1_000_000 }, "requests", Client(I(5), I(1_000_000)), "Java 5 / librdkafka 1,000,000."),
+    k("producer.max.request.size", Int { min: 1, max: 1 << 30 }, "bytes", Client(I(1_048_576), I(1_000_000)), "Java max.request.size / librdkafka message.max.bytes."),
+    k("producer.acks", Enum(&["0", "1", "all", "-1"]), "", All(S("all")), "Java ≥ 3.0 and librdkafka default (with one replica, all = 1)."),
+    k("producer.compression.type", Enum(CODECS), "", All(S("none")), "Kafka default."),
+    k("producer.compression.ratio", Float { min: 0.0, max: 1000.0 }, "×", All(F(0.0)), "Payload compressibility; 0 = the codec's figure for JSON-like events."),
+    k("producer.send_cpu_us_per_record", Float { min: 0.0, max: 1e6 }, "µs", Client(F(0.6), F(0.4)), "Application-thread CPU per send()/produce() call (serialise, partition, append)."),
+    k("producer.request_cpu_us", Float { min: 0.0, max: 1e6 }, "µs", All(F(20.0)), "Sender-thread CPU per ProduceRequest."),
+    k("producer.cpu_ns_per_byte", Float { min: 0.0, max: 1e6 }, "ns/B", All(F(0.3)), "Client CPU per record byte (copy, CRC)."),
+    // consumer
+    k("consumer.count", Int { min: 0, max: 10_000 }, "consumers", All(I(1)), "Consumer processes."),
+    k("consumer.mode", Enum(&["group", "standalone"]), "", All(S("group")), "group: subscribe with group.id; standalone: assign() partitions p with p mod count = i, no group."),
+    k("consumer.start_ms", Int { min: 0, max: BIG }, "ms", All(I(0)), "When the consumers start."),
+    k("consumer.start_after_produce", Bool, "", All(B(false)), "Start consumers when every producer has been acknowledged (the seed experiment)."),
+    k("consumer.cache", Enum(&["warm", "cold"]), "", All(S("warm")), "cold: sync and drop the page cache when consumers start (echo 3 > drop_caches)."),
+    k("consumer.group.id", Text, "", All(S("kafkasim")), "Group name; picks the coordinator."),
+    k("consumer.fetch.min.bytes", Int { min: 0, max: BIG }, "bytes", All(I(1)), "Kafka and librdkafka default."),
+    k("consumer.fetch.max.wait.ms", Int { min: 0, max: BIG }, "ms", All(I(500)), "Java fetch.max.wait.ms / librdkafka fetch.wait.max.ms."),
+    k("consumer.fetch.max.bytes", Int { min: 1, max: BIG }, "bytes", All(I(52_428_800)), "Kafka and librdkafka default (50 MiB)."),
+    k("consumer.max.partition.fetch.bytes", Int { min: 1, max: BIG }, "bytes", All(I(1_048_576)), "Java / librdkafka fetch.message.max.bytes default (1 MiB)."),
+    k("consumer.max.poll.records", Int { min: 1, max: BIG }, "records", Client(I(500), I(500)), "Java default; librdkafka hands one record per poll, simulated in groups of this size."),
+    k("consumer.queued.min.messages", Int { min: 1, max: BIG }, "records", Client(I(1), I(100_000)), "Prefetch: Java fetches a partition again only when its buffer is empty; librdkafka keeps this many queued."),
+    k("consumer.auto.offset.reset", Enum(&["earliest", "latest"]), "", All(S("latest")), "Kafka default."),
+    k("consumer.enable.auto.commit", Bool, "", All(B(true)), "Kafka default."),
+    k("consumer.auto.commit.interval.ms", Int { min: 1, max: BIG }, "ms", All(I(5000)), "Kafka default."),
+    k("consumer.heartbeat.interval.ms", Int { min: 1, max: BIG }, "ms", All(I(3000)), "Kafka default."),
+    k("consumer.session.timeout.ms", Int { min: 1, max: BIG }, "ms", All(I(45_000)), "Kafka ≥ 3.0 default."),
+    k("consumer.max.poll.interval.ms", Int { min: 1, max: BIG }, "ms", All(I(300_000)), "Kafka default; also the rebalance timeout."),
+    k("consumer.partition.assignment.strategy", Text, "", Client(S("range,cooperative-sticky"), S("range,roundrobin")), "Java / librdkafka defaults; the first common one is used (range, eager)."),
+    k("consumer.poll_cpu_us_per_record", Float { min: 0.0, max: 1e6 }, "µs", Client(F(0.3), F(0.3)), "Client-library CPU per record handed to the application."),
+    k("consumer.process_us_per_record", Float { min: 0.0, max: 1e9 }, "µs", All(F(0.0)), "Application CPU per record (the seed's Python loop prints each one)."),
+    k("consumer.cpu_ns_per_byte", Float { min: 0.0, max: 1e6 }, "ns/B", All(F(0.2)), "Client CPU per fetched byte (parse, CRC, copy)."),
+    k("consumer.request_cpu_us", Float { min: 0.0, max: 1e6 }, "µs", All(F(20.0)), "Client CPU per request sent (Fetch, JoinGroup, …)."),
+];
+
+/// The spec of `path`, if it is a key.
+pub fn spec(path: &str) -> Option<&'static KeySpec> {
+    KEYS.iter().find(|s| s.path == path)
+}
+
+/// The known key nearest to `path` (for "did you mean …?").
+pub fn nearest(path: &str) -> Option<&'static str> {
+    KEYS.iter()
+        .map(|s| (strsim::levenshtein(path, s.path), s.path))
+        .filter(|&(d, p)| d <= p.len() / 3 + 2)
+        .min()
+        .map(|(_, p)| p)
+}
+
+impl Kind {
+    /// Human description of accepted values.
+    pub fn accepted(&self) -> String {
+        match self {
+            Int { min, max } if *max >= BIG => format!("a whole number ≥ {min}"),
+            Int { min, max } => format!("a whole number from {min} to {max}"),
+            Float { min, max } => format!("a number from {min} to {max}"),
+            Bool => "true or false".into(),
+            Enum(words) => format!("one of {}", words.join(", ")),
+            Text => "text".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn keys_are_unique_documented_and_defaults_fit_their_kind() {
+        for (i, s) in KEYS.iter().enumerate() {
+            assert!(KEYS[..i].iter().all(|o| o.path != s.path), "duplicate key {}", s.path);
+            assert!(!s.doc.is_empty(), "{} has no doc", s.path);
+            let lits = match s.default {
+                All(a) => vec![a],
+                Client(a, b) => vec![a, b],
+            };
+            for l in lits {
+                let ok = match (s.kind, l) {
+                    (Int { min, max }, I(v)) => v >= min && v <= max,
+                    (Float { min, max }, F(v)) => v >= min && v <= max,
+                    (Bool, B(_)) | (Text, S(_)) => true,
+                    (Enum(w), S(v)) => w.contains(&v),
+                    _ => false,
+                };
+                assert!(ok, "default of {} does not fit its kind", s.path);
+            }
+        }
+    }
+    #[test]
+    fn nearest_suggests_a_close_key() {
+        assert_eq!(nearest("producer.linger_ms"), Some("producer.linger.ms"));
+        assert_eq!(nearest("topic.partition"), Some("topic.partitions"));
+        assert_eq!(nearest("zzzzzzzzzzzzzz"), None);
+    }
+}

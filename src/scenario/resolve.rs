@@ -1,0 +1,450 @@
+//! From a checked [`Config`] to the typed [`SimConfig`] the model runs, with the checks that
+//! involve more than one key. Costs become integer nanoseconds (per operation) and picoseconds
+//! (per byte), so the model's arithmetic is all integer.
+
+use super::config::Config;
+use super::error::ScenarioError;
+use super::value::Value;
+use crate::engine::time::{MS, SEC};
+use crate::engine::{Nanos, RunBudget};
+use crate::kafka::group::assignor::AssignorKind;
+use crate::kafka::records::Codec;
+use crate::resources::DiskProfile;
+
+/// Which client's defaults and request shapes a scenario uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum ClientKind {
+    /// The Java client (KafkaProducer / KafkaConsumer): one ProduceRequest per broker carrying many partitions.
+    Java,
+    /// librdkafka (and confluent-kafka-python on top of it): one partition per ProduceRequest.
+    Librdkafka,
+}
+
+/// How records are keyed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum KeyMode {
+    /// Null keys.
+    None,
+    /// The same key for every record.
+    Fixed(Vec<u8>),
+    /// A fresh random key per record.
+    Random,
+    /// Uniform over `count` keys.
+    Uniform(u64),
+    /// Zipf over `count` keys with exponent `s`.
+    Zipf(u64, f64),
+}
+
+/// Acknowledgement level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Acks {
+    /// No response.
+    Zero,
+    /// Leader appended.
+    One,
+    /// Every in-sync replica appended (same as One with one replica).
+    All,
+}
+
+/// Host hardware.
+#[derive(Clone, Debug)]
+pub struct HostCfg {
+    /// CPU cores.
+    pub cores: u32,
+    /// Page cache size, bytes.
+    pub page_cache_bytes: u64,
+    /// Page size, bytes.
+    pub page_bytes: u64,
+    /// Disk class.
+    pub disk: DiskProfile,
+    /// Age at which dirty data is written back, ns.
+    pub dirty_expire_ns: Nanos,
+    /// Dirty data above which write-back starts at once, bytes.
+    pub dirty_background_bytes: u64,
+    /// Period of the write-back flusher, ns.
+    pub writeback_interval_ns: Nanos,
+}
+
+/// Network figures.
+#[derive(Clone, Debug)]
+pub struct NetCfg {
+    /// Loopback bandwidth, bytes/s.
+    pub loopback_bytes_per_s: u64,
+    /// Loopback one-way latency, ns.
+    pub loopback_latency_ns: Nanos,
+    /// NIC bandwidth, bytes/s.
+    pub nic_bytes_per_s: u64,
+    /// One-way latency between hosts, ns.
+    pub latency_ns: Nanos,
+}
+
+/// Broker settings and costs.
+#[derive(Clone, Debug)]
+pub struct BrokerCfg {
+    /// num.network.threads.
+    pub network_threads: u32,
+    /// num.io.threads.
+    pub io_threads: u32,
+    /// group.initial.rebalance.delay.ms, ns.
+    pub initial_rebalance_delay_ns: Nanos,
+    /// log.segment.bytes.
+    pub segment_bytes: u64,
+    /// Topic codec when it overrides the producer's (None = "producer").
+    pub compression: Option<Codec>,
+    /// Network-thread CPU per request, ns.
+    pub request_cpu_ns: Nanos,
+    /// I/O CPU per appended batch, ns.
+    pub produce_batch_cpu_ns: Nanos,
+    /// I/O CPU per appended byte, ps.
+    pub produce_ps_per_byte: u64,
+    /// I/O CPU per fetched partition, ns.
+    pub fetch_partition_cpu_ns: Nanos,
+    /// CPU per fetched byte, ps.
+    pub fetch_ps_per_byte: u64,
+}
+
+/// Producer settings and costs (per producer).
+#[derive(Clone, Debug)]
+pub struct ProducerCfg {
+    /// Number of producers.
+    pub count: u32,
+    /// Records each sends.
+    pub records: u64,
+    /// Records per second, 0 = as fast as possible (as milli-records/s, integer).
+    pub rate_milli_per_s: u64,
+    /// Start time, ns.
+    pub start_ns: Nanos,
+    /// Value size range, bytes.
+    pub value_bytes: (u32, u32),
+    /// Keying.
+    pub keys: KeyMode,
+    /// Partitioner name (see kafka::partitioner).
+    pub partitioner: String,
+    /// KIP-794 adaptive partitioning.
+    pub adaptive: bool,
+    /// librdkafka sticky.partitioning.linger.ms, ns.
+    pub sticky_linger_ns: Nanos,
+    /// batch.size.
+    pub batch_size: u32,
+    /// batch.num.messages (0 = none).
+    pub batch_num_messages: u32,
+    /// linger.ms, ns.
+    pub linger_ns: Nanos,
+    /// buffer.memory.
+    pub buffer_memory: u64,
+    /// queue.buffering.max.messages (0 = none).
+    pub max_queued_records: u64,
+    /// max.in.flight.requests.per.connection.
+    pub max_in_flight: u32,
+    /// max.request.size.
+    pub max_request_size: u32,
+    /// acks.
+    pub acks: Acks,
+    /// compression.type with its ratio and costs.
+    pub codec: Codec,
+    /// Application CPU per record, ns.
+    pub send_cpu_ns: Nanos,
+    /// Sender CPU per request, ns.
+    pub request_cpu_ns: Nanos,
+    /// Client CPU per byte, ps.
+    pub ps_per_byte: u64,
+}
+
+/// Consumer settings and costs (per consumer).
+#[derive(Clone, Debug)]
+pub struct ConsumerCfg {
+    /// Number of consumers.
+    pub count: u32,
+    /// Group member (true) or standalone assign().
+    pub group: bool,
+    /// Start time, ns.
+    pub start_ns: Nanos,
+    /// Start when the producers are done.
+    pub start_after_produce: bool,
+    /// Drop the page cache at consumer start.
+    pub cold_cache: bool,
+    /// group.id.
+    pub group_id: String,
+    /// fetch.min.bytes.
+    pub fetch_min_bytes: u64,
+    /// fetch.max.wait.ms, ns.
+    pub fetch_max_wait_ns: Nanos,
+    /// fetch.max.bytes.
+    pub fetch_max_bytes: u64,
+    /// max.partition.fetch.bytes.
+    pub max_partition_fetch_bytes: u64,
+    /// max.poll.records.
+    pub max_poll_records: u32,
+    /// Prefetch threshold (records buffered below which a partition is fetched again).
+    pub prefetch_records: u64,
+    /// auto.offset.reset = earliest.
+    pub reset_earliest: bool,
+    /// enable.auto.commit.
+    pub auto_commit: bool,
+    /// auto.commit.interval.ms, ns.
+    pub auto_commit_interval_ns: Nanos,
+    /// heartbeat.interval.ms, ns.
+    pub heartbeat_interval_ns: Nanos,
+    /// session.timeout.ms, ns.
+    pub session_timeout_ns: Nanos,
+    /// max.poll.interval.ms (rebalance timeout), ns.
+    pub rebalance_timeout_ns: Nanos,
+    /// partition.assignment.strategy, in preference order.
+    pub assignors: Vec<AssignorKind>,
+    /// Client CPU per record, ns.
+    pub poll_cpu_ns: Nanos,
+    /// Application CPU per record, ns.
+    pub process_ns: Nanos,
+    /// Client CPU per byte, ps.
+    pub ps_per_byte: u64,
+    /// Client CPU per request, ns.
+    pub request_cpu_ns: Nanos,
+}
+
+/// Everything one run needs, typed and checked.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// Scenario name.
+    pub name: String,
+    /// Master seed of the first run.
+    pub seed: u64,
+    /// Runs per point.
+    pub seeds: u32,
+    /// Client preset.
+    pub client: ClientKind,
+    /// Limits.
+    pub budget: RunBudget,
+    /// Time-series bucket, ns.
+    pub series_interval_ns: Nanos,
+    /// Brokers.
+    pub brokers: u32,
+    /// One host for all (true) or dedicated hosts.
+    pub single_host: bool,
+    /// Host hardware.
+    pub host: HostCfg,
+    /// Network.
+    pub net: NetCfg,
+    /// Broker.
+    pub broker: BrokerCfg,
+    /// Topic name.
+    pub topic: String,
+    /// Topic partitions.
+    pub partitions: u32,
+    /// Producers.
+    pub producer: ProducerCfg,
+    /// Consumers.
+    pub consumer: ConsumerCfg,
+}
+
+struct Get<'a>(&'a Config);
+impl Get<'_> {
+    fn int(&self, k: &str) -> i64 {
+        match self.0.get(k) {
+            Value::Int(v) => v,
+            v => panic!("{k} is not an int: {v:?}"),
+        }
+    }
+    fn u(&self, k: &str) -> u64 {
+        self.int(k) as u64
+    }
+    fn float(&self, k: &str) -> f64 {
+        match self.0.get(k) {
+            Value::Float(v) => v,
+            Value::Int(v) => v as f64,
+            v => panic!("{k} is not a number: {v:?}"),
+        }
+    }
+    fn flag(&self, k: &str) -> bool {
+        self.0.get(k) == Value::Bool(true)
+    }
+    fn text(&self, k: &str) -> String {
+        self.0.get(k).to_string()
+    }
+    fn ms(&self, k: &str) -> Nanos {
+        self.u(k).saturating_mul(MS)
+    }
+    /// µs as a float → integer ns.
+    fn us_ns(&self, k: &str) -> Nanos {
+        (self.float(k) * 1000.0).round() as Nanos
+    }
+    /// ns/B as a float → integer ps/B.
+    fn ps(&self, k: &str) -> u64 {
+        (self.float(k) * 1000.0).round() as u64
+    }
+    fn gbps(&self, k: &str) -> u64 {
+        (self.float(k) * 1e9 / 8.0).round().max(1.0) as u64
+    }
+}
+
+fn conflict(msg: String) -> ScenarioError {
+    ScenarioError::Conflict(msg)
+}
+
+impl SimConfig {
+    /// Type and cross-check a configuration.
+    pub fn from_config(c: &Config) -> Result<Self, ScenarioError> {
+        let g = Get(c);
+        let client = if g.text("client") == "librdkafka" { ClientKind::Librdkafka } else { ClientKind::Java };
+        let page_cache_bytes = g.u("host.page_cache_mb") << 20;
+        let value_min = g.u("producer.value_bytes") as u32;
+        let value_max = match g.u("producer.value_bytes_max") as u32 {
+            0 => value_min,
+            m if m < value_min => {
+                return Err(conflict(format!("producer.value_bytes_max = {m} is below producer.value_bytes = {value_min}; set it to 0 (fixed size) or a value ≥ {value_min}")))
+            }
+            m => m,
+        };
+        let keys = match g.text("producer.keys").as_str() {
+            "none" => KeyMode::None,
+            "fixed" => KeyMode::Fixed(g.text("producer.fixed_key").into_bytes()),
+            "random" => KeyMode::Random,
+            "uniform" => KeyMode::Uniform(g.u("producer.key_count")),
+            _ => {
+                let n = g.u("producer.key_count");
+                if n > crate::kafka::workload::ZIPF_MAX_KEYS {
+                    return Err(conflict(format!("producer.key_count = {n} is too many for producer.keys = zipf: at most {} keys", crate::kafka::workload::ZIPF_MAX_KEYS)));
+                }
+                KeyMode::Zipf(n, g.float("producer.zipf_exponent"))
+            }
+        };
+        let codec = Codec::by_name(&g.text("producer.compression.type"), g.float("producer.compression.ratio"));
+        let broker_codec = match g.text("broker.compression.type").as_str() {
+            "producer" => None,
+            name => Some(Codec::by_name(name, g.float("producer.compression.ratio"))),
+        };
+        let batch_size = g.u("producer.batch.size") as u32;
+        let max_request_size = g.u("producer.max.request.size") as u32;
+        if batch_size > max_request_size {
+            return Err(conflict(format!(
+                "producer.batch.size = {batch_size} is above producer.max.request.size = {max_request_size}: a batch must fit in one request; lower batch.size or raise max.request.size"
+            )));
+        }
+        let largest_record = crate::kafka::records::record_bytes(Some(64), value_max, 0) as u64 + crate::kafka::records::BATCH_HEADER_BYTES;
+        if largest_record > max_request_size as u64 {
+            return Err(conflict(format!(
+                "a record of producer.value_bytes{} = {value_max} bytes does not fit in producer.max.request.size = {max_request_size} (Kafka fails it with RecordTooLargeException)",
+                if value_max != value_min { "_max" } else { "" }
+            )));
+        }
+        let assignors = g
+            .text("consumer.partition.assignment.strategy")
+            .split(',')
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                AssignorKind::from_name(s).map_err(|accepted| ScenarioError::Invalid {
+                    key: "consumer.partition.assignment.strategy".into(),
+                    value: s.into(),
+                    accepted,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if assignors.is_empty() {
+            return Err(ScenarioError::Invalid { key: "consumer.partition.assignment.strategy".into(), value: "\"\"".into(), accepted: "a comma-separated list of assignor names".into() });
+        }
+        let hb = g.ms("consumer.heartbeat.interval.ms");
+        let session = g.ms("consumer.session.timeout.ms");
+        if hb >= session {
+            return Err(conflict(format!(
+                "consumer.heartbeat.interval.ms = {} must be below consumer.session.timeout.ms = {} (Kafka recommends at most a third)",
+                hb / MS,
+                session / MS
+            )));
+        }
+        let start_after_produce = g.flag("consumer.start_after_produce");
+        let records = g.u("producer.records");
+        let producers = g.u("producer.count") as u32;
+        let rate = g.float("producer.rate_per_s");
+        Ok(SimConfig {
+            name: g.text("name"),
+            seed: g.u("seed"),
+            seeds: g.u("seeds") as u32,
+            client,
+            budget: RunBudget { max_events: g.u("run.max_events"), max_sim_time_ns: (g.float("run.max_sim_time_s") * SEC as f64) as Nanos },
+            series_interval_ns: g.ms("run.series_interval_ms"),
+            brokers: g.u("cluster.brokers") as u32,
+            single_host: g.text("cluster.layout") == "single-host",
+            host: HostCfg {
+                cores: g.u("host.cores") as u32,
+                page_cache_bytes,
+                page_bytes: g.u("host.page_bytes"),
+                disk: DiskProfile::by_name(&g.text("host.disk")).expect("enum checked"),
+                dirty_expire_ns: g.ms("host.dirty_expire_ms"),
+                dirty_background_bytes: page_cache_bytes / 100 * g.u("host.dirty_background_ratio_pct"),
+                writeback_interval_ns: g.ms("host.writeback_interval_ms"),
+            },
+            net: NetCfg {
+                loopback_bytes_per_s: g.gbps("network.loopback_gbps"),
+                loopback_latency_ns: g.us_ns("network.loopback_latency_us"),
+                nic_bytes_per_s: g.gbps("network.nic_gbps"),
+                latency_ns: g.us_ns("network.latency_us"),
+            },
+            broker: BrokerCfg {
+                network_threads: g.u("broker.num.network.threads") as u32,
+                io_threads: g.u("broker.num.io.threads") as u32,
+                initial_rebalance_delay_ns: g.ms("broker.group.initial.rebalance.delay.ms"),
+                segment_bytes: g.u("broker.log.segment.bytes"),
+                compression: broker_codec,
+                request_cpu_ns: g.us_ns("broker.request_cpu_us"),
+                produce_batch_cpu_ns: g.us_ns("broker.produce_cpu_us_per_batch"),
+                produce_ps_per_byte: g.ps("broker.produce_cpu_ns_per_byte"),
+                fetch_partition_cpu_ns: g.us_ns("broker.fetch_cpu_us_per_partition"),
+                fetch_ps_per_byte: g.ps("broker.fetch_cpu_ns_per_byte"),
+            },
+            topic: g.text("topic.name"),
+            partitions: g.u("topic.partitions") as u32,
+            producer: ProducerCfg {
+                count: producers,
+                records,
+                rate_milli_per_s: (rate * 1000.0).round() as u64,
+                start_ns: g.ms("producer.start_ms"),
+                value_bytes: (value_min, value_max),
+                keys,
+                partitioner: g.text("producer.partitioner"),
+                adaptive: g.flag("producer.partitioner.adaptive.partitioning.enable"),
+                sticky_linger_ns: g.ms("producer.sticky.partitioning.linger.ms"),
+                batch_size,
+                batch_num_messages: g.u("producer.batch.num.messages").min(u32::MAX as u64) as u32,
+                linger_ns: g.ms("producer.linger.ms"),
+                buffer_memory: g.u("producer.buffer.memory"),
+                max_queued_records: g.u("producer.queue.buffering.max.messages"),
+                max_in_flight: g.u("producer.max.in.flight.requests.per.connection") as u32,
+                max_request_size,
+                acks: match g.text("producer.acks").as_str() {
+                    "0" => Acks::Zero,
+                    "1" => Acks::One,
+                    _ => Acks::All,
+                },
+                codec,
+                send_cpu_ns: g.us_ns("producer.send_cpu_us_per_record"),
+                request_cpu_ns: g.us_ns("producer.request_cpu_us"),
+                ps_per_byte: g.ps("producer.cpu_ns_per_byte"),
+            },
+            consumer: ConsumerCfg {
+                count: g.u("consumer.count") as u32,
+                group: g.text("consumer.mode") == "group",
+                start_ns: g.ms("consumer.start_ms"),
+                start_after_produce,
+                cold_cache: g.text("consumer.cache") == "cold",
+                group_id: g.text("consumer.group.id"),
+                fetch_min_bytes: g.u("consumer.fetch.min.bytes"),
+                fetch_max_wait_ns: g.ms("consumer.fetch.max.wait.ms"),
+                fetch_max_bytes: g.u("consumer.fetch.max.bytes"),
+                max_partition_fetch_bytes: g.u("consumer.max.partition.fetch.bytes"),
+                max_poll_records: g.u("consumer.max.poll.records").min(u32::MAX as u64) as u32,
+                prefetch_records: g.u("consumer.queued.min.messages"),
+                reset_earliest: g.text("consumer.auto.offset.reset") == "earliest",
+                auto_commit: g.flag("consumer.enable.auto.commit"),
+                auto_commit_interval_ns: g.ms("consumer.auto.commit.interval.ms"),
+                heartbeat_interval_ns: hb,
+                session_timeout_ns: session,
+                rebalance_timeout_ns: g.ms("consumer.max.poll.interval.ms"),
+                assignors,
+                poll_cpu_ns: g.us_ns("consumer.poll_cpu_us_per_record"),
+                process_ns: g.us_ns("consumer.process_us_per_record"),
+                ps_per_byte: g.ps("consumer.cpu_ns_per_byte"),
+                request_cpu_ns: g.us_ns("consumer.request_cpu_us"),
+            },
+        })
+    }
+}
