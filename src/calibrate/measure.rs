@@ -10,8 +10,10 @@
 //! ```
 //!
 //! and deletes its topics at the end (unless [`MeasureOptions::keep`]). Each repetition uses a
-//! topic and consumer groups of its own, named `<prefix>-<pid>-<run>-<point>-r<k>`, so offsets
-//! always start at the beginning and nothing else on the cluster is read, written or deleted.
+//! topic and consumer groups of its own, named
+//! `<prefix>-<pid>-<unix time>-<point index>-<point>-r<run>` (groups add `-c<consumers>`), so
+//! offsets always start at the beginning and nothing else on the cluster is read, written or
+//! deleted.
 //!
 //! What is timed (all with [`std::time::Instant`], in seconds):
 //! - **Produce**: from the first `send` to the moment every record is acknowledged (`flush`
@@ -169,29 +171,32 @@ pub enum Payload {
 /// Options of a whole plan. Defaults are listed on each field.
 #[derive(Debug, Clone)]
 pub struct MeasureOptions {
-    /// Time allowed for the first metadata answer; an unreachable broker fails after it. [10 s]
+    /// Time allowed for the first metadata answer; an unreachable broker fails after it.
+    /// Default: 10 s.
     pub connect_timeout: Duration,
-    /// Time allowed for one phase (producing, or consuming with one group). [120 s]
+    /// Time allowed for one phase (producing, or consuming with one group). Default: 120 s.
     pub phase_timeout: Duration,
-    /// Keep the run's topics (and groups) instead of deleting them at the end. [false]
+    /// Keep the run's topics (and groups) instead of deleting them at the end.
+    /// Default: `false`.
     pub keep: bool,
-    /// Replication factor of the run's topics. [1]
+    /// Replication factor of the run's topics. Default: `1`.
     pub replication_factor: i32,
-    /// First part of every topic and group name. ["kafkasim-cal"]
+    /// First part of every topic and group name. Default: `"kafkasim-cal"`.
     pub topic_prefix: String,
     /// librdkafka consumer settings applied on top of the harness's
-    /// (`auto.offset.reset=earliest`, `enable.auto.commit=false`). [none]
+    /// (`auto.offset.reset=earliest`, `enable.auto.commit=false`). Default: empty.
     pub consumer_config: Vec<(String, String)>,
-    /// Record values. [Payload::Random]
+    /// Record values. Default: `Payload::Random`.
     pub payload: Payload,
-    /// Seed of keys and values (same seed, same bytes). [1]
+    /// Seed of keys and values (same seed, same bytes). Default: `1`.
     pub seed: u64,
     /// Catch SIGINT/SIGTERM during the run (restoring the previous handlers afterwards). Turn off
-    /// when the caller handles signals itself and passes [`MeasureOptions::cancel`]. [true]
+    /// when the caller handles signals itself and passes [`MeasureOptions::cancel`].
+    /// Default: `true`.
     pub handle_signals: bool,
-    /// A flag the caller may set to stop the run as if Ctrl-C was pressed. [None]
+    /// A flag the caller may set to stop the run as if Ctrl-C was pressed. Default: `None`.
     pub cancel: Option<Arc<AtomicBool>>,
-    /// Print one line per measurement to stderr. [false]
+    /// Print one line per measurement to stderr. Default: `false`.
     pub verbose: bool,
 }
 
@@ -224,43 +229,64 @@ pub enum MeasureError {
     /// A field of a point is out of range.
     #[error("measure point {point:?}: `{field}` {reason}")]
     InvalidPoint {
+        /// Name of the point ([`MeasurePoint::name`]).
         point: String,
+        /// Field or option at fault.
         field: &'static str,
+        /// What is wrong, with the accepted range or the broker's answer.
         reason: String,
     },
     /// An option is out of range.
     #[error("measure option `{field}` {reason}")]
-    InvalidOption { field: &'static str, reason: String },
+    InvalidOption {
+        /// Field or option at fault.
+        field: &'static str,
+        /// What is wrong, with the accepted range or the broker's answer.
+        reason: String,
+    },
     /// No metadata answer from the bootstrap servers.
     #[error(
         "Kafka at {bootstrap} unreachable: no usable metadata answer (waited up to {timeout_s:.0} s): \
          {reason}; is the broker running (scripts/kafka-local.sh status) and is the address right?"
     )]
     Unreachable {
+        /// The bootstrap servers tried.
         bootstrap: String,
+        /// The time allowed, in seconds.
         timeout_s: f64,
+        /// What is wrong, with the accepted range or the broker's answer.
         reason: String,
     },
     /// A client could not be created or a client call failed.
     #[error("{what}: {source}")]
     Client {
+        /// What was being done.
         what: String,
+        /// librdkafka's error.
         source: KafkaError,
+        /// Measurements taken before the error.
         partial: Vec<Measurement>,
     },
     /// A consumer could not be created, subscribe, or its thread failed.
     #[error("{phase} on topic {topic:?}: {reason}")]
     Consumer {
+        /// The run's topic concerned.
         topic: String,
+        /// The phase, e.g. "consume with a group of 4".
         phase: String,
+        /// What is wrong, with the accepted range or the broker's answer.
         reason: String,
+        /// Measurements taken before the error.
         partial: Vec<Measurement>,
     },
     /// The broker refused (or did not answer) the creation of one of the run's topics.
     #[error("creating topic {topic:?} failed: {reason}")]
     TopicCreation {
+        /// The run's topic concerned.
         topic: String,
+        /// What is wrong, with the accepted range or the broker's answer.
         reason: String,
+        /// Measurements taken before the error.
         partial: Vec<Measurement>,
     },
     /// A phase did not finish within [`MeasureOptions::phase_timeout`].
@@ -269,44 +295,69 @@ pub enum MeasureError {
          {timeout_s:.1} s with {done} of {expected} records{detail}"
     )]
     PhaseTimeout {
+        /// Name of the point ([`MeasurePoint::name`]).
         point: String,
+        /// Recorded repetition number.
         repetition: u32,
+        /// The phase, e.g. "consume with a group of 4".
         phase: String,
+        /// The run's topic concerned.
         topic: String,
+        /// The time allowed, in seconds.
         timeout_s: f64,
+        /// Records acknowledged (produce) or distinct records received (consume) in time.
         done: u64,
+        /// Records of the repetition.
         expected: u64,
+        /// Extra context: records sent, consumers assigned, last client error.
         detail: String,
+        /// Measurements taken before the error.
         partial: Vec<Measurement>,
     },
     /// Records were not acknowledged, or the topic holds another count than was produced.
     #[error("point {point:?}: producing to topic {topic:?}: {reason}")]
     Delivery {
+        /// Name of the point ([`MeasurePoint::name`]).
         point: String,
+        /// The run's topic concerned.
         topic: String,
+        /// What is wrong, with the accepted range or the broker's answer.
         reason: String,
+        /// Measurements taken before the error.
         partial: Vec<Measurement>,
     },
     /// Ctrl-C, SIGTERM or the cancel flag.
     #[error("interrupted during {during}; {} measurement(s) kept", .partial.len())]
     Interrupted {
+        /// Where the run was when it stopped.
         during: String,
+        /// Measurements taken before the error.
         partial: Vec<Measurement>,
     },
     /// The run's own topics could not be deleted at the end.
     #[error("could not delete calibration topic(s) {topics:?}: {reason}")]
     Cleanup {
+        /// Topics left behind.
         topics: Vec<String>,
+        /// What is wrong, with the accepted range or the broker's answer.
         reason: String,
+        /// Measurements taken before the error.
         partial: Vec<Measurement>,
     },
     /// Writing the CSV file failed.
     #[error("writing CSV {}: {source}", .path.display())]
-    Csv { path: PathBuf, source: csv::Error },
+    Csv {
+        /// The CSV file.
+        path: PathBuf,
+        /// The CSV error.
+        source: csv::Error,
+    },
     /// Writing or renaming the CSV file failed.
     #[error("writing CSV {}: {source}", .path.display())]
     Io {
+        /// The CSV file.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
 }

@@ -20,13 +20,14 @@ pub fn varint_bytes(v: i64) -> u32 {
 }
 
 /// Bytes a record takes inside a batch: key of `key_len` bytes (None = null key), value of
-/// `value_len` bytes, at `offset_delta` in its batch; timestamp delta assumed below 8 s (2 bytes).
+/// `value_len` bytes, at `offset_delta` in its batch; timestamp delta assumed below 64 ms (1 byte:
+/// records of one batch are created within linger.ms of each other).
 pub fn record_bytes(key_len: Option<u32>, value_len: u32, offset_delta: u32) -> u32 {
     let key = match key_len {
         None => varint_bytes(-1),
         Some(k) => varint_bytes(k as i64) + k,
     };
-    let body = 1 + 2 + varint_bytes(offset_delta as i64) + key + varint_bytes(value_len as i64) + value_len + 1;
+    let body = 1 + 1 + varint_bytes(offset_delta as i64) + key + varint_bytes(value_len as i64) + value_len + 1;
     body + varint_bytes(body as i64)
 }
 
@@ -81,7 +82,7 @@ mod tests {
     #[test]
     fn record_sizes_match_the_v2_format() {
         assert_eq!(record_bytes(Some(10), 100, 0), 119);
-        assert_eq!(record_bytes(None, 100, 0), 108);
+        assert_eq!(record_bytes(None, 100, 0), 109);
         assert_eq!(varint_bytes(-1), 1);
         assert_eq!(varint_bytes(63), 1);
         assert_eq!(varint_bytes(64), 2);

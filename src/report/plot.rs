@@ -114,7 +114,8 @@ pub fn render(chart: &Chart, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
         draw(chart, &root).with_context(|| format!("rendering {}", svg.display()))?;
         root.present()?;
     }
-    let res = std::fs::write(&svg_tmp, text.as_bytes()).and_then(|_| std::fs::rename(&svg_tmp, &svg));
+    let res =
+        std::fs::write(&svg_tmp, text.as_bytes()).and_then(|_| std::fs::rename(&svg_tmp, &svg));
     if let Err(e) = res {
         let _ = std::fs::remove_file(&svg_tmp);
         return Err(anyhow!(e).context(format!("writing {}", svg.display())));
@@ -194,7 +195,11 @@ fn fmt_num(v: f64, decimals: usize) -> String {
 /// Y range starting at 0 (or below, for negative data) with ~12% headroom.
 fn y_range(lo: f64, hi: f64) -> (f64, f64) {
     let lo = lo.min(0.0);
-    let hi = if hi.is_finite() && hi > lo { hi } else { lo + 1.0 };
+    let hi = if hi.is_finite() && hi > lo {
+        hi
+    } else {
+        lo + 1.0
+    };
     (lo, hi + (hi - lo) * 0.12)
 }
 
@@ -210,10 +215,22 @@ fn legend_corner(pts: &[(f64, f64)], x: (f64, f64), y: (f64, f64)) -> SeriesLabe
     let n: Vec<(f64, f64)> = pts.iter().map(norm).collect();
     let count = |f: &dyn Fn(f64, f64) -> bool| n.iter().filter(|p| f(p.0, p.1)).count();
     let corners = [
-        (SeriesLabelPosition::UpperRight, count(&|a, b| a > 0.6 && b > 0.6)),
-        (SeriesLabelPosition::UpperLeft, count(&|a, b| a < 0.4 && b > 0.6)),
-        (SeriesLabelPosition::LowerRight, count(&|a, b| a > 0.6 && b < 0.4)),
-        (SeriesLabelPosition::LowerLeft, count(&|a, b| a < 0.4 && b < 0.4)),
+        (
+            SeriesLabelPosition::UpperRight,
+            count(&|a, b| a > 0.6 && b > 0.6),
+        ),
+        (
+            SeriesLabelPosition::UpperLeft,
+            count(&|a, b| a < 0.4 && b > 0.6),
+        ),
+        (
+            SeriesLabelPosition::LowerRight,
+            count(&|a, b| a > 0.6 && b < 0.4),
+        ),
+        (
+            SeriesLabelPosition::LowerLeft,
+            count(&|a, b| a < 0.4 && b < 0.4),
+        ),
     ];
     let best = corners.iter().map(|c| c.1).min().unwrap_or(0);
     corners.into_iter().find(|c| c.1 == best).unwrap().0
@@ -227,7 +244,10 @@ struct Axis {
 
 impl Axis {
     fn new(lo: f64, hi: f64, ticks: Vec<f64>) -> Self {
-        Axis { inner: (lo..hi).into(), ticks }
+        Axis {
+            inner: (lo..hi).into(),
+            ticks,
+        }
     }
 }
 
@@ -259,6 +279,7 @@ fn build<'a, DB: DrawingBackend>(
     (x0, x1, xticks): (f64, f64, Vec<f64>),
     (y0, y1): (f64, f64),
     x_fmt: &dyn Fn(&f64) -> String,
+    x_mesh: bool,
 ) -> Result<Ctx<'a, DB>>
 where
     DB::ErrorType: 'static,
@@ -274,14 +295,13 @@ where
         .margin_bottom(8)
         .x_label_area_size(100)
         .y_label_area_size(y_area(&ylabels))
-        .build_cartesian_2d(
-            Axis::new(x0, x1, xticks),
-            Axis::new(y0, y1, yticks),
-        )?;
+        .build_cartesian_2d(Axis::new(x0, x1, xticks), Axis::new(y0, y1, yticks))?;
     let y_fmt = move |v: &f64| fmt_num(*v, yd);
-    chart
-        .configure_mesh()
-        .x_desc(x_label)
+    let mut mesh = chart.configure_mesh();
+    if !x_mesh {
+        mesh.disable_x_mesh();
+    }
+    mesh.x_desc(x_label)
         .y_desc(y_label)
         .axis_desc_style((FONT, 36))
         .label_style((FONT, 28))
@@ -293,7 +313,10 @@ where
     Ok(chart)
 }
 
-fn draw_legend<'a, DB: DrawingBackend + 'a>(chart: &mut Ctx<'a, DB>, pos: SeriesLabelPosition) -> Result<()>
+fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Ctx<'a, DB>,
+    pos: SeriesLabelPosition,
+) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
@@ -313,28 +336,61 @@ fn draw_line<DB: DrawingBackend>(c: &LineChart, area: &DrawingArea<DB, Shift>) -
 where
     DB::ErrorType: 'static,
 {
-    let all: Vec<(f64, f64, f64)> = c.series.iter().flat_map(|s| s.points.iter().copied()).collect();
+    let all: Vec<(f64, f64, f64)> = c
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().copied())
+        .collect();
     let fin = |v: f64| if v.is_finite() { v } else { 0.0 };
     let xmin = all.iter().map(|p| fin(p.0)).fold(f64::INFINITY, f64::min);
-    let xmax = all.iter().map(|p| fin(p.0)).fold(f64::NEG_INFINITY, f64::max);
-    let (xmin, xmax) = if xmin.is_finite() { (xmin, xmax) } else { (0.0, 1.0) };
-    let ylo = all.iter().map(|p| fin(p.1 - p.2.max(0.0))).fold(0.0, f64::min);
-    let yhi = all.iter().map(|p| fin(p.1 + p.2.max(0.0))).fold(0.0, f64::max);
+    let xmax = all
+        .iter()
+        .map(|p| fin(p.0))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let (xmin, xmax) = if xmin.is_finite() {
+        (xmin, xmax)
+    } else {
+        (0.0, 1.0)
+    };
+    let ylo = all
+        .iter()
+        .map(|p| fin(p.1 - p.2.max(0.0)))
+        .fold(0.0, f64::min);
+    let yhi = all
+        .iter()
+        .map(|p| fin(p.1 + p.2.max(0.0)))
+        .fold(0.0, f64::max);
     let (y0, y1) = y_range(ylo, yhi);
-    let pad = if xmax > xmin { (xmax - xmin) * 0.05 } else { 0.5 };
+    let pad = if xmax > xmin {
+        (xmax - xmin) * 0.05
+    } else {
+        0.5
+    };
     let (x0, x1) = (xmin - pad, xmax + pad);
     let (xticks, xd) = if c.x_is_categorical {
         let mut xs: Vec<f64> = all.iter().map(|p| fin(p.0)).collect();
         xs.sort_by(f64::total_cmp);
         xs.dedup();
-        let d = if xs.iter().all(|x| x.fract() == 0.0) { 0 } else { 2 };
+        let d = if xs.iter().all(|x| x.fract() == 0.0) {
+            0
+        } else {
+            2
+        };
         (xs, d)
     } else {
         let (t, step) = nice_ticks(x0, x1, 10);
         (t, decimals_for(step))
     };
     let x_fmt = move |v: &f64| fmt_num(*v, xd);
-    let mut chart = build(area, &c.title, (&c.x_label, &c.y_label), (x0, x1, xticks), (y0, y1), &x_fmt)?;
+    let mut chart = build(
+        area,
+        &c.title,
+        (&c.x_label, &c.y_label),
+        (x0, x1, xticks),
+        (y0, y1),
+        &x_fmt,
+        true,
+    )?;
     for (i, s) in c.series.iter().enumerate() {
         let col = colour(i);
         let pts: Vec<(f64, f64)> = s.points.iter().map(|p| (p.0, p.1)).collect();
@@ -377,13 +433,33 @@ where
     let names: Vec<String> = c.groups.iter().map(|g| g.0.clone()).collect();
     let x_fmt = move |v: &f64| {
         let i = v.floor();
-        if i >= 0.0 && (i as usize) < names.len() { names[i as usize].clone() } else { String::new() }
+        if i >= 0.0 && (i as usize) < names.len() {
+            names[i as usize].clone()
+        } else {
+            String::new()
+        }
     };
-    let mut chart = build(area, &c.title, (&c.x_label, &c.y_label), (0.0, n as f64, centres), (y0, y1), &x_fmt)?;
+    let mut chart = build(
+        area,
+        &c.title,
+        (&c.x_label, &c.y_label),
+        (0.0, n as f64, centres),
+        (y0, y1),
+        &x_fmt,
+        false,
+    )?;
     let width = 0.8 / items.len().max(1) as f64;
     let nbars: usize = c.groups.iter().map(|g| g.1.len()).sum();
     let (_, ystep) = nice_ticks(y0, y1, 8);
-    let vd = (decimals_for(ystep) + 1).min(3);
+    let integral = c
+        .groups
+        .iter()
+        .all(|g| g.1.iter().all(|b| b.1.fract() == 0.0));
+    let vd = if integral {
+        0
+    } else {
+        (decimals_for(ystep) + 1).min(3)
+    };
     let mut top_pts = Vec::new();
     for (k, item) in items.iter().enumerate() {
         let col = colour(k);
@@ -398,18 +474,31 @@ where
         }
         chart
             .draw_series(rects.iter().map(|&(l, v)| {
-                Rectangle::new([(l + width * 0.04, 0.0), (l + width * 0.96, v)], col.filled())
+                Rectangle::new(
+                    [(l + width * 0.04, 0.0), (l + width * 0.96, v)],
+                    col.filled(),
+                )
             }))?
             .label(*item)
             .legend(move |(x, y)| Rectangle::new([(x, y - 12), (x + 30, y + 12)], col.filled()));
         if nbars <= 24 {
-            let font = (FONT, 22).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Bottom));
+            let font = (FONT, 22)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Bottom));
             chart.draw_series(rects.iter().map(|&(l, v)| {
-                Text::new(fmt_num(v, vd), (l + width / 2.0, v + (y1 - y0) * 0.01), font.clone())
+                Text::new(
+                    fmt_num(v, vd),
+                    (l + width / 2.0, v + (y1 - y0) * 0.01),
+                    font.clone(),
+                )
             }))?;
         }
     }
-    draw_legend(&mut chart, legend_corner(&top_pts, (0.0, n as f64), (y0, y1)))
+    draw_legend(
+        &mut chart,
+        legend_corner(&top_pts, (0.0, n as f64), (y0, y1)),
+    )
 }
 
 fn draw_time<DB: DrawingBackend>(c: &TimeChart, area: &DrawingArea<DB, Shift>) -> Result<()>
@@ -417,16 +506,30 @@ where
     DB::ErrorType: 'static,
 {
     let fin = |v: f64| if v.is_finite() { v } else { 0.0 };
-    let all: Vec<(f64, f64)> = c.series.iter().flat_map(|s| s.1.iter().map(|p| (fin(p.0), fin(p.1)))).collect();
+    let all: Vec<(f64, f64)> = c
+        .series
+        .iter()
+        .flat_map(|s| s.1.iter().map(|p| (fin(p.0), fin(p.1))))
+        .collect();
     let tmin = all.iter().map(|p| p.0).fold(0.0, f64::min);
     let tmax = all.iter().map(|p| p.0).fold(0.0, f64::max);
     let tmax = if tmax > tmin { tmax } else { tmin + 1.0 };
-    let (lo, hi) = all.iter().fold((0.0f64, 0.0f64), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let (lo, hi) = all
+        .iter()
+        .fold((0.0f64, 0.0f64), |(a, b), p| (a.min(p.1), b.max(p.1)));
     let (y0, y1) = y_range(lo, hi);
     let (xticks, step) = nice_ticks(tmin, tmax, 10);
     let xd = decimals_for(step);
     let x_fmt = move |v: &f64| fmt_num(*v, xd);
-    let mut chart = build(area, &c.title, (&c.x_label, &c.y_label), (tmin, tmax, xticks), (y0, y1), &x_fmt)?;
+    let mut chart = build(
+        area,
+        &c.title,
+        (&c.x_label, &c.y_label),
+        (tmin, tmax, xticks),
+        (y0, y1),
+        &x_fmt,
+        true,
+    )?;
     for (i, (label, pts)) in c.series.iter().enumerate() {
         let col = colour(i);
         let mut steps: Vec<(f64, f64)> = Vec::with_capacity(pts.len() * 2);
@@ -442,7 +545,10 @@ where
             .label(label.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 36, y)], col.stroke_width(4)));
         if pts.len() <= 40 {
-            chart.draw_series(pts.iter().map(|&(t, v)| Circle::new((fin(t), fin(v)), 6, col.filled())))?;
+            chart.draw_series(
+                pts.iter()
+                    .map(|&(t, v)| Circle::new((fin(t), fin(v)), 6, col.filled())),
+            )?;
         }
     }
     draw_legend(&mut chart, legend_corner(&all, (tmin, tmax), (y0, y1)))
@@ -459,7 +565,10 @@ mod tests {
     fn charts() -> Vec<(&'static str, Chart)> {
         let series = |label: &str, k: f64| Series {
             label: label.into(),
-            points: [1.0f64, 2.0, 4.0, 8.0].iter().map(|&x| (x, k * x.sqrt() * 1000.0, if x > 1.0 { 80.0 } else { 0.0 })).collect(),
+            points: [1.0f64, 2.0, 4.0, 8.0]
+                .iter()
+                .map(|&x| (x, k * x.sqrt() * 1000.0, if x > 1.0 { 80.0 } else { 0.0 }))
+                .collect(),
         };
         vec![
             (
@@ -480,8 +589,14 @@ mod tests {
                     x_label: "key mode".into(),
                     y_label: "messages (count)".into(),
                     groups: vec![
-                        ("keyed".into(), vec![("p0".into(), 120.0), ("p1".into(), 80.0)]),
-                        ("random".into(), vec![("p0".into(), 101.0), ("p1".into(), 99.0)]),
+                        (
+                            "keyed".into(),
+                            vec![("p0".into(), 120.0), ("p1".into(), 80.0)],
+                        ),
+                        (
+                            "random".into(),
+                            vec![("p0".into(), 101.0), ("p1".into(), 99.0)],
+                        ),
                     ],
                     caption: cap(),
                 }),
@@ -493,8 +608,14 @@ mod tests {
                     x_label: "time (s)".into(),
                     y_label: "consumed (msgs)".into(),
                     series: vec![
-                        ("c0".into(), (0..20).map(|t| (t as f64 * 0.5, (t * 10) as f64)).collect()),
-                        ("c1".into(), (0..20).map(|t| (t as f64 * 0.5, (t * 7) as f64)).collect()),
+                        (
+                            "c0".into(),
+                            (0..20).map(|t| (t as f64 * 0.5, (t * 10) as f64)).collect(),
+                        ),
+                        (
+                            "c1".into(),
+                            (0..20).map(|t| (t as f64 * 0.5, (t * 7) as f64)).collect(),
+                        ),
                     ],
                     caption: cap(),
                 }),
@@ -507,7 +628,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         for (stem, chart) in charts() {
             let paths = render(&chart, dir.path(), stem).unwrap();
-            assert_eq!(paths, vec![dir.path().join(format!("{stem}.png")), dir.path().join(format!("{stem}.svg"))]);
+            assert_eq!(
+                paths,
+                vec![
+                    dir.path().join(format!("{stem}.png")),
+                    dir.path().join(format!("{stem}.svg"))
+                ]
+            );
             let png = std::fs::read(&paths[0]).unwrap();
             assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
             let svg = std::fs::read_to_string(&paths[1]).unwrap();
@@ -516,10 +643,21 @@ mod tests {
                 Chart::Bar(c) => &c.title,
                 Chart::Time(c) => &c.title,
             };
-            assert!(svg.contains(title.as_str()), "{stem}: title missing from SVG");
+            assert!(
+                svg.contains(title.as_str()),
+                "{stem}: title missing from SVG"
+            );
             render(&chart, dir.path(), stem).unwrap();
-            assert_eq!(png, std::fs::read(&paths[0]).unwrap(), "{stem}: PNG not deterministic");
-            assert_eq!(svg, std::fs::read_to_string(&paths[1]).unwrap(), "{stem}: SVG not deterministic");
+            assert_eq!(
+                png,
+                std::fs::read(&paths[0]).unwrap(),
+                "{stem}: PNG not deterministic"
+            );
+            assert_eq!(
+                svg,
+                std::fs::read_to_string(&paths[1]).unwrap(),
+                "{stem}: SVG not deterministic"
+            );
         }
         for e in std::fs::read_dir(dir.path()).unwrap() {
             let name = e.unwrap().file_name().to_string_lossy().into_owned();
@@ -540,7 +678,13 @@ mod tests {
             x_is_categorical: true,
         });
         render(&c, dir.path(), "empty").unwrap();
-        let b = Chart::Bar(BarChart { title: "e".into(), x_label: "x".into(), y_label: "y".into(), groups: vec![], caption: cap() });
+        let b = Chart::Bar(BarChart {
+            title: "e".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            groups: vec![],
+            caption: cap(),
+        });
         render(&b, dir.path(), "emptybar").unwrap();
     }
 

@@ -3,9 +3,13 @@
 //!
 //! Model: an access of `b` bytes at (`file`, `offset`) submitted at `t` starts at
 //! `s = max(t, free_at)` and ends at `s + seek + b / bandwidth`, where `seek` is paid only when
-//! the access is not contiguous with the previous one (same file, offset = previous end).
+//! the access does not continue the previous one: same file, starting at most
+//! [`SEQUENTIAL_GAP_BYTES`] after its end (what Linux readahead and the drive's cache absorb).
 
 use crate::engine::time::{transfer_ns, Nanos, MS, US};
+
+/// A forward gap this small within one file costs no seek (readahead window, 128 KiB).
+pub const SEQUENTIAL_GAP_BYTES: u64 = 128 * 1024;
 
 /// Performance figures of a class of device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -62,7 +66,8 @@ impl Disk {
 
     /// Read or write `bytes` at byte `offset` of `file`, submitted at `now`; returns completion.
     pub fn access(&mut self, now: Nanos, file: u64, offset: u64, bytes: u64, write: bool) -> Nanos {
-        let seek = if self.head == Some((file, offset)) { 0 } else { self.profile.seek_ns };
+        let sequential = matches!(self.head, Some((f, end)) if f == file && offset >= end && offset - end <= SEQUENTIAL_GAP_BYTES);
+        let seek = if sequential { 0 } else { self.profile.seek_ns };
         let bw =
             if write { self.profile.write_bytes_per_s } else { self.profile.read_bytes_per_s };
         let work = seek + transfer_ns(bytes, bw);
@@ -106,6 +111,8 @@ mod tests {
         assert_eq!(b, a + MS, "contiguous read pays no seek");
         let c = d.access(0, 2, 0, 160_000, false);
         assert_eq!(c, b + 9 * MS, "another file seeks");
+        let d = d.access(0, 2, 160_000 + 4096, 160_000, false);
+        assert_eq!(d, c + MS, "a small forward gap is absorbed by readahead");
         assert_eq!(d.read_bytes(), 480_000);
     }
 }

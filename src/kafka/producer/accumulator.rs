@@ -119,7 +119,8 @@ impl Accumulator {
             b.buffer_bytes += rec;
             self.used_bytes += rec;
         }
-        if b.raw_bytes >= self.batch_size || (self.batch_num_messages > 0 && b.records >= self.batch_num_messages) {
+        let estimated = BATCH_HEADER_BYTES + ((b.raw_bytes - BATCH_HEADER_BYTES) * self.estimate_permille).div_ceil(1000);
+        if estimated >= self.batch_size || (self.batch_num_messages > 0 && b.records >= self.batch_num_messages) {
             b.full = true;
         }
         self.queued_records += 1;

@@ -1,0 +1,31 @@
+//! Integration tests: one binary, a module per behaviour. Failures print the seed and the
+//! command that reproduces them.
+
+mod bad_input;
+mod determinism;
+mod experiment;
+mod properties;
+
+use kafkasim::experiment::{simulate, RunOutput};
+use kafkasim::scenario::Scenario;
+
+/// Run scenario text (with `--set`-style overrides) at `seed`.
+pub fn run_text(text: &str, sets: &[&str], seed: u64) -> RunOutput {
+    let mut sc = Scenario::parse(text, "test").expect("valid scenario");
+    for s in sets {
+        sc.apply_set(s).expect("valid override");
+    }
+    let (_, cfg) = sc.resolve_all().expect("resolves").remove(0);
+    simulate(&cfg, seed).unwrap_or_else(|e| panic!("seed {seed} {sets:?}: {e}"))
+}
+
+/// The bundled classroom experiment.
+pub fn experiment_text() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/partitions-experiment.toml")).unwrap()
+}
+
+/// The command that reproduces a point of the classroom experiment.
+pub fn repro(sets: &[&str], seed: u64) -> String {
+    let s: String = sets.iter().map(|x| format!(" --set {x}")).collect();
+    format!("kafkasim run scenarios/partitions-experiment.toml --seed {seed} --seeds 1{s}")
+}
