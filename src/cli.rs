@@ -73,7 +73,9 @@ pub fn main() -> i32 {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("error: {e:#}");
-            let usage = e.downcast_ref::<UsageError>().is_some() || e.downcast_ref::<kafkasim::scenario::ScenarioError>().is_some();
+            let usage = e.downcast_ref::<UsageError>().is_some()
+                || e.downcast_ref::<kafkasim::scenario::ScenarioError>()
+                    .is_some();
             if usage {
                 2
             } else {
@@ -94,11 +96,28 @@ fn run(cli: Cli) -> Result<()> {
             base.set("client", kafkasim::scenario::Value::Text(client));
             println!("{:<52} {:>20} {:<10} meaning", "key", "default", "unit");
             for s in keys::KEYS {
-                println!("{:<52} {:>20} {:<10} {} (accepts {})", s.path, base.get(s.path).to_string(), s.unit, s.doc, s.kind.accepted());
+                println!(
+                    "{:<52} {:>20} {:<10} {} (accepts {})",
+                    s.path,
+                    base.get(s.path).to_string(),
+                    s.unit,
+                    s.doc,
+                    s.kind.accepted()
+                );
             }
             Ok(())
         }
-        Command::Run { scenario, seed, seeds, out, format, sets, varies, threads, no_plots } => {
+        Command::Run {
+            scenario,
+            seed,
+            seeds,
+            out,
+            format,
+            sets,
+            varies,
+            threads,
+            no_plots,
+        } => {
             let path = scenario.to_string_lossy().to_string();
             let mut sc = Scenario::load(&path).map_err(usage)?;
             for s in &sets {
@@ -113,21 +132,35 @@ fn run(cli: Cli) -> Result<()> {
             if let Some(n) = seeds {
                 sc.apply_set(&format!("seeds={n}")).map_err(usage)?;
             }
-            let total: u64 = sc.resolve_all().map_err(usage)?.iter().map(|(_, c)| c.seeds as u64).sum();
+            let total: u64 = sc
+                .resolve_all()
+                .map_err(usage)?
+                .iter()
+                .map(|(_, c)| c.seeds as u64)
+                .sum();
             if total > 1_000_000 {
                 return Err(usage(format!("the sweep asks for {total} runs; at most 1000000 are accepted (reduce --vary lists or seeds)")));
             }
             let dir = out.as_deref().map(prepare_dir).transpose()?;
             let name = sc.name();
-            eprintln!("kafkasim: scenario `{name}` from {path}, seed {}, {total} run(s)", sc.base.get("seed"));
+            eprintln!(
+                "kafkasim: scenario `{name}` from {path}, seed {}, {total} run(s)",
+                sc.base.get("seed")
+            );
             let results = experiment::run(&sc, threads).map_err(|e| match e {
                 experiment::RunError::Scenario(s) => usage(s),
                 other => anyhow::Error::new(other),
             })?;
             match format {
                 Format::Table => print!("{}", table::render(&name, &results)),
-                Format::Json => print!("{}", String::from_utf8(export::runs_json(&results)).expect("utf-8")),
-                Format::Csv => print!("{}", String::from_utf8(export::runs_csv(&results)).expect("utf-8")),
+                Format::Json => print!(
+                    "{}",
+                    String::from_utf8(export::runs_json(&results)).expect("utf-8")
+                ),
+                Format::Csv => print!(
+                    "{}",
+                    String::from_utf8(export::runs_csv(&results)).expect("utf-8")
+                ),
             }
             if let Some(dir) = dir {
                 let files: [(&str, Vec<u8>); 6] = [
@@ -143,7 +176,8 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 if !no_plots {
                     for (stem, chart) in figures::charts(&name, &results) {
-                        plot::render(&chart, &dir, &stem).with_context(|| format!("plot {stem}"))?;
+                        plot::render(&chart, &dir, &stem)
+                            .with_context(|| format!("plot {stem}"))?;
                     }
                 }
                 eprintln!("kafkasim: wrote outputs to {}", dir.display());

@@ -23,7 +23,11 @@ pub struct DeliveryCheck {
 impl DeliveryCheck {
     /// Bookkeeping for `partitions` partitions.
     pub fn new(partitions: u32) -> Self {
-        Self { acked_upto: vec![0; partitions as usize], consumed_upto: vec![0; partitions as usize], ..Self::default() }
+        Self {
+            acked_upto: vec![0; partitions as usize],
+            consumed_upto: vec![0; partitions as usize],
+            ..Self::default()
+        }
     }
 
     /// Offsets `[base, end)` of `partition` were acknowledged to their producer.
@@ -56,7 +60,12 @@ impl DeliveryCheck {
     pub fn finish(&mut self) {
         for (p, (&a, &c)) in self.acked_upto.iter().zip(&self.consumed_upto).enumerate() {
             if c < a {
-                self.violations.push(Violation { check: "no-loss", detail: format!("partition {p}: acknowledged up to offset {a} but consumed only up to {c}") });
+                self.violations.push(Violation {
+                    check: "no-loss",
+                    detail: format!(
+                        "partition {p}: acknowledged up to offset {a} but consumed only up to {c}"
+                    ),
+                });
             }
         }
     }

@@ -33,7 +33,11 @@ pub struct Checks {
 impl Checks {
     /// Checkers for a topic of `partitions` partitions.
     pub fn new(partitions: u32) -> Self {
-        Self { order: order::OrderCheck::default(), delivery: delivery::DeliveryCheck::new(partitions), ownership: ownership::OwnershipCheck::default() }
+        Self {
+            order: order::OrderCheck::default(),
+            delivery: delivery::DeliveryCheck::new(partitions),
+            ownership: ownership::OwnershipCheck::default(),
+        }
     }
 
     /// Every violation found so far (the delivery check only at [`DeliveryCheck::finish`](delivery::DeliveryCheck::finish)).

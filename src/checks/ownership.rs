@@ -25,7 +25,12 @@ impl OwnershipCheck {
             self.by_generation.insert((generation, p), c);
             if let Some(&o) = self.current.get(&p) {
                 if o != c {
-                    self.violations.push(Violation { check: "one-owner", detail: format!("partition {p} taken by consumer {c} while consumer {o} still owns it") });
+                    self.violations.push(Violation {
+                        check: "one-owner",
+                        detail: format!(
+                            "partition {p} taken by consumer {c} while consumer {o} still owns it"
+                        ),
+                    });
                 }
             }
             self.current.insert(p, c);

@@ -15,16 +15,25 @@ pub struct RunBudget {
 impl RunBudget {
     /// No limits (tests only).
     pub fn unlimited() -> Self {
-        Self { max_events: u64::MAX, max_sim_time_ns: u64::MAX }
+        Self {
+            max_events: u64::MAX,
+            max_sim_time_ns: u64::MAX,
+        }
     }
 
     /// Fails when handling event number `events` at time `now` would exceed the budget.
     pub fn check(&self, events: u64, now: Nanos) -> Result<(), BudgetExceeded> {
         if events > self.max_events {
-            return Err(BudgetExceeded::Events { limit: self.max_events, at_ns: now });
+            return Err(BudgetExceeded::Events {
+                limit: self.max_events,
+                at_ns: now,
+            });
         }
         if now > self.max_sim_time_ns {
-            return Err(BudgetExceeded::SimTime { limit_ns: self.max_sim_time_ns, events });
+            return Err(BudgetExceeded::SimTime {
+                limit_ns: self.max_sim_time_ns,
+                events,
+            });
         }
         Ok(())
     }

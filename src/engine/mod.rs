@@ -42,7 +42,9 @@ pub fn run<M: Model>(
 ) -> Result<RunStats, BudgetExceeded> {
     let mut stats = RunStats::default();
     while !model.finished() {
-        let Some((now, event)) = queue.pop() else { break };
+        let Some((now, event)) = queue.pop() else {
+            break;
+        };
         budget.check(stats.events + 1, now)?;
         model.handle(now, event, queue);
         stats.events += 1;
@@ -76,26 +78,55 @@ mod tests {
 
     #[test]
     fn runs_until_queue_empty() {
-        let mut m = Ticker { left: 3, seen: vec![] };
+        let mut m = Ticker {
+            left: 3,
+            seen: vec![],
+        };
         let mut q = EventQueue::new();
         q.schedule(5, 0);
         let stats = run(&mut m, &mut q, RunBudget::unlimited()).unwrap();
         assert_eq!(m.seen, vec![(5, 0), (15, 1), (25, 2), (35, 3)]);
-        assert_eq!(stats, RunStats { events: 4, end_ns: 35 });
+        assert_eq!(
+            stats,
+            RunStats {
+                events: 4,
+                end_ns: 35
+            }
+        );
     }
 
     #[test]
     fn budget_stops_runaway_model() {
-        let mut m = Ticker { left: u32::MAX, seen: vec![] };
+        let mut m = Ticker {
+            left: u32::MAX,
+            seen: vec![],
+        };
         let mut q = EventQueue::new();
         q.schedule(0, 0);
-        let err = run(&mut m, &mut q, RunBudget { max_events: 100, max_sim_time_ns: u64::MAX })
-            .unwrap_err();
-        assert!(matches!(err, BudgetExceeded::Events { limit: 100, .. }), "{err}");
+        let err = run(
+            &mut m,
+            &mut q,
+            RunBudget {
+                max_events: 100,
+                max_sim_time_ns: u64::MAX,
+            },
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, BudgetExceeded::Events { limit: 100, .. }),
+            "{err}"
+        );
         let mut q = EventQueue::new();
         q.schedule(0, 0);
-        let err = run(&mut m, &mut q, RunBudget { max_events: u64::MAX, max_sim_time_ns: 1_000 })
-            .unwrap_err();
+        let err = run(
+            &mut m,
+            &mut q,
+            RunBudget {
+                max_events: u64::MAX,
+                max_sim_time_ns: 1_000,
+            },
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("run.max_sim_time_s"), "{err}");
     }
 }

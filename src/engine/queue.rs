@@ -45,7 +45,11 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     /// An empty queue at time 0.
     pub fn new() -> Self {
-        Self { heap: BinaryHeap::new(), next_seq: 0, now: 0 }
+        Self {
+            heap: BinaryHeap::new(),
+            next_seq: 0,
+            now: 0,
+        }
     }
 
     /// The time of the event last popped.
@@ -55,8 +59,16 @@ impl<E> EventQueue<E> {
 
     /// Schedule `event` at absolute time `at`, which must not be in the past.
     pub fn schedule(&mut self, at: Nanos, event: E) {
-        assert!(at >= self.now, "event scheduled in the past: {at} < {}", self.now);
-        self.heap.push(Entry { at, seq: self.next_seq, event });
+        assert!(
+            at >= self.now,
+            "event scheduled in the past: {at} < {}",
+            self.now
+        );
+        self.heap.push(Entry {
+            at,
+            seq: self.next_seq,
+            event,
+        });
         self.next_seq += 1;
     }
 

@@ -58,7 +58,10 @@ mod tests {
     fn same_seed_same_draws_and_streams_are_independent() {
         let t = SeedTree::new(7);
         let a: Vec<u64> = (0..4).map(|_| t.stream("producer", 0).random()).collect();
-        assert!(a.windows(2).all(|w| w[0] == w[1]), "a fresh stream restarts");
+        assert!(
+            a.windows(2).all(|w| w[0] == w[1]),
+            "a fresh stream restarts"
+        );
         let mut p0 = t.stream("producer", 0);
         let mut p1 = t.stream("producer", 1);
         let mut c0 = t.stream("consumer", 0);

@@ -35,7 +35,13 @@ pub fn simulate(cfg: &SimConfig, seed: u64) -> Result<RunOutput, BudgetExceeded>
     let stats = run_engine(&mut cluster, &mut queue, cfg.budget)?;
     let (_, metrics, checks, hosts, group) = cluster.into_parts();
     let summary = Summary::new(seed, stats, &metrics, &checks, &hosts, &group);
-    Ok(RunOutput { seed, summary, partition_series: metrics.partition_series, consumer_series: metrics.consumer_series, violations: checks.violations() })
+    Ok(RunOutput {
+        seed,
+        summary,
+        partition_series: metrics.partition_series,
+        consumer_series: metrics.consumer_series,
+        violations: checks.violations(),
+    })
 }
 
 /// All runs of one grid point.
@@ -75,8 +81,15 @@ pub enum RunError {
 /// threads (0 = all cores). Results are in grid order whatever the thread count.
 pub fn run(sc: &Scenario, threads: usize) -> Result<Vec<PointResult>, RunError> {
     let points = sc.resolve_all()?;
-    let jobs: Vec<(usize, u64)> = points.iter().enumerate().flat_map(|(i, (_, c))| (0..c.seeds as u64).map(move |k| (i, c.seed + k))).collect();
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+    let jobs: Vec<(usize, u64)> = points
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, c))| (0..c.seeds as u64).map(move |k| (i, c.seed + k)))
+        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool");
     let outs: Vec<Result<RunOutput, RunError>> = pool.install(|| {
         jobs.par_iter()
             .map(|&(i, seed)| {
@@ -86,7 +99,11 @@ pub fn run(sc: &Scenario, threads: usize) -> Result<Vec<PointResult>, RunError> 
                     point: p.name(),
                     seed,
                     file: sc.source.clone(),
-                    sets: p.label.iter().map(|(k, v)| format!(" --set {k}={v}")).collect(),
+                    sets: p
+                        .label
+                        .iter()
+                        .map(|(k, v)| format!(" --set {k}={v}"))
+                        .collect(),
                 })
             })
             .collect()
@@ -94,8 +111,14 @@ pub fn run(sc: &Scenario, threads: usize) -> Result<Vec<PointResult>, RunError> 
     let mut outs = outs.into_iter();
     let mut results = Vec::with_capacity(points.len());
     for (point, config) in points {
-        let runs = (0..config.seeds).map(|_| outs.next().expect("one output per job")).collect::<Result<Vec<_>, _>>()?;
-        results.push(PointResult { point, config, runs });
+        let runs = (0..config.seeds)
+            .map(|_| outs.next().expect("one output per job"))
+            .collect::<Result<Vec<_>, _>>()?;
+        results.push(PointResult {
+            point,
+            config,
+            runs,
+        });
     }
     Ok(results)
 }

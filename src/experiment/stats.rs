@@ -17,15 +17,25 @@ pub struct Estimate {
 pub fn estimate(xs: &[f64]) -> Estimate {
     let n = xs.len();
     if n == 0 {
-        return Estimate { mean: f64::NAN, ci95: f64::NAN, n };
+        return Estimate {
+            mean: f64::NAN,
+            ci95: f64::NAN,
+            n,
+        };
     }
     let mean = xs.iter().sum::<f64>() / n as f64;
     if n < 2 {
         return Estimate { mean, ci95: 0.0, n };
     }
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64).expect("valid dof").inverse_cdf(0.975);
-    Estimate { mean, ci95: t * (var / n as f64).sqrt(), n }
+    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
+        .expect("valid dof")
+        .inverse_cdf(0.975);
+    Estimate {
+        mean,
+        ci95: t * (var / n as f64).sqrt(),
+        n,
+    }
 }
 
 #[cfg(test)]

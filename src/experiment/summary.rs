@@ -47,7 +47,14 @@ impl Latency {
             return Self::default();
         }
         let ms = |us: u64| us as f64 / 1000.0;
-        Latency { avg_ms: h.mean() / 1000.0, p50_ms: ms(h.value_at_quantile(0.5)), p95_ms: ms(h.value_at_quantile(0.95)), p99_ms: ms(h.value_at_quantile(0.99)), p999_ms: ms(h.value_at_quantile(0.999)), max_ms: ms(h.max()) }
+        Latency {
+            avg_ms: h.mean() / 1000.0,
+            p50_ms: ms(h.value_at_quantile(0.5)),
+            p95_ms: ms(h.value_at_quantile(0.95)),
+            p99_ms: ms(h.value_at_quantile(0.99)),
+            p999_ms: ms(h.value_at_quantile(0.999)),
+            max_ms: ms(h.max()),
+        }
     }
 }
 
@@ -108,7 +115,14 @@ pub struct Summary {
 
 impl Summary {
     /// Summarise a finished run.
-    pub fn new(seed: u64, stats: RunStats, m: &Metrics, checks: &Checks, hosts: &[Host], group: &Coordinator) -> Self {
+    pub fn new(
+        seed: u64,
+        stats: RunStats,
+        m: &Metrics,
+        checks: &Checks,
+        hosts: &[Host],
+        group: &Coordinator,
+    ) -> Self {
         let records_produced: u64 = m.producers.iter().map(|p| p.records).sum();
         let payload_bytes: u64 = m.producers.iter().map(|p| p.payload_bytes).sum();
         let start = m.producers.iter().map(|p| p.start_ns).min().unwrap_or(0);
@@ -121,18 +135,38 @@ impl Summary {
             lat.add(&p.latency_us).expect("same bounds");
         }
         let c_start = m.consumers_started_ns.unwrap_or(0);
-        let last: Nanos = m.consumers.iter().filter_map(|c| c.last_record_ns).max().unwrap_or(c_start);
-        let formed = m.consumers.iter().filter_map(|c| c.assigned_ns).min().unwrap_or(c_start);
+        let last: Nanos = m
+            .consumers
+            .iter()
+            .filter_map(|c| c.last_record_ns)
+            .max()
+            .unwrap_or(c_start);
+        let formed = m
+            .consumers
+            .iter()
+            .filter_map(|c| c.assigned_ns)
+            .min()
+            .unwrap_or(c_start);
         let records_consumed: u64 = m.consumers.iter().map(|c| c.records).sum();
         let consumers: Vec<ConsumerSummary> = m
             .consumers
             .iter()
             .map(|c| {
-                let busy = c.last_record_ns.unwrap_or(0).saturating_sub(c.assigned_ns.unwrap_or(0));
-                ConsumerSummary { partitions: c.partitions.clone(), records: c.records, records_per_s: rate(c.records, secs(busy)), idle: c.partitions.is_empty() }
+                let busy = c
+                    .last_record_ns
+                    .unwrap_or(0)
+                    .saturating_sub(c.assigned_ns.unwrap_or(0));
+                ConsumerSummary {
+                    partitions: c.partitions.clone(),
+                    records: c.records,
+                    records_per_s: rate(c.records, secs(busy)),
+                    idle: c.partitions.is_empty(),
+                }
             })
             .collect();
-        let (hit, miss) = hosts.iter().fold((0, 0), |(h, mi), x| (h + x.cache.hit_bytes(), mi + x.cache.miss_bytes()));
+        let (hit, miss) = hosts.iter().fold((0, 0), |(h, mi), x| {
+            (h + x.cache.hit_bytes(), mi + x.cache.miss_bytes())
+        });
         let span = stats.end_ns.max(1) as f64;
         let consume_s = secs(last.saturating_sub(c_start));
         let after = secs(last.saturating_sub(formed));
@@ -143,7 +177,11 @@ impl Summary {
             produce_s,
             produce_records_per_s: rate(records_produced, produce_s),
             produce_mb_per_s: rate(payload_bytes, produce_s) / 1e6,
-            records_per_batch: if batches > 0 { records_produced as f64 / batches as f64 } else { 0.0 },
+            records_per_batch: if batches > 0 {
+                records_produced as f64 / batches as f64
+            } else {
+                0.0
+            },
             publish_latency: Latency::of(&lat),
             records_consumed,
             consume_s,
@@ -155,9 +193,21 @@ impl Summary {
             consumers,
             partition_records: m.partition_records.clone(),
             e2e_latency: Latency::of(&m.e2e_latency_us),
-            cache_hit_ratio: if hit + miss > 0 { hit as f64 / (hit + miss) as f64 } else { 1.0 },
-            disk_utilisation: hosts.iter().map(|h| h.disk.busy_ns() as f64 / span).fold(0.0, f64::max).min(1.0),
-            cpu_utilisation: hosts.iter().map(|h| h.cpu.busy_ns() as f64 / (span * h.cpu.cores() as f64)).fold(0.0, f64::max).min(1.0),
+            cache_hit_ratio: if hit + miss > 0 {
+                hit as f64 / (hit + miss) as f64
+            } else {
+                1.0
+            },
+            disk_utilisation: hosts
+                .iter()
+                .map(|h| h.disk.busy_ns() as f64 / span)
+                .fold(0.0, f64::max)
+                .min(1.0),
+            cpu_utilisation: hosts
+                .iter()
+                .map(|h| h.cpu.busy_ns() as f64 / (span * h.cpu.cores() as f64))
+                .fold(0.0, f64::max)
+                .min(1.0),
             rebalances: group.rebalances.len() as u32,
             duplicates: checks.delivery.duplicates,
             events: stats.events,

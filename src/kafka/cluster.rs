@@ -61,29 +61,52 @@ impl Cluster {
         let hosts = (0..n_hosts)
             .map(|_| Host {
                 cpu: Cpu::new(host.cores),
-                cache: PageCache::new(host.page_cache_bytes, host.page_bytes, host.dirty_expire_ns, host.dirty_background_bytes),
+                cache: PageCache::new(
+                    host.page_cache_bytes,
+                    host.page_bytes,
+                    host.dirty_expire_ns,
+                    host.dirty_background_bytes,
+                ),
                 disk: Disk::new(host.disk),
             })
             .collect();
         let mut links = BTreeMap::new();
         for a in 0..n_hosts {
             for b in 0..n_hosts {
-                let link = if a == b { Link::new(cfg.net.loopback_bytes_per_s, cfg.net.loopback_latency_ns) } else { Link::new(cfg.net.nic_bytes_per_s, cfg.net.latency_ns) };
+                let link = if a == b {
+                    Link::new(cfg.net.loopback_bytes_per_s, cfg.net.loopback_latency_ns)
+                } else {
+                    Link::new(cfg.net.nic_bytes_per_s, cfg.net.latency_ns)
+                };
                 links.insert((a, b), link);
             }
         }
         let broker_host = |b: usize| if cfg.single_host { 0 } else { b };
-        let brokers = (0..nb).map(|b| Broker::new(broker_host(b), &cfg.broker)).collect();
-        let logs = (0..cfg.partitions).map(|_| PartitionLog::new(cfg.broker.segment_bytes)).collect();
-        let producers = (0..cfg.producer.count as usize).map(|i| Producer::new(&cfg, client_host, &seeds, i)).collect();
-        let consumers = (0..cfg.consumer.count as usize).map(|_| Consumer::new(client_host)).collect();
-        let coordinator = (offsets_partition(&cfg.consumer.group_id, OFFSETS_PARTITIONS) as usize) % nb;
-        let metrics = Metrics::new(cfg.producer.count as usize, cfg.consumer.count as usize, cfg.partitions);
+        let brokers = (0..nb)
+            .map(|b| Broker::new(broker_host(b), &cfg.broker))
+            .collect();
+        let logs = (0..cfg.partitions)
+            .map(|_| PartitionLog::new(cfg.broker.segment_bytes))
+            .collect();
+        let producers = (0..cfg.producer.count as usize)
+            .map(|i| Producer::new(&cfg, client_host, &seeds, i))
+            .collect();
+        let consumers = (0..cfg.consumer.count as usize)
+            .map(|_| Consumer::new(client_host))
+            .collect();
+        let coordinator =
+            (offsets_partition(&cfg.consumer.group_id, OFFSETS_PARTITIONS) as usize) % nb;
+        let metrics = Metrics::new(
+            cfg.producer.count as usize,
+            cfg.consumer.count as usize,
+            cfg.partitions,
+        );
         let checks = Checks::new(cfg.partitions);
         for p in 0..cfg.producer.count as usize {
             queue.schedule(cfg.producer.start_ns, Event::ProducerTick { p });
         }
-        if !cfg.consumer.start_after_produce || cfg.producer.count == 0 || cfg.producer.records == 0 {
+        if !cfg.consumer.start_after_produce || cfg.producer.count == 0 || cfg.producer.records == 0
+        {
             for c in 0..cfg.consumer.count as usize {
                 queue.schedule(cfg.consumer.start_ns, Event::ConsumerStart { c });
             }
@@ -119,11 +142,21 @@ impl Cluster {
 
     /// Send `bytes` from host `from` to host `to` at `now`; returns (sent, arrival) times.
     pub(crate) fn send(&mut self, now: Nanos, from: Id, to: Id, bytes: u64) -> (Nanos, Nanos) {
-        self.links.get_mut(&(from, to)).expect("every pair of hosts is linked").send(now, bytes)
+        self.links
+            .get_mut(&(from, to))
+            .expect("every pair of hosts is linked")
+            .send(now, bytes)
     }
 
     /// Ship a request from a client on host `from` to `broker`, leaving at `now`.
-    pub(crate) fn to_broker(&mut self, q: &mut EventQueue<Event>, now: Nanos, from: Id, broker: Id, req: Request) -> Nanos {
+    pub(crate) fn to_broker(
+        &mut self,
+        q: &mut EventQueue<Event>,
+        now: Nanos,
+        from: Id,
+        broker: Id,
+        req: Request,
+    ) -> Nanos {
         let bytes = req.wire_bytes();
         let (sent, arrive) = self.send(now, from, self.brokers[broker].host, bytes);
         q.schedule(arrive, Event::Arrive { broker, req });
@@ -131,8 +164,21 @@ impl Cluster {
     }
 
     /// Ship a reply from `broker` to consumer `c`.
-    pub(crate) fn to_consumer(&mut self, q: &mut EventQueue<Event>, now: Nanos, broker: Id, c: Id, bytes: u64, reply: Reply) {
-        let (_, arrive) = self.send(now, self.brokers[broker].host, self.consumers[c].host, bytes);
+    pub(crate) fn to_consumer(
+        &mut self,
+        q: &mut EventQueue<Event>,
+        now: Nanos,
+        broker: Id,
+        c: Id,
+        bytes: u64,
+        reply: Reply,
+    ) {
+        let (_, arrive) = self.send(
+            now,
+            self.brokers[broker].host,
+            self.consumers[c].host,
+            bytes,
+        );
         q.schedule(arrive, Event::ToConsumer { c, reply });
     }
 
@@ -144,10 +190,24 @@ impl Cluster {
     fn housekeeping(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
         for (p, log) in self.logs.iter().enumerate() {
             let consumed = self.checks.delivery.consumed_upto(p as u32);
-            self.metrics.partition_series.push(super::metrics::PartitionSample { time_ns: now, partition: p as u32, produced: log.leo(), consumed, lag: log.leo().saturating_sub(consumed) });
+            self.metrics
+                .partition_series
+                .push(super::metrics::PartitionSample {
+                    time_ns: now,
+                    partition: p as u32,
+                    produced: log.leo(),
+                    consumed,
+                    lag: log.leo().saturating_sub(consumed),
+                });
         }
         for (c, s) in self.metrics.consumers.iter().enumerate() {
-            self.metrics.consumer_series.push(super::metrics::ConsumerSample { time_ns: now, consumer: c as u32, records: s.records });
+            self.metrics
+                .consumer_series
+                .push(super::metrics::ConsumerSample {
+                    time_ns: now,
+                    consumer: c as u32,
+                    records: s.records,
+                });
         }
         for p in 0..self.logs.len() {
             let floor = self.release_floor(p as u32);
@@ -225,14 +285,21 @@ impl Model for Cluster {
             Event::Arrive { broker, req } => self.broker_arrive(now, broker, req, q),
             Event::NetDone { broker, req } => self.broker_net_done(now, broker, req, q),
             Event::IoDone { broker, req } => self.broker_io_done(now, broker, req, q),
-            Event::FetchExpire { broker, parked } => self.broker_fetch_expire(now, broker, parked, q),
+            Event::FetchExpire { broker, parked } => {
+                self.broker_fetch_expire(now, broker, parked, q)
+            }
             Event::Writeback { host } => {
                 self.writeback(now, host, false);
-                q.schedule(now + self.cfg.host.writeback_interval_ns, Event::Writeback { host });
+                q.schedule(
+                    now + self.cfg.host.writeback_interval_ns,
+                    Event::Writeback { host },
+                );
             }
             Event::ConsumerStart { c } => self.consumer_start(now, c, q),
             Event::ToConsumer { c, reply } => self.consumer_reply(now, c, reply, q),
-            Event::PollDone { c, records, bytes } => self.consumer_poll_done(now, c, records, bytes, q),
+            Event::PollDone { c, records, bytes } => {
+                self.consumer_poll_done(now, c, records, bytes, q)
+            }
             Event::HeartbeatDue { c, epoch } => self.consumer_heartbeat(now, c, epoch, q),
             Event::Group { timer } => {
                 let actions = self.group.on_timer(now, timer);
@@ -244,6 +311,8 @@ impl Model for Cluster {
 
     fn finished(&self) -> bool {
         let produced = self.producers_done as usize == self.producers.len();
-        produced && (!self.expects_consumption() || (self.consumers_started && self.consumed_records >= self.appended_records))
+        produced
+            && (!self.expects_consumption()
+                || (self.consumers_started && self.consumed_records >= self.appended_records))
     }
 }

@@ -22,7 +22,11 @@ pub enum Event {
     /// A linger deadline or freed capacity: the sender looks for ready batches.
     SenderWake { p: Id },
     /// The sender thread finished building `req` (CPU done); it goes on the wire.
-    SenderBuilt { p: Id, broker: Id, req: ProduceRequest },
+    SenderBuilt {
+        p: Id,
+        broker: Id,
+        req: ProduceRequest,
+    },
     /// A ProduceResponse reached producer `p`.
     ProduceAcked { p: Id, req: ProduceRequest },
     /// A request reached broker `broker`'s socket; a network thread will read it.
@@ -64,7 +68,13 @@ impl Request {
     /// Bytes on the wire.
     pub fn wire_bytes(&self) -> u64 {
         match self {
-            Request::Produce(p) => 100 + p.batches.iter().map(|b| b.wire_bytes as u64 + 20).sum::<u64>(),
+            Request::Produce(p) => {
+                100 + p
+                    .batches
+                    .iter()
+                    .map(|b| b.wire_bytes as u64 + 20)
+                    .sum::<u64>()
+            }
             Request::Fetch(f) => 100 + 24 * f.parts.len() as u64,
             Request::Group { .. } => 200,
         }

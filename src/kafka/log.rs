@@ -60,7 +60,13 @@ pub struct LogRead {
 impl PartitionLog {
     /// An empty log with segments of `segment_bytes`.
     pub fn new(segment_bytes: u64) -> Self {
-        Self { batches: VecDeque::new(), leo: 0, hw: 0, end_pos: 0, segment_bytes: segment_bytes.max(1) }
+        Self {
+            batches: VecDeque::new(),
+            leo: 0,
+            hw: 0,
+            end_pos: 0,
+            segment_bytes: segment_bytes.max(1),
+        }
     }
 
     /// Log-end offset: the offset the next record will get.
@@ -108,7 +114,9 @@ impl PartitionLog {
         }
         let start = self.batches.partition_point(|b| b.end_offset() <= offset);
         for b in self.batches.range(start..) {
-            if b.end_offset() > self.hw || (!out.batches.is_empty() && out.bytes + b.bytes as u64 > max_bytes) {
+            if b.end_offset() > self.hw
+                || (!out.batches.is_empty() && out.bytes + b.bytes as u64 > max_bytes)
+            {
                 break;
             }
             out.bytes += b.bytes as u64;
@@ -131,7 +139,11 @@ impl PartitionLog {
 
     /// Forget batches that end at or below `offset` (every reader is past them).
     pub fn release_below(&mut self, offset: u64) {
-        while self.batches.front().is_some_and(|b| b.end_offset() <= offset) {
+        while self
+            .batches
+            .front()
+            .is_some_and(|b| b.end_offset() <= offset)
+        {
             self.batches.pop_front();
         }
     }
@@ -147,7 +159,16 @@ mod tests {
     use super::*;
 
     fn batch(records: u32, bytes: u32) -> LogBatch {
-        LogBatch { base_offset: 0, records, bytes, raw_bytes: bytes, pos: 0, producer: 0, first_seq: 0, created_ns: 0 }
+        LogBatch {
+            base_offset: 0,
+            records,
+            bytes,
+            raw_bytes: bytes,
+            pos: 0,
+            producer: 0,
+            first_seq: 0,
+            created_ns: 0,
+        }
     }
 
     #[test]
@@ -155,7 +176,10 @@ mod tests {
         let mut l = PartitionLog::new(1 << 30);
         let a = l.append(batch(10, 1000));
         let b = l.append(batch(5, 500));
-        assert_eq!((a.base_offset, a.pos, b.base_offset, b.pos), (0, 0, 10, 1000));
+        assert_eq!(
+            (a.base_offset, a.pos, b.base_offset, b.pos),
+            (0, 0, 10, 1000)
+        );
         assert_eq!((l.leo(), l.hw(), l.end_pos()), (15, 15, 1500));
     }
 
@@ -166,7 +190,11 @@ mod tests {
             l.append(batch(10, 1000));
         }
         let r = l.read(15, 2500);
-        assert_eq!(r.batches.len(), 2, "batch holding offset 15, then one more under 2500 bytes");
+        assert_eq!(
+            r.batches.len(),
+            2,
+            "batch holding offset 15, then one more under 2500 bytes"
+        );
         assert_eq!(r.batches[0].base_offset, 10);
         assert_eq!(l.read(0, 1).batches.len(), 1, "first batch always whole");
         assert!(l.read(40, 1 << 20).batches.is_empty());

@@ -27,7 +27,13 @@ pub fn record_bytes(key_len: Option<u32>, value_len: u32, offset_delta: u32) -> 
         None => varint_bytes(-1),
         Some(k) => varint_bytes(k as i64) + k,
     };
-    let body = 1 + 1 + varint_bytes(offset_delta as i64) + key + varint_bytes(value_len as i64) + value_len + 1;
+    let body = 1
+        + 1
+        + varint_bytes(offset_delta as i64)
+        + key
+        + varint_bytes(value_len as i64)
+        + value_len
+        + 1;
     body + varint_bytes(body as i64)
 }
 
@@ -61,8 +67,19 @@ impl Codec {
     pub fn by_name(name: &str, ratio: f64) -> Self {
         let &(n, r, c, d) = TABLE.iter().find(|t| t.0 == name).unwrap_or(&TABLE[0]);
         let r = if ratio > 0.0 && n != "none" { ratio } else { r };
-        let ps = |mb_s: f64| if mb_s > 0.0 { (1e6 / mb_s).round() as u64 } else { 0 };
-        Codec { name: n, size_permille: (1000.0 / r).round().max(1.0) as u64, compress_ps_per_byte: ps(c), decompress_ps_per_byte: ps(d) }
+        let ps = |mb_s: f64| {
+            if mb_s > 0.0 {
+                (1e6 / mb_s).round() as u64
+            } else {
+                0
+            }
+        };
+        Codec {
+            name: n,
+            size_permille: (1000.0 / r).round().max(1.0) as u64,
+            compress_ps_per_byte: ps(c),
+            decompress_ps_per_byte: ps(d),
+        }
     }
 
     /// Whether records are actually compressed.

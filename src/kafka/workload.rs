@@ -45,13 +45,23 @@ impl Workload {
             }
             _ => vec![],
         };
-        Self { keys, zipf_cdf, value_bytes, rng, key_buf: Vec::with_capacity(32) }
+        Self {
+            keys,
+            zipf_cdf,
+            value_bytes,
+            rng,
+            key_buf: Vec::with_capacity(32),
+        }
     }
 
     /// The next record.
     pub fn next(&mut self) -> Generated<'_> {
         let (lo, hi) = self.value_bytes;
-        let value_len = if lo == hi { lo } else { self.rng.random_range(lo..=hi) };
+        let value_len = if lo == hi {
+            lo
+        } else {
+            self.rng.random_range(lo..=hi)
+        };
         self.key_buf.clear();
         let key = match &self.keys {
             KeyMode::None => None,
@@ -77,7 +87,10 @@ impl Workload {
                 Some(())
             }
         };
-        Generated { key: key.map(|_| self.key_buf.as_slice()), value_len }
+        Generated {
+            key: key.map(|_| self.key_buf.as_slice()),
+            value_len,
+        }
     }
 }
 
@@ -88,13 +101,22 @@ mod tests {
 
     fn gen(keys: KeyMode, n: usize) -> Vec<(Option<Vec<u8>>, u32)> {
         let mut w = Workload::new(keys, (10, 20), SeedTree::new(3).stream("w", 0));
-        (0..n).map(|_| { let g = w.next(); (g.key.map(|k| k.to_vec()), g.value_len) }).collect()
+        (0..n)
+            .map(|_| {
+                let g = w.next();
+                (g.key.map(|k| k.to_vec()), g.value_len)
+            })
+            .collect()
     }
 
     #[test]
     fn key_modes_behave() {
-        assert!(gen(KeyMode::None, 10).iter().all(|(k, v)| k.is_none() && (10..=20).contains(v)));
-        assert!(gen(KeyMode::Fixed(b"k".to_vec()), 10).iter().all(|(k, _)| k.as_deref() == Some(&b"k"[..])));
+        assert!(gen(KeyMode::None, 10)
+            .iter()
+            .all(|(k, v)| k.is_none() && (10..=20).contains(v)));
+        assert!(gen(KeyMode::Fixed(b"k".to_vec()), 10)
+            .iter()
+            .all(|(k, _)| k.as_deref() == Some(&b"k"[..])));
         let r = gen(KeyMode::Random, 100);
         let distinct: std::collections::BTreeSet<_> = r.iter().map(|x| x.0.clone()).collect();
         assert_eq!(distinct.len(), 100);
@@ -106,11 +128,21 @@ mod tests {
     #[test]
     fn zipf_favours_the_first_keys() {
         let z = gen(KeyMode::Zipf(100, 1.0), 20_000);
-        let first = z.iter().filter(|x| x.0.as_deref() == Some(&b"key-0"[..])).count();
-        let tenth = z.iter().filter(|x| x.0.as_deref() == Some(&b"key-9"[..])).count();
+        let first = z
+            .iter()
+            .filter(|x| x.0.as_deref() == Some(&b"key-0"[..]))
+            .count();
+        let tenth = z
+            .iter()
+            .filter(|x| x.0.as_deref() == Some(&b"key-9"[..]))
+            .count();
         // Weights 1 and 1/10: expect about 3,850 and 385 of 20,000 (H_100 ≈ 5.19).
         assert!((3400..4300).contains(&first), "{first}");
         assert!((250..550).contains(&tenth), "{tenth}");
-        assert_eq!(gen(KeyMode::Zipf(100, 1.0), 50), gen(KeyMode::Zipf(100, 1.0), 50), "deterministic");
+        assert_eq!(
+            gen(KeyMode::Zipf(100, 1.0), 50),
+            gen(KeyMode::Zipf(100, 1.0), 50),
+            "deterministic"
+        );
     }
 }

@@ -6,11 +6,17 @@ use crate::experiment::{PointResult, Summary};
 use crate::scenario::Scenario;
 
 fn join<T: ToString>(xs: &[T]) -> String {
-    xs.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(";")
+    xs.iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 fn swept_headers(results: &[PointResult]) -> Vec<String> {
-    results.first().map(|r| r.point.label.iter().map(|(k, _)| k.to_string()).collect()).unwrap_or_default()
+    results
+        .first()
+        .map(|r| r.point.label.iter().map(|(k, _)| k.to_string()).collect())
+        .unwrap_or_default()
 }
 
 /// One row per run.
@@ -20,10 +26,34 @@ pub fn runs_csv(results: &[PointResult]) -> Vec<u8> {
     head.extend(swept_headers(results));
     head.extend(
         [
-            "seed", "records_produced", "produce_s", "produce_records_per_s", "produce_mb_per_s", "records_per_batch", "publish_latency_avg_ms", "publish_latency_p99_ms",
-            "records_consumed", "consume_s", "join_s", "consume_after_join_s", "consume_records_per_s", "consume_records_per_s_after_join", "idle_consumers",
-            "records_per_consumer", "partitions_per_consumer", "records_per_partition", "e2e_latency_p50_ms", "e2e_latency_p99_ms", "cache_hit_ratio",
-            "disk_utilisation", "cpu_utilisation", "rebalances", "duplicates", "violations", "events", "sim_end_s",
+            "seed",
+            "records_produced",
+            "produce_s",
+            "produce_records_per_s",
+            "produce_mb_per_s",
+            "records_per_batch",
+            "publish_latency_avg_ms",
+            "publish_latency_p99_ms",
+            "records_consumed",
+            "consume_s",
+            "join_s",
+            "consume_after_join_s",
+            "consume_records_per_s",
+            "consume_records_per_s_after_join",
+            "idle_consumers",
+            "records_per_consumer",
+            "partitions_per_consumer",
+            "records_per_partition",
+            "e2e_latency_p50_ms",
+            "e2e_latency_p99_ms",
+            "cache_hit_ratio",
+            "disk_utilisation",
+            "cpu_utilisation",
+            "rebalances",
+            "duplicates",
+            "violations",
+            "events",
+            "sim_end_s",
         ]
         .map(String::from),
     );
@@ -50,7 +80,12 @@ pub fn runs_csv(results: &[PointResult]) -> Vec<u8> {
                 format!("{:.1}", s.consume_records_per_s_after_join),
                 s.idle_consumers.to_string(),
                 join(&s.consumers.iter().map(|c| c.records).collect::<Vec<_>>()),
-                join(&s.consumers.iter().map(|c| c.partitions.len()).collect::<Vec<_>>()),
+                join(
+                    &s.consumers
+                        .iter()
+                        .map(|c| c.partitions.len())
+                        .collect::<Vec<_>>(),
+                ),
                 join(&s.partition_records),
                 format!("{:.3}", s.e2e_latency.p50_ms),
                 format!("{:.3}", s.e2e_latency.p99_ms),
@@ -74,7 +109,9 @@ pub const POINT_METRICS: &[(&str, fn(&Summary) -> f64)] = &[
     ("consume_s", |s| s.consume_s),
     ("consume_after_join_s", |s| s.consume_after_join_s),
     ("join_s", |s| s.join_s),
-    ("consume_records_per_s_after_join", |s| s.consume_records_per_s_after_join),
+    ("consume_records_per_s_after_join", |s| {
+        s.consume_records_per_s_after_join
+    }),
     ("produce_records_per_s", |s| s.produce_records_per_s),
     ("publish_latency_p99_ms", |s| s.publish_latency.p99_ms),
     ("idle_consumers", |s| s.idle_consumers as f64),
@@ -83,7 +120,12 @@ pub const POINT_METRICS: &[(&str, fn(&Summary) -> f64)] = &[
 
 /// Mean and 95% CI of `metric` over a point's runs.
 pub fn point_estimate(r: &PointResult, metric: fn(&Summary) -> f64) -> Estimate {
-    estimate(&r.runs.iter().map(|x| metric(&x.summary)).collect::<Vec<_>>())
+    estimate(
+        &r.runs
+            .iter()
+            .map(|x| metric(&x.summary))
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// One row per point: mean and 95% CI half-width of each metric.
@@ -115,12 +157,29 @@ pub fn points_csv(results: &[PointResult]) -> Vec<u8> {
 /// and per consumer, records processed.
 pub fn series_csv(results: &[PointResult]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(vec![]);
-    w.write_record(["point", "seed", "time_s", "partition", "produced", "consumed", "lag"]).expect("in-memory write");
+    w.write_record([
+        "point",
+        "seed",
+        "time_s",
+        "partition",
+        "produced",
+        "consumed",
+        "lag",
+    ])
+    .expect("in-memory write");
     for r in results {
         let Some(run) = r.runs.first() else { continue };
         for s in &run.partition_series {
-            w.write_record([r.point.name(), run.seed.to_string(), format!("{:.3}", s.time_ns as f64 / 1e9), s.partition.to_string(), s.produced.to_string(), s.consumed.to_string(), s.lag.to_string()])
-                .expect("in-memory write");
+            w.write_record([
+                r.point.name(),
+                run.seed.to_string(),
+                format!("{:.3}", s.time_ns as f64 / 1e9),
+                s.partition.to_string(),
+                s.produced.to_string(),
+                s.consumed.to_string(),
+                s.lag.to_string(),
+            ])
+            .expect("in-memory write");
         }
     }
     w.into_inner().expect("flush to Vec")
@@ -129,11 +188,19 @@ pub fn series_csv(results: &[PointResult]) -> Vec<u8> {
 /// Per-consumer time series of each point's first run.
 pub fn consumer_series_csv(results: &[PointResult]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(vec![]);
-    w.write_record(["point", "seed", "time_s", "consumer", "records"]).expect("in-memory write");
+    w.write_record(["point", "seed", "time_s", "consumer", "records"])
+        .expect("in-memory write");
     for r in results {
         let Some(run) = r.runs.first() else { continue };
         for s in &run.consumer_series {
-            w.write_record([r.point.name(), run.seed.to_string(), format!("{:.3}", s.time_ns as f64 / 1e9), s.consumer.to_string(), s.records.to_string()]).expect("in-memory write");
+            w.write_record([
+                r.point.name(),
+                run.seed.to_string(),
+                format!("{:.3}", s.time_ns as f64 / 1e9),
+                s.consumer.to_string(),
+                s.records.to_string(),
+            ])
+            .expect("in-memory write");
         }
     }
     w.into_inner().expect("flush to Vec")
@@ -150,7 +217,19 @@ pub fn runs_json(results: &[PointResult]) -> Vec<u8> {
     }
     let rows: Vec<Row> = results
         .iter()
-        .flat_map(|r| r.runs.iter().map(move |run| Row { point: r.point.name(), swept: r.point.label.iter().map(|(k, v)| (*k, v.to_string())).collect(), summary: &run.summary, violations: &run.violations }))
+        .flat_map(|r| {
+            r.runs.iter().map(move |run| Row {
+                point: r.point.name(),
+                swept: r
+                    .point
+                    .label
+                    .iter()
+                    .map(|(k, v)| (*k, v.to_string()))
+                    .collect(),
+                summary: &run.summary,
+                violations: &run.violations,
+            })
+        })
         .collect();
     let mut out = serde_json::to_vec_pretty(&rows).expect("serialisable");
     out.push(b'\n');

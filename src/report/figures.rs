@@ -22,12 +22,18 @@ fn num(v: &Value) -> Option<f64> {
 }
 
 fn label_of<'a>(r: &'a PointResult, key: &str) -> Option<&'a Value> {
-    r.point.label.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    r.point
+        .label
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v)
 }
 
 /// Every chart for these results, with file stems.
 pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
-    let Some(first) = results.first() else { return vec![] };
+    let Some(first) = results.first() else {
+        return vec![];
+    };
     let seeds: Vec<u64> = first.runs.iter().map(|r| r.seed).collect();
     let seed_text = match (seeds.first(), seeds.last()) {
         (Some(a), Some(b)) if a != b => format!("seeds {a}–{b} ({} runs per point)", seeds.len()),
@@ -37,16 +43,47 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
     let caption = || Caption(format!("kafkasim · scenario {name} · {seed_text}"));
     let swept: Vec<&str> = first.point.label.iter().map(|(k, _)| *k).collect();
     let mut out = vec![];
-    let x_key = if swept.contains(&"topic.partitions") { Some("topic.partitions") } else { swept.iter().copied().find(|k| num(label_of(first, k).unwrap()).is_some()) };
+    let x_key = if swept.contains(&"topic.partitions") {
+        Some("topic.partitions")
+    } else {
+        swept
+            .iter()
+            .copied()
+            .find(|k| num(label_of(first, k).unwrap()).is_some())
+    };
     if let Some(x_key) = x_key {
-        let series_key = swept.iter().copied().find(|k| *k == "consumer.count" && *k != x_key);
-        let fixed: Vec<(&str, Value)> = swept.iter().filter(|k| **k != x_key && Some(**k) != series_key).map(|k| (*k, label_of(first, k).unwrap().clone())).collect();
-        let selected: Vec<&PointResult> = results.iter().filter(|r| fixed.iter().all(|(k, v)| label_of(r, k) == Some(v))).collect();
-        let fixed_text = if fixed.is_empty() { String::new() } else { format!(" ({})", fixed.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")) };
+        let series_key = swept
+            .iter()
+            .copied()
+            .find(|k| *k == "consumer.count" && *k != x_key);
+        let fixed: Vec<(&str, Value)> = swept
+            .iter()
+            .filter(|k| **k != x_key && Some(**k) != series_key)
+            .map(|k| (*k, label_of(first, k).unwrap().clone()))
+            .collect();
+        let selected: Vec<&PointResult> = results
+            .iter()
+            .filter(|r| fixed.iter().all(|(k, v)| label_of(r, k) == Some(v)))
+            .collect();
+        let fixed_text = if fixed.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                fixed
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
         let mut line = |stem: &str, title: &str, y: &str, f: fn(&Summary) -> f64| {
             let mut groups: Vec<(String, Vec<(f64, f64, f64)>)> = vec![];
             for r in &selected {
-                let s = series_key.and_then(|k| label_of(r, k)).map(|v| format!("{v} consumer(s)")).unwrap_or_else(|| "all runs".into());
+                let s = series_key
+                    .and_then(|k| label_of(r, k))
+                    .map(|v| format!("{v} consumer(s)"))
+                    .unwrap_or_else(|| "all runs".into());
                 let e = point_estimate(r, f);
                 let x = num(label_of(r, x_key).unwrap()).unwrap_or(0.0);
                 match groups.iter_mut().find(|g| g.0 == s) {
@@ -58,31 +95,72 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
                 title: format!("{title}{fixed_text}"),
                 x_label: x_key.to_string(),
                 y_label: y.into(),
-                series: groups.into_iter().map(|(label, points)| Series { label, points }).collect(),
+                series: groups
+                    .into_iter()
+                    .map(|(label, points)| Series { label, points })
+                    .collect(),
                 caption: caption(),
                 x_is_categorical: true,
             };
             out.push((stem.to_string(), Chart::Line(chart)));
         };
-        line("time-to-consume", "Time to read every record", "time from consumer start (s)", |s| s.consume_s);
-        line("time-after-join", "Time to read every record once the group formed", "time after assignment (s)", |s| s.consume_after_join_s);
-        line("throughput-after-join", "Consumer throughput once the group formed", "records/s (all consumers)", |s| s.consume_records_per_s_after_join);
+        line(
+            "time-to-consume",
+            "Time to read every record",
+            "time from consumer start (s)",
+            |s| s.consume_s,
+        );
+        line(
+            "time-after-join",
+            "Time to read every record once the group formed",
+            "time after assignment (s)",
+            |s| s.consume_after_join_s,
+        );
+        line(
+            "throughput-after-join",
+            "Consumer throughput once the group formed",
+            "records/s (all consumers)",
+            |s| s.consume_records_per_s_after_join,
+        );
     }
-    let busiest = results.iter().max_by_key(|r| (r.config.partitions, r.config.consumer.count, std::cmp::Reverse(r.point.index))).expect("non-empty");
+    let busiest = results
+        .iter()
+        .max_by_key(|r| {
+            (
+                r.config.partitions,
+                r.config.consumer.count,
+                std::cmp::Reverse(r.point.index),
+            )
+        })
+        .expect("non-empty");
     if let Some(run) = busiest.runs.first() {
-        let mut series: Vec<(String, Vec<(f64, f64)>)> = (0..busiest.config.consumer.count).map(|c| (format!("consumer {c}"), vec![(0.0, 0.0)])).collect();
+        let mut series: Vec<(String, Vec<(f64, f64)>)> = (0..busiest.config.consumer.count)
+            .map(|c| (format!("consumer {c}"), vec![(0.0, 0.0)]))
+            .collect();
         for s in &run.consumer_series {
-            series[s.consumer as usize].1.push((s.time_ns as f64 / 1e9, s.records as f64));
+            series[s.consumer as usize]
+                .1
+                .push((s.time_ns as f64 / 1e9, s.records as f64));
         }
         if !series.is_empty() {
             out.push((
                 "consumption-over-time".into(),
-                Chart::Time(TimeChart { title: format!("Records consumed per consumer · {}", busiest.point.name()), x_label: "simulated time (s)".into(), y_label: "records consumed".into(), series, caption: caption() }),
+                Chart::Time(TimeChart {
+                    title: format!("Records consumed per consumer · {}", busiest.point.name()),
+                    x_label: "simulated time (s)".into(),
+                    y_label: "records consumed".into(),
+                    series,
+                    caption: caption(),
+                }),
             ));
         }
     }
     if swept.contains(&"producer.keys") {
-        let max_p = results.iter().map(|r| r.config.partitions).max().unwrap_or(1);
+        let max_p = results
+            .iter()
+            .map(|r| r.config.partitions)
+            .max()
+            .unwrap_or(1);
         let mut groups: Vec<(String, Vec<(String, f64)>)> = vec![];
         for r in results.iter().filter(|r| r.config.partitions == max_p) {
             let mode = label_of(r, "producer.keys").unwrap().to_string();
@@ -90,12 +168,31 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
                 continue;
             }
             let n = r.runs.len().max(1) as f64;
-            let bars = (0..max_p as usize).map(|p| (format!("p{p}"), r.runs.iter().map(|x| x.summary.partition_records[p] as f64).sum::<f64>() / n)).collect();
+            let bars = (0..max_p as usize)
+                .map(|p| {
+                    (
+                        format!("p{p}"),
+                        r.runs
+                            .iter()
+                            .map(|x| x.summary.partition_records[p] as f64)
+                            .sum::<f64>()
+                            / n,
+                    )
+                })
+                .collect();
             groups.push((mode, bars));
         }
         out.push((
             "records-per-partition".into(),
-            Chart::Bar(BarChart { title: format!("Records per partition by key mode ({max_p} partitions, mean over seeds)"), x_label: "producer.keys".into(), y_label: "records".into(), groups, caption: caption() }),
+            Chart::Bar(BarChart {
+                title: format!(
+                    "Records per partition by key mode ({max_p} partitions, mean over seeds)"
+                ),
+                x_label: "producer.keys".into(),
+                y_label: "records".into(),
+                groups,
+                caption: caption(),
+            }),
         ));
     }
     out

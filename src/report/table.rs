@@ -27,7 +27,8 @@ pub fn producer_line(run: &RunOutput) -> String {
 /// A kafka-consumer-perf-test style header and line for one run.
 pub fn consumer_lines(run: &RunOutput) -> [String; 2] {
     let s = &run.summary;
-    let mb = s.payload_bytes as f64 / 1e6 * (s.records_consumed as f64 / s.records_produced.max(1) as f64);
+    let mb = s.payload_bytes as f64 / 1e6
+        * (s.records_consumed as f64 / s.records_produced.max(1) as f64);
     let rate = |x: f64, t: f64| if t > 0.0 { x / t } else { 0.0 };
     [
         "start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec".into(),
@@ -51,12 +52,27 @@ pub fn consumer_lines(run: &RunOutput) -> [String; 2] {
 pub fn render(name: &str, results: &[PointResult]) -> String {
     let mut out = String::new();
     let seeds = results.first().map_or(0, |r| r.runs.len());
-    let first_seed = results.first().and_then(|r| r.runs.first()).map_or(0, |r| r.seed);
-    writeln!(out, "scenario {name} · {} point(s) × {seeds} seed(s) from seed {first_seed} · mean ± 95% CI", results.len()).ok();
+    let first_seed = results
+        .first()
+        .and_then(|r| r.runs.first())
+        .map_or(0, |r| r.seed);
+    writeln!(
+        out,
+        "scenario {name} · {} point(s) × {seeds} seed(s) from seed {first_seed} · mean ± 95% CI",
+        results.len()
+    )
+    .ok();
     writeln!(
         out,
         "{:<54} {:>16} {:>14} {:>16} {:>20} {:>5} {:>26} {:>6}",
-        "point", "consume_s", "join_s", "after_join_s", "records/s after join", "idle", "records per partition", "hit"
+        "point",
+        "consume_s",
+        "join_s",
+        "after_join_s",
+        "records/s after join",
+        "idle",
+        "records per partition",
+        "hit"
     )
     .ok();
     for r in results {
@@ -67,11 +83,47 @@ pub fn render(name: &str, results: &[PointResult]) -> String {
         let t = e(|s| s.consume_records_per_s_after_join);
         let idle = e(|s| s.idle_consumers as f64);
         let hit = e(|s| s.cache_hit_ratio);
-        let parts = r.runs.first().map(|x| x.summary.partition_records.iter().map(|n| n.to_string()).collect::<Vec<_>>().join("/")).unwrap_or_default();
-        writeln!(out, "{:<54} {:>16} {:>14} {:>16} {:>20} {:>5.1} {:>26} {:>6.2}", r.point.name(), pm(c.mean, c.ci95, 3), pm(j.mean, j.ci95, 3), pm(a.mean, a.ci95, 3), pm(t.mean, t.ci95, 0), idle.mean, parts, hit.mean).ok();
+        let parts = r
+            .runs
+            .first()
+            .map(|x| {
+                x.summary
+                    .partition_records
+                    .iter()
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{:<54} {:>16} {:>14} {:>16} {:>20} {:>5.1} {:>26} {:>6.2}",
+            r.point.name(),
+            pm(c.mean, c.ci95, 3),
+            pm(j.mean, j.ci95, 3),
+            pm(a.mean, a.ci95, 3),
+            pm(t.mean, t.ci95, 0),
+            idle.mean,
+            parts,
+            hit.mean
+        )
+        .ok();
     }
-    let violations: usize = results.iter().flat_map(|r| &r.runs).map(|r| r.violations.len()).sum();
-    writeln!(out, "checks: {}", if violations == 0 { "order, no-loss and one-owner held in every run".to_string() } else { format!("{violations} VIOLATIONS (see summary.json)") }).ok();
+    let violations: usize = results
+        .iter()
+        .flat_map(|r| &r.runs)
+        .map(|r| r.violations.len())
+        .sum();
+    writeln!(
+        out,
+        "checks: {}",
+        if violations == 0 {
+            "order, no-loss and one-owner held in every run".to_string()
+        } else {
+            format!("{violations} VIOLATIONS (see summary.json)")
+        }
+    )
+    .ok();
     if results.len() <= 6 {
         for r in results {
             let Some(run) = r.runs.first() else { continue };

@@ -17,7 +17,10 @@ pub struct Cpu {
 impl Cpu {
     /// A host with `cores` cores (at least 1).
     pub fn new(cores: u32) -> Self {
-        Self { free_at_ns: vec![0; cores.max(1) as usize], busy_ns: 0 }
+        Self {
+            free_at_ns: vec![0; cores.max(1) as usize],
+            busy_ns: 0,
+        }
     }
 
     /// Run `work_ns` of CPU work submitted at `now`; returns when it completes.

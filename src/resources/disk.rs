@@ -24,11 +24,17 @@ pub struct DiskProfile {
 
 impl DiskProfile {
     /// A 7200 rpm hard disk: ~8 ms average seek + rotation, ~160 MB/s sequential.
-    pub const HDD: Self =
-        Self { seek_ns: 8 * MS, read_bytes_per_s: 160_000_000, write_bytes_per_s: 150_000_000 };
+    pub const HDD: Self = Self {
+        seek_ns: 8 * MS,
+        read_bytes_per_s: 160_000_000,
+        write_bytes_per_s: 150_000_000,
+    };
     /// A SATA SSD: ~80 µs per random access, ~520 MB/s.
-    pub const SSD: Self =
-        Self { seek_ns: 80 * US, read_bytes_per_s: 520_000_000, write_bytes_per_s: 480_000_000 };
+    pub const SSD: Self = Self {
+        seek_ns: 80 * US,
+        read_bytes_per_s: 520_000_000,
+        write_bytes_per_s: 480_000_000,
+    };
     /// An NVMe SSD: ~20 µs per random access, ~3 GB/s.
     pub const NVME: Self = Self {
         seek_ns: 20 * US,
@@ -61,15 +67,25 @@ pub struct Disk {
 impl Disk {
     /// An idle disk of the given profile.
     pub fn new(profile: DiskProfile) -> Self {
-        Self { profile, free_at_ns: 0, head: None, busy_ns: 0, read_bytes: 0, written_bytes: 0 }
+        Self {
+            profile,
+            free_at_ns: 0,
+            head: None,
+            busy_ns: 0,
+            read_bytes: 0,
+            written_bytes: 0,
+        }
     }
 
     /// Read or write `bytes` at byte `offset` of `file`, submitted at `now`; returns completion.
     pub fn access(&mut self, now: Nanos, file: u64, offset: u64, bytes: u64, write: bool) -> Nanos {
         let sequential = matches!(self.head, Some((f, end)) if f == file && offset >= end && offset - end <= SEQUENTIAL_GAP_BYTES);
         let seek = if sequential { 0 } else { self.profile.seek_ns };
-        let bw =
-            if write { self.profile.write_bytes_per_s } else { self.profile.read_bytes_per_s };
+        let bw = if write {
+            self.profile.write_bytes_per_s
+        } else {
+            self.profile.read_bytes_per_s
+        };
         let work = seek + transfer_ns(bytes, bw);
         let done = self.free_at_ns.max(now) + work;
         self.free_at_ns = done;

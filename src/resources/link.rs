@@ -19,7 +19,13 @@ pub struct Link {
 impl Link {
     /// A link moving `bandwidth_bytes_per_s` with one-way `latency_ns`.
     pub fn new(bandwidth_bytes_per_s: u64, latency_ns: Nanos) -> Self {
-        Self { bandwidth_bytes_per_s, latency_ns, free_at_ns: 0, busy_ns: 0, bytes: 0 }
+        Self {
+            bandwidth_bytes_per_s,
+            latency_ns,
+            free_at_ns: 0,
+            busy_ns: 0,
+            bytes: 0,
+        }
     }
 
     /// Send `bytes` at `now`; returns (time the last byte left, arrival time at the other end).
@@ -50,7 +56,11 @@ mod tests {
     fn messages_queue_behind_each_other() {
         let mut l = Link::new(1_000_000_000, 100); // 1 GB/s, 100 ns
         assert_eq!(l.send(0, 1000), (1000, 1100));
-        assert_eq!(l.send(0, 1000), (2000, 2100), "second message waits for the wire");
+        assert_eq!(
+            l.send(0, 1000),
+            (2000, 2100),
+            "second message waits for the wire"
+        );
         assert_eq!(l.send(5000, 0), (5000, 5100));
         assert_eq!(l.bytes(), 2000);
     }

@@ -48,7 +48,12 @@ pub struct PageCache {
 
 impl PageCache {
     /// A cache of `capacity_bytes` in pages of `page_bytes`.
-    pub fn new(capacity_bytes: u64, page_bytes: u64, dirty_expire_ns: Nanos, dirty_background_bytes: u64) -> Self {
+    pub fn new(
+        capacity_bytes: u64,
+        page_bytes: u64,
+        dirty_expire_ns: Nanos,
+        dirty_background_bytes: u64,
+    ) -> Self {
         Self {
             page_bytes,
             capacity_pages: (capacity_bytes / page_bytes).max(1),
@@ -82,7 +87,9 @@ impl PageCache {
     }
 
     fn is_dirty(&self, (file, page): (u64, u64)) -> bool {
-        self.files.get(&file).is_some_and(|f| (page + 1) * self.page_bytes > f.flushed && page * self.page_bytes < f.written)
+        self.files.get(&file).is_some_and(|f| {
+            (page + 1) * self.page_bytes > f.flushed && page * self.page_bytes < f.written
+        })
     }
 
     fn evict(&mut self) {
@@ -166,8 +173,12 @@ impl PageCache {
 
     /// Drop every clean page (`echo 1 > /proc/sys/vm/drop_caches`).
     pub fn drop_clean(&mut self) {
-        let keep: Vec<(u64, (u64, u64))> =
-            self.lru.iter().filter(|(_, &k)| self.is_dirty(k)).map(|(&s, &k)| (s, k)).collect();
+        let keep: Vec<(u64, (u64, u64))> = self
+            .lru
+            .iter()
+            .filter(|(_, &k)| self.is_dirty(k))
+            .map(|(&s, &k)| (s, k))
+            .collect();
         self.lru = keep.iter().copied().collect();
         self.pages = keep.into_iter().map(|(s, k)| (k, s)).collect();
     }
@@ -206,7 +217,13 @@ mod tests {
         let mut c = cache(100);
         c.append(0, 1, 0, 10_000);
         let r = c.read(1, 0, 10_000);
-        assert_eq!(r, ReadOutcome { hit_bytes: 10_000, misses: vec![] });
+        assert_eq!(
+            r,
+            ReadOutcome {
+                hit_bytes: 10_000,
+                misses: vec![]
+            }
+        );
     }
 
     #[test]
@@ -221,7 +238,11 @@ mod tests {
         c.append(1, 3, 0, 4096); // now the least recently used clean page goes
         assert_eq!(c.resident_pages(), 4);
         let r = c.read(1, 0, 4096);
-        assert_eq!(r.misses, vec![(0, 4096)], "page 0 of file 1 was the LRU page");
+        assert_eq!(
+            r.misses,
+            vec![(0, 4096)],
+            "page 0 of file 1 was the LRU page"
+        );
     }
 
     #[test]

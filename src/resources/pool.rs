@@ -16,7 +16,11 @@ pub struct ThreadPool<J> {
 impl<J> ThreadPool<J> {
     /// A pool of `threads` (≥ 1) threads.
     pub fn new(threads: u32) -> Self {
-        Self { free: threads.max(1), waiting: VecDeque::new(), max_waiting: 0 }
+        Self {
+            free: threads.max(1),
+            waiting: VecDeque::new(),
+            max_waiting: 0,
+        }
     }
 
     /// Give `job` a thread now (returns it back to run) or queue it (returns `None`).

@@ -28,7 +28,11 @@ impl Config {
             Def::All(l) => Value::from_lit(l),
             Def::Client(java, rdk) => {
                 let client = self.get("client");
-                Value::from_lit(if client == Value::Text("librdkafka".into()) { rdk } else { java })
+                Value::from_lit(if client == Value::Text("librdkafka".into()) {
+                    rdk
+                } else {
+                    java
+                })
             }
         }
     }
@@ -40,7 +44,10 @@ impl Config {
 
     /// Every key with its resolved value, in registry order.
     pub fn resolved(&self) -> Vec<(&'static str, Value)> {
-        keys::KEYS.iter().map(|s| (s.path, self.get(s.path))).collect()
+        keys::KEYS
+            .iter()
+            .map(|s| (s.path, self.get(s.path)))
+            .collect()
     }
 
     /// The fully resolved scenario as TOML text, one `"key" = value  # unit` per line.
@@ -48,7 +55,11 @@ impl Config {
         let mut out = String::new();
         for (k, v) in self.resolved() {
             let spec = keys::spec(k).expect("registry key");
-            let unit = if spec.unit.is_empty() { String::new() } else { format!("  # {}", spec.unit) };
+            let unit = if spec.unit.is_empty() {
+                String::new()
+            } else {
+                format!("  # {}", spec.unit)
+            };
             out.push_str(&format!("\"{k}\" = {}{unit}\n", v.to_toml()));
         }
         out
@@ -83,13 +94,21 @@ impl Point {
         if self.label.is_empty() {
             return "base".into();
         }
-        self.label.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+        self.label
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
 fn flatten(prefix: &str, t: &toml::Table, out: &mut Vec<(String, toml::Value)>) {
     for (k, v) in t {
-        let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
         match v {
             toml::Value::Table(inner) => flatten(&path, inner, out),
             _ => out.push((path, v.clone())),
@@ -98,21 +117,35 @@ fn flatten(prefix: &str, t: &toml::Table, out: &mut Vec<(String, toml::Value)>) 
 }
 
 fn known(path: &str) -> Result<&'static keys::KeySpec, ScenarioError> {
-    keys::spec(path).ok_or_else(|| ScenarioError::UnknownKey { key: path.into(), suggestion: keys::nearest(path) })
+    keys::spec(path).ok_or_else(|| ScenarioError::UnknownKey {
+        key: path.into(),
+        suggestion: keys::nearest(path),
+    })
 }
 
 impl Scenario {
     /// Read and check a scenario file.
     pub fn load(path: &str) -> Result<Self, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Read { path: path.into(), source: e })?;
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Read {
+            path: path.into(),
+            source: e,
+        })?;
         Self::parse(&text, path)
     }
 
     /// Check a scenario given as text; `source` names it in messages.
     pub fn parse(text: &str, source: &str) -> Result<Self, ScenarioError> {
         let table: toml::Table =
-            text.parse().map_err(|e: toml::de::Error| ScenarioError::Toml { path: source.into(), msg: e.to_string().trim_end().to_string() })?;
-        let mut sc = Scenario { source: source.into(), base: Config::default(), sweep: vec![] };
+            text.parse()
+                .map_err(|e: toml::de::Error| ScenarioError::Toml {
+                    path: source.into(),
+                    msg: e.to_string().trim_end().to_string(),
+                })?;
+        let mut sc = Scenario {
+            source: source.into(),
+            base: Config::default(),
+            sweep: vec![],
+        };
         let mut flat = vec![];
         let mut sweep_flat = vec![];
         for (k, v) in &table {
@@ -131,19 +164,35 @@ impl Scenario {
             let items = match v {
                 toml::Value::Array(a) if !a.is_empty() => a,
                 other => {
-                    return Err(ScenarioError::Invalid { key: format!("sweep.{path}"), value: other.to_string(), accepted: "a non-empty array of values".into() })
+                    return Err(ScenarioError::Invalid {
+                        key: format!("sweep.{path}"),
+                        value: other.to_string(),
+                        accepted: "a non-empty array of values".into(),
+                    })
                 }
             };
-            let vals = items.iter().map(|x| Value::from_toml(spec, x)).collect::<Result<Vec<_>, _>>()?;
+            let vals = items
+                .iter()
+                .map(|x| Value::from_toml(spec, x))
+                .collect::<Result<Vec<_>, _>>()?;
             sc.sweep.push((spec.path, vals));
         }
         Ok(sc)
     }
 
-    fn split_arg<'a>(flag: &'static str, arg: &'a str) -> Result<(&'static keys::KeySpec, &'a str), ScenarioError> {
-        let (k, v) = arg.split_once('=').ok_or(ScenarioError::BadOverride { flag, arg: arg.into() })?;
+    fn split_arg<'a>(
+        flag: &'static str,
+        arg: &'a str,
+    ) -> Result<(&'static keys::KeySpec, &'a str), ScenarioError> {
+        let (k, v) = arg.split_once('=').ok_or(ScenarioError::BadOverride {
+            flag,
+            arg: arg.into(),
+        })?;
         if k.trim().is_empty() {
-            return Err(ScenarioError::BadOverride { flag, arg: arg.into() });
+            return Err(ScenarioError::BadOverride {
+                flag,
+                arg: arg.into(),
+            });
         }
         Ok((known(k.trim())?, v))
     }
@@ -159,9 +208,15 @@ impl Scenario {
     /// Apply `--vary key=a,b,c`: sweep the key over these values (replacing the file's list).
     pub fn apply_vary(&mut self, arg: &str) -> Result<(), ScenarioError> {
         let (spec, v) = Self::split_arg("--vary", arg)?;
-        let vals = v.split(',').map(|x| Value::from_str(spec, x)).collect::<Result<Vec<_>, _>>()?;
+        let vals = v
+            .split(',')
+            .map(|x| Value::from_str(spec, x))
+            .collect::<Result<Vec<_>, _>>()?;
         if vals.is_empty() {
-            return Err(ScenarioError::BadOverride { flag: "--vary", arg: arg.into() });
+            return Err(ScenarioError::BadOverride {
+                flag: "--vary",
+                arg: arg.into(),
+            });
         }
         match self.sweep.iter_mut().find(|(k, _)| *k == spec.path) {
             Some(entry) => entry.1 = vals,
@@ -172,7 +227,11 @@ impl Scenario {
 
     /// Every point of the grid, first key varying slowest.
     pub fn points(&self) -> Vec<Point> {
-        let mut points = vec![Point { index: 0, label: vec![], config: self.base.clone() }];
+        let mut points = vec![Point {
+            index: 0,
+            label: vec![],
+            config: self.base.clone(),
+        }];
         for (key, vals) in &self.sweep {
             points = points
                 .into_iter()
@@ -196,14 +255,21 @@ impl Scenario {
     pub fn resolve_all(&self) -> Result<Vec<(Point, SimConfig)>, ScenarioError> {
         let pts = self.points();
         if pts.len() > 100_000 {
-            return Err(ScenarioError::Conflict(format!("the sweep has {} points; at most 100000 are accepted", pts.len())));
+            return Err(ScenarioError::Conflict(format!(
+                "the sweep has {} points; at most 100000 are accepted",
+                pts.len()
+            )));
         }
         pts.into_iter()
             .map(|p| {
-                let c = SimConfig::from_config(&p.config).map_err(|e| match (&e, p.label.is_empty()) {
-                    (_, true) => e,
-                    (ScenarioError::Conflict(m), false) => ScenarioError::Conflict(format!("at sweep point {}: {m}", p.name())),
-                    _ => e,
+                let c = SimConfig::from_config(&p.config).map_err(|e| {
+                    match (&e, p.label.is_empty()) {
+                        (_, true) => e,
+                        (ScenarioError::Conflict(m), false) => {
+                            ScenarioError::Conflict(format!("at sweep point {}: {m}", p.name()))
+                        }
+                        _ => e,
+                    }
                 })?;
                 Ok((p, c))
             })
@@ -238,7 +304,11 @@ mod tests {
 
     #[test]
     fn sweep_points_are_the_cartesian_product_in_file_order() {
-        let mut s = Scenario::parse("[sweep]\n\"topic.partitions\" = [1, 2]\n\"consumer.count\" = [1, 4]\n", "s").unwrap();
+        let mut s = Scenario::parse(
+            "[sweep]\n\"topic.partitions\" = [1, 2]\n\"consumer.count\" = [1, 4]\n",
+            "s",
+        )
+        .unwrap();
         let names: Vec<String> = s.points().iter().map(|p| p.name()).collect();
         assert_eq!(names[0], "topic.partitions=1 consumer.count=1");
         assert_eq!(names[3], "topic.partitions=2 consumer.count=4");

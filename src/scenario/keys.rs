@@ -54,8 +54,20 @@ pub struct KeySpec {
     pub doc: &'static str,
 }
 
-const fn k(path: &'static str, kind: Kind, unit: &'static str, default: Default, doc: &'static str) -> KeySpec {
-    KeySpec { path, kind, unit, default, doc }
+const fn k(
+    path: &'static str,
+    kind: Kind,
+    unit: &'static str,
+    default: Default,
+    doc: &'static str,
+) -> KeySpec {
+    KeySpec {
+        path,
+        kind,
+        unit,
+        default,
+        doc,
+    }
 }
 
 use self::Default::{All, Client};
@@ -67,8 +79,17 @@ const BIG: i64 = i64::MAX / 4;
 pub const CODECS: &[&str] = &["none", "gzip", "snappy", "lz4", "zstd"];
 /// Values of `producer.partitioner`.
 pub const PARTITIONERS: &[&str] = &[
-    "java-builtin", "java-sticky-kip480", "java-legacy", "java-round-robin",
-    "random", "consistent", "consistent_random", "murmur2", "murmur2_random", "fnv1a", "fnv1a_random",
+    "java-builtin",
+    "java-sticky-kip480",
+    "java-legacy",
+    "java-round-robin",
+    "random",
+    "consistent",
+    "consistent_random",
+    "murmur2",
+    "murmur2_random",
+    "fnv1a",
+    "fnv1a_random",
 ];
 
 /// The registry, in the order `kafkasim config` prints it.
@@ -198,7 +219,11 @@ mod tests {
     #[test]
     fn keys_are_unique_documented_and_defaults_fit_their_kind() {
         for (i, s) in KEYS.iter().enumerate() {
-            assert!(KEYS[..i].iter().all(|o| o.path != s.path), "duplicate key {}", s.path);
+            assert!(
+                KEYS[..i].iter().all(|o| o.path != s.path),
+                "duplicate key {}",
+                s.path
+            );
             assert!(!s.doc.is_empty(), "{} has no doc", s.path);
             let lits = match s.default {
                 All(a) => vec![a],

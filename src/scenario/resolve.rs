@@ -284,7 +284,11 @@ impl SimConfig {
     /// Type and cross-check a configuration.
     pub fn from_config(c: &Config) -> Result<Self, ScenarioError> {
         let g = Get(c);
-        let client = if g.text("client") == "librdkafka" { ClientKind::Librdkafka } else { ClientKind::Java };
+        let client = if g.text("client") == "librdkafka" {
+            ClientKind::Librdkafka
+        } else {
+            ClientKind::Java
+        };
         let page_cache_bytes = g.u("host.page_cache_mb") << 20;
         let value_min = g.u("producer.value_bytes") as u32;
         let value_max = match g.u("producer.value_bytes_max") as u32 {
@@ -307,7 +311,10 @@ impl SimConfig {
                 KeyMode::Zipf(n, g.float("producer.zipf_exponent"))
             }
         };
-        let codec = Codec::by_name(&g.text("producer.compression.type"), g.float("producer.compression.ratio"));
+        let codec = Codec::by_name(
+            &g.text("producer.compression.type"),
+            g.float("producer.compression.ratio"),
+        );
         let broker_codec = match g.text("broker.compression.type").as_str() {
             "producer" => None,
             name => Some(Codec::by_name(name, g.float("producer.compression.ratio"))),
@@ -319,7 +326,8 @@ impl SimConfig {
                 "producer.batch.size = {batch_size} is above producer.max.request.size = {max_request_size}: a batch must fit in one request; lower batch.size or raise max.request.size"
             )));
         }
-        let largest_record = crate::kafka::records::record_bytes(Some(64), value_max, 0) as u64 + crate::kafka::records::BATCH_HEADER_BYTES;
+        let largest_record = crate::kafka::records::record_bytes(Some(64), value_max, 0) as u64
+            + crate::kafka::records::BATCH_HEADER_BYTES;
         if largest_record > max_request_size as u64 {
             return Err(conflict(format!(
                 "a record of producer.value_bytes{} = {value_max} bytes does not fit in producer.max.request.size = {max_request_size} (Kafka fails it with RecordTooLargeException)",
@@ -340,7 +348,11 @@ impl SimConfig {
             })
             .collect::<Result<Vec<_>, _>>()?;
         if assignors.is_empty() {
-            return Err(ScenarioError::Invalid { key: "consumer.partition.assignment.strategy".into(), value: "\"\"".into(), accepted: "a comma-separated list of assignor names".into() });
+            return Err(ScenarioError::Invalid {
+                key: "consumer.partition.assignment.strategy".into(),
+                value: "\"\"".into(),
+                accepted: "a comma-separated list of assignor names".into(),
+            });
         }
         let hb = g.ms("consumer.heartbeat.interval.ms");
         let session = g.ms("consumer.session.timeout.ms");
@@ -360,7 +372,10 @@ impl SimConfig {
             seed: g.u("seed"),
             seeds: g.u("seeds") as u32,
             client,
-            budget: RunBudget { max_events: g.u("run.max_events"), max_sim_time_ns: (g.float("run.max_sim_time_s") * SEC as f64) as Nanos },
+            budget: RunBudget {
+                max_events: g.u("run.max_events"),
+                max_sim_time_ns: (g.float("run.max_sim_time_s") * SEC as f64) as Nanos,
+            },
             series_interval_ns: g.ms("run.series_interval_ms"),
             brokers: g.u("cluster.brokers") as u32,
             single_host: g.text("cluster.layout") == "single-host",
@@ -370,7 +385,8 @@ impl SimConfig {
                 page_bytes: g.u("host.page_bytes"),
                 disk: DiskProfile::by_name(&g.text("host.disk")).expect("enum checked"),
                 dirty_expire_ns: g.ms("host.dirty_expire_ms"),
-                dirty_background_bytes: page_cache_bytes / 100 * g.u("host.dirty_background_ratio_pct"),
+                dirty_background_bytes: page_cache_bytes / 100
+                    * g.u("host.dirty_background_ratio_pct"),
                 writeback_interval_ns: g.ms("host.writeback_interval_ms"),
             },
             net: NetCfg {

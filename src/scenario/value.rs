@@ -1,7 +1,7 @@
 //! A scenario value, typed by its key's [`Kind`](super::keys::Kind).
 
 use super::error::ScenarioError;
-use super::keys::{Kind, KeySpec, Lit};
+use super::keys::{KeySpec, Kind, Lit};
 use std::fmt;
 
 /// One value of a key.
@@ -50,7 +50,11 @@ impl Value {
     }
 
     fn invalid(spec: &KeySpec, shown: String) -> ScenarioError {
-        ScenarioError::Invalid { key: spec.path.into(), value: shown, accepted: spec.kind.accepted() }
+        ScenarioError::Invalid {
+            key: spec.path.into(),
+            value: shown,
+            accepted: spec.kind.accepted(),
+        }
     }
 
     /// Check a value from a TOML file against `spec`.
@@ -73,9 +77,20 @@ impl Value {
         let shown = s.to_string();
         let t = s.trim();
         let val = match spec.kind {
-            Kind::Int { .. } => t.replace('_', "").parse().map(Value::Int).map_err(|_| Self::invalid(spec, shown.clone()))?,
-            Kind::Float { .. } => t.replace('_', "").parse().map(Value::Float).map_err(|_| Self::invalid(spec, shown.clone()))?,
-            Kind::Bool => t.parse().map(Value::Bool).map_err(|_| Self::invalid(spec, shown.clone()))?,
+            Kind::Int { .. } => t
+                .replace('_', "")
+                .parse()
+                .map(Value::Int)
+                .map_err(|_| Self::invalid(spec, shown.clone()))?,
+            Kind::Float { .. } => t
+                .replace('_', "")
+                .parse()
+                .map(Value::Float)
+                .map_err(|_| Self::invalid(spec, shown.clone()))?,
+            Kind::Bool => t
+                .parse()
+                .map(Value::Bool)
+                .map_err(|_| Self::invalid(spec, shown.clone()))?,
             Kind::Enum(_) | Kind::Text => Value::Text(t.to_string()),
         };
         val.checked(spec, shown)

@@ -4,7 +4,10 @@
 use std::process::{Command, Output};
 
 fn kafkasim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kafkasim")).args(args).output().expect("kafkasim runs")
+    Command::new(env!("CARGO_BIN_EXE_kafkasim"))
+        .args(args)
+        .output()
+        .expect("kafkasim runs")
 }
 
 /// Run `text` as a scenario with `--out` into a fresh folder; expect exit 2 and `needles` in stderr.
@@ -13,68 +16,156 @@ fn rejects(text: &str, extra: &[&str], needles: &[&str]) {
     let file = tmp.path().join("s.toml");
     std::fs::write(&file, text).unwrap();
     let out_dir = tmp.path().join("out");
-    let mut args = vec!["run", file.to_str().unwrap(), "--out", out_dir.to_str().unwrap()];
+    let mut args = vec![
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ];
     args.extend_from_slice(extra);
     let o = kafkasim(&args);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "exit code for {text:?} {extra:?}; stderr: {err}");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "exit code for {text:?} {extra:?}; stderr: {err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
     for n in needles {
         assert!(err.contains(n), "stderr lacks {n:?}: {err}");
     }
-    assert!(!out_dir.exists() || std::fs::read_dir(&out_dir).unwrap().next().is_none(), "output written despite the error");
+    assert!(
+        !out_dir.exists() || std::fs::read_dir(&out_dir).unwrap().next().is_none(),
+        "output written despite the error"
+    );
 }
 
 #[test]
 fn malformed_toml_names_the_line() {
-    rejects("[topic\npartitions = 2\n", &[], &["not valid TOML", "line 1"]);
+    rejects(
+        "[topic\npartitions = 2\n",
+        &[],
+        &["not valid TOML", "line 1"],
+    );
 }
 
 #[test]
 fn unknown_key_suggests_the_nearest() {
-    rejects("[producer]\nlinger_ms = 5\n", &[], &["unknown key `producer.linger_ms`", "did you mean `producer.linger.ms`"]);
-    rejects("", &["--set", "topic.partition=3"], &["unknown key `topic.partition`", "topic.partitions"]);
+    rejects(
+        "[producer]\nlinger_ms = 5\n",
+        &[],
+        &[
+            "unknown key `producer.linger_ms`",
+            "did you mean `producer.linger.ms`",
+        ],
+    );
+    rejects(
+        "",
+        &["--set", "topic.partition=3"],
+        &["unknown key `topic.partition`", "topic.partitions"],
+    );
 }
 
 #[test]
 fn out_of_range_values_name_key_value_and_range() {
-    rejects("[topic]\npartitions = 0\n", &[], &["`topic.partitions` = 0", "from 1 to 100000"]);
-    rejects("[producer]\nrate_per_s = -5.0\n", &[], &["`producer.rate_per_s` = -5", "from 0 to"]);
-    rejects("[consumer]\ncount = 20000\n", &[], &["`consumer.count` = 20000", "from 0 to 10000"]);
-    rejects("", &["--set", "producer.acks=2"], &["`producer.acks` = 2", "one of 0, 1, all, -1"]);
-    rejects("", &["--vary", "topic.partitions=1,x"], &["`topic.partitions` = x", "whole number"]);
+    rejects(
+        "[topic]\npartitions = 0\n",
+        &[],
+        &["`topic.partitions` = 0", "from 1 to 100000"],
+    );
+    rejects(
+        "[producer]\nrate_per_s = -5.0\n",
+        &[],
+        &["`producer.rate_per_s` = -5", "from 0 to"],
+    );
+    rejects(
+        "[consumer]\ncount = 20000\n",
+        &[],
+        &["`consumer.count` = 20000", "from 0 to 10000"],
+    );
+    rejects(
+        "",
+        &["--set", "producer.acks=2"],
+        &["`producer.acks` = 2", "one of 0, 1, all, -1"],
+    );
+    rejects(
+        "",
+        &["--vary", "topic.partitions=1,x"],
+        &["`topic.partitions` = x", "whole number"],
+    );
 }
 
 #[test]
 fn values_that_conflict_are_explained() {
-    rejects("[producer]\n\"batch.size\" = 2000000\n", &[], &["producer.batch.size = 2000000", "producer.max.request.size = 1048576"]);
-    rejects("[consumer]\n\"heartbeat.interval.ms\" = 50000\n", &[], &["consumer.heartbeat.interval.ms = 50000", "session.timeout.ms = 45000"]);
-    rejects("[consumer]\n\"partition.assignment.strategy\" = \"range,fancy\"\n", &[], &["`consumer.partition.assignment.strategy` = fancy", "range"]);
-    rejects("", &["--set", "linger.ms"], &["--set `linger.ms`: expected KEY=VALUE"]);
+    rejects(
+        "[producer]\n\"batch.size\" = 2000000\n",
+        &[],
+        &[
+            "producer.batch.size = 2000000",
+            "producer.max.request.size = 1048576",
+        ],
+    );
+    rejects(
+        "[consumer]\n\"heartbeat.interval.ms\" = 50000\n",
+        &[],
+        &[
+            "consumer.heartbeat.interval.ms = 50000",
+            "session.timeout.ms = 45000",
+        ],
+    );
+    rejects(
+        "[consumer]\n\"partition.assignment.strategy\" = \"range,fancy\"\n",
+        &[],
+        &["`consumer.partition.assignment.strategy` = fancy", "range"],
+    );
+    rejects(
+        "",
+        &["--set", "linger.ms"],
+        &["--set `linger.ms`: expected KEY=VALUE"],
+    );
 }
 
 #[test]
 fn a_missing_file_or_unwritable_directory_is_an_error() {
     let o = kafkasim(&["run", "/nonexistent/scenario.toml"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read scenario file `/nonexistent/scenario.toml`"));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("cannot read scenario file `/nonexistent/scenario.toml`"));
     let tmp = tempfile::tempdir().unwrap();
     let blocker = tmp.path().join("file");
     std::fs::write(&blocker, "").unwrap();
     let bad_out = blocker.join("out");
-    let o = kafkasim(&["run", concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/disk-bottleneck.toml"), "--out", bad_out.to_str().unwrap()]);
+    let o = kafkasim(&[
+        "run",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/disk-bottleneck.toml"
+        ),
+        "--out",
+        bad_out.to_str().unwrap(),
+    ]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_ne!(o.status.code(), Some(0));
-    assert!(err.contains("--out") && err.contains("cannot create the output directory"), "{err}");
+    assert!(
+        err.contains("--out") && err.contains("cannot create the output directory"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_runaway_scenario_stops_at_its_budget_with_the_reproduce_command() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("s.toml");
-    std::fs::write(&file, "[run]\nmax_events = 1000\n[producer]\nrecords = 1000000\n").unwrap();
+    std::fs::write(
+        &file,
+        "[run]\nmax_events = 1000\n[producer]\nrecords = 1000000\n",
+    )
+    .unwrap();
     let o = kafkasim(&["run", file.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("run.max_events = 1000") && err.contains("reproduce with: kafkasim run"), "{err}");
+    assert!(
+        err.contains("run.max_events = 1000") && err.contains("reproduce with: kafkasim run"),
+        "{err}"
+    );
 }

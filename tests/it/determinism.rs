@@ -5,15 +5,41 @@ use std::process::Command;
 
 fn run_cli(out: &Path, threads: &str) {
     let status = Command::new(env!("CARGO_BIN_EXE_kafkasim"))
-        .args(["run", concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/partitions-experiment.toml"), "--seeds", "2", "--threads", threads, "--format", "csv", "--out"])
+        .args([
+            "run",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scenarios/partitions-experiment.toml"
+            ),
+            "--seeds",
+            "2",
+            "--threads",
+            threads,
+            "--format",
+            "csv",
+            "--out",
+        ])
         .arg(out)
         .output()
         .expect("kafkasim runs");
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
 }
 
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut v: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).map(|p| (p.file_name().unwrap().to_string_lossy().to_string(), std::fs::read(&p).unwrap())).collect();
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().to_string(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
     v.sort();
     v
 }
@@ -21,12 +47,22 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn outputs_are_byte_identical_across_runs_and_thread_counts() {
     let tmp = tempfile::tempdir().unwrap();
-    let (a, b, c) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"));
+    let (a, b, c) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("c"),
+    );
     run_cli(&a, "1");
     run_cli(&b, "2");
     run_cli(&c, "1");
     let (fa, fb, fc) = (files(&a), files(&b), files(&c));
-    assert!(fa.iter().any(|(n, _)| n == "summary.csv") && fa.iter().any(|(n, _)| n.ends_with(".png")) && fa.iter().any(|(n, _)| n.ends_with(".svg")), "{:?}", fa.iter().map(|f| &f.0).collect::<Vec<_>>());
+    assert!(
+        fa.iter().any(|(n, _)| n == "summary.csv")
+            && fa.iter().any(|(n, _)| n.ends_with(".png"))
+            && fa.iter().any(|(n, _)| n.ends_with(".svg")),
+        "{:?}",
+        fa.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
     for ((na, da), (nb, db)) in fa.iter().zip(&fb) {
         assert_eq!(na, nb);
         assert!(da == db, "{na} differs between 1 and 2 threads");
@@ -37,7 +73,11 @@ fn outputs_are_byte_identical_across_runs_and_thread_counts() {
 #[test]
 fn a_different_seed_changes_the_draws() {
     let text = super::experiment_text();
-    let sets = ["topic.partitions=4", "consumer.count=4", "producer.keys=random"];
+    let sets = [
+        "topic.partitions=4",
+        "consumer.count=4",
+        "producer.keys=random",
+    ];
     let a = super::run_text(&text, &sets, 1);
     let b = super::run_text(&text, &sets, 2);
     assert_ne!(a.summary.partition_records, b.summary.partition_records);

@@ -5,11 +5,25 @@ use super::{experiment_text, repro, run_text};
 const SEEDS: std::ops::Range<u64> = 1..11;
 
 fn point(p: u32, c: u32, keys: &str, seed: u64) -> (kafkasim::experiment::RunOutput, String) {
-    let sets = [format!("topic.partitions={p}"), format!("consumer.count={c}"), format!("producer.keys={keys}")];
+    let sets = [
+        format!("topic.partitions={p}"),
+        format!("consumer.count={c}"),
+        format!("producer.keys={keys}"),
+    ];
     let sets: Vec<&str> = sets.iter().map(|s| s.as_str()).collect();
     let out = run_text(&experiment_text(), &sets, seed);
-    assert!(out.violations.is_empty(), "violations {:?}\nreproduce: {}", out.violations, repro(&sets, seed));
-    assert_eq!(out.summary.records_consumed, 100_000, "reproduce: {}", repro(&sets, seed));
+    assert!(
+        out.violations.is_empty(),
+        "violations {:?}\nreproduce: {}",
+        out.violations,
+        repro(&sets, seed)
+    );
+    assert_eq!(
+        out.summary.records_consumed,
+        100_000,
+        "reproduce: {}",
+        repro(&sets, seed)
+    );
     (out, repro(&sets, seed))
 }
 
@@ -20,7 +34,10 @@ fn four_consumers_on_one_partition_read_no_faster_and_three_are_idle() {
         let (four, cmd) = point(1, 4, "none", seed);
         assert_eq!(four.summary.idle_consumers, 3, "reproduce: {cmd}");
         let ratio = four.summary.consume_after_join_s / one.summary.consume_after_join_s;
-        assert!((0.98..1.02).contains(&ratio), "after the group formed, 4 consumers took {ratio:.3}× the time of 1; reproduce: {cmd}");
+        assert!(
+            (0.98..1.02).contains(&ratio),
+            "after the group formed, 4 consumers took {ratio:.3}× the time of 1; reproduce: {cmd}"
+        );
     }
 }
 
@@ -30,8 +47,12 @@ fn n_consumers_on_n_partitions_reach_close_to_n_times_one() {
         for n in [2u32, 4] {
             let (one, _) = point(n, 1, "random", seed);
             let (group, cmd) = point(n, n, "random", seed);
-            let speedup = group.summary.consume_records_per_s_after_join / one.summary.consume_records_per_s_after_join;
-            assert!(speedup >= 0.85 * n as f64 && speedup <= n as f64 * 1.05, "{n} consumers on {n} partitions: {speedup:.2}× one consumer; reproduce: {cmd}");
+            let speedup = group.summary.consume_records_per_s_after_join
+                / one.summary.consume_records_per_s_after_join;
+            assert!(
+                speedup >= 0.85 * n as f64 && speedup <= n as f64 * 1.05,
+                "{n} consumers on {n} partitions: {speedup:.2}× one consumer; reproduce: {cmd}"
+            );
             assert_eq!(group.summary.idle_consumers, 0);
         }
     }
@@ -42,8 +63,16 @@ fn join_takes_one_initial_delay_alone_and_two_in_a_group() {
     for seed in SEEDS {
         let (one, cmd1) = point(2, 1, "none", seed);
         let (two, cmd2) = point(2, 2, "none", seed);
-        assert!((3.0..3.05).contains(&one.summary.join_s), "lone consumer joined in {} s; reproduce: {cmd1}", one.summary.join_s);
-        assert!((6.0..6.05).contains(&two.summary.join_s), "group of 2 joined in {} s; reproduce: {cmd2}", two.summary.join_s);
+        assert!(
+            (3.0..3.05).contains(&one.summary.join_s),
+            "lone consumer joined in {} s; reproduce: {cmd1}",
+            one.summary.join_s
+        );
+        assert!(
+            (6.0..6.05).contains(&two.summary.join_s),
+            "group of 2 joined in {} s; reproduce: {cmd2}",
+            two.summary.join_s
+        );
     }
 }
 
@@ -51,7 +80,12 @@ fn join_takes_one_initial_delay_alone_and_two_in_a_group() {
 fn a_fixed_key_puts_every_record_in_one_partition() {
     for seed in SEEDS {
         let (out, cmd) = point(4, 1, "fixed", seed);
-        let used: Vec<_> = out.summary.partition_records.iter().filter(|&&n| n > 0).collect();
+        let used: Vec<_> = out
+            .summary
+            .partition_records
+            .iter()
+            .filter(|&&n| n > 0)
+            .collect();
         assert_eq!(used, vec![&100_000], "reproduce: {cmd}");
     }
 }
@@ -61,7 +95,10 @@ fn random_keys_spread_evenly_in_every_run() {
     for seed in SEEDS {
         let (out, cmd) = point(4, 1, "random", seed);
         for &n in &out.summary.partition_records {
-            assert!((23_750..=26_250).contains(&n), "partition got {n} of 100,000 (±5% of 25,000 expected); reproduce: {cmd}");
+            assert!(
+                (23_750..=26_250).contains(&n),
+                "partition got {n} of 100,000 (±5% of 25,000 expected); reproduce: {cmd}"
+            );
         }
     }
 }
@@ -82,20 +119,31 @@ fn null_keys_spread_evenly_over_seeds_though_sticky_runs_are_lumpy() {
     let runs = seeds.count() as u64;
     for t in totals {
         let share = t as f64 / (runs * 100_000) as f64;
-        assert!((0.20..0.30).contains(&share), "mean share {share:.3} over {runs} seeds (0.25 ± 20% expected); totals {totals:?}");
+        assert!(
+            (0.20..0.30).contains(&share),
+            "mean share {share:.3} over {runs} seeds (0.25 ± 20% expected); totals {totals:?}"
+        );
     }
 }
 
 #[test]
 fn a_cold_hdd_makes_more_consumers_useless() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/disk-bottleneck.toml")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/disk-bottleneck.toml"
+    ))
+    .unwrap();
     for seed in 1..4 {
         let one = run_text(&text, &["consumer.count=1"], seed);
         let four = run_text(&text, &["consumer.count=4"], seed);
         assert!(one.violations.is_empty() && four.violations.is_empty());
-        assert!(one.summary.cache_hit_ratio < 0.05, "cold cache: hit ratio {}", one.summary.cache_hit_ratio);
-        let speedup = four.summary.consume_records_per_s_after_join / one.summary.consume_records_per_s_after_join;
+        assert!(
+            one.summary.cache_hit_ratio < 0.05,
+            "cold cache: hit ratio {}",
+            one.summary.cache_hit_ratio
+        );
+        let speedup = four.summary.consume_records_per_s_after_join
+            / one.summary.consume_records_per_s_after_join;
         assert!(speedup < 1.5, "4 consumers on a cold HDD (4x if consumer-bound) went {speedup:.2}× faster; reproduce: kafkasim run scenarios/disk-bottleneck.toml --seed {seed} --seeds 1 --set consumer.count=4");
-
     }
 }

@@ -21,7 +21,11 @@ pub fn run_text(text: &str, sets: &[&str], seed: u64) -> RunOutput {
 
 /// The bundled classroom experiment.
 pub fn experiment_text() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/partitions-experiment.toml")).unwrap()
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/partitions-experiment.toml"
+    ))
+    .unwrap()
 }
 
 /// The command that reproduces a point of the classroom experiment.

@@ -4,7 +4,16 @@
 
 use proptest::prelude::*;
 
-fn scenario(client: &str, partitions: u32, consumers: u32, records: u32, keys: &str, linger_ms: u32, batch: u32, group: bool) -> String {
+fn scenario(
+    client: &str,
+    partitions: u32,
+    consumers: u32,
+    records: u32,
+    keys: &str,
+    linger_ms: u32,
+    batch: u32,
+    group: bool,
+) -> String {
     format!(
         "client = \"{client}\"\n[topic]\npartitions = {partitions}\n[producer]\nrecords = {records}\nkeys = \"{keys}\"\n\"linger.ms\" = {linger_ms}\n\"batch.size\" = {batch}\n\
          [consumer]\ncount = {consumers}\nmode = \"{}\"\n\"auto.offset.reset\" = \"earliest\"\n[broker]\n\"group.initial.rebalance.delay.ms\" = 100\n",

@@ -27,7 +27,13 @@ pub struct Broker {
 impl Broker {
     /// A broker on `host`.
     pub fn new(host: Id, cfg: &BrokerCfg) -> Self {
-        Self { host, net: ThreadPool::new(cfg.network_threads), io: ThreadPool::new(cfg.io_threads), parked: BTreeMap::new(), next_parked: 0 }
+        Self {
+            host,
+            net: ThreadPool::new(cfg.network_threads),
+            io: ThreadPool::new(cfg.io_threads),
+            parked: BTreeMap::new(),
+            next_parked: 0,
+        }
     }
 }
 
@@ -37,18 +43,32 @@ fn file_id(partition: u32, segment: u64) -> u64 {
 }
 
 impl Cluster {
-    pub(crate) fn broker_arrive(&mut self, now: Nanos, b: Id, req: Request, q: &mut EventQueue<Event>) {
+    pub(crate) fn broker_arrive(
+        &mut self,
+        now: Nanos,
+        b: Id,
+        req: Request,
+        q: &mut EventQueue<Event>,
+    ) {
         if let Some(req) = self.brokers[b].net.acquire(req) {
             self.start_net(now, b, req, q);
         }
     }
 
     fn start_net(&mut self, now: Nanos, b: Id, req: Request, q: &mut EventQueue<Event>) {
-        let done = self.hosts[self.brokers[b].host].cpu.submit(now, self.cfg.broker.request_cpu_ns);
+        let done = self.hosts[self.brokers[b].host]
+            .cpu
+            .submit(now, self.cfg.broker.request_cpu_ns);
         q.schedule(done, Event::NetDone { broker: b, req });
     }
 
-    pub(crate) fn broker_net_done(&mut self, now: Nanos, b: Id, req: Request, q: &mut EventQueue<Event>) {
+    pub(crate) fn broker_net_done(
+        &mut self,
+        now: Nanos,
+        b: Id,
+        req: Request,
+        q: &mut EventQueue<Event>,
+    ) {
         if let Some(next) = self.brokers[b].net.release() {
             self.start_net(now, b, next, q);
         }
@@ -64,10 +84,14 @@ impl Cluster {
             Request::Produce(pr) => {
                 let mut cpu = 0;
                 for batch in &pr.batches {
-                    cpu += bc.produce_batch_cpu_ns + batch.wire_bytes as u64 * bc.produce_ps_per_byte / 1000;
+                    cpu += bc.produce_batch_cpu_ns
+                        + batch.wire_bytes as u64 * bc.produce_ps_per_byte / 1000;
                     if let Some(topic_codec) = &bc.compression {
                         if topic_codec.name != self.cfg.producer.codec.name {
-                            cpu += batch.raw_bytes as u64 * (self.cfg.producer.codec.decompress_ps_per_byte + topic_codec.compress_ps_per_byte) / 1000;
+                            cpu += batch.raw_bytes as u64
+                                * (self.cfg.producer.codec.decompress_ps_per_byte
+                                    + topic_codec.compress_ps_per_byte)
+                                / 1000;
                         }
                     }
                 }
@@ -77,8 +101,16 @@ impl Cluster {
                 if !self.read_fetch(f) {
                     let id = self.brokers[b].next_parked;
                     self.brokers[b].next_parked += 1;
-                    let Request::Fetch(f) = req else { unreachable!() };
-                    q.schedule(now + f.max_wait_ns, Event::FetchExpire { broker: b, parked: id });
+                    let Request::Fetch(f) = req else {
+                        unreachable!()
+                    };
+                    q.schedule(
+                        now + f.max_wait_ns,
+                        Event::FetchExpire {
+                            broker: b,
+                            parked: id,
+                        },
+                    );
                     self.brokers[b].parked.insert(id, f);
                     self.release_io(now, b, q);
                     return;
@@ -96,7 +128,8 @@ impl Cluster {
                         }
                     }
                 }
-                let cpu = f.parts.len() as u64 * bc.fetch_partition_cpu_ns + bytes * bc.fetch_ps_per_byte / 1000;
+                let cpu = f.parts.len() as u64 * bc.fetch_partition_cpu_ns
+                    + bytes * bc.fetch_ps_per_byte / 1000;
                 self.hosts[host].cpu.submit(disk_done, cpu)
             }
             Request::Group { .. } => self.hosts[host].cpu.submit(now, bc.request_cpu_ns),
@@ -106,7 +139,11 @@ impl Cluster {
 
     /// Read a fetch's data into `f.result`; false when it should wait for more data.
     fn read_fetch(&self, f: &mut FetchRequest) -> bool {
-        let available: u64 = f.parts.iter().map(|&(p, off)| self.logs[p as usize].bytes_available(off)).sum();
+        let available: u64 = f
+            .parts
+            .iter()
+            .map(|&(p, off)| self.logs[p as usize].bytes_available(off))
+            .sum();
         if !f.waited && available < f.min_bytes.max(1) && f.max_wait_ns > 0 {
             return false;
         }
@@ -116,9 +153,18 @@ impl Cluster {
             .iter()
             .map(|&(p, off)| {
                 let log = &self.logs[p as usize];
-                let read = if budget > 0 { log.read(off, f.partition_max_bytes.min(budget)) } else { Default::default() };
+                let read = if budget > 0 {
+                    log.read(off, f.partition_max_bytes.min(budget))
+                } else {
+                    Default::default()
+                };
                 budget = budget.saturating_sub(read.bytes);
-                FetchedPart { partition: p, fetch_offset: off, batches: read.batches, hw: log.hw() }
+                FetchedPart {
+                    partition: p,
+                    fetch_offset: off,
+                    batches: read.batches,
+                    hw: log.hw(),
+                }
             })
             .collect();
         true
@@ -130,7 +176,13 @@ impl Cluster {
         }
     }
 
-    pub(crate) fn broker_io_done(&mut self, now: Nanos, b: Id, req: Request, q: &mut EventQueue<Event>) {
+    pub(crate) fn broker_io_done(
+        &mut self,
+        now: Nanos,
+        b: Id,
+        req: Request,
+        q: &mut EventQueue<Event>,
+    ) {
         self.release_io(now, b, q);
         match req {
             Request::Produce(mut pr) => {
@@ -149,9 +201,15 @@ impl Cluster {
                     });
                     batch.base_offset = stored.base_offset;
                     self.appended_records += batch.records as u64;
-                    self.metrics.partition_records[batch.partition as usize] += batch.records as u64;
+                    self.metrics.partition_records[batch.partition as usize] +=
+                        batch.records as u64;
                     let (seg, off) = self.logs[batch.partition as usize].segment_of(stored.pos);
-                    self.hosts[host].cache.append(now, file_id(batch.partition, seg), off, batch.wire_bytes as u64);
+                    self.hosts[host].cache.append(
+                        now,
+                        file_id(batch.partition, seg),
+                        off,
+                        batch.wire_bytes as u64,
+                    );
                     touched.push(batch.partition);
                 }
                 if self.hosts[host].cache.dirty_bytes() > self.cfg.host.dirty_background_bytes {
@@ -169,13 +227,39 @@ impl Cluster {
                 }
             }
             Request::Fetch(f) => {
-                let bytes = 100 + f.result.iter().map(|p| 40 + p.batches.iter().map(|b| b.bytes as u64).sum::<u64>()).sum::<u64>();
+                let bytes = 100
+                    + f.result
+                        .iter()
+                        .map(|p| 40 + p.batches.iter().map(|b| b.bytes as u64).sum::<u64>())
+                        .sum::<u64>();
                 let c = f.consumer;
-                self.to_consumer(q, now, b, c, bytes, Reply::Fetch { broker: b, parts: f.result });
+                self.to_consumer(
+                    q,
+                    now,
+                    b,
+                    c,
+                    bytes,
+                    Reply::Fetch {
+                        broker: b,
+                        parts: f.result,
+                    },
+                );
             }
-            Request::Group { c, req: GroupRequest::FindCoordinator } => {
+            Request::Group {
+                c,
+                req: GroupRequest::FindCoordinator,
+            } => {
                 let coordinator = self.coordinator;
-                self.to_consumer(q, now, b, c, 100, Reply::Group(GroupReply::Coordinator { broker: coordinator }));
+                self.to_consumer(
+                    q,
+                    now,
+                    b,
+                    c,
+                    100,
+                    Reply::Group(GroupReply::Coordinator {
+                        broker: coordinator,
+                    }),
+                );
             }
             Request::Group { c, req } => {
                 let actions = self.group.handle(now, c, req);
@@ -185,11 +269,18 @@ impl Cluster {
     }
 
     /// Send the coordinator's replies and arm its timers.
-    pub(crate) fn apply_group_actions(&mut self, now: Nanos, actions: Vec<Action>, q: &mut EventQueue<Event>) {
+    pub(crate) fn apply_group_actions(
+        &mut self,
+        now: Nanos,
+        actions: Vec<Action>,
+        q: &mut EventQueue<Event>,
+    ) {
         let b = self.coordinator;
         for a in actions {
             match a {
-                Action::Reply { c, reply } => self.to_consumer(q, now, b, c, 200, Reply::Group(reply)),
+                Action::Reply { c, reply } => {
+                    self.to_consumer(q, now, b, c, 200, Reply::Group(reply))
+                }
                 Action::Timer { at, timer } => q.schedule(at, Event::Group { timer }),
             }
         }
@@ -200,7 +291,13 @@ impl Cluster {
             .parked
             .iter()
             .filter(|(_, f)| f.parts.iter().any(|(p, _)| touched.contains(p)))
-            .filter(|(_, f)| f.parts.iter().map(|&(p, off)| self.logs[p as usize].bytes_available(off)).sum::<u64>() >= f.min_bytes.max(1))
+            .filter(|(_, f)| {
+                f.parts
+                    .iter()
+                    .map(|&(p, off)| self.logs[p as usize].bytes_available(off))
+                    .sum::<u64>()
+                    >= f.min_bytes.max(1)
+            })
             .map(|(&id, _)| id)
             .collect();
         for id in ready {
@@ -212,7 +309,13 @@ impl Cluster {
         }
     }
 
-    pub(crate) fn broker_fetch_expire(&mut self, now: Nanos, b: Id, parked: u64, q: &mut EventQueue<Event>) {
+    pub(crate) fn broker_fetch_expire(
+        &mut self,
+        now: Nanos,
+        b: Id,
+        parked: u64,
+        q: &mut EventQueue<Event>,
+    ) {
         if let Some(mut f) = self.brokers[b].parked.remove(&parked) {
             f.waited = true;
             if let Some(req) = self.brokers[b].io.acquire(Request::Fetch(f)) {

@@ -76,16 +76,27 @@ impl Cluster {
             self.send_group(now, c, 0, GroupRequest::FindCoordinator, q);
         } else {
             let n = self.cfg.consumer.count;
-            let parts: Vec<u32> = (0..self.cfg.partitions).filter(|p| p % n == c as u32).collect();
+            let parts: Vec<u32> = (0..self.cfg.partitions)
+                .filter(|p| p % n == c as u32)
+                .collect();
             self.take_assignment(now, c, 0, parts);
             let committed = BTreeMap::new();
             self.set_positions(now, c, &committed, q);
         }
     }
 
-    fn send_group(&mut self, now: Nanos, c: Id, broker: Id, req: GroupRequest, q: &mut EventQueue<Event>) {
+    fn send_group(
+        &mut self,
+        now: Nanos,
+        c: Id,
+        broker: Id,
+        req: GroupRequest,
+        q: &mut EventQueue<Event>,
+    ) {
         let host = self.consumers[c].host;
-        let at = self.hosts[host].cpu.submit(now, self.cfg.consumer.request_cpu_ns);
+        let at = self.hosts[host]
+            .cpu
+            .submit(now, self.cfg.consumer.request_cpu_ns);
         self.to_broker(q, at, host, broker, Request::Group { c, req });
     }
 
@@ -102,7 +113,13 @@ impl Cluster {
         self.send_group(now, c, coord, req, q);
     }
 
-    pub(crate) fn consumer_reply(&mut self, now: Nanos, c: Id, reply: Reply, q: &mut EventQueue<Event>) {
+    pub(crate) fn consumer_reply(
+        &mut self,
+        now: Nanos,
+        c: Id,
+        reply: Reply,
+        q: &mut EventQueue<Event>,
+    ) {
         match reply {
             Reply::Fetch { broker, parts } => {
                 let con = &mut self.consumers[c];
@@ -136,20 +153,44 @@ impl Cluster {
                 self.consumers[c].member_id = Some(member_id);
                 self.join(now, c, q);
             }
-            GroupReply::Joined { generation, leader, protocol, members } => {
+            GroupReply::Joined {
+                generation,
+                leader,
+                protocol,
+                members,
+            } => {
                 self.consumers[c].generation = generation;
-                let me = self.consumers[c].member_id.clone().expect("joined with an id");
+                let me = self.consumers[c]
+                    .member_id
+                    .clone()
+                    .expect("joined with an id");
                 let assignment = (me == leader).then(|| self.run_assignor(protocol, &members));
                 let coord = self.consumers[c].coordinator;
-                self.send_group(now, c, coord, GroupRequest::Sync { member_id: me, generation, assignment }, q);
+                self.send_group(
+                    now,
+                    c,
+                    coord,
+                    GroupRequest::Sync {
+                        member_id: me,
+                        generation,
+                        assignment,
+                    },
+                    q,
+                );
             }
-            GroupReply::Synced { generation, partitions } => {
+            GroupReply::Synced {
+                generation,
+                partitions,
+            } => {
                 self.take_assignment(now, c, generation, partitions);
                 let coord = self.consumers[c].coordinator;
                 self.send_group(now, c, coord, GroupRequest::OffsetFetch, q);
                 self.consumers[c].hb_epoch += 1;
                 let epoch = self.consumers[c].hb_epoch;
-                q.schedule(now + self.cfg.consumer.heartbeat_interval_ns, Event::HeartbeatDue { c, epoch });
+                q.schedule(
+                    now + self.cfg.consumer.heartbeat_interval_ns,
+                    Event::HeartbeatDue { c, epoch },
+                );
             }
             GroupReply::Offsets { committed } => {
                 if self.consumers[c].generation >= 0 && !self.consumers[c].ready {
@@ -169,7 +210,11 @@ impl Cluster {
         }
     }
 
-    fn run_assignor(&self, protocol: super::group::assignor::AssignorKind, members: &[JoinedMember]) -> BTreeMap<String, Vec<u32>> {
+    fn run_assignor(
+        &self,
+        protocol: super::group::assignor::AssignorKind,
+        members: &[JoinedMember],
+    ) -> BTreeMap<String, Vec<u32>> {
         let topic = self.cfg.topic.clone();
         let input: Vec<Member> = members
             .iter()
@@ -177,12 +222,22 @@ impl Cluster {
                 member_id: m.member_id.clone(),
                 group_instance_id: None,
                 topics: vec![topic.clone()],
-                owned: m.owned.iter().map(|&p| TopicPartition { topic: topic.clone(), partition: p }).collect(),
+                owned: m
+                    .owned
+                    .iter()
+                    .map(|&p| TopicPartition {
+                        topic: topic.clone(),
+                        partition: p,
+                    })
+                    .collect(),
                 generation: 0,
             })
             .collect();
         let counts = BTreeMap::from([(topic, self.cfg.partitions)]);
-        assign(protocol, &input, &counts).into_iter().map(|(m, tps)| (m, tps.into_iter().map(|tp| tp.partition).collect())).collect()
+        assign(protocol, &input, &counts)
+            .into_iter()
+            .map(|(m, tps)| (m, tps.into_iter().map(|tp| tp.partition).collect()))
+            .collect()
     }
 
     fn take_assignment(&mut self, now: Nanos, c: Id, generation: i32, partitions: Vec<u32>) {
@@ -195,10 +250,20 @@ impl Cluster {
         con.next_commit_ns = now + self.cfg.consumer.auto_commit_interval_ns;
     }
 
-    fn set_positions(&mut self, now: Nanos, c: Id, committed: &BTreeMap<u32, u64>, q: &mut EventQueue<Event>) {
+    fn set_positions(
+        &mut self,
+        now: Nanos,
+        c: Id,
+        committed: &BTreeMap<u32, u64>,
+        q: &mut EventQueue<Event>,
+    ) {
         let earliest = self.cfg.consumer.reset_earliest;
         for p in self.consumers[c].assigned.clone() {
-            let pos = committed.get(&p).copied().unwrap_or(if earliest { 0 } else { self.logs[p as usize].leo() });
+            let pos = committed.get(&p).copied().unwrap_or(if earliest {
+                0
+            } else {
+                self.logs[p as usize].leo()
+            });
             let con = &mut self.consumers[c];
             con.position.insert(p, pos);
             con.fetch_pos.insert(p, pos);
@@ -216,10 +281,17 @@ impl Cluster {
     }
 
     fn commit(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
-        if !self.cfg.consumer.group || !self.cfg.consumer.auto_commit || self.consumers[c].member_id.is_none() {
+        if !self.cfg.consumer.group
+            || !self.cfg.consumer.auto_commit
+            || self.consumers[c].member_id.is_none()
+        {
             return;
         }
-        let offsets: Vec<(u32, u64)> = self.consumers[c].position.iter().map(|(&p, &o)| (p, o)).collect();
+        let offsets: Vec<(u32, u64)> = self.consumers[c]
+            .position
+            .iter()
+            .map(|(&p, &o)| (p, o))
+            .collect();
         if offsets.is_empty() {
             return;
         }
@@ -243,15 +315,27 @@ impl Cluster {
         }
     }
 
-    pub(crate) fn consumer_heartbeat(&mut self, now: Nanos, c: Id, epoch: u64, q: &mut EventQueue<Event>) {
+    pub(crate) fn consumer_heartbeat(
+        &mut self,
+        now: Nanos,
+        c: Id,
+        epoch: u64,
+        q: &mut EventQueue<Event>,
+    ) {
         let con = &self.consumers[c];
         if epoch != con.hb_epoch {
             return;
         }
-        let req = GroupRequest::Heartbeat { member_id: con.member_id.clone().expect("member"), generation: con.generation };
+        let req = GroupRequest::Heartbeat {
+            member_id: con.member_id.clone().expect("member"),
+            generation: con.generation,
+        };
         let coord = con.coordinator;
         self.send_group(now, c, coord, req, q);
-        q.schedule(now + self.cfg.consumer.heartbeat_interval_ns, Event::HeartbeatDue { c, epoch });
+        q.schedule(
+            now + self.cfg.consumer.heartbeat_interval_ns,
+            Event::HeartbeatDue { c, epoch },
+        );
     }
 
     fn send_fetches(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
@@ -268,7 +352,9 @@ impl Cluster {
                 .assigned
                 .iter()
                 .filter(|&&p| p as usize % nb == b)
-                .filter(|p| con.buffered.get(p).copied().unwrap_or(0) < self.cfg.consumer.prefetch_records)
+                .filter(|p| {
+                    con.buffered.get(p).copied().unwrap_or(0) < self.cfg.consumer.prefetch_records
+                })
                 .map(|p| (*p, con.fetch_pos[p]))
                 .collect();
             if parts.is_empty() {
@@ -288,7 +374,9 @@ impl Cluster {
             self.consumers[c].fetching.insert(b);
             self.metrics.consumers[c].fetches += 1;
             let host = self.consumers[c].host;
-            let at = self.hosts[host].cpu.submit(now, self.cfg.consumer.request_cpu_ns);
+            let at = self.hosts[host]
+                .cpu
+                .submit(now, self.cfg.consumer.request_cpu_ns);
             self.to_broker(q, at, host, b, Request::Fetch(f));
         }
     }
@@ -308,9 +396,13 @@ impl Cluster {
                 break;
             }
             let p = con.assigned[(con.cursor + i) % n];
-            let Some(buf) = con.buffer.get_mut(&p) else { continue };
+            let Some(buf) = con.buffer.get_mut(&p) else {
+                continue;
+            };
             while need > 0 {
-                let Some((b, skip)) = buf.front_mut() else { break };
+                let Some((b, skip)) = buf.front_mut() else {
+                    break;
+                };
                 let take = ((b.records - *skip) as u64).min(need);
                 let from = b.base_offset + *skip as u64;
                 let to = from + take;
@@ -334,16 +426,32 @@ impl Cluster {
         }
         con.cursor = (con.cursor + 1) % n.max(1);
         con.app_busy = true;
-        let cpu = records * (cc.poll_cpu_ns + cc.process_ns) + bytes * cc.ps_per_byte / 1000 + raw * self.cfg.producer.codec.decompress_ps_per_byte / 1000;
+        let cpu = records * (cc.poll_cpu_ns + cc.process_ns)
+            + bytes * cc.ps_per_byte / 1000
+            + raw * self.cfg.producer.codec.decompress_ps_per_byte / 1000;
         let done = self.hosts[con.host].cpu.submit(now, cpu);
         for (t, k) in created {
             record_ns(&mut self.metrics.e2e_latency_us, done.saturating_sub(t), k);
         }
-        q.schedule(done, Event::PollDone { c, records: records as u32, bytes });
+        q.schedule(
+            done,
+            Event::PollDone {
+                c,
+                records: records as u32,
+                bytes,
+            },
+        );
         self.send_fetches(now, c, q);
     }
 
-    pub(crate) fn consumer_poll_done(&mut self, now: Nanos, c: Id, records: u32, bytes: u64, q: &mut EventQueue<Event>) {
+    pub(crate) fn consumer_poll_done(
+        &mut self,
+        now: Nanos,
+        c: Id,
+        records: u32,
+        bytes: u64,
+        q: &mut EventQueue<Event>,
+    ) {
         let con = &mut self.consumers[c];
         con.app_busy = false;
         self.consumed_records += std::mem::take(&mut con.pending_new);

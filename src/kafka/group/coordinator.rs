@@ -262,20 +262,42 @@ impl Coordinator {
         let mut out = vec![];
         match req {
             GroupRequest::FindCoordinator => unreachable!("answered by any broker"),
-            GroupRequest::Join { member_id: None, .. } => {
+            GroupRequest::Join {
+                member_id: None, ..
+            } => {
                 let id = format!("consumer-{}-{}", c + 1, self.next_seq);
                 self.next_seq += 1;
                 self.pending.insert(id.clone(), c);
-                out.push(Action::Reply { c, reply: GroupReply::MemberIdRequired { member_id: id } });
+                out.push(Action::Reply {
+                    c,
+                    reply: GroupReply::MemberIdRequired { member_id: id },
+                });
             }
-            GroupRequest::Join { member_id: Some(id), protocols, session_timeout_ns, rebalance_timeout_ns, owned } => {
+            GroupRequest::Join {
+                member_id: Some(id),
+                protocols,
+                session_timeout_ns,
+                rebalance_timeout_ns,
+                owned,
+            } => {
                 if self.pending.remove(&id).is_some() {
                     if self.state == State::PreparingRebalance && self.generation == 0 {
                         self.new_member_added = true;
                     }
                     let seq = self.next_seq;
                     self.next_seq += 1;
-                    let m = Member { consumer: c, protocols, owned, awaiting_join: true, awaiting_sync: false, assignment: vec![], joined_seq: seq, session_timeout_ns, rebalance_timeout_ns, beats: 0 };
+                    let m = Member {
+                        consumer: c,
+                        protocols,
+                        owned,
+                        awaiting_join: true,
+                        awaiting_sync: false,
+                        assignment: vec![],
+                        joined_seq: seq,
+                        session_timeout_ns,
+                        rebalance_timeout_ns,
+                        beats: 0,
+                    };
                     self.members.insert(id, m);
                     self.prepare_rebalance(now, &mut out);
                 } else if let Some(m) = self.members.get_mut(&id) {
@@ -284,21 +306,43 @@ impl Coordinator {
                     m.owned = owned;
                     self.prepare_rebalance(now, &mut out);
                 } else {
-                    out.push(Action::Reply { c, reply: GroupReply::Fenced });
+                    out.push(Action::Reply {
+                        c,
+                        reply: GroupReply::Fenced,
+                    });
                 }
             }
-            GroupRequest::Sync { member_id, generation, assignment } => {
+            GroupRequest::Sync {
+                member_id,
+                generation,
+                assignment,
+            } => {
                 let Some(m) = self.members.get_mut(&member_id) else {
-                    out.push(Action::Reply { c, reply: GroupReply::Fenced });
+                    out.push(Action::Reply {
+                        c,
+                        reply: GroupReply::Fenced,
+                    });
                     return out;
                 };
                 if generation != self.generation {
-                    out.push(Action::Reply { c, reply: GroupReply::Fenced });
+                    out.push(Action::Reply {
+                        c,
+                        reply: GroupReply::Fenced,
+                    });
                     return out;
                 }
                 match self.state {
-                    State::PreparingRebalance => out.push(Action::Reply { c, reply: GroupReply::RebalanceInProgress }),
-                    State::Stable => out.push(Action::Reply { c, reply: GroupReply::Synced { generation, partitions: m.assignment.clone() } }),
+                    State::PreparingRebalance => out.push(Action::Reply {
+                        c,
+                        reply: GroupReply::RebalanceInProgress,
+                    }),
+                    State::Stable => out.push(Action::Reply {
+                        c,
+                        reply: GroupReply::Synced {
+                            generation,
+                            partitions: m.assignment.clone(),
+                        },
+                    }),
                     State::CompletingRebalance => {
                         m.awaiting_sync = true;
                         if self.leader.as_deref() == Some(&member_id) {
@@ -307,24 +351,47 @@ impl Coordinator {
                                     mem.assignment = a.get(mid).cloned().unwrap_or_default();
                                 }
                                 self.state = State::Stable;
-                                self.rebalances.push(Rebalance { start_ns: self.rebalance_start_ns, end_ns: now, generation, members: self.members.len() });
+                                self.rebalances.push(Rebalance {
+                                    start_ns: self.rebalance_start_ns,
+                                    end_ns: now,
+                                    generation,
+                                    members: self.members.len(),
+                                });
                                 for mem in self.members.values_mut().filter(|m| m.awaiting_sync) {
                                     mem.awaiting_sync = false;
-                                    out.push(Action::Reply { c: mem.consumer, reply: GroupReply::Synced { generation, partitions: mem.assignment.clone() } });
+                                    out.push(Action::Reply {
+                                        c: mem.consumer,
+                                        reply: GroupReply::Synced {
+                                            generation,
+                                            partitions: mem.assignment.clone(),
+                                        },
+                                    });
                                 }
                             }
                         }
                     }
-                    State::Empty => out.push(Action::Reply { c, reply: GroupReply::Fenced }),
+                    State::Empty => out.push(Action::Reply {
+                        c,
+                        reply: GroupReply::Fenced,
+                    }),
                 }
             }
-            GroupRequest::Heartbeat { member_id, generation } => {
+            GroupRequest::Heartbeat {
+                member_id,
+                generation,
+            } => {
                 let reply = match self.members.get_mut(&member_id) {
                     None => GroupReply::Fenced,
                     Some(m) => {
                         m.beats += 1;
                         let (beat, timeout) = (m.beats, m.session_timeout_ns);
-                        out.push(Action::Timer { at: now + timeout, timer: GroupTimer::Session { member_id: member_id.clone(), beat } });
+                        out.push(Action::Timer {
+                            at: now + timeout,
+                            timer: GroupTimer::Session {
+                                member_id: member_id.clone(),
+                                beat,
+                            },
+                        });
                         if self.state == State::PreparingRebalance {
                             GroupReply::RebalanceInProgress
                         } else if generation != self.generation {
@@ -341,10 +408,18 @@ impl Coordinator {
             }
             GroupRequest::OffsetCommit { offsets } => {
                 self.committed.extend(offsets);
-                out.push(Action::Reply { c, reply: GroupReply::Committed });
+                out.push(Action::Reply {
+                    c,
+                    reply: GroupReply::Committed,
+                });
             }
             GroupRequest::OffsetFetch => {
-                out.push(Action::Reply { c, reply: GroupReply::Offsets { committed: self.committed.clone() } });
+                out.push(Action::Reply {
+                    c,
+                    reply: GroupReply::Offsets {
+                        committed: self.committed.clone(),
+                    },
+                });
             }
         }
         out
@@ -354,24 +429,44 @@ impl Coordinator {
     pub fn on_timer(&mut self, now: Nanos, t: GroupTimer) -> Vec<Action> {
         let mut out = vec![];
         match t {
-            GroupTimer::InitialJoin { round, remaining_ns } if round == self.round && self.state == State::PreparingRebalance => {
+            GroupTimer::InitialJoin {
+                round,
+                remaining_ns,
+            } if round == self.round && self.state == State::PreparingRebalance => {
                 if self.new_member_added && remaining_ns > 0 {
                     self.new_member_added = false;
                     let delay = self.initial_delay_ns.min(remaining_ns);
-                    out.push(Action::Timer { at: now + delay, timer: GroupTimer::InitialJoin { round, remaining_ns: remaining_ns - delay } });
+                    out.push(Action::Timer {
+                        at: now + delay,
+                        timer: GroupTimer::InitialJoin {
+                            round,
+                            remaining_ns: remaining_ns - delay,
+                        },
+                    });
                 } else {
                     self.complete_join(now, &mut out);
                 }
             }
-            GroupTimer::JoinDeadline { round } if round == self.round && self.state == State::PreparingRebalance => {
-                let gone: Vec<String> = self.members.iter().filter(|(_, m)| !m.awaiting_join).map(|(k, _)| k.clone()).collect();
+            GroupTimer::JoinDeadline { round }
+                if round == self.round && self.state == State::PreparingRebalance =>
+            {
+                let gone: Vec<String> = self
+                    .members
+                    .iter()
+                    .filter(|(_, m)| !m.awaiting_join)
+                    .map(|(k, _)| k.clone())
+                    .collect();
                 for id in gone {
                     self.members.remove(&id);
                 }
                 self.complete_join(now, &mut out);
             }
             GroupTimer::Session { member_id, beat } => {
-                if self.members.get(&member_id).is_some_and(|m| m.beats == beat) {
+                if self
+                    .members
+                    .get(&member_id)
+                    .is_some_and(|m| m.beats == beat)
+                {
                     self.remove_member(now, &member_id, &mut out);
                 }
             }
@@ -403,7 +498,13 @@ impl Coordinator {
                 self.rebalance_start_ns = now;
                 let timeout = self.rebalance_timeout();
                 let delay = self.initial_delay_ns.min(timeout);
-                out.push(Action::Timer { at: now + delay, timer: GroupTimer::InitialJoin { round: self.round, remaining_ns: timeout - delay } });
+                out.push(Action::Timer {
+                    at: now + delay,
+                    timer: GroupTimer::InitialJoin {
+                        round: self.round,
+                        remaining_ns: timeout - delay,
+                    },
+                });
             }
             State::Stable | State::CompletingRebalance => {
                 self.state = State::PreparingRebalance;
@@ -412,7 +513,10 @@ impl Coordinator {
                 for m in self.members.values_mut() {
                     m.awaiting_sync = false;
                 }
-                out.push(Action::Timer { at: now + self.rebalance_timeout(), timer: GroupTimer::JoinDeadline { round: self.round } });
+                out.push(Action::Timer {
+                    at: now + self.rebalance_timeout(),
+                    timer: GroupTimer::JoinDeadline { round: self.round },
+                });
                 self.try_complete(now, out);
             }
             State::PreparingRebalance => {
@@ -430,7 +534,11 @@ impl Coordinator {
     }
 
     fn rebalance_timeout(&self) -> Nanos {
-        self.members.values().map(|m| m.rebalance_timeout_ns).max().unwrap_or(0)
+        self.members
+            .values()
+            .map(|m| m.rebalance_timeout_ns)
+            .max()
+            .unwrap_or(0)
     }
 
     fn complete_join(&mut self, now: Nanos, out: &mut Vec<Action>) {
@@ -441,22 +549,51 @@ impl Coordinator {
         self.generation += 1;
         self.state = State::CompletingRebalance;
         self.round += 1;
-        let prefs: Vec<Vec<AssignorKind>> = self.members.values().map(|m| m.protocols.clone()).collect();
+        let prefs: Vec<Vec<AssignorKind>> =
+            self.members.values().map(|m| m.protocols.clone()).collect();
         let protocol = select_protocol(&prefs).unwrap_or(AssignorKind::Range);
         self.protocol = Some(protocol);
-        if self.leader.as_ref().is_none_or(|l| !self.members.contains_key(l)) {
-            self.leader = self.members.iter().min_by_key(|(_, m)| m.joined_seq).map(|(k, _)| k.clone());
+        if self
+            .leader
+            .as_ref()
+            .is_none_or(|l| !self.members.contains_key(l))
+        {
+            self.leader = self
+                .members
+                .iter()
+                .min_by_key(|(_, m)| m.joined_seq)
+                .map(|(k, _)| k.clone());
         }
         let leader = self.leader.clone().expect("a member leads");
         let mut by_join: Vec<(&String, &Member)> = self.members.iter().collect();
         by_join.sort_by_key(|(_, m)| m.joined_seq);
-        let all: Vec<JoinedMember> = by_join.iter().map(|(k, m)| JoinedMember { member_id: (*k).clone(), owned: m.owned.clone() }).collect();
+        let all: Vec<JoinedMember> = by_join
+            .iter()
+            .map(|(k, m)| JoinedMember {
+                member_id: (*k).clone(),
+                owned: m.owned.clone(),
+            })
+            .collect();
         for (id, m) in self.members.iter_mut() {
             m.awaiting_join = false;
             m.beats += 1;
-            out.push(Action::Timer { at: now + m.session_timeout_ns, timer: GroupTimer::Session { member_id: id.clone(), beat: m.beats } });
+            out.push(Action::Timer {
+                at: now + m.session_timeout_ns,
+                timer: GroupTimer::Session {
+                    member_id: id.clone(),
+                    beat: m.beats,
+                },
+            });
             let members = if *id == leader { all.clone() } else { vec![] };
-            out.push(Action::Reply { c: m.consumer, reply: GroupReply::Joined { generation: self.generation, leader: leader.clone(), protocol, members } });
+            out.push(Action::Reply {
+                c: m.consumer,
+                reply: GroupReply::Joined {
+                    generation: self.generation,
+                    leader: leader.clone(),
+                    protocol,
+                    members,
+                },
+            });
         }
     }
 
@@ -474,9 +611,20 @@ mod tests {
     const DELAY: Nanos = 3 * SEC;
 
     fn join(g: &mut Coordinator, now: Nanos, c: Id) -> (String, Vec<Action>) {
-        let req = |id| GroupRequest::Join { member_id: id, protocols: vec![AssignorKind::Range], session_timeout_ns: 45 * SEC, rebalance_timeout_ns: 300 * SEC, owned: vec![] };
+        let req = |id| GroupRequest::Join {
+            member_id: id,
+            protocols: vec![AssignorKind::Range],
+            session_timeout_ns: 45 * SEC,
+            rebalance_timeout_ns: 300 * SEC,
+            owned: vec![],
+        };
         let a = g.handle(now, c, req(None));
-        let GroupReply::MemberIdRequired { member_id } = (match &a[0] { Action::Reply { reply, .. } => reply.clone(), _ => panic!() }) else { panic!("{a:?}") };
+        let GroupReply::MemberIdRequired { member_id } = (match &a[0] {
+            Action::Reply { reply, .. } => reply.clone(),
+            _ => panic!(),
+        }) else {
+            panic!("{a:?}")
+        };
         let b = g.handle(now, c, req(Some(member_id.clone())));
         (member_id, b)
     }
@@ -484,11 +632,34 @@ mod tests {
     /// Fire timers in time order until the group completes its join; returns the completion time.
     fn run_timers(g: &mut Coordinator, mut pending: Vec<Action>) -> Nanos {
         loop {
-            pending.sort_by_key(|a| match a { Action::Timer { at, .. } => *at, _ => u64::MAX });
-            let Some(pos) = pending.iter().position(|a| matches!(a, Action::Timer { timer: GroupTimer::InitialJoin { .. }, .. })) else { panic!("no join timer") };
-            let Action::Timer { at, timer } = pending.remove(pos) else { unreachable!() };
+            pending.sort_by_key(|a| match a {
+                Action::Timer { at, .. } => *at,
+                _ => u64::MAX,
+            });
+            let Some(pos) = pending.iter().position(|a| {
+                matches!(
+                    a,
+                    Action::Timer {
+                        timer: GroupTimer::InitialJoin { .. },
+                        ..
+                    }
+                )
+            }) else {
+                panic!("no join timer")
+            };
+            let Action::Timer { at, timer } = pending.remove(pos) else {
+                unreachable!()
+            };
             let out = g.on_timer(at, timer);
-            if out.iter().any(|a| matches!(a, Action::Reply { reply: GroupReply::Joined { .. }, .. })) {
+            if out.iter().any(|a| {
+                matches!(
+                    a,
+                    Action::Reply {
+                        reply: GroupReply::Joined { .. },
+                        ..
+                    }
+                )
+            }) {
                 return at;
             }
             pending.extend(out);
@@ -518,7 +689,11 @@ mod tests {
         let mut g = Coordinator::new(200 * SEC);
         let (_, mut acts) = join(&mut g, 0, 0);
         acts.extend(join(&mut g, MS, 1).1);
-        assert_eq!(run_timers(&mut g, acts), 300 * SEC, "200 s, then min(200, 100) s");
+        assert_eq!(
+            run_timers(&mut g, acts),
+            300 * SEC,
+            "200 s, then min(200, 100) s"
+        );
     }
 
     #[test]
@@ -528,11 +703,37 @@ mod tests {
         let (b, more) = join(&mut g, 0, 1);
         acts.extend(more);
         run_timers(&mut g, acts);
-        assert!(g.handle(1, 1, GroupRequest::Sync { member_id: b.clone(), generation: 1, assignment: None }).is_empty(), "follower waits");
+        assert!(
+            g.handle(
+                1,
+                1,
+                GroupRequest::Sync {
+                    member_id: b.clone(),
+                    generation: 1,
+                    assignment: None
+                }
+            )
+            .is_empty(),
+            "follower waits"
+        );
         let asg = BTreeMap::from([(a.clone(), vec![0]), (b.clone(), vec![1])]);
-        let out = g.handle(2, 0, GroupRequest::Sync { member_id: a, generation: 1, assignment: Some(asg) });
+        let out = g.handle(
+            2,
+            0,
+            GroupRequest::Sync {
+                member_id: a,
+                generation: 1,
+                assignment: Some(asg),
+            },
+        );
         assert_eq!(out.len(), 2);
-        assert!(out.contains(&Action::Reply { c: 1, reply: GroupReply::Synced { generation: 1, partitions: vec![1] } }));
+        assert!(out.contains(&Action::Reply {
+            c: 1,
+            reply: GroupReply::Synced {
+                generation: 1,
+                partitions: vec![1]
+            }
+        }));
         assert_eq!(g.state(), State::Stable);
         assert_eq!(g.rebalances.len(), 1);
     }

@@ -6,7 +6,8 @@ pub mod coordinator;
 
 /// Java's `String.hashCode` (UTF-16 code units, 31·h + c, wrapping).
 pub fn java_string_hash(s: &str) -> i32 {
-    s.encode_utf16().fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32))
+    s.encode_utf16()
+        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32))
 }
 
 /// Partition of `__consumer_offsets` holding `group_id`: `Utils.abs(hashCode) % 50`.

@@ -63,13 +63,21 @@ impl BatchQueues for Accumulator {
         self.queues[partition as usize].len() as u32
     }
     fn all_batches_full(&self, partition: u32) -> bool {
-        self.queues[partition as usize].back().is_none_or(|b| b.full)
+        self.queues[partition as usize]
+            .back()
+            .is_none_or(|b| b.full)
     }
 }
 
 impl Accumulator {
     /// An empty accumulator; `java` selects Java's buffer accounting and ratio estimation.
-    pub fn new(partitions: u32, batch_size: u32, batch_num_messages: u32, linger_ns: Nanos, java: bool) -> Self {
+    pub fn new(
+        partitions: u32,
+        batch_size: u32,
+        batch_num_messages: u32,
+        linger_ns: Nanos,
+        java: bool,
+    ) -> Self {
         Self {
             queues: vec![VecDeque::new(); partitions as usize],
             batch_size: batch_size as u64,
@@ -89,14 +97,24 @@ impl Accumulator {
             Some(b) if b.full => true,
             Some(b) => {
                 let rec = record_bytes(key_len, value_len, b.records) as u64;
-                let est = BATCH_HEADER_BYTES + ((b.raw_bytes - BATCH_HEADER_BYTES + rec) * self.estimate_permille).div_ceil(1000);
-                est > self.batch_size || (self.batch_num_messages > 0 && b.records >= self.batch_num_messages)
+                let est = BATCH_HEADER_BYTES
+                    + ((b.raw_bytes - BATCH_HEADER_BYTES + rec) * self.estimate_permille)
+                        .div_ceil(1000);
+                est > self.batch_size
+                    || (self.batch_num_messages > 0 && b.records >= self.batch_num_messages)
             }
         }
     }
 
     /// Append one record to `partition` at `now`.
-    pub fn append(&mut self, partition: u32, key_len: Option<u32>, value_len: u32, seq: u64, now: Nanos) -> Appended {
+    pub fn append(
+        &mut self,
+        partition: u32,
+        key_len: Option<u32>,
+        value_len: u32,
+        seq: u64,
+        now: Nanos,
+    ) -> Appended {
         let new_batch = self.needs_new_batch(partition, key_len, value_len);
         let q = &mut self.queues[partition as usize];
         let mut grew = 0;
@@ -105,9 +123,21 @@ impl Accumulator {
                 last.full = true;
             }
             let rec = record_bytes(key_len, value_len, 0) as u64;
-            let buffer_bytes = if self.java { self.batch_size.max(BATCH_HEADER_BYTES + rec) } else { 0 };
+            let buffer_bytes = if self.java {
+                self.batch_size.max(BATCH_HEADER_BYTES + rec)
+            } else {
+                0
+            };
             self.used_bytes += buffer_bytes;
-            q.push_back(OpenBatch { records: 0, raw_bytes: BATCH_HEADER_BYTES, first_seq: seq, created_ns: now, buffer_bytes, full: false, payload_bytes: 0 });
+            q.push_back(OpenBatch {
+                records: 0,
+                raw_bytes: BATCH_HEADER_BYTES,
+                first_seq: seq,
+                created_ns: now,
+                buffer_bytes,
+                full: false,
+                payload_bytes: 0,
+            });
             grew += BATCH_HEADER_BYTES;
         }
         let b = q.back_mut().expect("a batch is open");
@@ -119,12 +149,18 @@ impl Accumulator {
             b.buffer_bytes += rec;
             self.used_bytes += rec;
         }
-        let estimated = BATCH_HEADER_BYTES + ((b.raw_bytes - BATCH_HEADER_BYTES) * self.estimate_permille).div_ceil(1000);
-        if estimated >= self.batch_size || (self.batch_num_messages > 0 && b.records >= self.batch_num_messages) {
+        let estimated = BATCH_HEADER_BYTES
+            + ((b.raw_bytes - BATCH_HEADER_BYTES) * self.estimate_permille).div_ceil(1000);
+        if estimated >= self.batch_size
+            || (self.batch_num_messages > 0 && b.records >= self.batch_num_messages)
+        {
             b.full = true;
         }
         self.queued_records += 1;
-        Appended { grew_bytes: (grew + rec) as u32, new_batch }
+        Appended {
+            grew_bytes: (grew + rec) as u32,
+            new_batch,
+        }
     }
 
     /// Whether `partition`'s head batch may be sent at `now`.
@@ -132,14 +168,22 @@ impl Accumulator {
         let q = &self.queues[partition as usize];
         match q.front() {
             None => false,
-            Some(h) => flush || exhausted || q.len() > 1 || h.full || now >= h.created_ns + self.linger_ns,
+            Some(h) => {
+                flush || exhausted || q.len() > 1 || h.full || now >= h.created_ns + self.linger_ns
+            }
         }
     }
 
     /// Earliest linger.ms deadline of a head batch still open after `now` (batches already past
     /// theirs are ready; if they wait, it is for a connection, which wakes the sender itself).
     pub fn next_linger_deadline(&self, now: Nanos) -> Option<Nanos> {
-        self.queues.iter().filter_map(|q| q.front()).filter(|h| !h.full).map(|h| h.created_ns + self.linger_ns).filter(|&d| d > now).min()
+        self.queues
+            .iter()
+            .filter_map(|q| q.front())
+            .filter(|h| !h.full)
+            .map(|h| h.created_ns + self.linger_ns)
+            .filter(|&d| d > now)
+            .min()
     }
 
     /// Whether `partition` has a batch queued.
@@ -149,7 +193,9 @@ impl Accumulator {
 
     /// Head batch's estimated wire size (for request size limits).
     pub fn head_bytes(&self, partition: u32, codec: &Codec) -> u64 {
-        self.queues[partition as usize].front().map_or(0, |b| codec.batch_wire_bytes(b.raw_bytes - BATCH_HEADER_BYTES))
+        self.queues[partition as usize].front().map_or(0, |b| {
+            codec.batch_wire_bytes(b.raw_bytes - BATCH_HEADER_BYTES)
+        })
     }
 
     /// Take `partition`'s head batch for sending; returns it and its wire size under `codec`.
@@ -205,7 +251,10 @@ mod tests {
         }
         // 61-byte header + 108..110-byte records: 8 records fit under 1000 bytes.
         assert_eq!(opened, 3);
-        assert!(a.is_ready(0, 0, false, false), "a closed head batch is ready at once");
+        assert!(
+            a.is_ready(0, 0, false, false),
+            "a closed head batch is ready at once"
+        );
         let (b, wire) = a.drain(0, &Codec::by_name("none", 0.0)).unwrap();
         assert_eq!(b.records, 8);
         assert_eq!(wire, b.raw_bytes);
@@ -234,8 +283,16 @@ mod tests {
                 records.push(a.drain(0, &lz4).unwrap().0.records);
             }
         }
-        assert!(records[0] < 160, "first batch ≈ batch.size of raw data: {}", records[0]);
-        assert!(*records.last().unwrap() > 400, "later batches hold ≈ batch.size/ratio: {}", records.last().unwrap());
+        assert!(
+            records[0] < 160,
+            "first batch ≈ batch.size of raw data: {}",
+            records[0]
+        );
+        assert!(
+            *records.last().unwrap() > 400,
+            "later batches hold ≈ batch.size/ratio: {}",
+            records.last().unwrap()
+        );
     }
 
     #[test]

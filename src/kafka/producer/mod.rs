@@ -44,11 +44,18 @@ pub struct Producer {
 /// The partitioner named by `producer.partitioner`.
 pub fn partitioner_kind(name: &str, adaptive: bool) -> PartitionerKind {
     match name {
-        "java-builtin" => PartitionerKind::JavaBuiltIn { adaptive, ignore_keys: false },
+        "java-builtin" => PartitionerKind::JavaBuiltIn {
+            adaptive,
+            ignore_keys: false,
+        },
         "java-sticky-kip480" => PartitionerKind::JavaStickyKip480 { ignore_keys: false },
         "java-legacy" => PartitionerKind::JavaLegacyDefault,
-        "java-round-robin" => PartitionerKind::JavaRoundRobin { new_batch_skip: false },
-        other => PartitionerKind::Librdkafka(parse_librdkafka_partitioner(other).expect("checked by the scenario")),
+        "java-round-robin" => PartitionerKind::JavaRoundRobin {
+            new_batch_skip: false,
+        },
+        other => PartitionerKind::Librdkafka(
+            parse_librdkafka_partitioner(other).expect("checked by the scenario"),
+        ),
     }
 }
 
@@ -59,9 +66,24 @@ impl Producer {
         let java = cfg.client == ClientKind::Java;
         Self {
             host,
-            acc: Accumulator::new(cfg.partitions, pc.batch_size, pc.batch_num_messages, pc.linger_ns, java),
-            partitioner: Partitioner::new(partitioner_kind(&pc.partitioner, pc.adaptive), cfg.partitions, pc.batch_size, pc.sticky_linger_ns),
-            workload: Workload::new(pc.keys.clone(), pc.value_bytes, seeds.stream("producer.workload", index as u64)),
+            acc: Accumulator::new(
+                cfg.partitions,
+                pc.batch_size,
+                pc.batch_num_messages,
+                pc.linger_ns,
+                java,
+            ),
+            partitioner: Partitioner::new(
+                partitioner_kind(&pc.partitioner, pc.adaptive),
+                cfg.partitions,
+                pc.batch_size,
+                pc.sticky_linger_ns,
+            ),
+            workload: Workload::new(
+                pc.keys.clone(),
+                pc.value_bytes,
+                seeds.stream("producer.workload", index as u64),
+            ),
             rng: seeds.stream("producer.partitioner", index as u64),
             generated: 0,
             acked: 0,
@@ -81,7 +103,8 @@ impl Cluster {
     fn producer_exhausted(&self, p: Id) -> bool {
         let pc = &self.cfg.producer;
         let pr = &self.producers[p];
-        pr.acc.used_bytes() >= pc.buffer_memory || (pc.max_queued_records > 0 && pr.acc.queued_records() >= pc.max_queued_records)
+        pr.acc.used_bytes() >= pc.buffer_memory
+            || (pc.max_queued_records > 0 && pr.acc.queued_records() >= pc.max_queued_records)
     }
 
     /// The application thread may send: take the next chunk of records onto the CPU.
@@ -106,26 +129,53 @@ impl Cluster {
         } else {
             let elapsed = now.saturating_sub(pc.start_ns) as u128;
             let allowed = (elapsed * pc.rate_milli_per_s as u128 / 1_000_000_000_000) as u64 + 1;
-            allowed.saturating_sub(self.producers[p].generated).min(remaining)
+            allowed
+                .saturating_sub(self.producers[p].generated)
+                .min(remaining)
         };
         if due == 0 {
-            let next = self.producers[p].generated as u128 * 1_000_000_000_000 / pc.rate_milli_per_s as u128;
-            q.schedule((pc.start_ns + next as u64).max(now + 1), Event::ProducerTick { p });
+            let next = self.producers[p].generated as u128 * 1_000_000_000_000
+                / pc.rate_milli_per_s as u128;
+            q.schedule(
+                (pc.start_ns + next as u64).max(now + 1),
+                Event::ProducerTick { p },
+            );
             return;
         }
-        let per_record_ns = pc.send_cpu_ns + (pc.value_bytes.1 as u64 + 24) * (pc.ps_per_byte + self.java_compress_ps()) / 1000;
-        let chunk = (CHUNK_CPU_NS / per_record_ns.max(1)).clamp(1, 1024).min(due);
-        let done = self.hosts[self.producers[p].host].cpu.submit(now, chunk * per_record_ns);
-        q.schedule(done, Event::ProducerAppDone { p, records: chunk as u32 });
+        let per_record_ns = pc.send_cpu_ns
+            + (pc.value_bytes.1 as u64 + 24) * (pc.ps_per_byte + self.java_compress_ps()) / 1000;
+        let chunk = (CHUNK_CPU_NS / per_record_ns.max(1))
+            .clamp(1, 1024)
+            .min(due);
+        let done = self.hosts[self.producers[p].host]
+            .cpu
+            .submit(now, chunk * per_record_ns);
+        q.schedule(
+            done,
+            Event::ProducerAppDone {
+                p,
+                records: chunk as u32,
+            },
+        );
     }
 
     /// The Java client compresses in the application thread, as records are appended.
     fn java_compress_ps(&self) -> u64 {
-        if self.cfg.client == ClientKind::Java { self.cfg.producer.codec.compress_ps_per_byte } else { 0 }
+        if self.cfg.client == ClientKind::Java {
+            self.cfg.producer.codec.compress_ps_per_byte
+        } else {
+            0
+        }
     }
 
     /// A chunk of send() calls finished: partition and append its records.
-    pub(crate) fn producer_app_done(&mut self, now: Nanos, p: Id, records: u32, q: &mut EventQueue<Event>) {
+    pub(crate) fn producer_app_done(
+        &mut self,
+        now: Nanos,
+        p: Id,
+        records: u32,
+        q: &mut EventQueue<Event>,
+    ) {
         let pr = &mut self.producers[p];
         for _ in 0..records {
             let g = pr.workload.next();
@@ -135,7 +185,8 @@ impl Cluster {
                 part = pr.partitioner.on_new_batch(g.key, part, &mut pr.rng);
             }
             let ap = pr.acc.append(part, key_len, g.value_len, pr.generated, now);
-            pr.partitioner.on_append(part, ap.grew_bytes, &pr.acc, &mut pr.rng);
+            pr.partitioner
+                .on_append(part, ap.grew_bytes, &pr.acc, &mut pr.rng);
             pr.generated += 1;
         }
         self.sender_run(now, p, q);
@@ -156,15 +207,22 @@ impl Cluster {
                     if pr.in_flight[b] >= max_in_flight {
                         continue;
                     }
-                    let led = (0..np).map(|i| ((start + i) % np) as u32).filter(|&x| x as usize % nb == b);
-                    if !led.clone().any(|x| pr.acc.is_ready(x, now, flush, exhausted)) {
+                    let led = (0..np)
+                        .map(|i| ((start + i) % np) as u32)
+                        .filter(|&x| x as usize % nb == b);
+                    if !led
+                        .clone()
+                        .any(|x| pr.acc.is_ready(x, now, flush, exhausted))
+                    {
                         continue;
                     }
                     let mut size = 0;
                     let mut parts = vec![];
                     for x in led.filter(|&x| pr.acc.has_batch(x)) {
                         let bytes = pr.acc.head_bytes(x, &self.cfg.producer.codec) + 20;
-                        if !parts.is_empty() && size + bytes > self.cfg.producer.max_request_size as u64 {
+                        if !parts.is_empty()
+                            && size + bytes > self.cfg.producer.max_request_size as u64
+                        {
                             break;
                         }
                         size += bytes;
@@ -193,7 +251,10 @@ impl Cluster {
         let Some((broker, parts)) = self.pick_request(now, p) else {
             let pr = &self.producers[p];
             let blocked_tx = pr.transmit_until.iter().copied().filter(|&t| t > now).min();
-            let next = [pr.acc.next_linger_deadline(now), blocked_tx].into_iter().flatten().min();
+            let next = [pr.acc.next_linger_deadline(now), blocked_tx]
+                .into_iter()
+                .flatten()
+                .min();
             if let Some(at) = next {
                 if self.producers[p].wake_at.is_none_or(|w| at < w) {
                     self.producers[p].wake_at = Some(at);
@@ -209,7 +270,10 @@ impl Cluster {
         let mut batches = Vec::with_capacity(parts.len());
         let mut cpu = self.cfg.producer.request_cpu_ns;
         for x in parts {
-            let (b, wire) = pr.acc.drain(x, &codec).expect("picked partitions have a batch");
+            let (b, wire) = pr
+                .acc
+                .drain(x, &codec)
+                .expect("picked partitions have a batch");
             let raw = b.raw_bytes;
             if self.cfg.client == ClientKind::Librdkafka {
                 cpu += raw * codec.compress_ps_per_byte / 1000;
@@ -229,13 +293,27 @@ impl Cluster {
         }
         pr.next_request += 1;
         pr.sender_busy = true;
-        let req = ProduceRequest { id: pr.next_request, batches, acks: self.cfg.producer.acks, sent_ns: now, producer: p, broker };
+        let req = ProduceRequest {
+            id: pr.next_request,
+            batches,
+            acks: self.cfg.producer.acks,
+            sent_ns: now,
+            producer: p,
+            broker,
+        };
         let done = self.hosts[pr.host].cpu.submit(now, cpu);
         q.schedule(done, Event::SenderBuilt { p, broker, req });
     }
 
     /// A request is built: put it on the wire.
-    pub(crate) fn sender_built(&mut self, now: Nanos, p: Id, broker: Id, mut req: ProduceRequest, q: &mut EventQueue<Event>) {
+    pub(crate) fn sender_built(
+        &mut self,
+        now: Nanos,
+        p: Id,
+        broker: Id,
+        mut req: ProduceRequest,
+        q: &mut EventQueue<Event>,
+    ) {
         self.producers[p].sender_busy = false;
         req.sent_ns = now;
         let m = &mut self.metrics.producers[p];
@@ -243,7 +321,11 @@ impl Cluster {
         m.batches += req.batches.len() as u64;
         m.wire_bytes += req.batches.iter().map(|b| b.wire_bytes as u64).sum::<u64>();
         let acks = req.acks;
-        let done_batches: Vec<SentBatch> = if acks == Acks::Zero { req.batches.clone() } else { vec![] };
+        let done_batches: Vec<SentBatch> = if acks == Acks::Zero {
+            req.batches.clone()
+        } else {
+            vec![]
+        };
         let host = self.producers[p].host;
         let sent = self.to_broker(q, now, host, broker, Request::Produce(req));
         if self.cfg.client == ClientKind::Librdkafka {
@@ -258,13 +340,26 @@ impl Cluster {
     }
 
     /// A ProduceResponse arrived.
-    pub(crate) fn produce_acked(&mut self, now: Nanos, p: Id, req: ProduceRequest, q: &mut EventQueue<Event>) {
+    pub(crate) fn produce_acked(
+        &mut self,
+        now: Nanos,
+        p: Id,
+        req: ProduceRequest,
+        q: &mut EventQueue<Event>,
+    ) {
         self.producers[p].in_flight[req.broker] -= 1;
         self.complete_batches(now, p, &req.batches, true, q);
         self.sender_run(now, p, q);
     }
 
-    fn complete_batches(&mut self, now: Nanos, p: Id, batches: &[SentBatch], with_offsets: bool, q: &mut EventQueue<Event>) {
+    fn complete_batches(
+        &mut self,
+        now: Nanos,
+        p: Id,
+        batches: &[SentBatch],
+        with_offsets: bool,
+        q: &mut EventQueue<Event>,
+    ) {
         for b in batches {
             self.producers[p].acc.release(b.buffer_bytes);
             self.producers[p].acked += b.records as u64;
@@ -272,9 +367,15 @@ impl Cluster {
             m.records += b.records as u64;
             m.payload_bytes += b.payload_bytes;
             m.last_ack_ns = now;
-            record_ns(&mut m.latency_us, now.saturating_sub(b.created_ns), b.records as u64);
+            record_ns(
+                &mut m.latency_us,
+                now.saturating_sub(b.created_ns),
+                b.records as u64,
+            );
             if with_offsets {
-                self.checks.delivery.acked(b.partition, b.base_offset + b.records as u64);
+                self.checks
+                    .delivery
+                    .acked(b.partition, b.base_offset + b.records as u64);
             }
         }
         if let Some(since) = self.producers[p].blocked_since {
