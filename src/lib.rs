@@ -35,6 +35,8 @@
 //! ```
 #![warn(missing_docs)]
 
+#[cfg(feature = "calibrate")]
+pub mod calibrate;
 pub mod checks;
 pub mod engine;
 pub mod experiment;

@@ -55,6 +55,7 @@ pub enum Event {
 
 /// A request from a client to a broker.
 #[derive(Debug)]
+#[allow(missing_docs)] // fields named in each variant's doc
 pub enum Request {
     /// Produce.
     Produce(ProduceRequest),
@@ -155,8 +156,9 @@ pub struct FetchedPart {
     pub hw: u64,
 }
 
-/// A response to a consumer.
+/// A response to a consumer (`broker`: which broker answered; `parts`: data per partition).
 #[derive(Debug)]
+#[allow(missing_docs)]
 pub enum Reply {
     /// Fetch data (possibly empty).
     Fetch { broker: Id, parts: Vec<FetchedPart> },

@@ -75,6 +75,7 @@ pub fn parse_librdkafka_partitioner(s: &str) -> Result<LibrdkafkaPartitioner, St
 
 /// Which client's algorithm a [`Partitioner`] runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs)] // flags explained in each variant's doc
 pub enum PartitionerKind {
     /// Java ≥ 3.3 default, `partitioner.class` unset (KIP-794 `BuiltInPartitioner`). Keyed →
     /// `to_positive(murmur2(key)) % n`. Null key (or `partitioner.ignore.keys=true`) → sticky

@@ -1,5 +1,6 @@
 //! Slide-ready charts (PNG + SVG) rendered with plotters and an embedded font,
 //! so output is byte-identical on any machine (no system fonts, no clock).
+#![allow(missing_docs)] // chart fields are named for what they hold
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

@@ -4,6 +4,7 @@
 
 /// What values a key accepts.
 #[derive(Clone, Copy, Debug)]
+#[allow(missing_docs)] // bounds named in each variant's doc
 pub enum Kind {
     /// A whole number in `[min, max]`.
     Int { min: i64, max: i64 },
