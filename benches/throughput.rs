@@ -34,7 +34,11 @@ fn median(mut xs: Vec<f64>) -> f64 {
 fn main() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("machine: {cores} cores");
-    let exp = Scenario::load(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/partitions-experiment.toml")).unwrap();
+    let exp = Scenario::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/partitions-experiment.toml"
+    ))
+    .unwrap();
     for threads in [1, 0] {
         let t = median(
             (0..5)
@@ -45,7 +49,10 @@ fn main() {
                 })
                 .collect(),
         );
-        println!("partitions experiment (27 points x 5 seeds), threads={}: {t:.3} s wall (median of 5)", if threads == 0 { cores } else { 1 });
+        println!(
+            "partitions experiment (27 points x 5 seeds), threads={}: {t:.3} s wall (median of 5)",
+            if threads == 0 { cores } else { 1 }
+        );
     }
     let sc = Scenario::parse(HEAVY, "batch-heavy").unwrap();
     let (_, cfg) = sc.resolve_all().unwrap().remove(0);

@@ -33,6 +33,7 @@ pub fn simulate(cfg: &SimConfig, seed: u64) -> Result<RunOutput, BudgetExceeded>
     let mut queue = EventQueue::new();
     let mut cluster = Cluster::new(cfg.clone(), seed, &mut queue);
     let stats = run_engine(&mut cluster, &mut queue, cfg.budget)?;
+    cluster.sample(stats.end_ns);
     let (_, metrics, checks, hosts, group) = cluster.into_parts();
     let summary = Summary::new(seed, stats, &metrics, &checks, &hosts, &group);
     Ok(RunOutput {

@@ -188,6 +188,17 @@ impl Cluster {
     }
 
     fn housekeeping(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
+        self.sample(now);
+        for p in 0..self.logs.len() {
+            let floor = self.release_floor(p as u32);
+            self.logs[p].release_below(floor);
+        }
+        q.schedule(now + self.housekeeping_ns, Event::Housekeeping);
+    }
+
+    /// Append one time-series sample of every partition and consumer at `now` (also called once
+    /// at the end of a run, so the series ends on the final counts).
+    pub fn sample(&mut self, now: Nanos) {
         for (p, log) in self.logs.iter().enumerate() {
             let consumed = self.checks.delivery.consumed_upto(p as u32);
             self.metrics
@@ -209,11 +220,6 @@ impl Cluster {
                     records: s.records,
                 });
         }
-        for p in 0..self.logs.len() {
-            let floor = self.release_floor(p as u32);
-            self.logs[p].release_below(floor);
-        }
-        q.schedule(now + self.housekeeping_ns, Event::Housekeeping);
     }
 
     /// Offsets below which no reader can go back: the committed offset (a new owner restarts

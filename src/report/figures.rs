@@ -146,7 +146,10 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
             out.push((
                 "consumption-over-time".into(),
                 Chart::Time(TimeChart {
-                    title: format!("Records consumed per consumer · {}", busiest.point.name()),
+                    title: format!(
+                        "Records read per consumer ({} partitions, {} consumers)",
+                        busiest.config.partitions, busiest.config.consumer.count
+                    ),
                     x_label: "simulated time (s)".into(),
                     y_label: "records consumed".into(),
                     series,
