@@ -127,6 +127,33 @@ fn null_keys_spread_evenly_over_seeds_though_sticky_runs_are_lumpy() {
 }
 
 #[test]
+fn latest_reset_skips_earlier_records_without_calling_them_lost() {
+    let text = "[topic]\npartitions = 2\n[producer]\nrecords = 5000\n[consumer]\ncount = 2\nstart_after_produce = true\n";
+    let out = run_text(text, &[], 1);
+    assert!(out.violations.is_empty(), "{:?}", out.violations);
+    assert_eq!(
+        out.summary.records_consumed, 0,
+        "latest starts at the log end"
+    );
+    // Producing at 500 records/s for 10 s while the group forms (≈ 6 s): only what comes after
+    // the join is read, and nothing counts as lost.
+    let out = run_text(
+        text,
+        &[
+            "consumer.start_after_produce=false",
+            "producer.rate_per_s=500",
+        ],
+        1,
+    );
+    assert!(out.violations.is_empty(), "{:?}", out.violations);
+    let read = out.summary.records_consumed;
+    assert!(
+        (1500..2500).contains(&read),
+        "read {read} of 5,000 records produced over 10 s"
+    );
+}
+
+#[test]
 fn a_cold_hdd_makes_more_consumers_useless() {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -269,11 +269,9 @@ impl Cluster {
             con.fetch_pos.insert(p, pos);
             self.checks.order.start(c, p, pos);
             if !earliest && !committed.contains_key(&p) {
-                // Records below a "latest" reset were never meant for this group.
-                let skipped = self.checks.delivery.consumed_upto(p);
-                if pos > skipped {
-                    self.checks.delivery.consumed(p, skipped, skipped);
-                }
+                // Records below a "latest" reset were never meant for this group: accounted
+                // for, neither lost nor consumed.
+                self.consumed_records += self.checks.delivery.skip_to(p, pos);
             }
         }
         self.consumers[c].ready = true;
