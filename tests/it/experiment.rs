@@ -154,6 +154,24 @@ fn latest_reset_skips_earlier_records_without_calling_them_lost() {
 }
 
 #[test]
+fn a_producer_with_nothing_to_send_finishes_at_once() {
+    let out = run_text(
+        "[producer]\nrecords = 0\n[consumer]\ncount = 1\nstart_after_produce = true\n",
+        &[],
+        1,
+    );
+    assert_eq!(
+        (out.summary.records_produced, out.summary.records_consumed),
+        (0, 0)
+    );
+    assert!(
+        out.summary.sim_end_s < 1.0,
+        "ended at {} s",
+        out.summary.sim_end_s
+    );
+}
+
+#[test]
 fn a_cold_hdd_makes_more_consumers_useless() {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),

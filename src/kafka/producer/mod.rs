@@ -115,6 +115,10 @@ impl Cluster {
             self.metrics.producers[p].start_ns = now;
         }
         if self.producers[p].generated >= total {
+            if total == 0 && !self.producers[p].finished {
+                self.producers[p].finished = true;
+                self.producer_finished(now, q);
+            }
             self.sender_run(now, p, q);
             return;
         }
