@@ -72,11 +72,6 @@ impl<E> EventQueue<E> {
         self.next_seq += 1;
     }
 
-    /// Schedule `event` `delay_ns` after the current time.
-    pub fn schedule_in(&mut self, delay_ns: Nanos, event: E) {
-        self.schedule(self.now.saturating_add(delay_ns), event);
-    }
-
     /// Remove and return the earliest event, advancing the clock to its time.
     pub fn pop(&mut self) -> Option<(Nanos, E)> {
         let e = self.heap.pop()?;

@@ -240,7 +240,8 @@ impl Cluster {
         floor
     }
 
-    fn writeback(&mut self, now: Nanos, host: Id, sync: bool) {
+    /// Hand host `host`'s due dirty pages (all of them when `sync`) to its disk.
+    pub(crate) fn writeback(&mut self, now: Nanos, host: Id, sync: bool) {
         let h = &mut self.hosts[host];
         for (file, off, len) in h.cache.writeback(now, sync) {
             h.disk.access(now, file, off, len, true);

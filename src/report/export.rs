@@ -2,7 +2,7 @@
 //! Pure: results in, bytes out.
 
 use crate::experiment::stats::{estimate, Estimate};
-use crate::experiment::{PointResult, Summary};
+use crate::experiment::{PointResult, RunOutput, Summary};
 use crate::scenario::Scenario;
 
 fn join<T: ToString>(xs: &[T]) -> String {
@@ -153,57 +153,69 @@ pub fn points_csv(results: &[PointResult]) -> Vec<u8> {
     w.into_inner().expect("flush to Vec")
 }
 
-/// Time series of each point's first run: per interval and partition, produced, consumed, lag;
-/// and per consumer, records processed.
-pub fn series_csv(results: &[PointResult]) -> Vec<u8> {
+/// Rows from the first run of each point, prefixed with the point and seed.
+fn first_run_csv(
+    results: &[PointResult],
+    header: &[&str],
+    rows: impl Fn(&RunOutput) -> Vec<Vec<String>>,
+) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(vec![]);
-    w.write_record([
-        "point",
-        "seed",
-        "time_s",
-        "partition",
-        "produced",
-        "consumed",
-        "lag",
-    ])
-    .expect("in-memory write");
+    w.write_record(["point", "seed"].iter().chain(header))
+        .expect("in-memory write");
     for r in results {
         let Some(run) = r.runs.first() else { continue };
-        for s in &run.partition_series {
-            w.write_record([
-                r.point.name(),
-                run.seed.to_string(),
-                format!("{:.3}", s.time_ns as f64 / 1e9),
-                s.partition.to_string(),
-                s.produced.to_string(),
-                s.consumed.to_string(),
-                s.lag.to_string(),
-            ])
+        for row in rows(run) {
+            w.write_record(
+                [r.point.name(), run.seed.to_string()]
+                    .into_iter()
+                    .chain(row),
+            )
             .expect("in-memory write");
         }
     }
     w.into_inner().expect("flush to Vec")
 }
 
-/// Per-consumer time series of each point's first run.
+fn time_s(ns: u64) -> String {
+    format!("{:.3}", ns as f64 / 1e9)
+}
+
+/// Time series of each point's first run: per interval and partition, produced, consumed, lag.
+pub fn series_csv(results: &[PointResult]) -> Vec<u8> {
+    first_run_csv(
+        results,
+        &["time_s", "partition", "produced", "consumed", "lag"],
+        |run| {
+            run.partition_series
+                .iter()
+                .map(|s| {
+                    vec![
+                        time_s(s.time_ns),
+                        s.partition.to_string(),
+                        s.produced.to_string(),
+                        s.consumed.to_string(),
+                        s.lag.to_string(),
+                    ]
+                })
+                .collect()
+        },
+    )
+}
+
+/// Per-consumer time series of each point's first run: records processed so far.
 pub fn consumer_series_csv(results: &[PointResult]) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(vec![]);
-    w.write_record(["point", "seed", "time_s", "consumer", "records"])
-        .expect("in-memory write");
-    for r in results {
-        let Some(run) = r.runs.first() else { continue };
-        for s in &run.consumer_series {
-            w.write_record([
-                r.point.name(),
-                run.seed.to_string(),
-                format!("{:.3}", s.time_ns as f64 / 1e9),
-                s.consumer.to_string(),
-                s.records.to_string(),
-            ])
-            .expect("in-memory write");
-        }
-    }
-    w.into_inner().expect("flush to Vec")
+    first_run_csv(results, &["time_s", "consumer", "records"], |run| {
+        run.consumer_series
+            .iter()
+            .map(|s| {
+                vec![
+                    time_s(s.time_ns),
+                    s.consumer.to_string(),
+                    s.records.to_string(),
+                ]
+            })
+            .collect()
+    })
 }
 
 /// Every run's summary as JSON.

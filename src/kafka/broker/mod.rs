@@ -213,10 +213,7 @@ impl Cluster {
                     touched.push(batch.partition);
                 }
                 if self.hosts[host].cache.dirty_bytes() > self.cfg.host.dirty_background_bytes {
-                    let h = &mut self.hosts[host];
-                    for (file, off, len) in h.cache.writeback(now, false) {
-                        h.disk.access(now, file, off, len, true);
-                    }
+                    self.writeback(now, host, false);
                 }
                 self.wake_parked(now, b, &touched, q);
                 if pr.acks != Acks::Zero {

@@ -15,7 +15,7 @@
 use super::assignor::{select_protocol, AssignorKind};
 use crate::engine::Nanos;
 use crate::kafka::event::Id;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// A group request from a consumer.
 #[derive(Clone, Debug)]
@@ -595,11 +595,6 @@ impl Coordinator {
                 },
             });
         }
-    }
-
-    /// Member ids, for checks.
-    pub fn member_ids(&self) -> BTreeSet<String> {
-        self.members.keys().cloned().collect()
     }
 }
 

@@ -229,11 +229,6 @@ impl Accumulator {
     pub fn queued_records(&self) -> u64 {
         self.queued_records
     }
-
-    /// Records in batches not yet drained, anywhere.
-    pub fn is_empty(&self) -> bool {
-        self.queues.iter().all(|q| q.is_empty())
-    }
 }
 
 #[cfg(test)]

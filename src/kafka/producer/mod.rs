@@ -115,10 +115,7 @@ impl Cluster {
             self.metrics.producers[p].start_ns = now;
         }
         if self.producers[p].generated >= total {
-            if total == 0 && !self.producers[p].finished {
-                self.producers[p].finished = true;
-                self.producer_finished(now, q);
-            }
+            self.maybe_finish_producer(now, p, q);
             self.sender_run(now, p, q);
             return;
         }
@@ -389,6 +386,12 @@ impl Cluster {
                 q.schedule(now, Event::ProducerTick { p });
             }
         }
+        self.maybe_finish_producer(now, p, q);
+    }
+
+    /// Producer `p` is finished once every record it was to send is acknowledged (at once
+    /// when it has none to send).
+    fn maybe_finish_producer(&mut self, now: Nanos, p: Id, q: &mut EventQueue<Event>) {
         let pr = &mut self.producers[p];
         if !pr.finished && pr.acked >= self.cfg.producer.records {
             pr.finished = true;
