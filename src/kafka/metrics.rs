@@ -30,6 +30,14 @@ pub struct ProducerStats {
     pub latency_us: Histogram<u64>,
     /// Time the application was blocked on buffer.memory.
     pub blocked_ns: Nanos,
+    /// Batch errors received (each retried or given up).
+    pub errors: u64,
+    /// Batches sent again.
+    pub retries: u64,
+    /// Records given up (retries or delivery.timeout.ms exhausted).
+    pub failed_records: u64,
+    /// The last error that caused a retry (Kafka's name).
+    pub last_error: Option<&'static str>,
 }
 
 /// One consumer's counters.
@@ -100,6 +108,10 @@ pub struct Metrics {
     pub consumers_started_ns: Option<Nanos>,
     /// When every producer had all its records acknowledged.
     pub produce_done_ns: Option<Nanos>,
+    /// ISR shrinks and expands.
+    pub isr_changes: u64,
+    /// Leader elections after the initial ones.
+    pub leader_elections: u64,
 }
 
 impl Metrics {
@@ -117,6 +129,10 @@ impl Metrics {
                     batches: 0,
                     latency_us: latency_histogram(),
                     blocked_ns: 0,
+                    errors: 0,
+                    retries: 0,
+                    failed_records: 0,
+                    last_error: None,
                 })
                 .collect(),
             consumers: vec![ConsumerStats::default(); consumers],
@@ -126,6 +142,8 @@ impl Metrics {
             consumer_series: vec![],
             consumers_started_ns: None,
             produce_done_ns: None,
+            isr_changes: 0,
+            leader_elections: 0,
         }
     }
 }

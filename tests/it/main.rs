@@ -5,6 +5,7 @@ mod bad_input;
 mod determinism;
 mod experiment;
 mod properties;
+mod replication;
 
 use kafkasim::experiment::{simulate, RunOutput};
 use kafkasim::scenario::Scenario;

@@ -10,7 +10,7 @@
 //! them to the coordinator every auto.commit.interval.ms.
 
 use super::cluster::Cluster;
-use super::event::{Event, FetchRequest, Id, Reply, Request};
+use super::event::{Event, FetchError, FetchPart, FetchRequest, Id, Reply, Request};
 use super::group::assignor::{assign, Member, TopicPartition};
 use super::group::coordinator::{GroupReply, GroupRequest, JoinedMember};
 use super::log::LogBatch;
@@ -27,6 +27,12 @@ pub struct Consumer {
     pub(crate) assigned: Vec<u32>,
     pub(crate) position: BTreeMap<u32, u64>,
     fetch_pos: BTreeMap<u32, u64>,
+    /// Leader epoch of the last record fetched per partition (for divergence checks).
+    last_epoch: BTreeMap<u32, u32>,
+    /// Leader of each partition as this consumer's metadata says.
+    pub(crate) leaders: Vec<Option<Id>>,
+    /// Its metadata requests.
+    pub(crate) meta: crate::kafka::metadata::MetadataState,
     buffer: BTreeMap<u32, VecDeque<(LogBatch, u32)>>,
     buffered: BTreeMap<u32, u64>,
     fetching: BTreeSet<Id>,
@@ -49,6 +55,9 @@ impl Consumer {
             assigned: vec![],
             position: BTreeMap::new(),
             fetch_pos: BTreeMap::new(),
+            last_epoch: BTreeMap::new(),
+            leaders: vec![],
+            meta: Default::default(),
             buffer: BTreeMap::new(),
             buffered: BTreeMap::new(),
             fetching: BTreeSet::new(),
@@ -122,22 +131,44 @@ impl Cluster {
     ) {
         match reply {
             Reply::Fetch { broker, parts } => {
-                let con = &mut self.consumers[c];
-                con.fetching.remove(&broker);
+                self.consumers[c].fetching.remove(&broker);
                 for part in parts {
                     let p = part.partition;
+                    let con = &self.consumers[c];
                     if !con.ready || con.fetch_pos.get(&p) != Some(&part.fetch_offset) {
                         continue; // revoked or repositioned meanwhile
                     }
+                    match part.error {
+                        Some(FetchError::NotLeaderOrFollower) => {
+                            self.consumer_stale_leader(now, c, q);
+                            continue;
+                        }
+                        Some(FetchError::Diverging { epoch, offset }) => {
+                            self.consumer_truncated(c, p, epoch, offset);
+                            continue;
+                        }
+                        None => {}
+                    }
+                    if let Some(last) = part.batches.last() {
+                        self.checks
+                            .high_watermark
+                            .fetched(c, p, last.end_offset(), part.hw);
+                    }
+                    let con = &mut self.consumers[c];
                     for b in part.batches {
                         let skip = part.fetch_offset.saturating_sub(b.base_offset) as u32;
                         *con.buffered.entry(p).or_default() += (b.records - skip) as u64;
                         con.fetch_pos.insert(p, b.end_offset());
+                        con.last_epoch.insert(p, b.leader_epoch);
                         con.buffer.entry(p).or_default().push_back((b, skip));
                     }
                 }
                 self.maybe_poll(now, c, q);
                 self.send_fetches(now, c, q);
+            }
+            Reply::Disconnected { broker } => {
+                self.consumers[c].fetching.remove(&broker);
+                self.consumer_stale_leader(now, c, q);
             }
             Reply::Group(g) => self.group_reply(now, c, g, q),
         }
@@ -262,15 +293,25 @@ impl Cluster {
             let pos = committed.get(&p).copied().unwrap_or(if earliest {
                 0
             } else {
-                self.logs[p as usize].leo()
+                self.leader_log(p).hw()
             });
             let con = &mut self.consumers[c];
             con.position.insert(p, pos);
             con.fetch_pos.insert(p, pos);
+            con.last_epoch.remove(&p);
             self.checks.order.start(c, p, pos);
             if !earliest && !committed.contains_key(&p) {
                 // Records below a "latest" reset were never meant for this group: accounted
                 // for, neither lost nor consumed.
+                let from = self.checks.delivery.consumed_upto(p);
+                let passed: Vec<(u32, u64, u64)> = self
+                    .leader_log(p)
+                    .batches_in(from, pos)
+                    .map(|b| (b.producer, b.first_seq, b.records as u64))
+                    .collect();
+                for (producer, seq, n) in passed {
+                    self.checks.delivery.accounted(p, producer, seq, n);
+                }
                 self.consumed_records += self.checks.delivery.skip_to(p, pos);
             }
         }
@@ -303,6 +344,7 @@ impl Cluster {
         let gone = std::mem::take(&mut con.assigned);
         con.position.clear();
         con.fetch_pos.clear();
+        con.last_epoch.clear();
         con.buffer.clear();
         con.buffered.clear();
         con.ready = false;
@@ -346,14 +388,18 @@ impl Cluster {
             if con.fetching.contains(&b) {
                 continue;
             }
-            let parts: Vec<(u32, u64)> = con
+            let parts: Vec<FetchPart> = con
                 .assigned
                 .iter()
-                .filter(|&&p| p as usize % nb == b)
+                .filter(|&&p| con.leaders[p as usize] == Some(b))
                 .filter(|p| {
                     con.buffered.get(p).copied().unwrap_or(0) < self.cfg.consumer.prefetch_records
                 })
-                .map(|p| (*p, con.fetch_pos[p]))
+                .map(|p| FetchPart {
+                    partition: *p,
+                    offset: con.fetch_pos[p],
+                    last_epoch: con.last_epoch.get(p).copied(),
+                })
                 .collect();
             if parts.is_empty() {
                 continue;
@@ -361,6 +407,7 @@ impl Cluster {
             let cc = &self.cfg.consumer;
             let f = FetchRequest {
                 consumer: c,
+                replica: None,
                 parts,
                 min_bytes: cc.fetch_min_bytes,
                 max_bytes: cc.fetch_max_bytes,
@@ -413,7 +460,18 @@ impl Cluster {
                 con.position.insert(p, to);
                 *con.buffered.get_mut(&p).expect("buffered with data") -= take;
                 self.checks.order.consumed(c, p, from, to);
-                con.pending_new += self.checks.delivery.consumed(p, from, to);
+                let new = self.checks.delivery.consumed(p, from, to);
+                if new > 0 {
+                    let seq = b.first_seq + (to - new - b.base_offset);
+                    let seen = self
+                        .checks
+                        .delivery
+                        .consumed_records(p, b.producer, seq, new);
+                    self.checks
+                        .key_order
+                        .observe(p, b.producer, seq, seq + new, seen);
+                }
+                con.pending_new += new;
                 if *skip == b.records {
                     buf.pop_front();
                 }
@@ -440,6 +498,35 @@ impl Cluster {
             },
         );
         self.send_fetches(now, c, q);
+    }
+
+    /// A fetch found that consumer `c`'s view of the leaders is out of date.
+    fn consumer_stale_leader(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
+        self.request_metadata(now, crate::kafka::metadata::Client::Consumer(c), q);
+    }
+
+    /// New metadata: fetch from the (new) leaders.
+    pub(crate) fn consumer_resume_fetching(
+        &mut self,
+        now: Nanos,
+        c: Id,
+        q: &mut EventQueue<Event>,
+    ) {
+        self.send_fetches(now, c, q);
+    }
+
+    /// Partition `p`'s leader told consumer `c` its position lies past where the leader's log
+    /// diverges from what it read (an unclean election): go back to `offset` (the Java
+    /// consumer's truncation handling with a reset policy) and read from there.
+    fn consumer_truncated(&mut self, c: Id, p: u32, epoch: u32, offset: u64) {
+        let con = &mut self.consumers[c];
+        let pos = con.position.get(&p).copied().unwrap_or(0).min(offset);
+        con.position.insert(p, pos);
+        con.fetch_pos.insert(p, pos);
+        con.last_epoch.insert(p, epoch);
+        con.buffer.remove(&p);
+        con.buffered.remove(&p);
+        self.checks.order.start(c, p, pos);
     }
 
     pub(crate) fn consumer_poll_done(
