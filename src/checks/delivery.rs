@@ -1,5 +1,8 @@
 //! Delivery: every acknowledged record is consumed at least once (no loss), and records
 //! consumed more than once are counted as duplicates (at-least-once after a rebalance).
+//! "Consumed" means processed by the application. Where the scenario's commits do not promise
+//! at-least-once (commit before processing; librdkafka's offset store at hand-over), records
+//! skipped over are counted as `lost` instead of being violations.
 //!
 //! Per partition it keeps the highest acknowledged offset and the extent consumed so far
 //! (`consumed_upto`: every offset below it was read by some consumer), so memory does not grow
@@ -16,6 +19,10 @@ pub struct DeliveryCheck {
     pub duplicates: u64,
     /// Records skipped over (offsets never read below a later read).
     pub skipped: u64,
+    /// Records skipped where the commit order allows it (at-most-once).
+    pub lost: u64,
+    /// Whether skipped records are allowed (counted in `lost`) rather than violations.
+    pub allow_loss: bool,
     /// Violations found by [`finish`](Self::finish) and [`consumed`](Self::consumed).
     pub violations: Vec<Violation>,
 }
@@ -36,18 +43,34 @@ impl DeliveryCheck {
         *a = (*a).max(end);
     }
 
-    /// Offsets `[from, to)` of `partition` were consumed. Returns how many were new.
+    /// Offsets `[from, to)` of `partition` were consumed. Returns how far the consumed extent
+    /// advanced (new records plus any skipped over).
     pub fn consumed(&mut self, partition: u32, from: u64, to: u64) -> u64 {
+        let gap = self.resume_at(partition, from);
         let c = &mut self.consumed_upto[partition as usize];
-        if from > *c {
-            self.skipped += from - *c;
-            self.violations.push(Violation { check: "no-loss", detail: format!("partition {partition}: offsets {}..{from} were never consumed before offset {from} was", *c) });
-        }
         let dup = to.min(*c).saturating_sub(from);
         self.duplicates += dup;
         let new = to.saturating_sub((*c).max(from));
         *c = (*c).max(to);
-        new
+        gap + new
+    }
+
+    /// A reader resumes `partition` at `offset` (a committed offset): offsets between what was
+    /// consumed and `offset` will never be read. Returns how many were skipped.
+    pub fn resume_at(&mut self, partition: u32, offset: u64) -> u64 {
+        let c = &mut self.consumed_upto[partition as usize];
+        if offset <= *c {
+            return 0;
+        }
+        let gap = offset - *c;
+        self.skipped += gap;
+        if self.allow_loss {
+            self.lost += gap;
+        } else {
+            self.violations.push(Violation { check: "no-loss", detail: format!("partition {partition}: offsets {}..{offset} were never consumed before reading resumed at {offset}", *c) });
+        }
+        *c = offset;
+        gap
     }
 
     /// Offsets below `offset` of `partition` are deliberately not read (auto.offset.reset =
@@ -68,7 +91,9 @@ impl DeliveryCheck {
     /// offset not consumed is a loss.
     pub fn finish(&mut self) {
         for (p, (&a, &c)) in self.acked_upto.iter().zip(&self.consumed_upto).enumerate() {
-            if c < a {
+            if c < a && self.allow_loss {
+                self.lost += a - c;
+            } else if c < a {
                 self.violations.push(Violation {
                     check: "no-loss",
                     detail: format!(

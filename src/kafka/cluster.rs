@@ -5,7 +5,8 @@
 use super::broker::Broker;
 use super::consumer::Consumer;
 use super::event::{Event, Id, Reply, Request};
-use super::group::coordinator::Coordinator;
+use super::group::coordinator::{Action as GroupAction, Coordinator, GroupRequest, GroupTimer};
+use super::metrics::GroupMark;
 use super::group::offsets_partition;
 use super::log::PartitionLog;
 use super::metrics::Metrics;
@@ -13,6 +14,7 @@ use super::producer::Producer;
 use crate::checks::Checks;
 use crate::engine::{EventQueue, Model, Nanos, SeedTree};
 use crate::resources::{Cpu, Disk, Link, PageCache};
+use crate::scenario::events::Action;
 use crate::scenario::SimConfig;
 use std::collections::BTreeMap;
 
@@ -25,6 +27,13 @@ pub struct Host {
     pub cache: PageCache,
     /// Its disk.
     pub disk: Disk,
+}
+
+/// Whether consumer `c` waits for a `consumer.join` event instead of starting with the others.
+fn joins_later(cfg: &SimConfig, c: Id) -> bool {
+    cfg.events
+        .iter()
+        .any(|e| e.action == Action::ConsumerJoin { consumer: c })
 }
 
 /// Partitions of `__consumer_offsets` (offsets.topic.num.partitions default).
@@ -47,6 +56,8 @@ pub struct Cluster {
     pub(crate) appended_records: u64,
     pub(crate) consumed_records: u64,
     pub(crate) consumers_started: bool,
+    /// Scenario events scheduled and not yet carried out.
+    pub(crate) events_pending: usize,
     housekeeping_ns: Nanos,
 }
 
@@ -92,7 +103,7 @@ impl Cluster {
             .map(|i| Producer::new(&cfg, client_host, &seeds, i))
             .collect();
         let consumers = (0..cfg.consumer.count as usize)
-            .map(|_| Consumer::new(client_host))
+            .map(|c| Consumer::new(client_host, c, cfg.consumer.process_ns, None))
             .collect();
         let coordinator =
             (offsets_partition(&cfg.consumer.group_id, OFFSETS_PARTITIONS) as usize) % nb;
@@ -108,15 +119,32 @@ impl Cluster {
         if !cfg.consumer.start_after_produce || cfg.producer.count == 0 || cfg.producer.records == 0
         {
             for c in 0..cfg.consumer.count as usize {
-                queue.schedule(cfg.consumer.start_ns, Event::ConsumerStart { c });
+                if !joins_later(&cfg, c) {
+                    queue.schedule(cfg.consumer.start_ns, Event::ConsumerStart { c });
+                }
             }
+        }
+        for e in &cfg.events {
+            queue.schedule(
+                e.at_ns,
+                Event::Scenario {
+                    action: e.action.clone(),
+                },
+            );
+        }
+        for &t in &cfg.describe_at_ns {
+            queue.schedule(t, Event::Describe);
         }
         for h in 0..n_hosts {
             queue.schedule(cfg.host.writeback_interval_ns, Event::Writeback { host: h });
         }
         queue.schedule(cfg.series_interval_ns, Event::Housekeeping);
+        let events_pending = cfg.events.len();
         Self {
-            group: Coordinator::new(cfg.broker.initial_rebalance_delay_ns),
+            group: Coordinator::new(
+                cfg.broker.initial_rebalance_delay_ns,
+                cfg.consumer.count as usize,
+            ),
             housekeeping_ns: cfg.series_interval_ns,
             cfg,
             hosts,
@@ -132,6 +160,7 @@ impl Cluster {
             appended_records: 0,
             consumed_records: 0,
             consumers_started: false,
+            events_pending,
         }
     }
 
@@ -163,23 +192,52 @@ impl Cluster {
         sent
     }
 
-    /// Ship a reply from `broker` to consumer `c`.
+    /// Ship a reply from `broker` to consumer client `client`.
     pub(crate) fn to_consumer(
         &mut self,
         q: &mut EventQueue<Event>,
         now: Nanos,
         broker: Id,
-        c: Id,
+        client: Id,
         bytes: u64,
         reply: Reply,
     ) {
-        let (_, arrive) = self.send(
-            now,
-            self.brokers[broker].host,
-            self.consumers[c].host,
-            bytes,
-        );
-        q.schedule(arrive, Event::ToConsumer { c, reply });
+        let host = self.consumers[client % self.consumers.len()].host;
+        let (_, arrive) = self.send(now, self.brokers[broker].host, host, bytes);
+        q.schedule(arrive, Event::ToConsumer { c: client, reply });
+    }
+
+    /// Pass a request from consumer client `client` to the group coordinator, noting the
+    /// group's lag when a rebalance starts or ends.
+    pub(crate) fn group_handle(
+        &mut self,
+        now: Nanos,
+        client: Id,
+        req: GroupRequest,
+    ) -> Vec<GroupAction> {
+        let before = (self.group.rebalancing_since(), self.group.rebalances.len());
+        let out = self.group.handle(now, client, req);
+        self.group_marks(now, before);
+        out
+    }
+
+    fn group_timer(&mut self, now: Nanos, timer: GroupTimer, q: &mut EventQueue<Event>) {
+        let before = (self.group.rebalancing_since(), self.group.rebalances.len());
+        let out = self.group.on_timer(now, timer);
+        self.group_marks(now, before);
+        self.apply_group_actions(now, out, q);
+    }
+
+    fn group_marks(&mut self, now: Nanos, before: (Option<Nanos>, usize)) {
+        let started = before.0.is_none() && self.group.rebalancing_since().is_some();
+        let ended = self.group.rebalances.len() > before.1;
+        if started || ended {
+            self.metrics.group_marks.push(GroupMark {
+                time_ns: now,
+                lag: self.appended_records.saturating_sub(self.consumed_records),
+                duplicates: self.checks.delivery.duplicates,
+            });
+        }
     }
 
     /// Whether consumers are meant to read everything produced.
@@ -264,7 +322,9 @@ impl Cluster {
             if self.cfg.consumer.start_after_produce && !self.consumers_started {
                 let at = now.max(self.cfg.consumer.start_ns);
                 for c in 0..self.consumers.len() {
-                    q.schedule(at, Event::ConsumerStart { c });
+                    if !joins_later(&self.cfg, c) {
+                        q.schedule(at, Event::ConsumerStart { c });
+                    }
                 }
             }
         }
@@ -304,13 +364,14 @@ impl Model for Cluster {
             }
             Event::ConsumerStart { c } => self.consumer_start(now, c, q),
             Event::ToConsumer { c, reply } => self.consumer_reply(now, c, reply, q),
-            Event::PollDone { c, records, bytes } => {
-                self.consumer_poll_done(now, c, records, bytes, q)
-            }
+            Event::PollDone { c } => self.consumer_poll_done(now, c, q),
             Event::HeartbeatDue { c, epoch } => self.consumer_heartbeat(now, c, epoch, q),
-            Event::Group { timer } => {
-                let actions = self.group.on_timer(now, timer);
-                self.apply_group_actions(now, actions, q);
+            Event::ConsumerTimer { c, timer } => self.consumer_timer(now, c, timer, q),
+            Event::Group { timer } => self.group_timer(now, timer, q),
+            Event::Scenario { action } => self.scenario_event(now, action, q),
+            Event::Describe => {
+                let view = super::describe::group_view(self, now);
+                self.metrics.describes.push(view);
             }
             Event::Housekeeping => self.housekeeping(now, q),
         }
@@ -319,6 +380,7 @@ impl Model for Cluster {
     fn finished(&self) -> bool {
         let produced = self.producers_done as usize == self.producers.len();
         produced
+            && self.events_pending == 0
             && (!self.expects_consumption()
                 || (self.consumers_started && self.consumed_records >= self.appended_records))
     }

@@ -2,7 +2,9 @@
 //! that travel over the network between clients and brokers.
 
 use super::group::coordinator::{GroupReply, GroupRequest, GroupTimer};
+use super::consumer::ConsumerTimer;
 use super::log::LogBatch;
+use crate::scenario::events::Action;
 use crate::engine::Nanos;
 use crate::scenario::resolve::Acks;
 
@@ -39,14 +41,20 @@ pub enum Event {
     FetchExpire { broker: Id, parked: u64 },
     /// The page-cache flusher of host `host` runs.
     Writeback { host: Id },
-    /// Consumer `c` starts.
+    /// Consumer `c` (an index) starts.
     ConsumerStart { c: Id },
-    /// A response reached consumer `c`.
+    /// A response reached consumer client `c` (a client id: see `consumer`).
     ToConsumer { c: Id, reply: Reply },
-    /// Consumer `c`'s application finished processing a poll's records.
-    PollDone { c: Id, records: u32, bytes: u64 },
-    /// Consumer `c` sends a heartbeat (its heartbeat thread), if `epoch` is still current.
+    /// Consumer client `c`'s application finished processing a poll's records.
+    PollDone { c: Id },
+    /// Consumer client `c` sends a heartbeat (its heartbeat thread), if `epoch` is still current.
     HeartbeatDue { c: Id, epoch: u64 },
+    /// A timer of consumer client `c`.
+    ConsumerTimer { c: Id, timer: ConsumerTimer },
+    /// A scenario event (`[[events]]`) takes effect.
+    Scenario { action: Action },
+    /// Write a describe view of the group (run.describe_at_ms).
+    Describe,
     /// A group-coordinator timer (join delay, session expiry) fires.
     Group { timer: GroupTimer },
     /// Periodic bookkeeping: time-series buckets and releasing read log batches.
@@ -125,7 +133,7 @@ pub struct SentBatch {
 /// A Fetch: for each partition, the offset to read from.
 #[derive(Debug)]
 pub struct FetchRequest {
-    /// Consumer index.
+    /// Consumer client id.
     pub consumer: Id,
     /// (partition, fetch offset).
     pub parts: Vec<(u32, u64)>,

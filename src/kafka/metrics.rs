@@ -53,6 +53,21 @@ pub struct ConsumerStats {
     pub fetches: u64,
     /// Polls that returned records.
     pub polls: u64,
+    /// OffsetCommit requests sent.
+    pub commits: u64,
+    /// Commits refused (the member had left the generation).
+    pub failed_commits: u64,
+}
+
+/// A consumer received a new set of partitions (for rebalance timelines).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct AssignmentSample {
+    /// When.
+    pub time_ns: Nanos,
+    /// Consumer.
+    pub consumer: u32,
+    /// Its partitions from then on (until the next sample of the same consumer).
+    pub partitions: Vec<u32>,
 }
 
 /// One row of the time series: the state of one partition at the end of a bucket.
@@ -100,6 +115,23 @@ pub struct Metrics {
     pub consumers_started_ns: Option<Nanos>,
     /// When every producer had all its records acknowledged.
     pub produce_done_ns: Option<Nanos>,
+    /// Every assignment a consumer received, in time order.
+    pub assignments: Vec<AssignmentSample>,
+    /// The group's lag and duplicate count when each rebalance started and ended.
+    pub group_marks: Vec<GroupMark>,
+    /// `kafka-consumer-groups --describe` views taken at run.describe_at_ms.
+    pub describes: Vec<String>,
+}
+
+/// The group's state at a rebalance boundary.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct GroupMark {
+    /// When.
+    pub time_ns: Nanos,
+    /// Records appended but not yet consumed, over all partitions.
+    pub lag: u64,
+    /// Duplicates counted so far.
+    pub duplicates: u64,
 }
 
 impl Metrics {
@@ -124,6 +156,9 @@ impl Metrics {
             e2e_latency_us: latency_histogram(),
             partition_series: vec![],
             consumer_series: vec![],
+            assignments: vec![],
+            group_marks: vec![],
+            describes: vec![],
             consumers_started_ns: None,
             produce_done_ns: None,
         }

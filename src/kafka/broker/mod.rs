@@ -259,7 +259,7 @@ impl Cluster {
                 );
             }
             Request::Group { c, req } => {
-                let actions = self.group.handle(now, c, req);
+                let actions = self.group_handle(now, c, req);
                 self.apply_group_actions(now, actions, q);
             }
         }
