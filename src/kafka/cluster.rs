@@ -5,7 +5,10 @@
 use super::broker::Broker;
 use super::consumer::Consumer;
 use super::event::{Event, Id, Reply, Request};
-use super::group::coordinator::{Action as GroupAction, Coordinator, GroupRequest, GroupTimer};
+use super::group::consumer_protocol::{Action848, ConsumerGroup, ServerAssignor};
+use super::group::coordinator::{
+    Action as GroupAction, Coordinator, GroupReply, GroupRequest, GroupTimer,
+};
 use super::metrics::GroupMark;
 use super::group::offsets_partition;
 use super::log::PartitionLog;
@@ -14,6 +17,7 @@ use super::producer::Producer;
 use crate::checks::Checks;
 use crate::engine::{EventQueue, Model, Nanos, SeedTree};
 use crate::resources::{Cpu, Disk, Link, PageCache};
+use super::group::assignor::AssignorKind;
 use crate::scenario::events::Action;
 use crate::scenario::SimConfig;
 use std::collections::BTreeMap;
@@ -27,6 +31,23 @@ pub struct Host {
     pub cache: PageCache,
     /// Its disk.
     pub disk: Disk,
+}
+
+/// The KIP-848 group's replies and timers, carried like the classic coordinator's.
+fn kip848_actions(actions: Vec<Action848>) -> Vec<GroupAction> {
+    actions
+        .into_iter()
+        .map(|a| match a {
+            Action848::Reply { c, resp } => GroupAction::Reply {
+                c,
+                reply: GroupReply::Heartbeat848(resp),
+            },
+            Action848::Timer { at, timer } => GroupAction::Timer {
+                at,
+                timer: GroupTimer::Kip848(timer),
+            },
+        })
+        .collect()
 }
 
 /// Whether consumer `c` waits for a `consumer.join` event instead of starting with the others.
@@ -49,6 +70,8 @@ pub struct Cluster {
     pub(crate) producers: Vec<Producer>,
     pub(crate) consumers: Vec<Consumer>,
     pub(crate) group: Coordinator,
+    /// The KIP-848 group (group.protocol = consumer); offsets stay with `group`.
+    pub(crate) group848: Option<ConsumerGroup>,
     pub(crate) coordinator: Id,
     pub(crate) metrics: Metrics,
     pub(crate) checks: Checks,
@@ -141,6 +164,19 @@ impl Cluster {
         queue.schedule(cfg.series_interval_ns, Event::Housekeeping);
         let events_pending = cfg.events.len();
         Self {
+            group848: cfg.consumer.kip848.then(|| {
+                let assignor = if cfg.consumer.remote_assignor == AssignorKind::ServerRange {
+                    ServerAssignor::Range
+                } else {
+                    ServerAssignor::Uniform
+                };
+                ConsumerGroup::new(
+                    cfg.partitions,
+                    assignor,
+                    cfg.kip848_heartbeat_ns,
+                    cfg.kip848_session_ns,
+                )
+            }),
             group: Coordinator::new(
                 cfg.broker.initial_rebalance_delay_ns,
                 cfg.consumer.count as usize,
@@ -215,13 +251,43 @@ impl Cluster {
         client: Id,
         req: GroupRequest,
     ) -> Vec<GroupAction> {
+        if let GroupRequest::Heartbeat848(hb) = req {
+            let group = self.group848.as_mut().expect("group.protocol = consumer");
+            let before = group.history.len();
+            let out = group.heartbeat(now, client, hb);
+            self.kip848_marks(now, before);
+            return kip848_actions(out);
+        }
         let before = (self.group.rebalancing_since(), self.group.rebalances.len());
         let out = self.group.handle(now, client, req);
         self.group_marks(now, before);
         out
     }
 
+    /// A new KIP-848 target assignment marks a "rebalance" start; its convergence its end.
+    fn kip848_marks(&mut self, now: Nanos, before: usize) {
+        let group = self.group848.as_ref().expect("consumer protocol");
+        let started = group.history.len() > before;
+        let converged = group.history.last().and_then(|h| h.converged_at) == Some(now);
+        if started || converged {
+            self.metrics.group_marks.push(GroupMark {
+                time_ns: now,
+                lag: self.appended_records.saturating_sub(self.consumed_records),
+                duplicates: self.checks.delivery.duplicates,
+            });
+        }
+    }
+
     fn group_timer(&mut self, now: Nanos, timer: GroupTimer, q: &mut EventQueue<Event>) {
+        if let GroupTimer::Kip848(t) = timer {
+            let group = self.group848.as_mut().expect("consumer protocol");
+            let before = group.history.len();
+            let out = group.on_timer(now, t);
+            self.kip848_marks(now, before);
+            let out = kip848_actions(out);
+            self.apply_group_actions(now, out, q);
+            return;
+        }
         let before = (self.group.rebalancing_since(), self.group.rebalances.len());
         let out = self.group.on_timer(now, timer);
         self.group_marks(now, before);

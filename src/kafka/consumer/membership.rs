@@ -118,8 +118,13 @@ impl Cluster {
         match reply {
             GroupReply::Coordinator { broker } => {
                 self.consumers[c].coordinator = broker;
-                self.send_join(now, c, q);
+                if self.cfg.consumer.kip848 {
+                    self.kip848_join(now, c, q);
+                } else {
+                    self.send_join(now, c, q);
+                }
             }
+            GroupReply::Heartbeat848(r) => self.kip848_reply(now, c, r, q),
             GroupReply::MemberIdRequired { member_id } => {
                 self.consumers[c].member_id = Some(member_id);
                 self.send_join(now, c, q);
@@ -244,10 +249,13 @@ impl Cluster {
         let Some(c) = self.live_consumer(client) else {
             return;
         };
-        let con = &self.consumers[c];
-        if epoch != con.hb_epoch {
+        if epoch != self.consumers[c].hb_epoch {
             return;
         }
+        if self.cfg.consumer.kip848 {
+            return self.kip848_heartbeat(now, c, q);
+        }
+        let con = &self.consumers[c];
         let Some(member_id) = con.member_id.clone() else {
             return;
         };

@@ -12,6 +12,7 @@
 //! when the application is between batches — a slow batch delays the whole group's rebalance,
 //! up to max.poll.interval.ms, after which the heartbeat thread leaves the group.
 
+mod kip848;
 mod membership;
 mod poll;
 
@@ -188,6 +189,14 @@ impl Cluster {
         }
     }
 
+    fn group_leave(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
+        if self.cfg.consumer.kip848 {
+            self.kip848_leave(now, c, q);
+        } else {
+            self.classic_leave(now, c, q);
+        }
+    }
+
     /// Stop consumer `c` and make ready its next incarnation (not started).
     fn consumer_stop(&mut self, c: Id) {
         let gone = std::mem::take(&mut self.consumers[c].assigned);
@@ -206,7 +215,7 @@ impl Cluster {
         }
         if self.cfg.consumer.group {
             self.commit_now(now, c, q);
-            self.classic_leave(now, c, q);
+            self.group_leave(now, c, q);
         }
         self.consumer_stop(c);
     }
@@ -331,7 +340,7 @@ impl Cluster {
             return;
         }
         self.consumers[c].left_by_poll_timeout = true;
-        self.classic_leave(now, c, q);
+        self.group_leave(now, c, q);
         self.lose_partitions(c);
     }
 

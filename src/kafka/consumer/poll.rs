@@ -143,10 +143,19 @@ impl Cluster {
         if std::mem::take(&mut con.left_by_poll_timeout) {
             con.needs_join = true;
         }
-        if let Some((generation, parts)) = con.pending_sync.take() {
-            self.apply_sync(now, c, generation, parts, q);
-        }
-        if self.cfg.consumer.group {
+        let pending = con.pending_sync.take();
+        if self.cfg.consumer.kip848 {
+            if let Some((epoch, parts)) = pending {
+                self.kip848_apply(now, c, epoch, parts, q);
+            }
+            let con = &self.consumers[c];
+            if con.needs_join && !con.joining && con.running {
+                self.kip848_join(now, c, q);
+            }
+        } else if self.cfg.consumer.group {
+            if let Some((generation, parts)) = pending {
+                self.apply_sync(now, c, generation, parts, q);
+            }
             self.maybe_join(now, c, q);
         }
         self.maybe_poll(now, c, q);
@@ -304,7 +313,8 @@ impl Cluster {
             return;
         }
         let req = GroupRequest::OffsetCommit {
-            member_id: con.member_id.clone(),
+            // KIP-848 commits are fenced by member epoch, which is not modelled.
+            member_id: con.member_id.clone().filter(|_| !self.cfg.consumer.kip848),
             generation: con.generation,
             offsets: offsets.into_iter().collect(),
         };

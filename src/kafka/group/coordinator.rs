@@ -20,6 +20,7 @@
 //! Each finished rebalance is recorded with its cause and how many partitions changed owner.
 
 use super::assignor::{select_protocol, AssignorKind};
+use super::consumer_protocol::{HeartbeatRequest, HeartbeatResponse, Timer848};
 use crate::engine::Nanos;
 use crate::kafka::event::Id;
 use std::collections::BTreeMap;
@@ -76,6 +77,8 @@ pub enum GroupRequest {
     },
     /// OffsetFetch.
     OffsetFetch,
+    /// ConsumerGroupHeartbeat (KIP-848), for the consumer-protocol group.
+    Heartbeat848(HeartbeatRequest),
 }
 
 /// A member as the leader sees it in its JoinGroup response.
@@ -130,6 +133,8 @@ pub enum GroupReply {
     Committed,
     /// The commit was refused: the member is not in the current generation.
     CommitFailed,
+    /// ConsumerGroupHeartbeat response (KIP-848).
+    Heartbeat848(HeartbeatResponse),
     /// Committed offsets.
     Offsets {
         /// partition → offset.
@@ -152,6 +157,8 @@ pub enum GroupTimer {
         /// Join round.
         round: u64,
     },
+    /// A KIP-848 group timer.
+    Kip848(Timer848),
     /// A member's session may have expired.
     Session {
         /// Member id.
@@ -327,6 +334,7 @@ impl Coordinator {
         let mut out = vec![];
         match req {
             GroupRequest::FindCoordinator => unreachable!("answered by any broker"),
+            GroupRequest::Heartbeat848(_) => unreachable!("handled by the KIP-848 group"),
             GroupRequest::Join {
                 member_id: None,
                 instance_id: Some(instance),
