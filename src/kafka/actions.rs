@@ -12,7 +12,7 @@ impl Cluster {
         match action {
             Action::ConsumerJoin { consumer } => self.consumer_start(now, consumer, q),
             Action::ConsumerLeave { consumer } => self.consumer_close(now, consumer, q),
-            Action::ConsumerCrash { consumer } => self.consumer_crash(consumer),
+            Action::ConsumerCrash { consumer } => self.consumer_crash(now, consumer),
             Action::ConsumerRestart { consumer } => self.consumer_start_again(now, consumer, q),
             Action::ConsumerSlow {
                 consumer,

@@ -135,7 +135,12 @@ impl Cluster {
             cfg.consumer.count as usize,
             cfg.partitions,
         );
-        let checks = Checks::new(cfg.partitions);
+        let mut checks = Checks::new(cfg.partitions);
+        // Commits of what was handed over rather than processed allow losses on a failure:
+        // at-most-once, and librdkafka's auto-commit (its offset store moves at hand-over).
+        let cc = &cfg.consumer;
+        checks.delivery.allow_loss = (cc.at_most_once && !cc.auto_commit)
+            || (cc.auto_commit && cfg.client == crate::scenario::resolve::ClientKind::Librdkafka);
         for p in 0..cfg.producer.count as usize {
             queue.schedule(cfg.producer.start_ns, Event::ProducerTick { p });
         }
@@ -397,11 +402,28 @@ impl Cluster {
     }
 
     /// The finished run's observations.
-    pub fn into_parts(mut self) -> (SimConfig, Metrics, Checks, Vec<Host>, Coordinator) {
+    #[allow(clippy::type_complexity)]
+    pub fn into_parts(
+        mut self,
+    ) -> (
+        SimConfig,
+        Metrics,
+        Checks,
+        Vec<Host>,
+        Coordinator,
+        Option<ConsumerGroup>,
+    ) {
         if self.expects_consumption() && self.finished() {
             self.checks.delivery.finish();
         }
-        (self.cfg, self.metrics, self.checks, self.hosts, self.group)
+        (
+            self.cfg,
+            self.metrics,
+            self.checks,
+            self.hosts,
+            self.group,
+            self.group848,
+        )
     }
 }
 

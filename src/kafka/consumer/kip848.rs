@@ -86,7 +86,7 @@ impl Cluster {
             con.generation = 0;
             con.needs_join = true;
             con.pending_sync = None;
-            self.lose_partitions(c);
+            self.lose_partitions(now, c);
             self.app_idle(now, c, q);
             return;
         }
@@ -125,7 +125,7 @@ impl Cluster {
             if self.commits_before_rebalance() {
                 self.commit_now(now, c, q);
             }
-            self.drop_partitions(c, &revoked);
+            self.drop_partitions(now, c, &revoked);
         }
         self.take_assignment(now, c, epoch, target.clone());
         if !added.is_empty() {

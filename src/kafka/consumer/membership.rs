@@ -79,7 +79,7 @@ impl Cluster {
             }
             if !self.consumers[c].cooperative {
                 let gone = std::mem::take(&mut self.consumers[c].assigned);
-                self.drop_partitions(c, &gone);
+                self.drop_partitions(now, c, &gone);
             }
         }
         self.send_join(now, c, q);
@@ -177,7 +177,7 @@ impl Cluster {
                     con.member_id = None;
                 }
                 con.needs_join = true;
-                self.lose_partitions(c);
+                self.lose_partitions(now, c);
                 self.app_idle(now, c, q);
             }
             GroupReply::Committed | GroupReply::CommitFailed => {
@@ -216,7 +216,7 @@ impl Cluster {
             if self.commits_before_rebalance() {
                 self.commit_now(now, c, q);
             }
-            self.drop_partitions(c, &revoked);
+            self.drop_partitions(now, c, &revoked);
             // KIP-429: what was revoked goes to others in a follow-up rebalance.
             self.consumers[c].needs_join = true;
         }

@@ -198,12 +198,9 @@ impl Cluster {
     }
 
     /// Stop consumer `c` and make ready its next incarnation (not started).
-    fn consumer_stop(&mut self, c: Id) {
-        let gone = std::mem::take(&mut self.consumers[c].assigned);
-        self.checks.ownership.revoked(c, &gone);
-        for p in gone {
-            self.checks.order.stop(c, p);
-        }
+    fn consumer_stop(&mut self, now: Nanos, c: Id) {
+        let gone = self.consumers[c].assigned.clone();
+        self.drop_partitions(now, c, &gone);
         let next = self.consumers[c].restarted(self.consumers.len());
         self.consumers[c] = next;
     }
@@ -217,13 +214,13 @@ impl Cluster {
             self.commit_now(now, c, q);
             self.group_leave(now, c, q);
         }
-        self.consumer_stop(c);
+        self.consumer_stop(now, c);
     }
 
     /// The process dies: nothing more is sent.
-    pub(crate) fn consumer_crash(&mut self, c: Id) {
+    pub(crate) fn consumer_crash(&mut self, now: Nanos, c: Id) {
         if self.consumers[c].running {
-            self.consumer_stop(c);
+            self.consumer_stop(now, c);
         }
     }
 
@@ -341,18 +338,21 @@ impl Cluster {
         }
         self.consumers[c].left_by_poll_timeout = true;
         self.group_leave(now, c, q);
-        self.lose_partitions(c);
+        self.lose_partitions(now, c);
     }
 
     /// Drop every partition without committing (onPartitionsLost).
-    fn lose_partitions(&mut self, c: Id) {
-        let gone = std::mem::take(&mut self.consumers[c].assigned);
+    fn lose_partitions(&mut self, now: Nanos, c: Id) {
+        let gone = self.consumers[c].assigned.clone();
         self.consumers[c].last_assignment.clear();
-        self.drop_partitions(c, &gone);
+        self.drop_partitions(now, c, &gone);
     }
 
     /// Forget the fetch and poll state of `parts` and record that `c` no longer owns them.
-    fn drop_partitions(&mut self, c: Id, parts: &[u32]) {
+    fn drop_partitions(&mut self, now: Nanos, c: Id, parts: &[u32]) {
+        if parts.is_empty() {
+            return;
+        }
         let con = &mut self.consumers[c];
         con.assigned.retain(|p| !parts.contains(p));
         for p in parts {
@@ -365,6 +365,12 @@ impl Cluster {
             self.checks.order.stop(c, *p);
         }
         self.checks.ownership.revoked(c, parts);
+        let partitions = self.consumers[c].assigned.clone();
+        self.metrics.assignments.push(super::metrics::AssignmentSample {
+            time_ns: now,
+            consumer: c as u32,
+            partitions,
+        });
     }
 
     /// Record a new set of partitions for `c` in `generation`.

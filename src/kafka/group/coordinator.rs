@@ -321,6 +321,13 @@ impl Coordinator {
         .then_some(self.rebalance_start_ns)
     }
 
+    /// Record what starts the next rebalance; a rebalance under way keeps its first cause.
+    fn set_cause(&mut self, cause: String) {
+        if self.state != State::PreparingRebalance {
+            self.cause = cause;
+        }
+    }
+
     fn index(&self, c: Id) -> Id {
         c % self.clients
     }
@@ -380,7 +387,7 @@ impl Coordinator {
                             m.protocols = protocols;
                             m.owned = owned;
                             self.members.insert(id.clone(), m);
-                            self.cause = format!("consumer {} rejoined (static)", self.index(c) + 1);
+                            self.set_cause(format!("consumer {} rejoined (static)", self.index(c) + 1));
                             self.prepare_rebalance(now, &mut out);
                         }
                     }
@@ -417,7 +424,7 @@ impl Coordinator {
                     m.owned = owned;
                     m.consumer = c;
                     if self.state != State::PreparingRebalance {
-                        self.cause = format!("consumer {} rejoined", self.index(c) + 1);
+                        self.set_cause(format!("consumer {} rejoined", self.index(c) + 1));
                     }
                     self.prepare_rebalance(now, &mut out);
                 } else {
@@ -531,7 +538,7 @@ impl Coordinator {
                 out.push(Action::Reply { c, reply });
             }
             GroupRequest::Leave { member_id } => {
-                self.cause = format!("consumer {} left", self.index(c) + 1);
+                self.set_cause(format!("consumer {} left", self.index(c) + 1));
                 self.remove_member(now, &member_id, &mut out);
             }
             GroupRequest::OffsetCommit {
@@ -606,7 +613,7 @@ impl Coordinator {
                     .is_some_and(|m| m.beats == beat && !m.awaiting_join)
                 {
                     let c = self.index(self.members[&member_id].consumer);
-                    self.cause = format!("consumer {} session timed out", c + 1);
+                    self.set_cause(format!("consumer {} session timed out", c + 1));
                     self.remove_member(now, &member_id, &mut out);
                 }
             }
@@ -645,11 +652,11 @@ impl Coordinator {
         }
         if self.state != State::PreparingRebalance {
             let i = self.index(c) + 1;
-            self.cause = if self.state == State::Empty {
+            self.set_cause(if self.state == State::Empty {
                 format!("consumer {i} joined an empty group")
             } else {
                 format!("consumer {i} joined")
-            };
+            });
         }
         let seq = self.next_seq;
         self.next_seq += 1;
