@@ -181,6 +181,7 @@ impl Cluster {
                     cfg.kip848_heartbeat_ns,
                     cfg.kip848_session_ns,
                 )
+                .with_clients(cfg.consumer.count as usize)
             }),
             group: Coordinator::new(
                 cfg.broker.initial_rebalance_delay_ns,

@@ -14,7 +14,7 @@ impl Cluster {
                 continue;
             }
             for &p in &con.assigned {
-                let id = con.member_id().map_or_else(|| format!("consumer-{}", c + 1), str::to_string);
+                let id = con.member_id().map_or_else(|| format!("consumer-{c}"), str::to_string);
                 out[p as usize] = Some((id, c));
             }
         }
@@ -40,7 +40,7 @@ pub fn group_view(cl: &Cluster, now: Nanos) -> String {
             let leo = cl.logs[p].leo();
             let committed = cl.group.committed(p as u32);
             let (id, host, client) = match owner {
-                Some((id, c)) => (id, "/127.0.0.1".to_string(), format!("consumer-{}", c + 1)),
+                Some((id, c)) => (id, "/127.0.0.1".to_string(), format!("consumer-{c}")),
                 None => ("-".into(), "-".into(), "-".into()),
             };
             [

@@ -294,6 +294,7 @@ pub struct ConsumerGroup {
     target: BTreeMap<String, BTreeSet<u32>>,
     members: BTreeMap<String, Member>,
     next_seq: u64,
+    clients: usize,
     /// Target assignments computed, in order.
     pub history: Vec<EpochChange>,
 }
@@ -318,8 +319,16 @@ impl ConsumerGroup {
             target: BTreeMap::new(),
             members: BTreeMap::new(),
             next_seq: 0,
+            clients: usize::MAX,
             history: vec![],
         }
+    }
+
+    /// Name members after their consumer index, for `clients` consumers whose client ids are
+    /// index + clients × incarnation.
+    pub fn with_clients(mut self, clients: usize) -> Self {
+        self.clients = clients.max(1);
+        self
     }
 
     /// Group epoch.
@@ -419,7 +428,7 @@ impl ConsumerGroup {
     }
 
     fn fresh_id(&mut self, c: Id) -> String {
-        let id = format!("consumer-{}-{}", c + 1, self.next_seq);
+        let id = format!("consumer-{}-{:04}", c % self.clients, self.next_seq);
         self.next_seq += 1;
         id
     }
@@ -793,13 +802,13 @@ mod tests {
         let acts = g.heartbeat(0, 0, req(None, 0, None, Some(&[])));
         let r = reply(&acts);
         assert_eq!(r.error, None);
-        assert_eq!(r.member_id, "consumer-1-0");
+        assert_eq!(r.member_id, "consumer-0-0000");
         assert_eq!(r.member_epoch, 1);
         assert_eq!(r.heartbeat_interval_ns, HB);
         assert_eq!(r.assignment, Some(vec![0, 1, 2, 3]));
         assert_eq!(g.group_epoch(), 1);
         assert_eq!(session_timer(&acts).0, SESSION);
-        assert!(g.owners().values().all(|o| o == "consumer-1-0"));
+        assert!(g.owners().values().all(|o| o == "consumer-0-0000"));
         assert_eq!(g.history.len(), 1);
         assert_eq!(g.history[0].moved, vec![0, 1, 2, 3]);
         assert_eq!(g.history[0].converged_at, Some(0));
@@ -1085,8 +1094,8 @@ mod tests {
                     .find(|id| g.member(id).unwrap().instance_id.is_some())
                     .unwrap();
                 assert_eq!(g.target()[&sid], vec![0, 1]);
-                assert_eq!(g.target()["consumer-1-0"], vec![2, 3]);
-                assert_eq!(g.target()["consumer-3-2"], vec![6]);
+                assert_eq!(g.target()["consumer-0-0000"], vec![2, 3]);
+                assert_eq!(g.target()["consumer-2-0002"], vec![6]);
             }
         }
         assert_eq!(

@@ -333,7 +333,7 @@ impl Coordinator {
     }
 
     fn member_name(&self, c: Id, seq: u64) -> String {
-        format!("consumer-{}-{seq:04}", self.index(c) + 1)
+        format!("consumer-{}-{seq:04}", self.index(c))
     }
 
     /// Handle a request from consumer `c` at `now`.
@@ -387,7 +387,7 @@ impl Coordinator {
                             m.protocols = protocols;
                             m.owned = owned;
                             self.members.insert(id.clone(), m);
-                            self.set_cause(format!("consumer {} rejoined (static)", self.index(c) + 1));
+                            self.set_cause(format!("consumer {} rejoined (static)", self.index(c)));
                             self.prepare_rebalance(now, &mut out);
                         }
                     }
@@ -424,7 +424,7 @@ impl Coordinator {
                     m.owned = owned;
                     m.consumer = c;
                     if self.state != State::PreparingRebalance {
-                        self.set_cause(format!("consumer {} rejoined", self.index(c) + 1));
+                        self.set_cause(format!("consumer {} rejoined", self.index(c)));
                     }
                     self.prepare_rebalance(now, &mut out);
                 } else {
@@ -538,7 +538,7 @@ impl Coordinator {
                 out.push(Action::Reply { c, reply });
             }
             GroupRequest::Leave { member_id } => {
-                self.set_cause(format!("consumer {} left", self.index(c) + 1));
+                self.set_cause(format!("consumer {} left", self.index(c)));
                 self.remove_member(now, &member_id, &mut out);
             }
             GroupRequest::OffsetCommit {
@@ -613,7 +613,7 @@ impl Coordinator {
                     .is_some_and(|m| m.beats == beat && !m.awaiting_join)
                 {
                     let c = self.index(self.members[&member_id].consumer);
-                    self.set_cause(format!("consumer {} session timed out", c + 1));
+                    self.set_cause(format!("consumer {c} session timed out"));
                     self.remove_member(now, &member_id, &mut out);
                 }
             }
@@ -651,7 +651,7 @@ impl Coordinator {
             self.new_member_added = true;
         }
         if self.state != State::PreparingRebalance {
-            let i = self.index(c) + 1;
+            let i = self.index(c);
             self.set_cause(if self.state == State::Empty {
                 format!("consumer {i} joined an empty group")
             } else {
