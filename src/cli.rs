@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use kafkasim::experiment;
-use kafkasim::report::{export, figures, plot, prepare_dir, table, write_atomic};
+use kafkasim::report::{export, figures, group_figures, plot, prepare_dir, table, write_atomic};
 use kafkasim::scenario::{keys, Scenario};
 use std::path::PathBuf;
 
@@ -180,7 +180,9 @@ fn run(cli: Cli) -> Result<()> {
                     write_atomic(&dir.join(f), &bytes)?;
                 }
                 if !no_plots {
-                    for (stem, chart) in figures::charts(&name, &results) {
+                    let mut charts = figures::charts(&name, &results);
+                    charts.extend(group_figures::charts(&name, &results));
+                    for (stem, chart) in charts {
                         plot::render(&chart, &dir, &stem)
                             .with_context(|| format!("plot {stem}"))?;
                     }

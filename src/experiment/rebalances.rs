@@ -2,7 +2,8 @@
 //! owner, how far consumption fell behind while it ran, and the duplicates that followed it.
 //!
 //! - classic protocol: from the group leaving Stable to the leader's assignment being stored;
-//! - KIP-848: from a new target assignment to every member reconciled to it (or the run's end).
+//! - KIP-848: from a new target assignment to every member reconciled to it (or to the next
+//!   target, or the run's end).
 //!
 //! `records_behind` = the group's lag (records appended − records consumed) at the end minus at
 //! the start. `duplicates` = records consumed again from the rebalance's start until the next
@@ -54,10 +55,13 @@ pub fn rebalances(
         Some(g) => g
             .history
             .iter()
-            .map(|h| {
+            .enumerate()
+            .map(|(i, h)| {
+                // A target never reached ends when the next one replaces it.
+                let superseded = g.history.get(i + 1).map_or(end_ns, |n| n.at);
                 (
                     h.at,
-                    h.converged_at.unwrap_or(end_ns),
+                    h.converged_at.unwrap_or(superseded).min(superseded),
                     h.group_epoch,
                     h.members,
                     format!("group epoch {}: membership changed", h.group_epoch),

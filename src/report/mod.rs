@@ -4,6 +4,8 @@
 
 pub mod export;
 pub mod figures;
+pub mod group_figures;
+pub mod timeline;
 pub mod plot;
 pub mod table;
 
