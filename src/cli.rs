@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use kafkasim::experiment;
-use kafkasim::report::{export, figures, plot, prepare_dir, table, write_atomic};
+use kafkasim::report::{export, figures, group_figures, plot, prepare_dir, table, write_atomic};
 use kafkasim::scenario::{keys, Scenario};
 use std::path::PathBuf;
 
@@ -163,19 +163,26 @@ fn run(cli: Cli) -> Result<()> {
                 ),
             }
             if let Some(dir) = dir {
-                let files: [(&str, Vec<u8>); 6] = [
+                let mut files: Vec<(&str, Vec<u8>)> = vec![
                     ("summary.csv", export::runs_csv(&results)),
                     ("points.csv", export::points_csv(&results)),
                     ("timeseries.csv", export::series_csv(&results)),
                     ("consumers.csv", export::consumer_series_csv(&results)),
+                    ("rebalances.csv", export::rebalances_csv(&results)),
+                    ("assignments.csv", export::assignments_csv(&results)),
                     ("summary.json", export::runs_json(&results)),
                     ("scenario.resolved.toml", export::resolved_toml(&sc)),
                 ];
+                if let Some(text) = export::describe_txt(&results) {
+                    files.push(("describe.txt", text));
+                }
                 for (f, bytes) in files {
                     write_atomic(&dir.join(f), &bytes)?;
                 }
                 if !no_plots {
-                    for (stem, chart) in figures::charts(&name, &results) {
+                    let mut charts = figures::charts(&name, &results);
+                    charts.extend(group_figures::charts(&name, &results));
+                    for (stem, chart) in charts {
                         plot::render(&chart, &dir, &stem)
                             .with_context(|| format!("plot {stem}"))?;
                     }

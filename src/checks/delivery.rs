@@ -13,6 +13,10 @@
 //! - **log duplicates**: a record that reached the log twice (a retry of an appended batch
 //!   without idempotence); a violation when the producer is idempotent (exactly once expected).
 //! - **re-reads**: offsets consumed again (at-least-once after a rebalance): counted.
+//!
+//! "Consumed" means processed by the application. Where the scenario's commits do not promise
+//! at-least-once (commit before processing; librdkafka's offset store at hand-over), records
+//! a consumer skips over after a failure are counted as `lost` instead of being violations.
 
 use super::intervals::IntervalSet;
 use super::Violation;
@@ -33,6 +37,9 @@ pub struct DeliveryCheck {
     pub lost: u64,
     /// Offsets skipped over (never read below a later read).
     pub skipped: u64,
+    /// Whether losses are allowed by the commit order (counted in `lost`) rather than
+    /// violations.
+    pub allow_loss: bool,
     /// Violations found.
     pub violations: Vec<Violation>,
 }
@@ -55,19 +62,33 @@ impl DeliveryCheck {
             .insert(seq, seq + n);
     }
 
-    /// Offsets `[from, to)` of `partition` were handed to a consumer. Returns how many were
-    /// read for the first time (the last ones of the range).
+    /// Offsets `[from, to)` of `partition` were processed. Returns how far the consumed
+    /// extent advanced (new records plus any skipped over); the new ones are the last of the
+    /// range, from `max(consumed_upto before, from)`.
     pub fn consumed(&mut self, partition: u32, from: u64, to: u64) -> u64 {
+        let gap = self.resume_at(partition, from);
         let c = &mut self.consumed_upto[partition as usize];
-        if from > *c {
-            self.skipped += from - *c;
-            self.violations.push(Violation { check: "no-loss", detail: format!("partition {partition}: offsets {}..{from} were never consumed before offset {from} was", *c) });
-        }
         let dup = to.min(*c).saturating_sub(from);
         self.duplicates += dup;
         let new = to.saturating_sub((*c).max(from));
         *c = (*c).max(to);
-        new
+        gap + new
+    }
+
+    /// A reader resumes `partition` at `offset` (a committed offset): offsets between what was
+    /// consumed and `offset` will never be read. Returns how many were skipped.
+    pub fn resume_at(&mut self, partition: u32, offset: u64) -> u64 {
+        let c = &mut self.consumed_upto[partition as usize];
+        if offset <= *c {
+            return 0;
+        }
+        let gap = offset - *c;
+        self.skipped += gap;
+        if !self.allow_loss {
+            self.violations.push(Violation { check: "no-loss", detail: format!("partition {partition}: offsets {}..{offset} were never consumed before reading resumed at {offset}", *c) });
+        }
+        *c = offset;
+        gap
     }
 
     /// First-time consumed offsets held records `[seq, seq + n)` of `producer`; returns how
@@ -149,6 +170,9 @@ impl DeliveryCheck {
                 continue;
             }
             self.lost += missing.len();
+            if self.allow_loss {
+                continue;
+            }
             let shown: Vec<String> = missing
                 .ranges()
                 .take(3)
@@ -208,6 +232,21 @@ mod tests {
         assert_eq!(d.consumed_upto(0), 20);
         d.finish();
         assert_eq!(d.lost, 10);
+    }
+
+    #[test]
+    fn skipped_records_are_lost_not_violations_when_commits_allow_it() {
+        let mut d = DeliveryCheck::new(1, false);
+        d.allow_loss = true;
+        d.acked(0, 0, 0, 100);
+        assert_eq!(d.consumed(0, 0, 40), 40);
+        d.consumed_records(0, 0, 0, 40);
+        assert_eq!(d.resume_at(0, 60), 20);
+        assert_eq!(d.consumed(0, 60, 100), 40);
+        d.consumed_records(0, 0, 60, 40);
+        d.finish();
+        assert_eq!((d.lost, d.skipped), (20, 20));
+        assert!(d.violations.is_empty(), "{:?}", d.violations);
     }
 
     #[test]

@@ -2,12 +2,13 @@
 //! parallel ([`run`]) whose results come back in grid order, so output bytes never depend on
 //! thread scheduling.
 
+pub mod rebalances;
 pub mod stats;
 pub mod summary;
 
 use crate::checks::Violation;
 use crate::engine::{run as run_engine, BudgetExceeded, EventQueue};
-use crate::kafka::metrics::{ConsumerSample, PartitionSample};
+use crate::kafka::metrics::{AssignmentSample, ConsumerSample, PartitionSample};
 use crate::kafka::Cluster;
 use crate::scenario::{Point, Scenario, ScenarioError, SimConfig};
 use rayon::prelude::*;
@@ -26,6 +27,10 @@ pub struct RunOutput {
     pub consumer_series: Vec<ConsumerSample>,
     /// Broken invariants (empty when every check held).
     pub violations: Vec<Violation>,
+    /// Every consumer's owned partitions over time.
+    pub assignments: Vec<AssignmentSample>,
+    /// `kafka-consumer-groups --describe` views at run.describe_at_ms.
+    pub describes: Vec<String>,
 }
 
 /// Run `cfg` once with master seed `seed`.
@@ -34,14 +39,24 @@ pub fn simulate(cfg: &SimConfig, seed: u64) -> Result<RunOutput, BudgetExceeded>
     let mut cluster = Cluster::new(cfg.clone(), seed, &mut queue);
     let stats = run_engine(&mut cluster, &mut queue, cfg.budget)?;
     cluster.sample(stats.end_ns);
-    let (_, metrics, checks, hosts, group) = cluster.into_parts();
-    let summary = Summary::new(seed, stats, &metrics, &checks, &hosts, &group);
+    let (_, metrics, checks, hosts, group, group848) = cluster.into_parts();
+    let summary = Summary::new(
+        seed,
+        stats,
+        &metrics,
+        &checks,
+        &hosts,
+        &group,
+        group848.as_ref(),
+    );
     Ok(RunOutput {
         seed,
         summary,
         partition_series: metrics.partition_series,
         consumer_series: metrics.consumer_series,
         violations: checks.violations(),
+        assignments: metrics.assignments,
+        describes: metrics.describes,
     })
 }
 

@@ -3,10 +3,12 @@
 //! consumer; idle consumers; time spent joining; records per partition; page-cache hit ratio)
 //! and what perf-test tools print.
 
+use super::rebalances::{rebalances, RebalanceSummary};
 use crate::checks::Checks;
 use crate::engine::time::secs;
 use crate::engine::{Nanos, RunStats};
 use crate::kafka::cluster::Host;
+use crate::kafka::group::consumer_protocol::ConsumerGroup;
 use crate::kafka::group::coordinator::Coordinator;
 use crate::kafka::metrics::Metrics;
 use hdrhistogram::Histogram;
@@ -105,8 +107,16 @@ pub struct Summary {
     pub cpu_utilisation: f64,
     /// Rebalances completed.
     pub rebalances: u32,
+    /// Time spent in rebalances, s (sum of their durations).
+    pub rebalance_s: f64,
+    /// Each rebalance.
+    pub rebalance_list: Vec<RebalanceSummary>,
     /// Records consumed more than once.
     pub duplicates: u64,
+    /// Records never processed where the commit order allows it (at-most-once).
+    pub lost: u64,
+    /// Commits refused because the member had been removed from the group.
+    pub failed_commits: u64,
     /// Events handled.
     pub events: u64,
     /// Simulated time at the end, s.
@@ -122,7 +132,10 @@ impl Summary {
         checks: &Checks,
         hosts: &[Host],
         group: &Coordinator,
+        group848: Option<&ConsumerGroup>,
     ) -> Self {
+        let rebalance_list =
+            rebalances(m, group, group848, stats.end_ns, checks.delivery.duplicates);
         let records_produced: u64 = m.producers.iter().map(|p| p.records).sum();
         let payload_bytes: u64 = m.producers.iter().map(|p| p.payload_bytes).sum();
         let start = m.producers.iter().map(|p| p.start_ns).min().unwrap_or(0);
@@ -208,8 +221,12 @@ impl Summary {
                 .map(|h| h.cpu.busy_ns() as f64 / (span * h.cpu.cores() as f64))
                 .fold(0.0, f64::max)
                 .min(1.0),
-            rebalances: group.rebalances.len() as u32,
+            rebalances: rebalance_list.len() as u32,
+            rebalance_s: rebalance_list.iter().map(|r| r.duration_s).sum(),
+            rebalance_list,
             duplicates: checks.delivery.duplicates,
+            lost: checks.delivery.lost,
+            failed_commits: m.consumers.iter().map(|c| c.failed_commits).sum(),
             events: stats.events,
             sim_end_s: secs(stats.end_ns),
         }

@@ -5,9 +5,14 @@
 use super::broker::Broker;
 use super::consumer::Consumer;
 use super::event::{Event, Id, Reply, Request};
-use super::group::coordinator::Coordinator;
+use super::group::assignor::AssignorKind;
+use super::group::consumer_protocol::{Action848, ConsumerGroup, ServerAssignor};
+use super::group::coordinator::{
+    Action as GroupAction, Coordinator, GroupReply, GroupRequest, GroupTimer,
+};
 use super::group::offsets_partition;
 use super::log::PartitionLog;
+use super::metrics::GroupMark;
 use super::metrics::Metrics;
 use super::producer::Producer;
 use super::replication::partition::PartitionState;
@@ -15,6 +20,7 @@ use super::replication::placement;
 use crate::checks::Checks;
 use crate::engine::{EventQueue, Model, Nanos, SeedTree};
 use crate::resources::{Cpu, Disk, Link, PageCache};
+use crate::scenario::events::Action;
 use crate::scenario::SimConfig;
 use std::collections::BTreeMap;
 
@@ -27,6 +33,30 @@ pub struct Host {
     pub cache: PageCache,
     /// Its disk.
     pub disk: Disk,
+}
+
+/// The KIP-848 group's replies and timers, carried like the classic coordinator's.
+fn kip848_actions(actions: Vec<Action848>) -> Vec<GroupAction> {
+    actions
+        .into_iter()
+        .map(|a| match a {
+            Action848::Reply { c, resp } => GroupAction::Reply {
+                c,
+                reply: GroupReply::Heartbeat848(resp),
+            },
+            Action848::Timer { at, timer } => GroupAction::Timer {
+                at,
+                timer: GroupTimer::Kip848(timer),
+            },
+        })
+        .collect()
+}
+
+/// Whether consumer `c` waits for a `consumer.join` event instead of starting with the others.
+fn joins_later(cfg: &SimConfig, c: Id) -> bool {
+    cfg.events
+        .iter()
+        .any(|e| e.action == Action::ConsumerJoin { consumer: c })
 }
 
 /// Partitions of `__consumer_offsets` (offsets.topic.num.partitions default).
@@ -43,6 +73,8 @@ pub struct Cluster {
     pub(crate) producers: Vec<Producer>,
     pub(crate) consumers: Vec<Consumer>,
     pub(crate) group: Coordinator,
+    /// The KIP-848 group (group.protocol = consumer); offsets stay with `group`.
+    pub(crate) group848: Option<ConsumerGroup>,
     pub(crate) coordinator: Id,
     pub(crate) metrics: Metrics,
     pub(crate) checks: Checks,
@@ -51,6 +83,8 @@ pub struct Cluster {
     pub(crate) log_end_total: u64,
     pub(crate) consumed_records: u64,
     pub(crate) consumers_started: bool,
+    /// Scenario events scheduled and not yet carried out.
+    pub(crate) events_pending: usize,
     housekeeping_ns: Nanos,
 }
 
@@ -105,7 +139,7 @@ impl Cluster {
             .map(|i| Producer::new(&cfg, client_host, &seeds, i))
             .collect();
         let consumers = (0..cfg.consumer.count as usize)
-            .map(|_| Consumer::new(client_host))
+            .map(|c| Consumer::new(client_host, c, cfg.consumer.process_ns, None))
             .collect();
         let coordinator =
             (offsets_partition(&cfg.consumer.group_id, OFFSETS_PARTITIONS) as usize) % nb;
@@ -114,15 +148,33 @@ impl Cluster {
             cfg.consumer.count as usize,
             cfg.partitions,
         );
-        let checks = Checks::new(cfg.partitions, cfg.producer.idempotence);
+        let mut checks = Checks::new(cfg.partitions, cfg.producer.idempotence);
+        // Commits of what was handed over rather than processed allow losses on a failure:
+        // at-most-once, and librdkafka's auto-commit (its offset store moves at hand-over).
+        let cc = &cfg.consumer;
+        checks.delivery.allow_loss = (cc.at_most_once && !cc.auto_commit)
+            || (cc.auto_commit && cfg.client == crate::scenario::resolve::ClientKind::Librdkafka);
         for p in 0..cfg.producer.count as usize {
             queue.schedule(cfg.producer.start_ns, Event::ProducerTick { p });
         }
         if !cfg.consumer.start_after_produce || cfg.producer.count == 0 || cfg.producer.records == 0
         {
             for c in 0..cfg.consumer.count as usize {
-                queue.schedule(cfg.consumer.start_ns, Event::ConsumerStart { c });
+                if !joins_later(&cfg, c) {
+                    queue.schedule(cfg.consumer.start_ns, Event::ConsumerStart { c });
+                }
             }
+        }
+        for e in &cfg.events {
+            queue.schedule(
+                e.at_ns,
+                Event::Scenario {
+                    action: e.action.clone(),
+                },
+            );
+        }
+        for &t in &cfg.describe_at_ns {
+            queue.schedule(t, Event::Describe);
         }
         for h in 0..n_hosts {
             queue.schedule(cfg.host.writeback_interval_ns, Event::Writeback { host: h });
@@ -136,8 +188,26 @@ impl Cluster {
                 );
             }
         }
+        let events_pending = cfg.events.len();
         let mut cluster = Self {
-            group: Coordinator::new(cfg.broker.initial_rebalance_delay_ns),
+            group848: cfg.consumer.kip848.then(|| {
+                let assignor = if cfg.consumer.remote_assignor == AssignorKind::ServerRange {
+                    ServerAssignor::Range
+                } else {
+                    ServerAssignor::Uniform
+                };
+                ConsumerGroup::new(
+                    cfg.partitions,
+                    assignor,
+                    cfg.kip848_heartbeat_ns,
+                    cfg.kip848_session_ns,
+                )
+                .with_clients(cfg.consumer.count as usize)
+            }),
+            group: Coordinator::new(
+                cfg.broker.initial_rebalance_delay_ns,
+                cfg.consumer.count as usize,
+            ),
             housekeeping_ns: cfg.series_interval_ns,
             cfg,
             hosts,
@@ -153,6 +223,7 @@ impl Cluster {
             log_end_total: 0,
             consumed_records: 0,
             consumers_started: false,
+            events_pending,
         };
         for p in 0..cluster.producers.len() {
             cluster.producers[p].leaders = cluster.parts.iter().map(|s| s.leader).collect();
@@ -218,24 +289,83 @@ impl Cluster {
         sent
     }
 
-    /// Ship a reply from `broker` to consumer `c`.
+    /// Ship a reply from `broker` to consumer client `client`.
     pub(crate) fn to_consumer(
         &mut self,
         q: &mut EventQueue<Event>,
         now: Nanos,
         broker: Id,
-        c: Id,
+        client: Id,
         bytes: u64,
         reply: Reply,
     ) -> Nanos {
-        let (sent, arrive) = self.send(
-            now,
-            self.brokers[broker].host,
-            self.consumers[c].host,
-            bytes,
-        );
-        q.schedule(arrive, Event::ToConsumer { c, reply });
+        let host = self.consumers[client % self.consumers.len()].host;
+        let (sent, arrive) = self.send(now, self.brokers[broker].host, host, bytes);
+        q.schedule(arrive, Event::ToConsumer { c: client, reply });
         sent
+    }
+
+    /// Pass a request from consumer client `client` to the group coordinator, noting the
+    /// group's lag when a rebalance starts or ends.
+    pub(crate) fn group_handle(
+        &mut self,
+        now: Nanos,
+        client: Id,
+        req: GroupRequest,
+    ) -> Vec<GroupAction> {
+        if let GroupRequest::Heartbeat848(hb) = req {
+            let group = self.group848.as_mut().expect("group.protocol = consumer");
+            let before = group.history.len();
+            let out = group.heartbeat(now, client, hb);
+            self.kip848_marks(now, before);
+            return kip848_actions(out);
+        }
+        let before = (self.group.rebalancing_since(), self.group.rebalances.len());
+        let out = self.group.handle(now, client, req);
+        self.group_marks(now, before);
+        out
+    }
+
+    /// A new KIP-848 target assignment marks a "rebalance" start; its convergence its end.
+    fn kip848_marks(&mut self, now: Nanos, before: usize) {
+        let group = self.group848.as_ref().expect("consumer protocol");
+        let started = group.history.len() > before;
+        let converged = group.history.last().and_then(|h| h.converged_at) == Some(now);
+        if started || converged {
+            self.metrics.group_marks.push(GroupMark {
+                time_ns: now,
+                lag: self.log_end_total.saturating_sub(self.consumed_records),
+                duplicates: self.checks.delivery.duplicates,
+            });
+        }
+    }
+
+    fn group_timer(&mut self, now: Nanos, timer: GroupTimer, q: &mut EventQueue<Event>) {
+        if let GroupTimer::Kip848(t) = timer {
+            let group = self.group848.as_mut().expect("consumer protocol");
+            let before = group.history.len();
+            let out = group.on_timer(now, t);
+            self.kip848_marks(now, before);
+            let out = kip848_actions(out);
+            self.apply_group_actions(now, out, q);
+            return;
+        }
+        let before = (self.group.rebalancing_since(), self.group.rebalances.len());
+        let out = self.group.on_timer(now, timer);
+        self.group_marks(now, before);
+        self.apply_group_actions(now, out, q);
+    }
+
+    fn group_marks(&mut self, now: Nanos, before: (Option<Nanos>, usize)) {
+        let started = before.0.is_none() && self.group.rebalancing_since().is_some();
+        let ended = self.group.rebalances.len() > before.1;
+        if started || ended {
+            self.metrics.group_marks.push(GroupMark {
+                time_ns: now,
+                lag: self.log_end_total.saturating_sub(self.consumed_records),
+                duplicates: self.checks.delivery.duplicates,
+            });
+        }
     }
 
     /// Whether consumers are meant to read everything produced.
@@ -333,18 +463,37 @@ impl Cluster {
             if self.cfg.consumer.start_after_produce && !self.consumers_started {
                 let at = now.max(self.cfg.consumer.start_ns);
                 for c in 0..self.consumers.len() {
-                    q.schedule(at, Event::ConsumerStart { c });
+                    if !joins_later(&self.cfg, c) {
+                        q.schedule(at, Event::ConsumerStart { c });
+                    }
                 }
             }
         }
     }
 
     /// The finished run's observations.
-    pub fn into_parts(mut self) -> (SimConfig, Metrics, Checks, Vec<Host>, Coordinator) {
+    #[allow(clippy::type_complexity)]
+    pub fn into_parts(
+        mut self,
+    ) -> (
+        SimConfig,
+        Metrics,
+        Checks,
+        Vec<Host>,
+        Coordinator,
+        Option<ConsumerGroup>,
+    ) {
         if self.expects_consumption() && self.finished() {
             self.checks.delivery.finish();
         }
-        (self.cfg, self.metrics, self.checks, self.hosts, self.group)
+        (
+            self.cfg,
+            self.metrics,
+            self.checks,
+            self.hosts,
+            self.group,
+            self.group848,
+        )
     }
 }
 
@@ -393,13 +542,14 @@ impl Model for Cluster {
             }
             Event::ConsumerStart { c } => self.consumer_start(now, c, q),
             Event::ToConsumer { c, reply } => self.consumer_reply(now, c, reply, q),
-            Event::PollDone { c, records, bytes } => {
-                self.consumer_poll_done(now, c, records, bytes, q)
-            }
+            Event::PollDone { c } => self.consumer_poll_done(now, c, q),
             Event::HeartbeatDue { c, epoch } => self.consumer_heartbeat(now, c, epoch, q),
-            Event::Group { timer } => {
-                let actions = self.group.on_timer(now, timer);
-                self.apply_group_actions(now, actions, q);
+            Event::ConsumerTimer { c, timer } => self.consumer_timer(now, c, timer, q),
+            Event::Group { timer } => self.group_timer(now, timer, q),
+            Event::Scenario { action } => self.scenario_event(now, action, q),
+            Event::Describe => {
+                let view = super::describe::group_view(self, now);
+                self.metrics.describes.push(view);
             }
             Event::Housekeeping => self.housekeeping(now, q),
         }
@@ -408,6 +558,7 @@ impl Model for Cluster {
     fn finished(&self) -> bool {
         let produced = self.producers_done as usize == self.producers.len();
         produced
+            && self.events_pending == 0
             && (!self.expects_consumption()
                 || (self.consumers_started && self.consumed_records >= self.log_end_total))
     }

@@ -1,10 +1,12 @@
 //! The closed set of events, each with who schedules it and who handles it, and the messages
 //! that travel over the network between clients and brokers.
 
+use super::consumer::ConsumerTimer;
 use super::group::coordinator::{GroupReply, GroupRequest, GroupTimer};
 use super::log::LogBatch;
 use super::metadata::Client;
 use crate::engine::Nanos;
+use crate::scenario::events::Action;
 use crate::scenario::resolve::Acks;
 
 /// Index of a producer, consumer, broker or host.
@@ -67,14 +69,20 @@ pub enum Event {
     IsrCheck { broker: Id },
     /// The page-cache flusher of host `host` runs.
     Writeback { host: Id },
-    /// Consumer `c` starts.
+    /// Consumer `c` (an index) starts.
     ConsumerStart { c: Id },
-    /// A response reached consumer `c`.
+    /// A response reached consumer client `c` (a client id: see `consumer`).
     ToConsumer { c: Id, reply: Reply },
-    /// Consumer `c`'s application finished processing a poll's records.
-    PollDone { c: Id, records: u32, bytes: u64 },
-    /// Consumer `c` sends a heartbeat (its heartbeat thread), if `epoch` is still current.
+    /// Consumer client `c`'s application finished processing a poll's records.
+    PollDone { c: Id },
+    /// Consumer client `c` sends a heartbeat (its heartbeat thread), if `epoch` is still current.
     HeartbeatDue { c: Id, epoch: u64 },
+    /// A timer of consumer client `c`.
+    ConsumerTimer { c: Id, timer: ConsumerTimer },
+    /// A scenario event (`[[events]]`) takes effect.
+    Scenario { action: Action },
+    /// Write a describe view of the group (run.describe_at_ms).
+    Describe,
     /// A group-coordinator timer (join delay, session expiry) fires.
     Group { timer: GroupTimer },
     /// Periodic bookkeeping: time-series buckets and releasing read log batches.
@@ -223,7 +231,7 @@ pub struct ReplicaFetch {
 /// A Fetch from a consumer or a follower.
 #[derive(Debug)]
 pub struct FetchRequest {
-    /// Consumer index (for a consumer's fetch).
+    /// Consumer client id (for a consumer's fetch).
     pub consumer: Id,
     /// For a follower's fetch: who sent it.
     pub replica: Option<ReplicaFetch>,

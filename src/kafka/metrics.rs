@@ -61,6 +61,21 @@ pub struct ConsumerStats {
     pub fetches: u64,
     /// Polls that returned records.
     pub polls: u64,
+    /// OffsetCommit requests sent.
+    pub commits: u64,
+    /// Commits refused (the member had left the generation).
+    pub failed_commits: u64,
+}
+
+/// A consumer received a new set of partitions (for rebalance timelines).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct AssignmentSample {
+    /// When.
+    pub time_ns: Nanos,
+    /// Consumer.
+    pub consumer: u32,
+    /// Its partitions from then on (until the next sample of the same consumer).
+    pub partitions: Vec<u32>,
 }
 
 /// One row of the time series: the state of one partition at the end of a bucket.
@@ -112,6 +127,23 @@ pub struct Metrics {
     pub isr_changes: u64,
     /// Leader elections after the initial ones.
     pub leader_elections: u64,
+    /// Every assignment a consumer received, in time order.
+    pub assignments: Vec<AssignmentSample>,
+    /// The group's lag and duplicate count when each rebalance started and ended.
+    pub group_marks: Vec<GroupMark>,
+    /// `kafka-consumer-groups --describe` views taken at run.describe_at_ms.
+    pub describes: Vec<String>,
+}
+
+/// The group's state at a rebalance boundary.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct GroupMark {
+    /// When.
+    pub time_ns: Nanos,
+    /// Records appended but not yet consumed, over all partitions.
+    pub lag: u64,
+    /// Duplicates counted so far.
+    pub duplicates: u64,
 }
 
 impl Metrics {
@@ -140,6 +172,9 @@ impl Metrics {
             e2e_latency_us: latency_histogram(),
             partition_series: vec![],
             consumer_series: vec![],
+            assignments: vec![],
+            group_marks: vec![],
+            describes: vec![],
             consumers_started_ns: None,
             produce_done_ns: None,
             isr_changes: 0,

@@ -10,9 +10,11 @@
 //!            group member ◄─► coordinator (JoinGroup, SyncGroup, Heartbeat, OffsetCommit)
 //! ```
 
+pub mod actions;
 pub mod broker;
 pub mod cluster;
 pub mod consumer;
+pub mod describe;
 pub mod event;
 pub mod group;
 pub mod hash;

@@ -50,7 +50,10 @@ pub fn runs_csv(results: &[PointResult]) -> Vec<u8> {
             "disk_utilisation",
             "cpu_utilisation",
             "rebalances",
+            "rebalance_s",
             "duplicates",
+            "lost",
+            "failed_commits",
             "violations",
             "events",
             "sim_end_s",
@@ -93,7 +96,10 @@ pub fn runs_csv(results: &[PointResult]) -> Vec<u8> {
                 format!("{:.4}", s.disk_utilisation),
                 format!("{:.4}", s.cpu_utilisation),
                 s.rebalances.to_string(),
+                format!("{:.6}", s.rebalance_s),
                 s.duplicates.to_string(),
+                s.lost.to_string(),
+                s.failed_commits.to_string(),
                 run.violations.len().to_string(),
                 s.events.to_string(),
                 format!("{:.6}", s.sim_end_s),
@@ -216,6 +222,84 @@ pub fn consumer_series_csv(results: &[PointResult]) -> Vec<u8> {
             })
             .collect()
     })
+}
+
+/// One row per rebalance of every run.
+pub fn rebalances_csv(results: &[PointResult]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(vec![]);
+    w.write_record([
+        "point",
+        "seed",
+        "rebalance",
+        "start_s",
+        "end_s",
+        "duration_s",
+        "generation",
+        "members",
+        "cause",
+        "partitions_moved",
+        "records_behind",
+        "duplicates",
+    ])
+    .expect("in-memory write");
+    for r in results {
+        for run in &r.runs {
+            for (i, b) in run.summary.rebalance_list.iter().enumerate() {
+                w.write_record([
+                    r.point.name(),
+                    run.seed.to_string(),
+                    (i + 1).to_string(),
+                    format!("{:.6}", b.start_s),
+                    format!("{:.6}", b.end_s),
+                    format!("{:.6}", b.duration_s),
+                    b.generation.to_string(),
+                    b.members.to_string(),
+                    b.cause.clone(),
+                    b.partitions_moved.to_string(),
+                    b.records_behind.to_string(),
+                    b.duplicates.to_string(),
+                ])
+                .expect("in-memory write");
+            }
+        }
+    }
+    w.into_inner().expect("flush to Vec")
+}
+
+/// Each point's first run: its owned partitions over time, one row per change.
+pub fn assignments_csv(results: &[PointResult]) -> Vec<u8> {
+    first_run_csv(results, &["time_s", "consumer", "partitions"], |run| {
+        run.assignments
+            .iter()
+            .map(|a| {
+                vec![
+                    time_s(a.time_ns),
+                    a.consumer.to_string(),
+                    join(&a.partitions),
+                ]
+            })
+            .collect()
+    })
+}
+
+/// The `kafka-consumer-groups --describe` views of each point's first run (None when the
+/// scenario asked for none).
+pub fn describe_txt(results: &[PointResult]) -> Option<Vec<u8>> {
+    let mut out = String::new();
+    for r in results {
+        let Some(run) = r.runs.first() else { continue };
+        for view in &run.describes {
+            out.push_str(&format!(
+                "== {} · seed {}
+",
+                r.point.name(),
+                run.seed
+            ));
+            out.push_str(view);
+            out.push('\n');
+        }
+    }
+    (!out.is_empty()).then(|| out.into_bytes())
 }
 
 /// Every run's summary as JSON.

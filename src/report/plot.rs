@@ -9,6 +9,7 @@ use anyhow::{anyhow, Context, Result};
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -45,10 +46,39 @@ pub struct TimeChart {
     pub series: Vec<(String, Vec<(f64, f64)>)>,
     pub caption: Caption,
 }
+/// A Gantt-style chart: one row per item (e.g. a partition), coloured bars for who holds it
+/// when (e.g. which consumer), shaded windows (e.g. rebalances) and vertical marks (scenario
+/// events).
+pub struct TimelineChart {
+    pub title: String,
+    /// e.g. "simulated time (s)"
+    pub x_label: String,
+    /// Row labels, drawn top to bottom ("partition 0", …).
+    pub rows: Vec<String>,
+    pub bars: Vec<TimelineBar>,
+    /// (colour index, label), e.g. (0, "consumer 1").
+    pub legend: Vec<(usize, String)>,
+    /// (start_s, end_s, short label e.g. "R2"): light shaded band over all rows, label at the top.
+    pub windows: Vec<(f64, f64, String)>,
+    /// (time_s, short label e.g. "crash c1"): thin dashed vertical line, label at the top.
+    pub marks: Vec<(f64, String)>,
+    pub x_max_s: f64,
+    /// Optional extra lines under the legend, e.g. "R2 = consumer 2 crashed → session timeout (45.0 s)".
+    pub notes: Vec<String>,
+    pub caption: Caption,
+}
+/// One bar of a [`TimelineChart`]: `row` is held from `start_s` to `end_s`, drawn in palette `colour`.
+pub struct TimelineBar {
+    pub row: usize,
+    pub start_s: f64,
+    pub end_s: f64,
+    pub colour: usize,
+}
 pub enum Chart {
     Line(LineChart),
     Bar(BarChart),
     Time(TimeChart),
+    Timeline(TimelineChart),
 }
 
 const FONT: &str = "sans-serif";
@@ -134,6 +164,7 @@ where
         Chart::Line(c) => &c.caption,
         Chart::Bar(c) => &c.caption,
         Chart::Time(c) => &c.caption,
+        Chart::Timeline(c) => &c.caption,
     };
     strip.draw(&Text::new(
         caption.0.clone(),
@@ -144,6 +175,7 @@ where
         Chart::Line(c) => draw_line(c, &area),
         Chart::Bar(c) => draw_bar(c, &area),
         Chart::Time(c) => draw_time(c, &area),
+        Chart::Timeline(c) => draw_timeline(c, &area),
     }
 }
 
@@ -555,6 +587,334 @@ where
     draw_legend(&mut chart, legend_corner(&all, (tmin, tmax), (y0, y1)))
 }
 
+/// Light red fill of timeline windows (drawn at 30% alpha) and the colour of their labels.
+const WINDOW_FILL: RGBColor = RGBColor(0xE8, 0x60, 0x60);
+const WINDOW_TEXT: RGBColor = RGBColor(0xA0, 0x1E, 0x1E);
+/// Dark grey of timeline event marks.
+const MARK: RGBColor = RGBColor(0x26, 0x26, 0x26);
+/// Window/mark labels above a timeline are staggered over at most `LANES` lanes of `LANE_H` px.
+const LANES: usize = 3;
+const LANE_H: i32 = 34;
+const LANE_FONT: u32 = 24;
+
+/// Timeline axes: x is seconds, y is rows (row `i` is the unit band `[n-1-i, n-i]`).
+fn timeline_ctx<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    top: i32,
+    y_w: u32,
+    x: Axis,
+    y: Axis,
+) -> Result<Ctx<'a, DB>>
+where
+    DB::ErrorType: 'static,
+{
+    Ok(ChartBuilder::on(area)
+        .margin_top(top)
+        .margin_left(24)
+        .margin_right(24)
+        .margin_bottom(8)
+        .x_label_area_size(100)
+        .y_label_area_size(y_w)
+        .build_cartesian_2d(x, y)?)
+}
+
+/// Greedy word wrap of `text` into lines no wider than `max_w` px (a lone long word overflows).
+fn wrap(text: &str, max_w: u32, width: &dyn Fn(&str) -> u32) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in text.split_whitespace() {
+        let cand = if cur.is_empty() {
+            word.to_string()
+        } else {
+            format!("{cur} {word}")
+        };
+        if cur.is_empty() || width(&cand) <= max_w {
+            cur = cand;
+        } else {
+            lines.push(std::mem::replace(&mut cur, word.to_string()));
+        }
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+/// Assign each label extent `(left, right)` (px, sorted by position) to one of `lanes` lanes
+/// (0 first) so that labels in a lane are at least `gap` px apart. When no lane is free, the
+/// label goes to the lane whose last label ends leftmost and is nudged right past it (its
+/// extent is updated). Returns the lane per label.
+fn stagger(extents: &mut [(i32, i32)], lanes: usize, gap: i32) -> Vec<usize> {
+    let mut ends = vec![i32::MIN / 2; lanes.max(1)];
+    extents
+        .iter_mut()
+        .map(|(l, r)| {
+            let lane = (0..ends.len())
+                .find(|&k| ends[k] + gap <= *l)
+                .unwrap_or_else(|| {
+                    let best = ends.iter().copied().min().unwrap_or(0);
+                    ends.iter().position(|&e| e == best).unwrap_or(0)
+                });
+            let shift = (ends[lane] + gap - *l).max(0);
+            *l += shift;
+            *r += shift;
+            ends[lane] = *r;
+            lane
+        })
+        .collect()
+}
+
+fn draw_timeline<DB: DrawingBackend>(c: &TimelineChart, area: &DrawingArea<DB, Shift>) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let fin = |v: f64| if v.is_finite() { v } else { 0.0 };
+    // The given rows, plus unnamed rows for any bar beyond them.
+    let n = c
+        .bars
+        .iter()
+        .map(|b| b.row + 1)
+        .fold(c.rows.len(), usize::max);
+    let ny = n.max(1) as f64;
+    let x_max = if fin(c.x_max_s) > 0.0 {
+        c.x_max_s
+    } else {
+        let ends = (c.bars.iter().map(|b| fin(b.end_s)))
+            .chain(c.windows.iter().map(|w| fin(w.1)))
+            .chain(c.marks.iter().map(|m| fin(m.0)))
+            .fold(0.0, f64::max);
+        if ends > 0.0 {
+            ends
+        } else {
+            1.0
+        }
+    };
+    let clamp_t = |t: f64| fin(t).clamp(0.0, x_max);
+    let (xticks, xstep) = nice_ticks(0.0, x_max, 10);
+    let xd = decimals_for(xstep);
+    let x_fmt = move |v: &f64| fmt_num(*v, xd);
+
+    // Title over the full width; plot on the left, legend + notes in a right-hand panel.
+    let inner = area.margin(16, 0, 0, 0).titled(&c.title, (FONT, 48))?;
+    let (w, h) = inner.dim_in_pixel();
+    let panel_w = w * 22 / 100;
+    let (plot_area, panel) = inner.split_horizontally(w - panel_w);
+    let screen = area.use_screen_coord();
+
+    // Row labels: all rows up to 32, every other one beyond; the font shrinks to fit.
+    let shown: Vec<usize> = (0..n).step_by(if n > 32 { 2 } else { 1 }).collect();
+    let top_reserve = |lanes: usize| lanes as i32 * LANE_H + 16;
+    let est_h = h as f64 - f64::from(top_reserve(LANES)) - 108.0;
+    let per_label = est_h / shown.len().max(1) as f64;
+    let row_font = (per_label * 0.9).floor().clamp(16.0, 28.0) as u32;
+    let row_style: TextStyle = (FONT, row_font).into_font().into();
+    let label_of = |i: usize| c.rows.get(i).cloned().unwrap_or_default();
+    let mut label_w = 0;
+    for &i in &shown {
+        label_w = label_w.max(screen.estimate_text_size(&label_of(i), &row_style)?.0);
+    }
+    let y_w = label_w + 28;
+    let yticks: Vec<f64> = shown.iter().map(|&i| ny - i as f64 - 0.5).collect();
+    let y_fmt = |v: &f64| {
+        let k = (ny - v).floor();
+        if k >= 0.0 {
+            label_of(k as usize)
+        } else {
+            String::new()
+        }
+    };
+
+    // Window and mark labels above the plot, staggered over up to LANES lanes. A probe chart
+    // (which draws nothing) gives the x mapping, which does not depend on the top margin.
+    struct Label {
+        text: String,
+        t: f64,
+        window: Option<(f64, f64)>,
+    }
+    let mut labels: Vec<Label> = Vec::new();
+    for (s, e, text) in &c.windows {
+        let (s, e) = (clamp_t(*s), clamp_t(*e));
+        let (s, e) = (s.min(e), s.max(e));
+        labels.push(Label {
+            text: text.clone(),
+            t: (s + e) / 2.0,
+            window: Some((s, e)),
+        });
+    }
+    for (t, text) in &c.marks {
+        if fin(*t) >= 0.0 && fin(*t) <= x_max {
+            labels.push(Label {
+                text: text.clone(),
+                t: fin(*t),
+                window: None,
+            });
+        }
+    }
+    labels.sort_by(|a, b| a.t.total_cmp(&b.t));
+    let lane_style: TextStyle = (FONT, LANE_FONT).into_font().into();
+    let (extents, lanes) = {
+        let probe = timeline_ctx(
+            &plot_area,
+            top_reserve(LANES),
+            y_w,
+            Axis::new(0.0, x_max, xticks.clone()),
+            Axis::new(0.0, ny, yticks.clone()),
+        )?;
+        let (px, _) = probe.plotting_area().get_pixel_range();
+        let mut extents = Vec::new();
+        for l in &labels {
+            let tw = screen.estimate_text_size(&l.text, &lane_style)?.0 as i32 + 12;
+            let cx = probe.backend_coord(&(l.t, 0.0)).0;
+            let left = (cx - tw / 2).clamp(px.start - 12, (px.end + 12 - tw).max(px.start - 12));
+            extents.push((left, left + tw));
+        }
+        let lanes = stagger(&mut extents, LANES, 6);
+        (extents, lanes)
+    };
+    let used = if labels.is_empty() {
+        0
+    } else {
+        lanes.iter().max().map_or(0, |m| m + 1)
+    };
+
+    let mut chart = timeline_ctx(
+        &plot_area,
+        top_reserve(used),
+        y_w,
+        Axis::new(0.0, x_max, xticks),
+        Axis::new(0.0, ny, yticks),
+    )?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .x_desc(c.x_label.as_str())
+        .axis_desc_style((FONT, 36))
+        .x_label_style((FONT, 28))
+        .y_label_style((FONT, row_font))
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
+        .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD).stroke_width(1))
+        .axis_style(BLACK.stroke_width(2))
+        .draw()?;
+    let (px, py) = chart.plotting_area().get_pixel_range();
+    // Lane k (0 = nearest the plot) spans [lane_top(k), lane_top(k) + LANE_H).
+    let lane_top = |k: usize| py.start - 4 - (k as i32 + 1) * LANE_H;
+
+    // Windows under everything else, reaching up to their label.
+    let band = WINDOW_FILL.mix(0.3).filled();
+    for (l, &k) in labels.iter().zip(&lanes) {
+        if let Some((s, e)) = l.window {
+            let x0 = chart.backend_coord(&(s, 0.0)).0;
+            let x1 = chart.backend_coord(&(e, 0.0)).0.max(x0 + 2);
+            screen.draw(&Rectangle::new([(x0, lane_top(k)), (x1, py.end)], band))?;
+        }
+    }
+    // Bars: 70% of the row height; gaps stay empty background.
+    chart.draw_series(c.bars.iter().filter_map(|b| {
+        let (s, e) = (clamp_t(b.start_s), clamp_t(b.end_s));
+        (e > s).then(|| {
+            let yc = ny - b.row as f64 - 0.5;
+            Rectangle::new([(s, yc - 0.35), (e, yc + 0.35)], colour(b.colour).filled())
+        })
+    }))?;
+    // Redraw the y axis line where bars starting at 0 covered it.
+    screen.draw(&PathElement::new(
+        vec![(px.start, py.start), (px.start, py.end)],
+        BLACK.stroke_width(2),
+    ))?;
+    // Marks over the bars, reaching up to their label (with a leader if it was nudged aside).
+    for ((l, &k), &(left, right)) in labels.iter().zip(&lanes).zip(&extents) {
+        if l.window.is_none() {
+            let x = chart.backend_coord(&(l.t, 0.0)).0;
+            let y = lane_top(k) + LANE_H - 2;
+            screen.draw(&DashedPathElement::new(
+                vec![(x, py.end), (x, y)],
+                10,
+                6,
+                MARK.stroke_width(2),
+            ))?;
+            let near = x.clamp(left + 6, right - 6);
+            if near != x {
+                screen.draw(&PathElement::new(
+                    vec![(x, y), (near, y)],
+                    MARK.stroke_width(2),
+                ))?;
+            }
+        }
+    }
+    for ((l, &k), &(left, right)) in labels.iter().zip(&lanes).zip(&extents) {
+        let top = lane_top(k);
+        let (col, bg) = match l.window {
+            Some(_) => (WINDOW_TEXT, None),
+            None => (MARK, Some(WHITE.mix(0.9).filled())),
+        };
+        if let Some(bg) = bg {
+            screen.draw(&Rectangle::new(
+                [(left, top + 3), (right, top + LANE_H - 3)],
+                bg,
+            ))?;
+        }
+        screen.draw(&Text::new(
+            l.text.clone(),
+            ((left + right) / 2, top + LANE_H / 2),
+            (FONT, LANE_FONT)
+                .into_font()
+                .color(&col)
+                .pos(Pos::new(HPos::Center, VPos::Center)),
+        ))?;
+    }
+
+    // Right-hand panel: legend box (swatch + label) then wrapped notes.
+    let (pw, ph) = panel.dim_in_pixel();
+    let (bx, by) = (4, py.start - panel.get_base_pixel().1);
+    let bw = pw as i32 - 28;
+    let mut y = by;
+    if !c.legend.is_empty() {
+        // Shrink the entries if there are too many for the panel.
+        let avail = ph as i32 - y - 140;
+        let row_h = (avail / c.legend.len() as i32).clamp(22, 46);
+        let font = (row_h * 3 / 5).clamp(16, 28) as u32;
+        let box_h = c.legend.len() as i32 * row_h + 20;
+        panel.draw(&Rectangle::new(
+            [(bx, y), (bx + bw, y + box_h)],
+            WHITE.filled(),
+        ))?;
+        panel.draw(&Rectangle::new(
+            [(bx, y), (bx + bw, y + box_h)],
+            RGBColor(0x99, 0x99, 0x99),
+        ))?;
+        for (j, (ci, label)) in c.legend.iter().enumerate() {
+            let cy = y + 10 + j as i32 * row_h + row_h / 2;
+            panel.draw(&Rectangle::new(
+                [(bx + 18, cy - row_h * 2 / 7), (bx + 58, cy + row_h * 2 / 7)],
+                colour(*ci).filled(),
+            ))?;
+            panel.draw(&Text::new(
+                label.clone(),
+                (bx + 72, cy),
+                (FONT, font)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
+        }
+        y += box_h + 28;
+    }
+    let note_style = (FONT, 24).into_font().color(&RGBColor(0x33, 0x33, 0x33));
+    let width = |s: &str| panel.estimate_text_size(s, &note_style).map_or(0, |d| d.0);
+    'notes: for note in &c.notes {
+        for line in wrap(note, (bw - 8) as u32, &width) {
+            if y + 30 > ph as i32 {
+                break 'notes;
+            }
+            panel.draw(&Text::new(line, (bx + 4, y), note_style.clone()))?;
+            y += 31;
+        }
+        y += 12;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -624,6 +984,96 @@ mod tests {
         ]
     }
 
+    /// 4 partitions, 3 consumers: consumer 2 crashes at 40 s, its partitions sit idle until
+    /// the session timeout ends rebalance R2 at 85 s.
+    fn timeline() -> TimelineChart {
+        let bar = |row, start_s, end_s, colour| TimelineBar {
+            row,
+            start_s,
+            end_s,
+            colour,
+        };
+        TimelineChart {
+            title: "Partition ownership over time".into(),
+            x_label: "simulated time (s)".into(),
+            rows: (0..4).map(|p| format!("partition {p}")).collect(),
+            bars: vec![
+                bar(0, 3.2, 120.0, 0),
+                bar(1, 3.2, 120.0, 0),
+                bar(2, 3.2, 40.0, 1),
+                bar(2, 85.0, 120.0, 2),
+                bar(3, 3.2, 40.0, 2),
+                bar(3, 41.0, 120.0, 2),
+            ],
+            legend: vec![
+                (0, "consumer 1".into()),
+                (1, "consumer 2".into()),
+                (2, "consumer 3".into()),
+            ],
+            windows: vec![(0.0, 3.2, "R1".into()), (40.0, 85.0, "R2".into())],
+            marks: vec![(40.0, "crash c2".into()), (41.0, "pause c3".into())],
+            x_max_s: 120.0,
+            notes: vec![
+                "R1 = initial join".into(),
+                "R2 = consumer 2 crashed → session timeout (45.0 s)".into(),
+            ],
+            caption: cap(),
+        }
+    }
+
+    #[test]
+    fn timeline_renders_deterministically() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut many = timeline();
+        many.rows = (0..64).map(|p| format!("partition {p}")).collect();
+        many.bars = (0..64 * 5)
+            .map(|k| TimelineBar {
+                row: k / 5,
+                start_s: (k % 5) as f64 * 24.0 + (k / 5) as f64 * 0.1,
+                end_s: (k % 5) as f64 * 24.0 + 20.0,
+                colour: (k / 5 + k % 5) % 3,
+            })
+            .collect();
+        // Crowded labels: staggered over three lanes.
+        many.marks = (0..6)
+            .map(|k| (60.0 + k as f64 * 2.5, format!("stall c{k}")))
+            .collect();
+        many.windows.push((58.0, 64.0, "R3".into()));
+        many.legend = (0..12).map(|k| (k, format!("consumer {k}"))).collect();
+        let mut empty = timeline();
+        empty.bars.clear();
+        for (stem, chart) in [("timeline", timeline()), ("many", many), ("empty", empty)] {
+            let chart = Chart::Timeline(chart);
+            let paths = render(&chart, dir.path(), stem).unwrap();
+            let png = std::fs::read(&paths[0]).unwrap();
+            let svg = std::fs::read(&paths[1]).unwrap();
+            assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+            assert!(png.len() > 20_000, "{stem}: PNG only {} bytes", png.len());
+            assert!(svg.len() > 3_000, "{stem}: SVG only {} bytes", svg.len());
+            render(&chart, dir.path(), stem).unwrap();
+            assert_eq!(
+                png,
+                std::fs::read(&paths[0]).unwrap(),
+                "{stem}: PNG differs"
+            );
+            assert_eq!(
+                svg,
+                std::fs::read(&paths[1]).unwrap(),
+                "{stem}: SVG differs"
+            );
+        }
+        let svg = std::fs::read_to_string(dir.path().join("timeline.svg")).unwrap();
+        for text in [
+            "partition 3",
+            "consumer 2",
+            "R2",
+            "crash c2",
+            "session timeout",
+        ] {
+            assert!(svg.contains(text), "{text} missing from SVG");
+        }
+    }
+
     #[test]
     fn renders_all_kinds_deterministically() {
         let dir = tempfile::tempdir().unwrap();
@@ -643,6 +1093,7 @@ mod tests {
                 Chart::Line(c) => &c.title,
                 Chart::Bar(c) => &c.title,
                 Chart::Time(c) => &c.title,
+                Chart::Timeline(c) => &c.title,
             };
             assert!(
                 svg.contains(title.as_str()),

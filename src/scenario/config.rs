@@ -1,6 +1,7 @@
 //! Loading a scenario: TOML → flat keys → checked values, `--set` overrides and the sweep grid.
 
 use super::error::ScenarioError;
+use super::events::RawEvent;
 use super::keys::{self, Default as Def};
 use super::resolve::SimConfig;
 use super::value::Value;
@@ -10,6 +11,8 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Config {
     explicit: BTreeMap<&'static str, Value>,
+    /// The `[[events]]` tables, checked field by field, in file order.
+    pub events: Vec<RawEvent>,
 }
 
 impl Config {
@@ -61,6 +64,10 @@ impl Config {
                 format!("  # {}", spec.unit)
             };
             out.push_str(&format!("\"{k}\" = {}{unit}\n", v.to_toml()));
+        }
+        for e in &self.events {
+            out.push('\n');
+            out.push_str(&e.to_toml());
         }
         out
     }
@@ -151,6 +158,24 @@ impl Scenario {
         for (k, v) in &table {
             match (k.as_str(), v) {
                 ("sweep", toml::Value::Table(t)) => flatten("", t, &mut sweep_flat),
+                ("events", toml::Value::Array(items)) => {
+                    for (i, item) in items.iter().enumerate() {
+                        let t = item.as_table().ok_or_else(|| ScenarioError::Invalid {
+                            key: format!("events[{i}]"),
+                            value: item.to_string(),
+                            accepted: "a table: [[events]] with at_ms, action and its fields"
+                                .into(),
+                        })?;
+                        sc.base.events.push(RawEvent::from_toml(i, t)?);
+                    }
+                }
+                ("events", other) => {
+                    return Err(ScenarioError::Invalid {
+                        key: "events".into(),
+                        value: other.to_string(),
+                        accepted: "an array of tables, written [[events]]".into(),
+                    })
+                }
                 (_, toml::Value::Table(t)) => flatten(k, t, &mut flat),
                 _ => flat.push((k.clone(), v.clone())),
             }

@@ -9,6 +9,7 @@
 
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod keys;
 pub mod resolve;
 pub mod value;

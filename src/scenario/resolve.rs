@@ -4,6 +4,7 @@
 
 use super::config::Config;
 use super::error::ScenarioError;
+use super::events::{self, Counts, TimedAction};
 use super::value::Value;
 use crate::engine::time::{MS, SEC};
 use crate::engine::{Nanos, RunBudget};
@@ -236,6 +237,18 @@ pub struct ConsumerCfg {
     pub ps_per_byte: u64,
     /// Client CPU per request, ns.
     pub request_cpu_ns: Nanos,
+    /// group.instance.id prefix (static membership), None = dynamic.
+    pub instance_id: Option<String>,
+    /// group.protocol = consumer (KIP-848).
+    pub kip848: bool,
+    /// KIP-848 server-side assignor.
+    pub remote_assignor: AssignorKind,
+    /// Manual commits block the poll loop (commitSync).
+    pub commit_sync: bool,
+    /// Manual commits every this many records (0 = every poll).
+    pub commit_every_records: u64,
+    /// Commit before processing (at-most-once) instead of after.
+    pub at_most_once: bool,
 }
 
 /// Everything one run needs, typed and checked.
@@ -273,6 +286,14 @@ pub struct SimConfig {
     pub producer: ProducerCfg,
     /// Consumers.
     pub consumer: ConsumerCfg,
+    /// group.consumer.heartbeat.interval.ms (KIP-848), ns.
+    pub kip848_heartbeat_ns: Nanos,
+    /// group.consumer.session.timeout.ms (KIP-848), ns.
+    pub kip848_session_ns: Nanos,
+    /// Scenario events in time order.
+    pub events: Vec<TimedAction>,
+    /// When to write describe views, ns.
+    pub describe_at_ns: Vec<Nanos>,
 }
 
 struct Get<'a>(&'a Config);
@@ -313,6 +334,30 @@ impl Get<'_> {
     fn gbps(&self, k: &str) -> u64 {
         (self.float(k) * 1e9 / 8.0).round().max(1.0) as u64
     }
+}
+
+/// "1000, 5000" → [1000 ms, 5000 ms] in ns, sorted.
+fn parse_ms_list(text: &str, key: &str) -> Result<Vec<Nanos>, ScenarioError> {
+    let mut out = text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.replace('_', "")
+                .parse::<u64>()
+                .map(|ms| ms.saturating_mul(MS))
+                .map_err(|_| ScenarioError::Invalid {
+                    key: key.into(),
+                    value: format!("\"{text}\""),
+                    accepted:
+                        "comma-separated whole numbers of milliseconds ≥ 0, e.g. \"5000, 30000\""
+                            .into(),
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
 }
 
 fn conflict(msg: String) -> ScenarioError {
@@ -493,6 +538,20 @@ impl SimConfig {
                 (linger_ns + request_timeout_ns) / MS
             )));
         }
+        let events = events::resolve(
+            &c.events,
+            Counts {
+                consumers: g.u("consumer.count") as u32,
+                producers: g.u("producer.count") as u32,
+                brokers: g.u("cluster.brokers") as u32,
+            },
+        )?;
+        let describe_at_ns = parse_ms_list(&g.text("run.describe_at_ms"), "run.describe_at_ms")?;
+        let instance = g.text("consumer.group.instance.id");
+        let kip848 = g.text("consumer.group.protocol") == "consumer";
+        if kip848 && g.text("consumer.mode") != "group" {
+            return Err(conflict("consumer.group.protocol = \"consumer\" needs consumer.mode = \"group\" (standalone consumers have no group)".into()));
+        }
         let start_after_produce = g.flag("consumer.start_after_produce");
         let records = g.u("producer.records");
         let producers = g.u("producer.count") as u32;
@@ -593,7 +652,20 @@ impl SimConfig {
                 process_ns: g.us_ns("consumer.process_us_per_record"),
                 ps_per_byte: g.ps("consumer.cpu_ns_per_byte"),
                 request_cpu_ns: g.us_ns("consumer.request_cpu_us"),
+                instance_id: (!instance.is_empty()).then_some(instance),
+                kip848,
+                remote_assignor: AssignorKind::from_remote_name(
+                    &g.text("consumer.group.remote.assignor"),
+                )
+                .expect("enum checked"),
+                commit_sync: g.text("consumer.commit_mode") == "sync",
+                commit_every_records: g.u("consumer.commit_every_records"),
+                at_most_once: g.text("consumer.delivery_semantics") == "at-most-once",
             },
+            kip848_heartbeat_ns: g.ms("broker.group.consumer.heartbeat.interval.ms"),
+            kip848_session_ns: g.ms("broker.group.consumer.session.timeout.ms"),
+            events,
+            describe_at_ns,
         })
     }
 }

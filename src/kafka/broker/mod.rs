@@ -272,7 +272,7 @@ impl Cluster {
                 );
             }
             Request::Group { c, req } => {
-                let actions = self.group.handle(now, c, req);
+                let actions = self.group_handle(now, c, req);
                 self.apply_group_actions(now, actions, q);
             }
             Request::Metadata { client } => self.answer_metadata(now, b, client, q),

@@ -10,9 +10,17 @@
 //! - later rebalances wait for every known member to rejoin, at most the rebalance timeout;
 //! - the first member to join leads; SyncGroup carries the leader's assignment;
 //! - heartbeats during a rebalance answer REBALANCE_IN_PROGRESS; a member silent for
-//!   `session.timeout.ms` is removed; LeaveGroup removes a member at once.
+//!   `session.timeout.ms` is removed; LeaveGroup removes a member at once;
+//! - static membership (KIP-345): a member with a `group.instance.id` joins without the
+//!   MEMBER_ID_REQUIRED round trip; when a known instance id rejoins a stable group it takes over
+//!   its old member's place and assignment under a new member id, with no rebalance;
+//! - OffsetCommit from a member that is not in the current generation fails (the Java client's
+//!   CommitFailedException), so a zombie's commits do not land.
+//!
+//! Each finished rebalance is recorded with its cause and how many partitions changed owner.
 
 use super::assignor::{select_protocol, AssignorKind};
+use super::consumer_protocol::{HeartbeatRequest, HeartbeatResponse, Timer848};
 use crate::engine::Nanos;
 use crate::kafka::event::Id;
 use std::collections::BTreeMap;
@@ -34,6 +42,8 @@ pub enum GroupRequest {
         rebalance_timeout_ns: Nanos,
         /// Partitions owned now (cooperative protocols).
         owned: Vec<u32>,
+        /// group.instance.id (static membership).
+        instance_id: Option<String>,
     },
     /// SyncGroup; the leader sends the assignment.
     Sync {
@@ -58,11 +68,17 @@ pub enum GroupRequest {
     },
     /// OffsetCommit.
     OffsetCommit {
+        /// Member id; None for a consumer outside any group (standalone).
+        member_id: Option<String>,
+        /// Generation the member believes current.
+        generation: i32,
         /// (partition, next offset to read).
         offsets: Vec<(u32, u64)>,
     },
     /// OffsetFetch.
     OffsetFetch,
+    /// ConsumerGroupHeartbeat (KIP-848), for the consumer-protocol group.
+    Heartbeat848(HeartbeatRequest),
 }
 
 /// A member as the leader sees it in its JoinGroup response.
@@ -89,6 +105,8 @@ pub enum GroupReply {
     },
     /// JoinGroup completed.
     Joined {
+        /// This member's id.
+        member_id: String,
         /// New generation.
         generation: i32,
         /// The leader's id.
@@ -113,6 +131,10 @@ pub enum GroupReply {
     Fenced,
     /// Offsets stored.
     Committed,
+    /// The commit was refused: the member is not in the current generation.
+    CommitFailed,
+    /// ConsumerGroupHeartbeat response (KIP-848).
+    Heartbeat848(HeartbeatResponse),
     /// Committed offsets.
     Offsets {
         /// partition → offset.
@@ -135,6 +157,8 @@ pub enum GroupTimer {
         /// Join round.
         round: u64,
     },
+    /// A KIP-848 group timer.
+    Kip848(Timer848),
     /// A member's session may have expired.
     Session {
         /// Member id.
@@ -179,6 +203,7 @@ pub enum State {
 #[derive(Clone, Debug)]
 struct Member {
     consumer: Id,
+    instance_id: Option<String>,
     protocols: Vec<AssignorKind>,
     owned: Vec<u32>,
     awaiting_join: bool,
@@ -201,12 +226,18 @@ pub struct Rebalance {
     pub generation: i32,
     /// Members in it.
     pub members: usize,
+    /// What started it ("consumer 2 joined", "consumer 1 session timed out", …).
+    pub cause: String,
+    /// Partitions whose owner changed (a partition withheld by a cooperative rebalance counts
+    /// once, when taken from its owner).
+    pub moved: u32,
 }
 
 /// One classic consumer group.
 #[derive(Clone, Debug)]
 pub struct Coordinator {
     initial_delay_ns: Nanos,
+    clients: usize,
     state: State,
     generation: i32,
     members: BTreeMap<String, Member>,
@@ -218,15 +249,21 @@ pub struct Coordinator {
     rebalance_start_ns: Nanos,
     next_seq: u64,
     committed: BTreeMap<u32, u64>,
+    static_members: BTreeMap<String, String>,
+    cause: String,
+    owners: BTreeMap<u32, Id>,
     /// Finished rebalances.
     pub rebalances: Vec<Rebalance>,
 }
 
 impl Coordinator {
-    /// An empty group on a broker whose group.initial.rebalance.delay.ms is `initial_delay_ns`.
-    pub fn new(initial_delay_ns: Nanos) -> Self {
+    /// An empty group on a broker whose group.initial.rebalance.delay.ms is `initial_delay_ns`,
+    /// for `clients` consumers. Consumers are named by client id (index + clients ×
+    /// incarnation); names and causes show the index, counted from 1.
+    pub fn new(initial_delay_ns: Nanos, clients: usize) -> Self {
         Self {
             initial_delay_ns,
+            clients: clients.max(1),
             state: State::Empty,
             generation: 0,
             members: BTreeMap::new(),
@@ -238,6 +275,9 @@ impl Coordinator {
             rebalance_start_ns: 0,
             next_seq: 0,
             committed: BTreeMap::new(),
+            static_members: BTreeMap::new(),
+            cause: String::new(),
+            owners: BTreeMap::new(),
             rebalances: vec![],
         }
     }
@@ -257,15 +297,120 @@ impl Coordinator {
         self.committed.get(&partition).copied()
     }
 
+    /// The member id of each partition's owner in the current assignment (for describe views):
+    /// partition → (member id, client).
+    pub fn owners(&self) -> BTreeMap<u32, (String, Id)> {
+        let mut out = BTreeMap::new();
+        if self.state != State::Stable {
+            return out;
+        }
+        for (id, m) in &self.members {
+            for &p in &m.assignment {
+                out.insert(p, (id.clone(), m.consumer));
+            }
+        }
+        out
+    }
+
+    /// Whether a rebalance is under way, and since when.
+    pub fn rebalancing_since(&self) -> Option<Nanos> {
+        matches!(
+            self.state,
+            State::PreparingRebalance | State::CompletingRebalance
+        )
+        .then_some(self.rebalance_start_ns)
+    }
+
+    /// Record what starts the next rebalance; a rebalance under way keeps its first cause.
+    fn set_cause(&mut self, cause: String) {
+        if self.state != State::PreparingRebalance {
+            self.cause = cause;
+        }
+    }
+
+    fn index(&self, c: Id) -> Id {
+        c % self.clients
+    }
+
+    fn member_name(&self, c: Id, seq: u64) -> String {
+        format!("consumer-{}-{seq:04}", self.index(c))
+    }
+
     /// Handle a request from consumer `c` at `now`.
     pub fn handle(&mut self, now: Nanos, c: Id, req: GroupRequest) -> Vec<Action> {
         let mut out = vec![];
         match req {
             GroupRequest::FindCoordinator => unreachable!("answered by any broker"),
+            GroupRequest::Heartbeat848(_) => unreachable!("handled by the KIP-848 group"),
+            GroupRequest::Join {
+                member_id: None,
+                instance_id: Some(instance),
+                protocols,
+                session_timeout_ns,
+                rebalance_timeout_ns,
+                owned,
+            } => {
+                let id = self.member_name(c, self.next_seq);
+                self.next_seq += 1;
+                match self.static_members.get(&instance).cloned() {
+                    Some(old) if self.members.contains_key(&old) => {
+                        let mut m = self.members.remove(&old).expect("checked");
+                        m.consumer = c;
+                        m.beats += 1;
+                        out.push(Action::Timer {
+                            at: now + m.session_timeout_ns,
+                            timer: GroupTimer::Session {
+                                member_id: id.clone(),
+                                beat: m.beats,
+                            },
+                        });
+                        if self.leader.as_deref() == Some(&old) {
+                            self.leader = Some(id.clone());
+                        }
+                        self.static_members.insert(instance, id.clone());
+                        if self.state == State::Stable {
+                            // KIP-345: a known instance rejoining a stable group replaces its
+                            // old member and keeps its assignment; no rebalance.
+                            self.members.insert(id.clone(), m);
+                            out.push(Action::Reply {
+                                c,
+                                reply: GroupReply::Joined {
+                                    generation: self.generation,
+                                    leader: self.leader.clone().unwrap_or_default(),
+                                    protocol: self.protocol.unwrap_or(AssignorKind::Range),
+                                    members: vec![],
+                                    member_id: id,
+                                },
+                            });
+                        } else {
+                            m.awaiting_join = true;
+                            m.protocols = protocols;
+                            m.owned = owned;
+                            self.members.insert(id.clone(), m);
+                            self.set_cause(format!("consumer {} rejoined (static)", self.index(c)));
+                            self.prepare_rebalance(now, &mut out);
+                        }
+                    }
+                    _ => {
+                        self.static_members.insert(instance.clone(), id.clone());
+                        self.add_member(
+                            now,
+                            c,
+                            id,
+                            Some(instance),
+                            protocols,
+                            session_timeout_ns,
+                            rebalance_timeout_ns,
+                            owned,
+                            &mut out,
+                        );
+                    }
+                }
+            }
             GroupRequest::Join {
                 member_id: None, ..
             } => {
-                let id = format!("consumer-{}-{}", c + 1, self.next_seq);
+                let id = self.member_name(c, self.next_seq);
                 self.next_seq += 1;
                 self.pending.insert(id.clone(), c);
                 out.push(Action::Reply {
@@ -279,31 +424,28 @@ impl Coordinator {
                 session_timeout_ns,
                 rebalance_timeout_ns,
                 owned,
+                instance_id,
             } => {
                 if self.pending.remove(&id).is_some() {
-                    if self.state == State::PreparingRebalance && self.generation == 0 {
-                        self.new_member_added = true;
-                    }
-                    let seq = self.next_seq;
-                    self.next_seq += 1;
-                    let m = Member {
-                        consumer: c,
+                    self.add_member(
+                        now,
+                        c,
+                        id,
+                        instance_id,
                         protocols,
-                        owned,
-                        awaiting_join: true,
-                        awaiting_sync: false,
-                        assignment: vec![],
-                        joined_seq: seq,
                         session_timeout_ns,
                         rebalance_timeout_ns,
-                        beats: 0,
-                    };
-                    self.members.insert(id, m);
-                    self.prepare_rebalance(now, &mut out);
+                        owned,
+                        &mut out,
+                    );
                 } else if let Some(m) = self.members.get_mut(&id) {
                     m.awaiting_join = true;
                     m.protocols = protocols;
                     m.owned = owned;
+                    m.consumer = c;
+                    if self.state != State::PreparingRebalance {
+                        self.set_cause(format!("consumer {} rejoined", self.index(c)));
+                    }
                     self.prepare_rebalance(now, &mut out);
                 } else {
                     out.push(Action::Reply {
@@ -347,15 +489,27 @@ impl Coordinator {
                         m.awaiting_sync = true;
                         if self.leader.as_deref() == Some(&member_id) {
                             if let Some(a) = assignment {
+                                let mut owners = BTreeMap::new();
                                 for (mid, mem) in self.members.iter_mut() {
                                     mem.assignment = a.get(mid).cloned().unwrap_or_default();
+                                    for &p in &mem.assignment {
+                                        owners.insert(p, mem.consumer % self.clients);
+                                    }
                                 }
+                                let moved = self
+                                    .owners
+                                    .iter()
+                                    .filter(|(p, o)| owners.get(p) != Some(o))
+                                    .count() as u32;
+                                self.owners = owners;
                                 self.state = State::Stable;
                                 self.rebalances.push(Rebalance {
                                     start_ns: self.rebalance_start_ns,
                                     end_ns: now,
                                     generation,
                                     members: self.members.len(),
+                                    cause: std::mem::take(&mut self.cause),
+                                    moved,
                                 });
                                 for mem in self.members.values_mut().filter(|m| m.awaiting_sync) {
                                     mem.awaiting_sync = false;
@@ -404,14 +558,25 @@ impl Coordinator {
                 out.push(Action::Reply { c, reply });
             }
             GroupRequest::Leave { member_id } => {
+                self.set_cause(format!("consumer {} left", self.index(c)));
                 self.remove_member(now, &member_id, &mut out);
             }
-            GroupRequest::OffsetCommit { offsets } => {
-                self.committed.extend(offsets);
-                out.push(Action::Reply {
-                    c,
-                    reply: GroupReply::Committed,
-                });
+            GroupRequest::OffsetCommit {
+                member_id,
+                generation,
+                offsets,
+            } => {
+                let ok = match member_id {
+                    None => true,
+                    Some(id) => self.members.contains_key(&id) && generation == self.generation,
+                };
+                let reply = if ok {
+                    self.committed.extend(offsets);
+                    GroupReply::Committed
+                } else {
+                    GroupReply::CommitFailed
+                };
+                out.push(Action::Reply { c, reply });
             }
             GroupRequest::OffsetFetch => {
                 out.push(Action::Reply {
@@ -457,7 +622,7 @@ impl Coordinator {
                     .map(|(k, _)| k.clone())
                     .collect();
                 for id in gone {
-                    self.members.remove(&id);
+                    self.forget(&id);
                 }
                 self.complete_join(now, &mut out);
             }
@@ -465,8 +630,10 @@ impl Coordinator {
                 if self
                     .members
                     .get(&member_id)
-                    .is_some_and(|m| m.beats == beat)
+                    .is_some_and(|m| m.beats == beat && !m.awaiting_join)
                 {
+                    let c = self.index(self.members[&member_id].consumer);
+                    self.set_cause(format!("consumer {c} session timed out"));
                     self.remove_member(now, &member_id, &mut out);
                 }
             }
@@ -475,8 +642,63 @@ impl Coordinator {
         out
     }
 
+    fn forget(&mut self, id: &str) -> bool {
+        let Some(m) = self.members.remove(id) else {
+            return false;
+        };
+        if let Some(i) = m.instance_id {
+            if self.static_members.get(&i).map(String::as_str) == Some(id) {
+                self.static_members.remove(&i);
+            }
+        }
+        true
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add_member(
+        &mut self,
+        now: Nanos,
+        c: Id,
+        id: String,
+        instance_id: Option<String>,
+        protocols: Vec<AssignorKind>,
+        session_timeout_ns: Nanos,
+        rebalance_timeout_ns: Nanos,
+        owned: Vec<u32>,
+        out: &mut Vec<Action>,
+    ) {
+        if self.state == State::PreparingRebalance && self.generation == 0 {
+            self.new_member_added = true;
+        }
+        if self.state != State::PreparingRebalance {
+            let i = self.index(c);
+            self.set_cause(if self.state == State::Empty {
+                format!("consumer {i} joined an empty group")
+            } else {
+                format!("consumer {i} joined")
+            });
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let m = Member {
+            consumer: c,
+            instance_id,
+            protocols,
+            owned,
+            awaiting_join: true,
+            awaiting_sync: false,
+            assignment: vec![],
+            joined_seq: seq,
+            session_timeout_ns,
+            rebalance_timeout_ns,
+            beats: 0,
+        };
+        self.members.insert(id, m);
+        self.prepare_rebalance(now, out);
+    }
+
     fn remove_member(&mut self, now: Nanos, id: &str, out: &mut Vec<Action>) {
-        if self.members.remove(id).is_none() {
+        if !self.forget(id) {
             return;
         }
         if self.leader.as_deref() == Some(id) {
@@ -588,6 +810,7 @@ impl Coordinator {
             out.push(Action::Reply {
                 c: m.consumer,
                 reply: GroupReply::Joined {
+                    member_id: id.clone(),
                     generation: self.generation,
                     leader: leader.clone(),
                     protocol,
@@ -612,6 +835,7 @@ mod tests {
             session_timeout_ns: 45 * SEC,
             rebalance_timeout_ns: 300 * SEC,
             owned: vec![],
+            instance_id: None,
         };
         let a = g.handle(now, c, req(None));
         let GroupReply::MemberIdRequired { member_id } = (match &a[0] {
@@ -663,7 +887,7 @@ mod tests {
 
     #[test]
     fn a_lone_member_waits_one_initial_delay() {
-        let mut g = Coordinator::new(DELAY);
+        let mut g = Coordinator::new(DELAY, 8);
         let (_, acts) = join(&mut g, 0, 0);
         assert_eq!(run_timers(&mut g, acts), DELAY);
         assert_eq!(g.state(), State::CompletingRebalance);
@@ -671,7 +895,7 @@ mod tests {
 
     #[test]
     fn members_arriving_together_wait_two_delays() {
-        let mut g = Coordinator::new(DELAY);
+        let mut g = Coordinator::new(DELAY, 8);
         let (_, mut acts) = join(&mut g, 0, 0);
         for c in 1..4 {
             acts.extend(join(&mut g, c as u64 * MS, c).1);
@@ -681,7 +905,7 @@ mod tests {
 
     #[test]
     fn the_delay_is_capped_by_the_rebalance_timeout() {
-        let mut g = Coordinator::new(200 * SEC);
+        let mut g = Coordinator::new(200 * SEC, 8);
         let (_, mut acts) = join(&mut g, 0, 0);
         acts.extend(join(&mut g, MS, 1).1);
         assert_eq!(
@@ -693,7 +917,7 @@ mod tests {
 
     #[test]
     fn the_leader_assignment_reaches_every_member() {
-        let mut g = Coordinator::new(0);
+        let mut g = Coordinator::new(0, 8);
         let (a, mut acts) = join(&mut g, 0, 0);
         let (b, more) = join(&mut g, 0, 1);
         acts.extend(more);

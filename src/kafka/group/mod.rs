@@ -1,7 +1,8 @@
-//! Consumer groups: the classic-protocol coordinator (on a broker) and the assignors (run by
-//! the group leader).
+//! Consumer groups: the classic-protocol coordinator (on a broker), the KIP-848 consumer-protocol
+//! coordinator, and the assignors (run by the group leader, or by the coordinator for KIP-848).
 
 pub mod assignor;
+pub mod consumer_protocol;
 pub mod coordinator;
 
 /// Java's `String.hashCode` (UTF-16 code units, 31·h + c, wrapping).

@@ -60,6 +60,14 @@ pub struct Producer {
     drain_index: usize,
     next_request: u64,
     pub(crate) finished: bool,
+    /// Send rate, milli-records/s (0 = as fast as possible), counted from `rate_from`.
+    rate_milli_per_s: u64,
+    /// (time, records generated then) from which the rate counts.
+    rate_from: (Nanos, u64),
+    /// A chunk of send() calls is on the CPU.
+    app_busy: bool,
+    /// The time of the tick the rate waits for, if any (earlier stale ticks are ignored).
+    wait_until: Nanos,
 }
 
 /// A request awaiting its response.
@@ -133,6 +141,10 @@ impl Producer {
             drain_index: 0,
             next_request: 0,
             finished: false,
+            rate_milli_per_s: pc.rate_milli_per_s,
+            rate_from: (pc.start_ns, 0),
+            app_busy: false,
+            wait_until: 0,
         }
     }
 }
@@ -162,23 +174,25 @@ impl Cluster {
             self.sender_run(now, p, q);
             return;
         }
-        let remaining = total - self.producers[p].generated;
-        let due = if pc.rate_milli_per_s == 0 {
+        let pr = &self.producers[p];
+        if pr.app_busy || now < pr.wait_until {
+            return; // a chunk is running, or a stale tick from before a rate change
+        }
+        let remaining = total - pr.generated;
+        let rate = pr.rate_milli_per_s;
+        let (from_ns, from_gen) = pr.rate_from;
+        let due = if rate == 0 {
             remaining
         } else {
-            let elapsed = now.saturating_sub(pc.start_ns) as u128;
-            let allowed = (elapsed * pc.rate_milli_per_s as u128 / 1_000_000_000_000) as u64 + 1;
-            allowed
-                .saturating_sub(self.producers[p].generated)
-                .min(remaining)
+            let elapsed = now.saturating_sub(from_ns) as u128;
+            let allowed = from_gen + (elapsed * rate as u128 / 1_000_000_000_000) as u64 + 1;
+            allowed.saturating_sub(pr.generated).min(remaining)
         };
         if due == 0 {
-            let next = self.producers[p].generated as u128 * 1_000_000_000_000
-                / pc.rate_milli_per_s as u128;
-            q.schedule(
-                (pc.start_ns + next as u64).max(now + 1),
-                Event::ProducerTick { p },
-            );
+            let next = (pr.generated - from_gen) as u128 * 1_000_000_000_000 / rate as u128;
+            let at = (from_ns + next as u64).max(now + 1);
+            self.producers[p].wait_until = at;
+            q.schedule(at, Event::ProducerTick { p });
             return;
         }
         let per_record_ns = pc.send_cpu_ns
@@ -186,6 +200,7 @@ impl Cluster {
         let chunk = (CHUNK_CPU_NS / per_record_ns.max(1))
             .clamp(1, 1024)
             .min(due);
+        self.producers[p].app_busy = true;
         let done = self.hosts[self.producers[p].host]
             .cpu
             .submit(now, chunk * per_record_ns);
@@ -196,6 +211,23 @@ impl Cluster {
                 records: chunk as u32,
             },
         );
+    }
+
+    /// The send rate changes to `rate_milli_per_s` at `now` (scenario event `producer.rate`).
+    pub(crate) fn producer_set_rate(
+        &mut self,
+        now: Nanos,
+        p: Id,
+        rate_milli_per_s: u64,
+        q: &mut EventQueue<Event>,
+    ) {
+        let pr = &mut self.producers[p];
+        pr.rate_milli_per_s = rate_milli_per_s;
+        pr.rate_from = (now, pr.generated);
+        pr.wait_until = now;
+        if !pr.app_busy {
+            q.schedule(now, Event::ProducerTick { p });
+        }
     }
 
     /// The Java client compresses in the application thread, as records are appended.
@@ -216,6 +248,7 @@ impl Cluster {
         q: &mut EventQueue<Event>,
     ) {
         let pr = &mut self.producers[p];
+        pr.app_busy = false;
         for _ in 0..records {
             let g = pr.workload.next();
             let key_len = g.key.map(|k| k.len() as u32);

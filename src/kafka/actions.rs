@@ -1,0 +1,59 @@
+//! Scenario events (`[[events]]`) applied to the running system.
+
+use super::cluster::Cluster;
+use super::event::Event;
+use crate::engine::{EventQueue, Nanos};
+use crate::scenario::events::Action;
+
+impl Cluster {
+    /// Carry out `action` at `now`.
+    pub(crate) fn scenario_event(&mut self, now: Nanos, action: Action, q: &mut EventQueue<Event>) {
+        self.events_pending -= 1;
+        match action {
+            Action::ConsumerJoin { consumer } => self.consumer_start(now, consumer, q),
+            Action::ConsumerLeave { consumer } => self.consumer_close(now, consumer, q),
+            Action::ConsumerCrash { consumer } => self.consumer_crash(now, consumer),
+            Action::ConsumerRestart { consumer } => self.consumer_start_again(now, consumer, q),
+            Action::ConsumerSlow {
+                consumer,
+                process_ns,
+            } => self.consumers[consumer].process_ns = process_ns,
+            Action::ConsumerPause {
+                consumer,
+                duration_ns,
+            } => self.consumer_pause(now, consumer, duration_ns, q),
+            Action::ConsumerStall {
+                consumer,
+                duration_ns,
+            } => self.consumer_stall(now, consumer, duration_ns, q),
+            Action::RollingRestart {
+                interval_ns,
+                down_ns,
+            } => {
+                let running: Vec<usize> = (0..self.consumers.len())
+                    .filter(|&c| self.consumers[c].running)
+                    .collect();
+                for (i, c) in running.into_iter().enumerate() {
+                    let down = now + i as u64 * interval_ns;
+                    let schedule = [
+                        (down, Action::ConsumerLeave { consumer: c }),
+                        (down + down_ns, Action::ConsumerRestart { consumer: c }),
+                    ];
+                    for (at, action) in schedule {
+                        self.events_pending += 1;
+                        q.schedule(at, Event::Scenario { action });
+                    }
+                }
+            }
+            Action::ProducerRate {
+                producer,
+                rate_milli_per_s,
+            } => {
+                let all = 0..self.producers.len();
+                for p in all.filter(|&p| producer.is_none_or(|x| x == p)) {
+                    self.producer_set_rate(now, p, rate_milli_per_s, q);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,424 @@
+//! The fetcher and the application's poll loop, with commits.
+//!
+//! Fetcher: one outstanding Fetch per broker, carrying every assigned, unpaused partition with a
+//! position whose buffer holds fewer than `queued.min.messages` records (Java: 1, i.e. fetch a
+//! partition again only when its buffer is empty; librdkafka: 100,000 records of prefetch).
+//!
+//! Poll loop: take up to max.poll.records from the buffers (rotating over partitions), spend
+//! the client's and the application's CPU per record and per byte (plus decompression), then
+//! poll again. A record counts as consumed when its processing ends.
+//!
+//! Fetches go to each partition's leader as the consumer's metadata says; NOT_LEADER_OR_FOLLOWER
+//! or a closed connection makes it ask for metadata again. A DivergingEpoch answer (its position
+//! lies past where the new leader's log differs, after an unclean election) moves it back to
+//! the divergence point, as the Java consumer does with a reset policy.
+//!
+//! Commits: with enable.auto.commit, every auto.commit.interval.ms at a poll (async) — the Java
+//! client commits what the application has processed, librdkafka what it has been handed (its
+//! offset store is updated at hand-over); manual commits (sync or async, every poll or every N
+//! records) come after processing (at-least-once) or before it (at-most-once).
+
+use super::super::cluster::Cluster;
+use super::super::event::{Event, FetchError, FetchPart, FetchRequest, FetchedPart, Id, Request};
+use super::super::group::coordinator::GroupRequest;
+use super::super::metadata::Client;
+use super::super::metrics::record_ns;
+use super::{ConsumerTimer, InProcess};
+use crate::engine::{EventQueue, Nanos};
+use crate::scenario::resolve::ClientKind;
+use std::collections::BTreeMap;
+
+impl Cluster {
+    /// Data (possibly none) from `broker` for consumer `c`.
+    pub(super) fn fetched(
+        &mut self,
+        now: Nanos,
+        c: Id,
+        broker: Id,
+        parts: Vec<FetchedPart>,
+        q: &mut EventQueue<Event>,
+    ) {
+        self.consumers[c].fetching.remove(&broker);
+        for part in parts {
+            let p = part.partition;
+            if self.consumers[c].fetch_pos.get(&p) != Some(&part.fetch_offset) {
+                continue; // revoked or repositioned meanwhile
+            }
+            match part.error {
+                Some(FetchError::NotLeaderOrFollower) => {
+                    self.consumer_stale_leader(now, c, q);
+                    continue;
+                }
+                Some(FetchError::Diverging { epoch, offset }) => {
+                    self.consumer_truncated(c, p, epoch, offset);
+                    continue;
+                }
+                None => {}
+            }
+            if let Some(last) = part.batches.last() {
+                self.checks
+                    .high_watermark
+                    .fetched(c, p, last.end_offset(), part.hw);
+            }
+            let con = &mut self.consumers[c];
+            for b in part.batches {
+                let skip = part.fetch_offset.saturating_sub(b.base_offset) as u32;
+                *con.buffered.entry(p).or_default() += (b.records - skip) as u64;
+                con.fetch_pos.insert(p, b.end_offset());
+                con.last_epoch.insert(p, b.leader_epoch);
+                con.buffer.entry(p).or_default().push_back((b, skip));
+            }
+        }
+        self.app_idle(now, c, q);
+        self.send_fetches(now, c, q);
+    }
+
+    /// Positions for the partitions waiting for them: the committed offset, else
+    /// auto.offset.reset.
+    pub(super) fn set_positions(
+        &mut self,
+        now: Nanos,
+        c: Id,
+        committed: &BTreeMap<u32, u64>,
+        q: &mut EventQueue<Event>,
+    ) {
+        let earliest = self.cfg.consumer.reset_earliest;
+        let waiting = std::mem::take(&mut self.consumers[c].awaiting_offsets);
+        for p in waiting {
+            if !self.consumers[c].assigned.contains(&p) {
+                continue;
+            }
+            let pos = match committed.get(&p) {
+                Some(&o) => {
+                    self.consumed_records += self.checks.delivery.resume_at(p, o);
+                    o
+                }
+                None if earliest => 0,
+                None => {
+                    // Records below a "latest" reset (the high watermark) were never meant
+                    // for this group: accounted for, neither lost nor consumed.
+                    let hw = self.leader_log(p).hw();
+                    let from = self.checks.delivery.consumed_upto(p);
+                    let passed: Vec<(u32, u64, u64)> = self
+                        .leader_log(p)
+                        .batches_in(from, hw)
+                        .map(|b| (b.producer, b.first_seq, b.records as u64))
+                        .collect();
+                    for (producer, seq, n) in passed {
+                        self.checks.delivery.accounted(p, producer, seq, n);
+                    }
+                    self.consumed_records += self.checks.delivery.skip_to(p, hw);
+                    hw
+                }
+            };
+            let con = &mut self.consumers[c];
+            con.last_epoch.remove(&p);
+            con.position.insert(p, pos);
+            con.processed.insert(p, pos);
+            con.fetch_pos.insert(p, pos);
+            self.checks.order.start(c, p, pos);
+        }
+        self.send_fetches(now, c, q);
+        self.app_idle(now, c, q);
+    }
+
+    pub(super) fn send_fetches(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
+        let con = &self.consumers[c];
+        if !con.running || con.paused {
+            return;
+        }
+        let nb = self.brokers.len();
+        for b in 0..nb {
+            let con = &self.consumers[c];
+            if con.fetching.contains(&b) {
+                continue;
+            }
+            let parts: Vec<FetchPart> = con
+                .assigned
+                .iter()
+                .filter(|&&p| con.leaders[p as usize] == Some(b))
+                .filter_map(|p| {
+                    con.fetch_pos.get(p).map(|&o| FetchPart {
+                        partition: *p,
+                        offset: o,
+                        last_epoch: con.last_epoch.get(p).copied(),
+                    })
+                })
+                .filter(|x| {
+                    con.buffered.get(&x.partition).copied().unwrap_or(0)
+                        < self.cfg.consumer.prefetch_records
+                })
+                .collect();
+            if parts.is_empty() {
+                continue;
+            }
+            let cc = &self.cfg.consumer;
+            let f = FetchRequest {
+                consumer: con.client,
+                replica: None,
+                parts,
+                min_bytes: cc.fetch_min_bytes,
+                max_bytes: cc.fetch_max_bytes,
+                partition_max_bytes: cc.max_partition_fetch_bytes,
+                max_wait_ns: cc.fetch_max_wait_ns,
+                waited: false,
+                result: vec![],
+            };
+            self.consumers[c].fetching.insert(b);
+            self.metrics.consumers[c].fetches += 1;
+            let host = self.consumers[c].host;
+            let at = self.hosts[host]
+                .cpu
+                .submit(now, self.cfg.consumer.request_cpu_ns);
+            self.to_broker(q, at, host, b, Request::Fetch(f));
+        }
+    }
+
+    /// The application is at a poll() call: group work first (a lost membership noticed, an
+    /// assignment to apply, a rebalance to join), then records.
+    pub(super) fn app_idle(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
+        let con = &mut self.consumers[c];
+        if !con.running || con.app_busy || con.stalled || con.commit_blocking {
+            return;
+        }
+        if std::mem::take(&mut con.left_by_poll_timeout) {
+            con.needs_join = true;
+        }
+        let pending = con.pending_sync.take();
+        if self.cfg.consumer.kip848 {
+            if let Some((epoch, parts)) = pending {
+                self.kip848_apply(now, c, epoch, parts, q);
+            }
+            let con = &self.consumers[c];
+            if con.needs_join && !con.joining && con.running {
+                self.kip848_join(now, c, q);
+            }
+        } else if self.cfg.consumer.group {
+            if let Some((generation, parts)) = pending {
+                self.apply_sync(now, c, generation, parts, q);
+            }
+            self.maybe_join(now, c, q);
+        }
+        self.maybe_poll(now, c, q);
+    }
+
+    fn maybe_poll(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
+        let con = &self.consumers[c];
+        if con.app_busy || con.stalled || con.commit_blocking || con.paused || !con.running {
+            return;
+        }
+        let cc = &self.cfg.consumer;
+        let mut need = cc.max_poll_records as u64;
+        let mut batch = InProcess::default();
+        let mut raw = 0u64;
+        let con = &mut self.consumers[c];
+        let n = con.assigned.len();
+        for i in 0..n {
+            if need == 0 {
+                break;
+            }
+            let p = con.assigned[(con.cursor + i) % n];
+            let Some(buf) = con.buffer.get_mut(&p) else {
+                continue;
+            };
+            while need > 0 {
+                let Some((b, skip)) = buf.front_mut() else {
+                    break;
+                };
+                let take = ((b.records - *skip) as u64).min(need);
+                let from = b.base_offset + *skip as u64;
+                let to = from + take;
+                *skip += take as u32;
+                need -= take;
+                batch.records += take;
+                batch.bytes += b.bytes as u64 * take / b.records as u64;
+                raw += b.raw_bytes as u64 * take / b.records as u64;
+                batch.created.push((b.created_ns, take));
+                let seq = b.first_seq + (from - b.base_offset);
+                batch.ranges.push((p, from, to, b.producer, seq));
+                con.position.insert(p, to);
+                *con.buffered.get_mut(&p).expect("buffered with data") -= take;
+                self.checks.order.consumed(c, p, from, to);
+                if *skip == b.records {
+                    buf.pop_front();
+                }
+            }
+        }
+        if batch.records == 0 {
+            return;
+        }
+        con.cursor = (con.cursor + 1) % n.max(1);
+        batch.cpu_ns = batch.records * (cc.poll_cpu_ns + con.process_ns)
+            + batch.bytes * cc.ps_per_byte / 1000
+            + raw * self.cfg.producer.codec.decompress_ps_per_byte / 1000;
+        if !cc.auto_commit && cc.at_most_once {
+            // Commit what was just handed over, before processing it.
+            self.send_commit(now, c, self.consumers[c].position.clone(), q);
+            if self.consumers[c].commit_blocking {
+                self.consumers[c].held = Some(batch);
+                self.send_fetches(now, c, q);
+                return;
+            }
+        }
+        self.start_processing(now, c, batch, q);
+        self.send_fetches(now, c, q);
+    }
+
+    fn start_processing(&mut self, now: Nanos, c: Id, batch: InProcess, q: &mut EventQueue<Event>) {
+        let con = &mut self.consumers[c];
+        con.app_busy = true;
+        let done = self.hosts[con.host].cpu.submit(now, batch.cpu_ns);
+        let (client, seq) = (con.client, con.poll_seq);
+        q.schedule(
+            now + self.cfg.consumer.rebalance_timeout_ns,
+            Event::ConsumerTimer {
+                c: client,
+                timer: ConsumerTimer::PollTimeout { seq },
+            },
+        );
+        q.schedule(done, Event::PollDone { c: client });
+        con.in_process = Some(batch);
+    }
+
+    /// The application finished processing a poll's records.
+    pub(crate) fn consumer_poll_done(&mut self, now: Nanos, client: Id, q: &mut EventQueue<Event>) {
+        let Some(c) = self.live_consumer(client) else {
+            return;
+        };
+        let con = &mut self.consumers[c];
+        con.app_busy = false;
+        con.poll_seq += 1;
+        let batch = con.in_process.take().expect("processing a batch");
+        for &(p, from, to, producer, seq) in &batch.ranges {
+            let before = self.checks.delivery.consumed_upto(p);
+            self.consumed_records += self.checks.delivery.consumed(p, from, to);
+            let new_from = before.max(from);
+            if to > new_from {
+                let n = to - new_from;
+                let s = seq + (new_from - from);
+                let seen = self.checks.delivery.consumed_records(p, producer, s, n);
+                self.checks.key_order.observe(p, producer, s, s + n, seen);
+            }
+            if let Some(done) = self.consumers[c].processed.get_mut(&p) {
+                *done = (*done).max(to);
+            }
+        }
+        for &(t, k) in &batch.created {
+            record_ns(&mut self.metrics.e2e_latency_us, now.saturating_sub(t), k);
+        }
+        let m = &mut self.metrics.consumers[c];
+        m.records += batch.records;
+        m.bytes += batch.bytes;
+        m.polls += 1;
+        m.first_record_ns.get_or_insert(now);
+        m.last_record_ns = Some(now);
+        let cc = &self.cfg.consumer;
+        if self.cfg.consumer.group {
+            if cc.auto_commit {
+                if now >= self.consumers[c].next_commit_ns {
+                    self.consumers[c].next_commit_ns = now + cc.auto_commit_interval_ns;
+                    self.commit_now(now, c, q);
+                }
+            } else if !cc.at_most_once {
+                let con = &mut self.consumers[c];
+                con.uncommitted_records += batch.records;
+                if cc.commit_every_records == 0
+                    || con.uncommitted_records >= cc.commit_every_records
+                {
+                    con.uncommitted_records = 0;
+                    self.commit_now(now, c, q);
+                }
+            }
+        }
+        self.app_idle(now, c, q);
+        self.send_fetches(now, c, q);
+    }
+
+    /// A fetch found that consumer `c`'s view of the leaders is out of date.
+    pub(super) fn consumer_stale_leader(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
+        self.request_metadata(now, Client::Consumer(c), q);
+    }
+
+    /// New metadata: fetch from the (new) leaders.
+    pub(crate) fn consumer_resume_fetching(
+        &mut self,
+        now: Nanos,
+        c: Id,
+        q: &mut EventQueue<Event>,
+    ) {
+        self.send_fetches(now, c, q);
+    }
+
+    /// Partition `p`'s leader told consumer `c` its position lies past where the leader's log
+    /// diverges from what it read (an unclean election): go back to `offset` (the Java
+    /// consumer's truncation handling with a reset policy) and read from there.
+    fn consumer_truncated(&mut self, c: Id, p: u32, epoch: u32, offset: u64) {
+        let con = &mut self.consumers[c];
+        let pos = con.position.get(&p).copied().unwrap_or(0).min(offset);
+        con.position.insert(p, pos);
+        if let Some(done) = con.processed.get_mut(&p) {
+            *done = (*done).min(pos);
+        }
+        con.fetch_pos.insert(p, pos);
+        con.last_epoch.insert(p, epoch);
+        con.buffer.remove(&p);
+        con.buffered.remove(&p);
+        self.checks.order.start(c, p, pos);
+    }
+
+    /// Commit the offsets this client's commit policy stands for: what was processed, or (at
+    /// most once; librdkafka auto-commit) what was handed to the application.
+    pub(super) fn commit_now(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
+        let cc = &self.cfg.consumer;
+        let handed = cc.at_most_once && !cc.auto_commit
+            || cc.auto_commit && self.cfg.client == ClientKind::Librdkafka;
+        let con = &self.consumers[c];
+        let offsets = if handed {
+            con.position.clone()
+        } else {
+            con.processed.clone()
+        };
+        self.send_commit(now, c, offsets, q);
+    }
+
+    fn send_commit(
+        &mut self,
+        now: Nanos,
+        c: Id,
+        offsets: BTreeMap<u32, u64>,
+        q: &mut EventQueue<Event>,
+    ) {
+        if !self.cfg.consumer.group || offsets.is_empty() {
+            return;
+        }
+        let con = &self.consumers[c];
+        if con.member_id.is_none() {
+            return;
+        }
+        let req = GroupRequest::OffsetCommit {
+            // KIP-848 commits are fenced by member epoch, which is not modelled.
+            member_id: con.member_id.clone().filter(|_| !self.cfg.consumer.kip848),
+            generation: con.generation,
+            offsets: offsets.into_iter().collect(),
+        };
+        let coord = con.coordinator;
+        let blocking = !self.cfg.consumer.auto_commit && self.cfg.consumer.commit_sync;
+        self.consumers[c].commit_blocking = blocking;
+        self.metrics.consumers[c].commits += 1;
+        self.send_group(now, c, coord, req, q);
+    }
+
+    /// A commit answered: a commitSync returns; a batch held for an at-most-once commit starts.
+    pub(super) fn commit_done(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
+        let con = &mut self.consumers[c];
+        if !con.commit_blocking {
+            return;
+        }
+        con.commit_blocking = false;
+        if let Some(batch) = con.held.take() {
+            self.start_processing(now, c, batch, q);
+        } else {
+            self.app_idle(now, c, q);
+        }
+    }
+}

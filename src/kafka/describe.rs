@@ -1,0 +1,98 @@
+//! `kafka-consumer-groups.sh --describe` views of the running group.
+
+use super::cluster::Cluster;
+use crate::engine::time::secs;
+use crate::engine::Nanos;
+
+impl Cluster {
+    /// Each partition's owner: (member id, consumer index), from the consumers' own view
+    /// (what they hold now), as the coordinator reports a stable group's assignment.
+    fn owners(&self) -> Vec<Option<(String, usize)>> {
+        let mut out = vec![None; self.cfg.partitions as usize];
+        for (c, con) in self.consumers.iter().enumerate() {
+            if !con.running {
+                continue;
+            }
+            for &p in &con.assigned {
+                let id = con
+                    .member_id()
+                    .map_or_else(|| format!("consumer-{c}"), str::to_string);
+                out[p as usize] = Some((id, c));
+            }
+        }
+        out
+    }
+}
+
+/// The group as `kafka-consumer-groups.sh --describe --group G` prints it at `now`.
+pub fn group_view(cl: &Cluster, now: Nanos) -> String {
+    let group = &cl.cfg.consumer.group_id;
+    let mut s = format!("At t = {} s (simulated)\n", format!("{:.3}", secs(now)));
+    if let Some(since) = cl.group.rebalancing_since() {
+        s.push_str(&format!(
+            "\nConsumer group '{group}' is rebalancing (since t = {} s).\n",
+            format!("{:.3}", secs(since))
+        ));
+    }
+    let rows: Vec<[String; 9]> = cl
+        .owners()
+        .into_iter()
+        .enumerate()
+        .map(|(p, owner)| {
+            let leo = cl.leader_log(p as u32).hw();
+            let committed = cl.group.committed(p as u32);
+            let (id, host, client) = match owner {
+                Some((id, c)) => (id, "/127.0.0.1".to_string(), format!("consumer-{c}")),
+                None => ("-".into(), "-".into(), "-".into()),
+            };
+            [
+                group.clone(),
+                cl.cfg.topic.clone(),
+                p.to_string(),
+                committed.map_or("-".into(), |o| o.to_string()),
+                leo.to_string(),
+                committed.map_or("-".into(), |o| leo.saturating_sub(o).to_string()),
+                id,
+                host,
+                client,
+            ]
+        })
+        .collect();
+    let header = [
+        "GROUP",
+        "TOPIC",
+        "PARTITION",
+        "CURRENT-OFFSET",
+        "LOG-END-OFFSET",
+        "LAG",
+        "CONSUMER-ID",
+        "HOST",
+        "CLIENT-ID",
+    ];
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].len())
+                .chain([header[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<&str>| {
+        let mut l = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        l.truncate(l.trim_end().len());
+        l.push('\n');
+        l
+    };
+    s.push('\n');
+    s.push_str(&line(header.to_vec()));
+    for r in &rows {
+        s.push_str(&line(r.iter().map(String::as_str).collect()));
+    }
+    s
+}

@@ -1,0 +1,105 @@
+//! Plots of a group in time, for scenarios with few points (≤ 8): for each point's first run,
+//! the lag of every partition over time and a rebalance timeline (who owns which partition
+//! when, the gaps in which nothing is consumed, rebalances shaded and scenario events marked);
+//! and, across points, the time spent rebalancing and the duplicates.
+
+use super::plot::{BarChart, Caption, Chart, TimeChart};
+use crate::experiment::PointResult;
+
+/// At most this many points get per-point plots.
+const MAX_POINTS: usize = 8;
+
+/// Whether these results are about a group in time (events or more than one rebalance).
+fn about_groups(results: &[PointResult]) -> bool {
+    results.len() <= MAX_POINTS
+        && results
+            .iter()
+            .any(|r| !r.config.events.is_empty() || r.runs.iter().any(|x| x.summary.rebalances > 1))
+}
+
+/// The group charts, with file stems.
+pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
+    if !about_groups(results) {
+        return vec![];
+    }
+    let mut out = vec![];
+    let several = results.len() > 1;
+    for (i, r) in results.iter().enumerate() {
+        let Some(run) = r.runs.first() else { continue };
+        let caption = Caption(format!(
+            "kafkasim · scenario {name} · {} · seed {}",
+            r.point.name(),
+            run.seed
+        ));
+        let stem = |s: &str| {
+            if several {
+                format!("{s}-{}", i + 1)
+            } else {
+                s.to_string()
+            }
+        };
+        let point = if several {
+            format!(" — {}", r.point.name())
+        } else {
+            String::new()
+        };
+        let mut series: Vec<(String, Vec<(f64, f64)>)> = (0..r.config.partitions)
+            .map(|p| (format!("partition {p}"), vec![(0.0, 0.0)]))
+            .collect();
+        for s in &run.partition_series {
+            series[s.partition as usize]
+                .1
+                .push((s.time_ns as f64 / 1e9, s.lag as f64));
+        }
+        out.push((
+            stem("lag"),
+            Chart::Time(TimeChart {
+                title: format!("Consumer lag per partition{point}"),
+                x_label: "simulated time (s)".into(),
+                y_label: "lag (records)".into(),
+                series,
+                caption,
+            }),
+        ));
+        out.push((stem("timeline"), super::timeline::chart(name, r, run)));
+    }
+    if several {
+        let caption = || {
+            let seeds = results[0].runs.len();
+            Caption(format!(
+                "kafkasim · scenario {name} · mean over {seeds} seed(s) from {}",
+                results[0].config.seed
+            ))
+        };
+        let mean = |r: &PointResult, f: fn(&crate::experiment::Summary) -> f64| {
+            r.runs.iter().map(|x| f(&x.summary)).sum::<f64>() / r.runs.len().max(1) as f64
+        };
+        let bars = |f: fn(&crate::experiment::Summary) -> f64| {
+            results
+                .iter()
+                .map(|r| (r.point.name(), vec![(String::new(), mean(r, f))]))
+                .collect::<Vec<_>>()
+        };
+        out.push((
+            "rebalance-time".into(),
+            Chart::Bar(BarChart {
+                title: "Time spent rebalancing".into(),
+                x_label: "scenario point".into(),
+                y_label: "rebalance time, summed (s)".into(),
+                groups: bars(|s| s.rebalance_s),
+                caption: caption(),
+            }),
+        ));
+        out.push((
+            "duplicates".into(),
+            Chart::Bar(BarChart {
+                title: "Records processed twice".into(),
+                x_label: "scenario point".into(),
+                y_label: "duplicates (records)".into(),
+                groups: bars(|s| s.duplicates as f64),
+                caption: caption(),
+            }),
+        ));
+    }
+    out
+}

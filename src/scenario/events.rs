@@ -1,0 +1,474 @@
+//! Scenario events: `[[events]]` tables that change the running system at a simulated time.
+//!
+//! ```toml
+//! [[events]]
+//! at_ms = 20000
+//! action = "consumer.crash"
+//! consumer = 1
+//! ```
+//!
+//! Each action lists its fields in [`ACTIONS`] (kind, unit, meaning); `kafkasim config` prints
+//! them. A file's events are checked in two steps: their fields here, when the file is read, and
+//! the indices they name against the counts of each sweep point in [`resolve`].
+//! To add an action: a row in [`ACTIONS`], a variant of [`Action`], a line in [`Action::from_raw`]
+//! and its handler in `kafka::cluster` (`Cluster::scenario_event`).
+
+use super::error::ScenarioError;
+use super::keys::{Default as Def, KeySpec, Kind, Lit};
+use super::value::Value;
+use crate::engine::time::MS;
+use crate::engine::Nanos;
+
+/// One field of an action.
+#[derive(Clone, Copy, Debug)]
+pub struct FieldSpec {
+    /// Field name in the `[[events]]` table.
+    pub name: &'static str,
+    /// Accepted values.
+    pub kind: Kind,
+    /// Unit, or "".
+    pub unit: &'static str,
+    /// Used when the field is left out; None = required.
+    pub default: Option<Lit>,
+    /// What it means.
+    pub doc: &'static str,
+}
+
+/// One action: its name and fields.
+#[derive(Clone, Copy, Debug)]
+pub struct ActionSpec {
+    /// The `action` word.
+    pub name: &'static str,
+    /// Its fields (besides `at_ms` and `action`).
+    pub fields: &'static [FieldSpec],
+    /// What it does.
+    pub doc: &'static str,
+}
+
+const INDEX: Kind = Kind::Int {
+    min: 0,
+    max: 1_000_000,
+};
+const MS_KIND: Kind = Kind::Int {
+    min: 0,
+    max: i64::MAX / 4,
+};
+const fn field(
+    name: &'static str,
+    kind: Kind,
+    unit: &'static str,
+    default: Option<Lit>,
+    doc: &'static str,
+) -> FieldSpec {
+    FieldSpec {
+        name,
+        kind,
+        unit,
+        default,
+        doc,
+    }
+}
+const CONSUMER: FieldSpec = field("consumer", INDEX, "", None, "Consumer index, from 0.");
+
+/// Every action, in the order `kafkasim config` prints them.
+pub const ACTIONS: &[ActionSpec] = &[
+    ActionSpec { name: "consumer.join", fields: &[CONSUMER], doc: "The consumer starts here instead of at consumer.start_ms (scale-out)." },
+    ActionSpec { name: "consumer.leave", fields: &[CONSUMER], doc: "close(): commit, LeaveGroup (not for a static member), stop." },
+    ActionSpec { name: "consumer.crash", fields: &[CONSUMER], doc: "The process dies: no commit, no LeaveGroup; the coordinator notices after session.timeout.ms." },
+    ActionSpec { name: "consumer.restart", fields: &[CONSUMER], doc: "A stopped consumer starts again (same group.instance.id when static)." },
+    ActionSpec { name: "consumer.slow", fields: &[CONSUMER, field("process_us_per_record", Kind::Float { min: 0.0, max: 1e9 }, "µs", None, "New application CPU per record.")], doc: "Processing cost changes from here on." },
+    ActionSpec { name: "consumer.pause", fields: &[CONSUMER, field("duration_ms", MS_KIND, "ms", None, "How long.")], doc: "pause() of every assigned partition: polling and heartbeats go on, nothing is fetched." },
+    ActionSpec { name: "consumer.stall", fields: &[CONSUMER, field("duration_ms", MS_KIND, "ms", None, "How long.")], doc: "The application blocks without polling; beyond max.poll.interval.ms the member leaves the group." },
+    ActionSpec { name: "group.rolling_restart", fields: &[field("interval_ms", MS_KIND, "ms", Some(Lit::I(10_000)), "From one consumer's stop to the next's."), field("down_ms", MS_KIND, "ms", Some(Lit::I(5_000)), "How long each consumer stays down.")], doc: "Every running consumer in index order: close() then start again after down_ms." },
+    ActionSpec { name: "producer.rate", fields: &[field("producer", Kind::Int { min: -1, max: 1_000_000 }, "", Some(Lit::I(-1)), "Producer index; -1 = every producer."), field("rate_per_s", Kind::Float { min: 0.0, max: 1e12 }, "records/s", None, "New send rate; 0 = as fast as possible.")], doc: "A producer's send rate changes." },
+];
+
+/// An event as written: checked fields, indices not yet checked against the counts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawEvent {
+    /// Position in the file (for messages).
+    pub index: usize,
+    /// When, ms.
+    pub at_ms: u64,
+    /// The action.
+    pub action: &'static ActionSpec,
+    /// Every field of the action, defaults filled in, in [`ActionSpec::fields`] order.
+    pub args: Vec<Value>,
+}
+
+impl PartialEq for ActionSpec {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+fn action_spec(name: &str) -> Option<&'static ActionSpec> {
+    ACTIONS.iter().find(|a| a.name == name)
+}
+
+fn names() -> String {
+    ACTIONS
+        .iter()
+        .map(|a| a.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn key_spec(f: &FieldSpec) -> KeySpec {
+    KeySpec {
+        path: f.name,
+        kind: f.kind,
+        unit: f.unit,
+        default: Def::All(f.default.unwrap_or(Lit::I(0))),
+        doc: f.doc,
+    }
+}
+
+impl RawEvent {
+    /// Check one `[[events]]` table (the `index`-th).
+    pub fn from_toml(index: usize, t: &toml::Table) -> Result<Self, ScenarioError> {
+        let key = |k: &str| format!("events[{index}].{k}");
+        let action_name = match t.get("action") {
+            Some(toml::Value::String(s)) => s.clone(),
+            other => {
+                return Err(ScenarioError::Invalid {
+                    key: key("action"),
+                    value: other.map_or("(missing)".into(), |v| v.to_string()),
+                    accepted: format!("one of {}", names()),
+                })
+            }
+        };
+        let action = action_spec(&action_name).ok_or_else(|| ScenarioError::Invalid {
+            key: key("action"),
+            value: format!("\"{action_name}\""),
+            accepted: format!("one of {}", names()),
+        })?;
+        let at_ms = match t.get("at_ms") {
+            Some(toml::Value::Integer(i)) if *i >= 0 => *i as u64,
+            other => {
+                return Err(ScenarioError::Invalid {
+                    key: key("at_ms"),
+                    value: other.map_or("(missing)".into(), |v| v.to_string()),
+                    accepted: "a whole number of milliseconds ≥ 0 (simulated time from the start)"
+                        .into(),
+                })
+            }
+        };
+        for k in t.keys() {
+            if k != "action" && k != "at_ms" && !action.fields.iter().any(|f| f.name == k) {
+                let mut accepted: Vec<&str> = vec!["at_ms", "action"];
+                accepted.extend(action.fields.iter().map(|f| f.name));
+                return Err(ScenarioError::Conflict(format!(
+                    "unknown field `{}` in an event with action = \"{}\"; accepted: {}",
+                    key(k),
+                    action.name,
+                    accepted.join(", ")
+                )));
+            }
+        }
+        let args = action
+            .fields
+            .iter()
+            .map(|f| match (t.get(f.name), f.default) {
+                (Some(v), _) => Value::from_toml(&key_spec(f), v).map_err(|e| match e {
+                    ScenarioError::Invalid {
+                        value, accepted, ..
+                    } => ScenarioError::Invalid {
+                        key: key(f.name),
+                        value,
+                        accepted,
+                    },
+                    other => other,
+                }),
+                (None, Some(d)) => Ok(Value::from_lit(d)),
+                (None, None) => Err(ScenarioError::Invalid {
+                    key: key(f.name),
+                    value: "(missing)".into(),
+                    accepted: format!(
+                        "{} ({}), required by action = \"{}\"",
+                        f.kind.accepted(),
+                        f.doc,
+                        action.name
+                    ),
+                }),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(RawEvent {
+            index,
+            at_ms,
+            action,
+            args,
+        })
+    }
+
+    fn arg(&self, name: &str) -> &Value {
+        let i = self
+            .action
+            .fields
+            .iter()
+            .position(|f| f.name == name)
+            .unwrap_or_else(|| panic!("{} has no field {name}", self.action.name));
+        &self.args[i]
+    }
+
+    fn int(&self, name: &str) -> i64 {
+        match self.arg(name) {
+            Value::Int(v) => *v,
+            v => panic!("{name} is not an int: {v:?}"),
+        }
+    }
+
+    fn float(&self, name: &str) -> f64 {
+        match self.arg(name) {
+            Value::Float(v) => *v,
+            Value::Int(v) => *v as f64,
+            v => panic!("{name} is not a number: {v:?}"),
+        }
+    }
+
+    /// The event as a TOML `[[events]]` table (for the resolved-scenario file).
+    pub fn to_toml(&self) -> String {
+        let mut s = format!(
+            "[[events]]\nat_ms = {}\naction = \"{}\"\n",
+            self.at_ms, self.action.name
+        );
+        for (f, v) in self.action.fields.iter().zip(&self.args) {
+            s.push_str(&format!("{} = {}\n", f.name, v.to_toml()));
+        }
+        s
+    }
+}
+
+/// What a scenario event does, typed.
+#[derive(Clone, Debug, PartialEq)]
+#[allow(missing_docs)] // fields named in ACTIONS
+pub enum Action {
+    ConsumerJoin {
+        consumer: usize,
+    },
+    ConsumerLeave {
+        consumer: usize,
+    },
+    ConsumerCrash {
+        consumer: usize,
+    },
+    ConsumerRestart {
+        consumer: usize,
+    },
+    ConsumerSlow {
+        consumer: usize,
+        process_ns: Nanos,
+    },
+    ConsumerPause {
+        consumer: usize,
+        duration_ns: Nanos,
+    },
+    ConsumerStall {
+        consumer: usize,
+        duration_ns: Nanos,
+    },
+    RollingRestart {
+        interval_ns: Nanos,
+        down_ns: Nanos,
+    },
+    ProducerRate {
+        producer: Option<usize>,
+        rate_milli_per_s: u64,
+    },
+}
+
+/// An action at a time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimedAction {
+    /// When, ns of simulated time.
+    pub at_ns: Nanos,
+    /// What.
+    pub action: Action,
+}
+
+/// How many of each component a sweep point has (to check the indices events name).
+#[derive(Clone, Copy, Debug)]
+pub struct Counts {
+    /// consumer.count.
+    pub consumers: u32,
+    /// producer.count.
+    pub producers: u32,
+    /// cluster.brokers.
+    pub brokers: u32,
+}
+
+fn index_of(e: &RawEvent, name: &str, count: u32, what: &str) -> Result<usize, ScenarioError> {
+    let v = e.int(name);
+    if v < 0 || v >= count as i64 {
+        return Err(ScenarioError::Invalid {
+            key: format!("events[{}].{name}", e.index),
+            value: v.to_string(),
+            accepted: if count == 0 {
+                format!("nothing: the scenario has no {what} ({what}.count = 0)")
+            } else {
+                format!(
+                    "a {what} index from 0 to {} ({what}.count = {count})",
+                    count - 1
+                )
+            },
+        });
+    }
+    Ok(v as usize)
+}
+
+impl Action {
+    /// Type `e`, checking the indices it names against `n`.
+    pub fn from_raw(e: &RawEvent, n: Counts) -> Result<Action, ScenarioError> {
+        let consumer = || index_of(e, "consumer", n.consumers, "consumer");
+        let ms = |name: &str| (e.int(name) as u64).saturating_mul(MS);
+        Ok(match e.action.name {
+            "consumer.join" => Action::ConsumerJoin {
+                consumer: consumer()?,
+            },
+            "consumer.leave" => Action::ConsumerLeave {
+                consumer: consumer()?,
+            },
+            "consumer.crash" => Action::ConsumerCrash {
+                consumer: consumer()?,
+            },
+            "consumer.restart" => Action::ConsumerRestart {
+                consumer: consumer()?,
+            },
+            "consumer.slow" => Action::ConsumerSlow {
+                consumer: consumer()?,
+                process_ns: (e.float("process_us_per_record") * 1000.0).round() as Nanos,
+            },
+            "consumer.pause" => Action::ConsumerPause {
+                consumer: consumer()?,
+                duration_ns: ms("duration_ms"),
+            },
+            "consumer.stall" => Action::ConsumerStall {
+                consumer: consumer()?,
+                duration_ns: ms("duration_ms"),
+            },
+            "group.rolling_restart" => Action::RollingRestart {
+                interval_ns: ms("interval_ms"),
+                down_ns: ms("down_ms"),
+            },
+            "producer.rate" => Action::ProducerRate {
+                producer: match e.int("producer") {
+                    -1 => None,
+                    _ => Some(index_of(e, "producer", n.producers, "producer")?),
+                },
+                rate_milli_per_s: (e.float("rate_per_s") * 1000.0).round() as u64,
+            },
+            other => unreachable!("action {other} is in ACTIONS but not typed"),
+        })
+    }
+}
+
+/// Type every event of a sweep point, in time order (file order among equal times).
+pub fn resolve(events: &[RawEvent], n: Counts) -> Result<Vec<TimedAction>, ScenarioError> {
+    let mut out = events
+        .iter()
+        .map(|e| {
+            Ok(TimedAction {
+                at_ns: e.at_ms.saturating_mul(MS),
+                action: Action::from_raw(e, n)?,
+            })
+        })
+        .collect::<Result<Vec<_>, ScenarioError>>()?;
+    out.sort_by_key(|t| t.at_ns);
+    Ok(out)
+}
+
+/// The actions and their fields as lines for `kafkasim config`.
+pub fn describe() -> String {
+    let mut s = String::from(
+        "\n[[events]] (each: at_ms = simulated time in ms ≥ 0, action = one of these, and its fields)\n",
+    );
+    for a in ACTIONS {
+        s.push_str(&format!("{:<24} {}\n", a.name, a.doc));
+        for f in a.fields {
+            let default = match f.default {
+                None => "required".to_string(),
+                Some(d) => format!("default {}", Value::from_lit(d)),
+            };
+            s.push_str(&format!(
+                "    {:<22} {:<10} {} ({default}; {})\n",
+                f.name,
+                f.unit,
+                f.doc,
+                f.kind.accepted()
+            ));
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<RawEvent, ScenarioError> {
+        let t: toml::Table = text.parse().unwrap();
+        RawEvent::from_toml(0, &t)
+    }
+
+    const N: Counts = Counts {
+        consumers: 3,
+        producers: 1,
+        brokers: 1,
+    };
+
+    #[test]
+    fn an_event_round_trips_through_toml() {
+        let e = parse(
+            "at_ms = 2500\naction = \"consumer.slow\"\nconsumer = 2\nprocess_us_per_record = 40.0",
+        )
+        .unwrap();
+        let text = e.to_toml();
+        let t: toml::Table = text.parse::<toml::Table>().unwrap()["events"]
+            .as_array()
+            .unwrap()[0]
+            .as_table()
+            .unwrap()
+            .clone();
+        assert_eq!(RawEvent::from_toml(0, &t).unwrap(), e);
+        let a = resolve(&[e], N).unwrap();
+        assert_eq!(
+            a[0],
+            TimedAction {
+                at_ns: 2_500 * MS,
+                action: Action::ConsumerSlow {
+                    consumer: 2,
+                    process_ns: 40_000
+                }
+            }
+        );
+    }
+
+    #[test]
+    fn defaults_fill_optional_fields() {
+        let e = parse("at_ms = 0\naction = \"group.rolling_restart\"").unwrap();
+        assert_eq!(
+            Action::from_raw(&e, N).unwrap(),
+            Action::RollingRestart {
+                interval_ns: 10_000 * MS,
+                down_ns: 5_000 * MS
+            }
+        );
+    }
+
+    #[test]
+    fn bad_events_name_the_field_and_what_is_accepted() {
+        let msg = |t: &str| parse(t).unwrap_err().to_string();
+        assert!(msg("at_ms = -5\naction = \"consumer.crash\"\nconsumer = 0")
+            .contains("events[0].at_ms` = -5"));
+        assert!(msg("at_ms = 5\naction = \"consumer.explode\"").contains("consumer.crash"));
+        assert!(msg("at_ms = 5\naction = \"consumer.crash\"").contains("events[0].consumer"));
+        assert!(
+            msg("at_ms = 5\naction = \"consumer.crash\"\nconsumer = 0\nbroker = 1")
+                .contains("unknown field `events[0].broker`")
+        );
+        let e = parse("at_ms = 5\naction = \"consumer.crash\"\nconsumer = 3").unwrap();
+        let err = Action::from_raw(&e, N).unwrap_err().to_string();
+        assert!(err.contains("`events[0].consumer` = 3"), "{err}");
+        assert!(err.contains("from 0 to 2"), "{err}");
+    }
+}
