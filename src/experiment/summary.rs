@@ -7,7 +7,7 @@ use crate::checks::Checks;
 use crate::engine::time::secs;
 use crate::engine::{Nanos, RunStats};
 use crate::kafka::cluster::Host;
-use super::rebalances::{rebalances, RebalanceSummary};
+use super::rebalances::{rebalances, unowned_partition_s, RebalanceSummary};
 use crate::kafka::group::consumer_protocol::ConsumerGroup;
 use crate::kafka::group::coordinator::Coordinator;
 use crate::kafka::metrics::Metrics;
@@ -111,6 +111,9 @@ pub struct Summary {
     pub rebalance_s: f64,
     /// Each rebalance.
     pub rebalance_list: Vec<RebalanceSummary>,
+    /// Partition-seconds with no owner after the group first formed (gaps in which a
+    /// partition could not be read).
+    pub unowned_partition_s: f64,
     /// Records consumed more than once.
     pub duplicates: u64,
     /// Records never processed where the commit order allows it (at-most-once).
@@ -224,6 +227,11 @@ impl Summary {
             rebalances: rebalance_list.len() as u32,
             rebalance_s: rebalance_list.iter().map(|r| r.duration_s).sum(),
             rebalance_list,
+            unowned_partition_s: unowned_partition_s(
+                &m.assignments,
+                m.partition_records.len() as u32,
+                stats.end_ns,
+            ),
             duplicates: checks.delivery.duplicates,
             lost: checks.delivery.lost,
             failed_commits: m.consumers.iter().map(|c| c.failed_commits).sum(),
