@@ -13,7 +13,52 @@ use crate::engine::time::secs;
 use crate::engine::Nanos;
 use crate::kafka::group::consumer_protocol::ConsumerGroup;
 use crate::kafka::group::coordinator::Coordinator;
-use crate::kafka::metrics::{GroupMark, Metrics};
+use crate::kafka::metrics::{AssignmentSample, GroupMark, Metrics};
+
+/// Ownership intervals (partition, consumer, start ns, end ns) from a run's assignment samples,
+/// sorted by partition then start; owners still holding a partition at `end_ns` end there.
+pub fn intervals(
+    samples: &[AssignmentSample],
+    partitions: u32,
+    end_ns: Nanos,
+) -> Vec<(u32, u32, Nanos, Nanos)> {
+    let mut open: Vec<Option<(u32, Nanos)>> = vec![None; partitions as usize];
+    let mut out = vec![];
+    for a in samples {
+        let t = a.time_ns;
+        for p in 0..partitions {
+            let holds = a.partitions.contains(&p);
+            match open[p as usize] {
+                Some((c, s)) if c == a.consumer && !holds => {
+                    out.push((p, c, s, t));
+                    open[p as usize] = None;
+                }
+                None if holds => open[p as usize] = Some((a.consumer, t)),
+                _ => {}
+            }
+        }
+    }
+    for (p, o) in open.into_iter().enumerate() {
+        if let Some((c, s)) = o {
+            out.push((p as u32, c, s, end_ns));
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// Partition-seconds in which no consumer owned a partition, from the group's first
+/// assignment to `end_ns`.
+pub fn unowned_partition_s(samples: &[AssignmentSample], partitions: u32, end_ns: Nanos) -> f64 {
+    let Some(first) = samples.first() else {
+        return 0.0;
+    };
+    let owned: Nanos = intervals(samples, partitions, end_ns)
+        .iter()
+        .map(|&(_, _, s, e)| e - s.max(first.time_ns))
+        .sum();
+    secs((partitions as Nanos * end_ns.saturating_sub(first.time_ns)).saturating_sub(owned))
+}
 
 /// One rebalance.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]

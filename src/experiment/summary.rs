@@ -3,7 +3,7 @@
 //! consumer; idle consumers; time spent joining; records per partition; page-cache hit ratio)
 //! and what perf-test tools print.
 
-use super::rebalances::{rebalances, RebalanceSummary};
+use super::rebalances::{rebalances, unowned_partition_s, RebalanceSummary};
 use crate::checks::Checks;
 use crate::engine::time::secs;
 use crate::engine::{Nanos, RunStats};
@@ -111,6 +111,9 @@ pub struct Summary {
     pub rebalance_s: f64,
     /// Each rebalance.
     pub rebalance_list: Vec<RebalanceSummary>,
+    /// Partition-seconds with no owner after the group first formed (gaps in which a
+    /// partition could not be read).
+    pub unowned_partition_s: f64,
     /// Records consumed more than once.
     pub duplicates: u64,
     /// Records never processed where the commit order allows it (at-most-once).
@@ -224,6 +227,11 @@ impl Summary {
             rebalances: rebalance_list.len() as u32,
             rebalance_s: rebalance_list.iter().map(|r| r.duration_s).sum(),
             rebalance_list,
+            unowned_partition_s: unowned_partition_s(
+                &m.assignments,
+                m.partition_records.len() as u32,
+                stats.end_ns,
+            ),
             duplicates: checks.delivery.duplicates,
             lost: checks.delivery.lost,
             failed_commits: m.consumers.iter().map(|c| c.failed_commits).sum(),

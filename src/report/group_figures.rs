@@ -28,7 +28,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
         let Some(run) = r.runs.first() else { continue };
         let caption = Caption(format!(
             "kafkasim · scenario {name} · {} · seed {}",
-            r.point.name(),
+            r.point.short_name(),
             run.seed
         ));
         let stem = |s: &str| {
@@ -39,7 +39,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
             }
         };
         let point = if several {
-            format!(" — {}", r.point.name())
+            format!(" — {}", r.point.short_name())
         } else {
             String::new()
         };
@@ -77,7 +77,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
         let bars = |f: fn(&crate::experiment::Summary) -> f64| {
             results
                 .iter()
-                .map(|r| (r.point.name(), vec![(String::new(), mean(r, f))]))
+                .map(|r| (r.point.short_name(), vec![(String::new(), mean(r, f))]))
                 .collect::<Vec<_>>()
         };
         out.push((

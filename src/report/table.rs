@@ -109,6 +109,54 @@ pub fn render(name: &str, results: &[PointResult]) -> String {
         )
         .ok();
     }
+    let churn = results
+        .iter()
+        .any(|r| !r.config.events.is_empty() || r.runs.iter().any(|x| x.summary.rebalances > 1));
+    if churn {
+        writeln!(
+            out,
+            "\ngroup: {:<58} {:>10} {:>12} {:>13} {:>14} {:>14} {:>11} {:>8} {:>14}",
+            "point",
+            "unowned_p·s",
+            "rebalances",
+            "rebalance_s",
+            "longest_s",
+            "records_behind",
+            "duplicates",
+            "lost",
+            "failed_commits"
+        )
+        .ok();
+        for r in results {
+            let e = |f| point_estimate(r, f);
+            let longest = e(|s| {
+                s.rebalance_list
+                    .iter()
+                    .map(|b| b.duration_s)
+                    .fold(0.0, f64::max)
+            });
+            let behind = e(|s| {
+                s.rebalance_list
+                    .iter()
+                    .map(|b| b.records_behind.max(0) as f64)
+                    .sum()
+            });
+            writeln!(
+                out,
+                "group: {:<58} {:>10.1} {:>12.1} {:>12.3} {:>13.3} {:>14.0} {:>11.0} {:>8.0} {:>14.1}",
+                r.point.short_name(),
+                e(|s| s.unowned_partition_s).mean,
+                e(|s| s.rebalances as f64).mean,
+                e(|s| s.rebalance_s).mean,
+                longest.mean,
+                behind.mean,
+                e(|s| s.duplicates as f64).mean,
+                e(|s| s.lost as f64).mean,
+                e(|s| s.failed_commits as f64).mean,
+            )
+            .ok();
+        }
+    }
     let violations: usize = results
         .iter()
         .flat_map(|r| &r.runs)

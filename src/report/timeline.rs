@@ -3,6 +3,7 @@
 //! and numbered (the notes give each one's cause and duration); scenario events marked.
 
 use super::plot::{Caption, Chart, TimelineBar, TimelineChart};
+use crate::experiment::rebalances::intervals;
 use crate::experiment::{PointResult, RunOutput};
 use crate::scenario::events::Action;
 
@@ -22,47 +23,15 @@ fn event_label(a: &Action) -> String {
     }
 }
 
-/// Ownership intervals (partition, consumer, start, end) from the assignment samples.
-pub fn intervals(run: &RunOutput, partitions: u32) -> Vec<(u32, u32, f64, f64)> {
-    let end = run.summary.sim_end_s;
-    let mut open: Vec<Option<(u32, f64)>> = vec![None; partitions as usize];
-    let mut out = vec![];
-    for a in &run.assignments {
-        let t = a.time_ns as f64 / 1e9;
-        for p in 0..partitions {
-            let now_owner = a.partitions.contains(&p).then_some(a.consumer);
-            match (open[p as usize], now_owner) {
-                (Some((c, s)), None) if c == a.consumer => {
-                    out.push((p, c, s, t));
-                    open[p as usize] = None;
-                }
-                (Some((c, s)), Some(_)) if c != a.consumer => {
-                    // Taken over without a release sample (should not happen): close it here.
-                    out.push((p, c, s, t));
-                    open[p as usize] = Some((a.consumer, t));
-                }
-                (None, Some(c)) => open[p as usize] = Some((c, t)),
-                _ => {}
-            }
-        }
-    }
-    for (p, o) in open.into_iter().enumerate() {
-        if let Some((c, s)) = o {
-            out.push((p as u32, c, s, end));
-        }
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.total_cmp(&b.2)));
-    out
-}
-
 /// The timeline chart of `run` (a run of point `r` of scenario `name`).
 pub fn chart(name: &str, r: &PointResult, run: &RunOutput) -> Chart {
-    let bars = intervals(run, r.config.partitions)
+    let end_ns = (run.summary.sim_end_s * 1e9).round() as u64;
+    let bars = intervals(&run.assignments, r.config.partitions, end_ns)
         .into_iter()
         .map(|(p, c, s, e)| TimelineBar {
             row: p as usize,
-            start_s: s,
-            end_s: e,
+            start_s: s as f64 / 1e9,
+            end_s: e as f64 / 1e9,
             colour: c as usize,
         })
         .collect();
@@ -107,7 +76,7 @@ pub fn chart(name: &str, r: &PointResult, run: &RunOutput) -> Chart {
         title: if r.point.label.is_empty() {
             "Who reads which partition".to_string()
         } else {
-            format!("Who reads which partition — {}", r.point.name())
+            format!("Who reads which partition — {}", r.point.short_name())
         },
         x_label: format!("simulated time (s) · {protocol}"),
         rows: (0..r.config.partitions)
@@ -123,7 +92,7 @@ pub fn chart(name: &str, r: &PointResult, run: &RunOutput) -> Chart {
         notes,
         caption: Caption(format!(
             "kafkasim · scenario {name} · {} · seed {} · blank = partition not owned",
-            r.point.name(),
+            r.point.short_name(),
             run.seed
         )),
     })

@@ -107,6 +107,27 @@ impl Point {
             .collect::<Vec<_>>()
             .join(" ")
     }
+
+    /// A short label for titles: each swept key's last word and its value
+    /// (`strategy=range, id=""`); "base" when nothing is swept.
+    pub fn short_name(&self) -> String {
+        if self.label.is_empty() {
+            return "base".into();
+        }
+        self.label
+            .iter()
+            .map(|(k, v)| {
+                let word = k.rsplit('.').next().unwrap_or(k);
+                let v = v.to_string();
+                if v.is_empty() {
+                    format!("{word}=\"\"")
+                } else {
+                    format!("{word}={v}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 fn flatten(prefix: &str, t: &toml::Table, out: &mut Vec<(String, toml::Value)>) {
