@@ -4,6 +4,7 @@
 mod bad_input;
 mod determinism;
 mod experiment;
+mod failures;
 mod properties;
 mod replication;
 
