@@ -36,6 +36,9 @@ pub struct DeliveryCheck {
     pub log_duplicates: u64,
     /// Acknowledged records never consumed (set by [`finish`](Self::finish)).
     pub lost: u64,
+    /// Acknowledged records not consumed because their partition was offline at the end (on
+    /// a broker that is down: not lost, not readable).
+    pub unavailable: u64,
     /// Offsets skipped over (never read below a later read).
     pub skipped: u64,
     /// Whether losses are allowed by the commit order (counted in `lost`) rather than
@@ -169,12 +172,16 @@ impl DeliveryCheck {
     }
 
     /// At the end of a run in which consumers were meant to read everything: every
-    /// acknowledged record not consumed is lost.
-    pub fn finish(&mut self) {
+    /// acknowledged record not consumed is lost, unless its partition is `offline`.
+    pub fn finish(&mut self, offline: &[u32]) {
         let empty = IntervalSet::default();
         for (&(p, producer), a) in &self.acked {
             let missing = a.minus(self.consumed.get(&(p, producer)).unwrap_or(&empty));
             if missing.is_empty() {
+                continue;
+            }
+            if offline.contains(&p) {
+                self.unavailable += missing.len();
                 continue;
             }
             self.lost += missing.len();
@@ -213,7 +220,7 @@ mod tests {
         assert_eq!(d.consumed(0, 50, 100), 40);
         d.consumed_records(0, 0, 60, 40, true);
         assert_eq!(d.duplicates, 10);
-        d.finish();
+        d.finish(&[]);
         assert_eq!(d.violations.len(), 1, "partition 1 was never read");
         assert_eq!(d.lost, 10);
     }
@@ -226,7 +233,7 @@ mod tests {
         d.accounted(0, 3, 0, 40);
         assert_eq!(d.consumed(0, 40, 50), 10);
         d.consumed_records(0, 3, 40, 10, true);
-        d.finish();
+        d.finish(&[]);
         assert!(d.violations.is_empty(), "{:?}", d.violations);
     }
 
@@ -238,7 +245,7 @@ mod tests {
         d.consumed_records(0, 0, 0, 30, true);
         assert_eq!(d.uncommitted(0, 20, &[(0, 20, 10)]), 10);
         assert_eq!(d.consumed_upto(0), 20);
-        d.finish();
+        d.finish(&[]);
         assert_eq!(d.lost, 10);
     }
 
@@ -252,7 +259,7 @@ mod tests {
         assert_eq!(d.resume_at(0, 60), 20);
         assert_eq!(d.consumed(0, 60, 100), 40);
         d.consumed_records(0, 0, 60, 40, true);
-        d.finish();
+        d.finish(&[]);
         assert_eq!((d.lost, d.skipped), (20, 20));
         assert!(d.violations.is_empty(), "{:?}", d.violations);
     }

@@ -16,6 +16,8 @@ pub struct Guarantees {
     pub failed_records: u64,
     /// Produce requests failed by `requests.fail`.
     pub injected_failures: u64,
+    /// Acknowledged records not read because their partition was offline at the end.
+    pub unavailable: u64,
     /// Records that reached the log more than once (retries without idempotence).
     pub log_duplicates: u64,
     /// Runs of records read after a later record of their producer (per-key order broken).
@@ -41,6 +43,7 @@ impl Guarantees {
             retries: m.producers.iter().map(|p| p.retries).sum(),
             failed_records: m.producers.iter().map(|p| p.failed_records).sum(),
             injected_failures: m.injected_failures,
+            unavailable: checks.delivery.unavailable,
             log_duplicates: checks.delivery.log_duplicates,
             reordered: checks.key_order.reordered,
             leader_elections: el.iter().filter(|e| e.to.is_some()).count() as u64,

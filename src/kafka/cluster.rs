@@ -516,7 +516,10 @@ impl Cluster {
         Option<ConsumerGroup>,
     ) {
         if self.expects_consumption() && self.finished() {
-            self.checks.delivery.finish();
+            let offline: Vec<u32> = (0..self.parts.len() as u32)
+                .filter(|&p| self.parts[p as usize].leader.is_none())
+                .collect();
+            self.checks.delivery.finish(&offline);
         }
         (
             self.cfg,

@@ -137,8 +137,22 @@ impl Cluster {
             None => None,
         };
         let old = ps.last_leader;
+        let was_online = ps.leader.is_some();
+        // What the run waits for consumers to read of this partition: its leader's log end
+        // while online, what had been consumed when it went offline otherwise.
+        let target_before = match ps.offline_target {
+            Some(t) if !was_online => t,
+            _ => self.brokers[old].logs[&p].leo(),
+        };
         let Some((new, unclean)) = choice else {
-            self.parts[p as usize].leader = None;
+            if !was_online {
+                return;
+            }
+            let reached = self.checks.delivery.consumed_upto(p);
+            self.log_end_total = self.log_end_total - target_before + reached;
+            let ps = &mut self.parts[p as usize];
+            ps.leader = None;
+            ps.offline_target = Some(reached);
             self.metrics.elections.push(super::controller::Election {
                 time_ns: now,
                 partition: p,
@@ -158,10 +172,11 @@ impl Cluster {
             .map(|x| (x.producer, x.first_seq, x.records as u64))
             .collect();
         let truncated_records = removed.iter().map(|r| r.2).sum();
-        let (old_leo, new_leo) = (old_log.leo(), new_log.leo());
+        let new_leo = new_log.leo();
         self.consumed_records -= self.checks.uncommitted(p, cut, &removed);
-        self.log_end_total = self.log_end_total - old_leo + new_leo;
+        self.log_end_total = self.log_end_total - target_before + new_leo;
         let ps = &mut self.parts[p as usize];
+        ps.offline_target = None;
         if unclean {
             ps.isr = vec![new];
         }

@@ -113,6 +113,7 @@ impl Cluster {
         };
         match client {
             Client::Producer(p) => {
+                self.expire_leaderless(now, p, &leaders, q);
                 let waiting = (0..leaders.len() as u32)
                     .any(|x| leaders[x as usize].is_none() && self.producers[p].acc.has_batch(x));
                 self.producers[p].leaders = leaders;

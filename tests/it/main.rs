@@ -5,6 +5,7 @@ mod bad_input;
 mod determinism;
 mod experiment;
 mod failures;
+mod guarantees;
 mod properties;
 mod replication;
 

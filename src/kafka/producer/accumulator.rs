@@ -235,13 +235,13 @@ impl Accumulator {
     }
 
     /// Give up every queued batch of `partition` created at or before `deadline_created_ns`
-    /// (delivery.timeout.ms passed); returns them.
+    /// (delivery.timeout.ms passed), the open one included; returns them.
     pub fn expire(&mut self, partition: u32, deadline_created_ns: Nanos) -> Vec<OpenBatch> {
         let q = &mut self.queues[partition as usize];
         let mut out = vec![];
         while q
             .front()
-            .is_some_and(|b| b.full && b.created_ns <= deadline_created_ns)
+            .is_some_and(|b| b.created_ns <= deadline_created_ns)
         {
             let b = q.pop_front().expect("checked");
             self.queued_records -= b.records as u64;

@@ -120,6 +120,38 @@ impl Cluster {
         );
     }
 
+    /// Batches waiting for a partition without leader are given up once delivery.timeout.ms
+    /// has passed since their creation (Java's `RecordAccumulator.expiredBatches`).
+    pub(crate) fn expire_leaderless(
+        &mut self,
+        now: Nanos,
+        p: Id,
+        leaders: &[Option<Id>],
+        q: &mut EventQueue<Event>,
+    ) {
+        let Some(deadline) = now.checked_sub(self.cfg.producer.delivery_timeout_ns) else {
+            return;
+        };
+        let mut any = false;
+        for x in 0..leaders.len() as u32 {
+            if leaders[x as usize].is_some() {
+                continue;
+            }
+            for b in self.producers[p].acc.expire(x, deadline) {
+                if b.wire_seq.is_some() && self.cfg.producer.idempotence {
+                    self.producers[p].resetting[x as usize] = true;
+                }
+                self.give_up(now, p, b.buffer_bytes, b.records);
+                any = true;
+            }
+            self.maybe_bump_epoch(p, x);
+        }
+        if any {
+            self.unblock(now, p, q);
+            self.maybe_finish_producer(now, p, q);
+        }
+    }
+
     /// Once partition `x` of producer `p` waits for an epoch bump and has nothing in flight:
     /// bump it and renumber its queued batches from sequence 0.
     fn maybe_bump_epoch(&mut self, p: Id, x: u32) {
