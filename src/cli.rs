@@ -3,7 +3,9 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use kafkasim::experiment;
-use kafkasim::report::{export, figures, group_figures, plot, prepare_dir, table, write_atomic};
+use kafkasim::report::{
+    export, figures, group_figures, plot, prepare_dir, replication_figures, table, write_atomic,
+};
 use kafkasim::scenario::{keys, Scenario};
 use std::path::PathBuf;
 
@@ -176,12 +178,19 @@ fn run(cli: Cli) -> Result<()> {
                 if let Some(text) = export::describe_txt(&results) {
                     files.push(("describe.txt", text));
                 }
+                if let Some(text) = export::describe_topic_txt(&results) {
+                    files.push(("describe-topic.txt", text));
+                }
+                if let Some(csv) = export::replicas_csv(&results) {
+                    files.push(("replicas.csv", csv));
+                }
                 for (f, bytes) in files {
                     write_atomic(&dir.join(f), &bytes)?;
                 }
                 if !no_plots {
                     let mut charts = figures::charts(&name, &results);
                     charts.extend(group_figures::charts(&name, &results));
+                    charts.extend(replication_figures::charts(&name, &results));
                     for (stem, chart) in charts {
                         plot::render(&chart, &dir, &stem)
                             .with_context(|| format!("plot {stem}"))?;

@@ -32,6 +32,8 @@ pub struct Guarantees {
     pub truncated_records: u64,
     /// ISR shrinks and expands.
     pub isr_changes: u64,
+    /// Every leader change.
+    pub elections: Vec<crate::kafka::controller::Election>,
 }
 
 impl Guarantees {
@@ -51,6 +53,7 @@ impl Guarantees {
             offline_events: el.iter().filter(|e| e.to.is_none()).count() as u64,
             truncated_records: el.iter().map(|e| e.truncated_records).sum(),
             isr_changes: m.isr_changes,
+            elections: m.elections.clone(),
         }
     }
 }

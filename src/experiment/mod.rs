@@ -32,6 +32,10 @@ pub struct RunOutput {
     pub assignments: Vec<AssignmentSample>,
     /// `kafka-consumer-groups --describe` views at run.describe_at_ms.
     pub describes: Vec<String>,
+    /// `kafka-topics --describe` views at run.describe_at_ms.
+    pub topic_describes: Vec<String>,
+    /// Per-partition leader, ISR, HW and LEO over time (replicated topics, broker failures).
+    pub replica_series: Vec<crate::kafka::replication::describe::ReplicaSample>,
 }
 
 /// Run `cfg` once with master seed `seed`.
@@ -58,6 +62,8 @@ pub fn simulate(cfg: &SimConfig, seed: u64) -> Result<RunOutput, BudgetExceeded>
         violations: checks.violations(),
         assignments: metrics.assignments,
         describes: metrics.describes,
+        topic_describes: metrics.topic_describes,
+        replica_series: metrics.replica_series,
     })
 }
 

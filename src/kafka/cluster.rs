@@ -70,6 +70,8 @@ pub struct Cluster {
     pub(crate) brokers: Vec<Broker>,
     /// Replicas, leader, ISR and the leader's view of its followers, per partition.
     pub(crate) parts: Vec<PartitionState>,
+    /// Master seed of the run.
+    pub(crate) seed: u64,
     /// Brokers the controller has fenced.
     pub(crate) fenced: Vec<bool>,
     /// Injected faults.
@@ -115,8 +117,11 @@ impl Cluster {
         let mut links = BTreeMap::new();
         for a in 0..n_hosts {
             for b in 0..n_hosts {
+                let between_brokers = a != client_host && b != client_host;
                 let link = if a == b {
                     Link::new(cfg.net.loopback_bytes_per_s, cfg.net.loopback_latency_ns)
+                } else if between_brokers {
+                    Link::new(cfg.net.nic_bytes_per_s, cfg.net.inter_broker_latency_ns)
                 } else {
                     Link::new(cfg.net.nic_bytes_per_s, cfg.net.latency_ns)
                 };
@@ -203,6 +208,7 @@ impl Cluster {
                 .any(|e| matches!(e.action, crate::scenario::events::Action::NetworkCut { .. })),
         };
         let mut cluster = Self {
+            seed,
             fenced: vec![false; nb],
             faults,
             group848: cfg.consumer.kip848.then(|| {
@@ -421,6 +427,9 @@ impl Cluster {
     /// Append one time-series sample of every partition and consumer at `now` (also called once
     /// at the end of a run, so the series ends on the final counts).
     pub fn sample(&mut self, now: Nanos) {
+        if self.tracks_replication() {
+            self.sample_replication(now);
+        }
         for p in 0..self.parts.len() {
             let log = self.leader_log(p as u32);
             let consumed = self.checks.delivery.consumed_upto(p as u32);
@@ -592,6 +601,8 @@ impl Model for Cluster {
             Event::Describe => {
                 let view = super::describe::group_view(self, now);
                 self.metrics.describes.push(view);
+                let topic = self.topic_view(now);
+                self.metrics.topic_describes.push(topic);
             }
             Event::Housekeeping => self.housekeeping(now, q),
         }

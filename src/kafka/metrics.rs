@@ -127,6 +127,11 @@ pub struct Metrics {
     pub isr_changes: u64,
     /// Leader elections after the initial ones.
     pub leader_elections: u64,
+    /// Per-partition leader, ISR size, HW and LEO over time (replicated topics and runs with
+    /// broker failures).
+    pub replica_series: Vec<crate::kafka::replication::describe::ReplicaSample>,
+    /// `kafka-topics --describe` views taken at run.describe_at_ms.
+    pub topic_describes: Vec<String>,
     /// Produce requests failed by `requests.fail`.
     pub injected_failures: u64,
     /// Every leader change, in time order.
@@ -185,6 +190,8 @@ impl Metrics {
             leader_elections: 0,
             elections: vec![],
             injected_failures: 0,
+            replica_series: vec![],
+            topic_describes: vec![],
         }
     }
 }

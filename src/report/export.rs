@@ -318,6 +318,57 @@ pub fn describe_txt(results: &[PointResult]) -> Option<Vec<u8>> {
     (!out.is_empty()).then(|| out.into_bytes())
 }
 
+/// The `kafka-topics --describe` views of each point's first run (None when none was asked).
+pub fn describe_topic_txt(results: &[PointResult]) -> Option<Vec<u8>> {
+    let mut out = String::new();
+    for r in results {
+        let Some(run) = r.runs.first() else { continue };
+        for view in &run.topic_describes {
+            out.push_str(&format!("== {} · seed {}\n", r.point.name(), run.seed));
+            out.push_str(view);
+            out.push('\n');
+        }
+    }
+    (!out.is_empty()).then(|| out.into_bytes())
+}
+
+/// Leader, ISR size, HW and LEO per partition over time, for each point's first run (None
+/// when no run kept them).
+pub fn replicas_csv(results: &[PointResult]) -> Option<Vec<u8>> {
+    if results
+        .iter()
+        .all(|r| r.runs.first().is_none_or(|x| x.replica_series.is_empty()))
+    {
+        return None;
+    }
+    Some(first_run_csv(
+        results,
+        &[
+            "time_s",
+            "partition",
+            "leader",
+            "isr_size",
+            "high_watermark",
+            "log_end_offset",
+        ],
+        |run| {
+            run.replica_series
+                .iter()
+                .map(|s| {
+                    vec![
+                        time_s(s.time_ns),
+                        s.partition.to_string(),
+                        s.leader.map_or("none".into(), |l| l.to_string()),
+                        s.isr.to_string(),
+                        s.hw.to_string(),
+                        s.leo.to_string(),
+                    ]
+                })
+                .collect()
+        },
+    ))
+}
+
 /// Every run's summary as JSON.
 pub fn runs_json(results: &[PointResult]) -> Vec<u8> {
     #[derive(serde::Serialize)]

@@ -51,7 +51,10 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
             .copied()
             .find(|k| num(label_of(first, k).unwrap()).is_some())
     };
-    if let Some(x_key) = x_key {
+    let consumed = results
+        .iter()
+        .any(|r| r.runs.iter().any(|x| x.summary.records_consumed > 0));
+    if let (Some(x_key), true) = (x_key, consumed) {
         let series_key = swept
             .iter()
             .copied()

@@ -5,7 +5,9 @@
 pub mod export;
 pub mod figures;
 pub mod group_figures;
+pub mod guarantees_table;
 pub mod plot;
+pub mod replication_figures;
 pub mod table;
 pub mod timeline;
 

@@ -157,6 +157,7 @@ pub fn render(name: &str, results: &[PointResult]) -> String {
             .ok();
         }
     }
+    out.push_str(&super::guarantees_table::render(results));
     let violations: usize = results
         .iter()
         .flat_map(|r| &r.runs)

@@ -119,6 +119,7 @@ pub const KEYS: &[KeySpec] = &[
     k("network.loopback_latency_us", Float { min: 0.0, max: 1e6 }, "µs", All(F(15.0)), "One-way loopback latency including the socket syscalls."),
     k("network.nic_gbps", Float { min: 0.001, max: 1e4 }, "Gbit/s", All(F(10.0)), "A 10 GbE data-centre NIC (dedicated layout)."),
     k("network.latency_us", Float { min: 0.0, max: 1e7 }, "µs", All(F(100.0)), "One-way latency between hosts in one data centre."),
+    k("network.inter_broker_latency_us", Float { min: 0.0, max: 1e7 }, "µs", All(F(0.0)), "One-way latency between broker hosts (replication; brokers in other zones); 0 = network.latency_us."),
     // broker
     k("broker.num.network.threads", Int { min: 1, max: 1024 }, "threads", All(I(3)), "Kafka default."),
     k("broker.num.io.threads", Int { min: 1, max: 1024 }, "threads", All(I(8)), "Kafka default."),

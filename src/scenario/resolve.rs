@@ -77,6 +77,8 @@ pub struct NetCfg {
     pub nic_bytes_per_s: u64,
     /// One-way latency between hosts, ns.
     pub latency_ns: Nanos,
+    /// One-way latency between broker hosts, ns.
+    pub inter_broker_latency_ns: Nanos,
 }
 
 /// Broker settings and costs.
@@ -603,6 +605,10 @@ impl SimConfig {
                 loopback_latency_ns: g.us_ns("network.loopback_latency_us"),
                 nic_bytes_per_s: g.gbps("network.nic_gbps"),
                 latency_ns: g.us_ns("network.latency_us"),
+                inter_broker_latency_ns: match g.us_ns("network.inter_broker_latency_us") {
+                    0 => g.us_ns("network.latency_us"),
+                    x => x,
+                },
             },
             broker: BrokerCfg {
                 network_threads: g.u("broker.num.network.threads") as u32,

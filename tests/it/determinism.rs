@@ -83,3 +83,52 @@ fn a_different_seed_changes_the_draws() {
     assert_ne!(a.summary.partition_records, b.summary.partition_records);
     assert_eq!(a.summary, super::run_text(&text, &sets, 1).summary);
 }
+
+/// A replicated scenario with a broker crash and restart: outputs (including the topic
+/// describe views, the replica time series and the failover plots) are identical across runs
+/// and thread counts.
+#[test]
+fn replicated_failover_outputs_are_byte_identical_across_thread_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |dir: &Path, threads: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_kafkasim"))
+            .args([
+                "run",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/leader-failure.toml"),
+                "--seeds",
+                "2",
+                "--set",
+                "producer.records=300000",
+                "--threads",
+                threads,
+                "--out",
+            ])
+            .arg(dir)
+            .output()
+            .expect("kafkasim runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let (a, b, c) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("c"),
+    );
+    run(&a, "1");
+    run(&b, "2");
+    run(&c, "2");
+    let (fa, fb, fc) = (files(&a), files(&b), files(&c));
+    for needed in [
+        "describe-topic.txt",
+        "replicas.csv",
+        "leaders-per-broker-1.png",
+        "isr-size-1.svg",
+    ] {
+        assert!(fa.iter().any(|(n, _)| n == needed), "{needed} missing");
+    }
+    assert_eq!(fa.len(), fb.len());
+    for ((na, da), (nb, db)) in fa.iter().zip(&fb) {
+        assert_eq!(na, nb);
+        assert!(da == db, "{na} differs between 1 and 2 threads");
+    }
+    assert!(fb == fc, "a second run differs");
+}

@@ -10,6 +10,7 @@
 //!  consumers read only below the HW.
 //! ```
 
+pub mod describe;
 pub mod fetcher;
 pub mod isr;
 pub mod partition;
