@@ -4,6 +4,7 @@
 mod bad_input;
 mod determinism;
 mod experiment;
+mod groups;
 mod properties;
 
 use kafkasim::experiment::{simulate, RunOutput};

@@ -91,18 +91,25 @@ impl Cluster {
         self.cfg.consumer.auto_commit || !self.cfg.consumer.at_most_once
     }
 
-    /// Send LeaveGroup (dynamic members only) and forget the membership.
+    /// Send LeaveGroup (dynamic members only). On close the membership is forgotten; after a
+    /// poll timeout the application still holds its old member id and generation, so its next
+    /// commit fails (CommitFailedException) and its rejoin is fenced into a fresh join.
     pub(super) fn classic_leave(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
         let con = &mut self.consumers[c];
         con.hb_epoch += 1;
-        con.generation = -1;
         con.joining = false;
         con.pending_sync = None;
+        let zombie = con.left_by_poll_timeout;
+        if !zombie {
+            con.generation = -1;
+        }
         let Some(id) = con.member_id.clone() else {
             return;
         };
         if con.instance_id.is_none() {
-            con.member_id = None;
+            if !zombie {
+                con.member_id = None;
+            }
             let coord = con.coordinator;
             self.send_group(now, c, coord, GroupRequest::Leave { member_id: id }, q);
         }
@@ -164,6 +171,7 @@ impl Cluster {
             }
             GroupReply::Offsets { committed } => self.set_positions(now, c, &committed, q),
             GroupReply::RebalanceInProgress => {
+                self.consumers[c].joining = false;
                 self.consumers[c].needs_join = true;
                 self.app_idle(now, c, q);
             }
