@@ -105,6 +105,7 @@ fn run(cli: Cli) -> Result<()> {
                     s.kind.accepted()
                 );
             }
+            print!("{}", kafkasim::scenario::events::describe());
             Ok(())
         }
         Command::Run {
