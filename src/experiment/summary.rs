@@ -3,11 +3,11 @@
 //! consumer; idle consumers; time spent joining; records per partition; page-cache hit ratio)
 //! and what perf-test tools print.
 
+use super::rebalances::{rebalances, unowned_partition_s, RebalanceSummary};
 use crate::checks::Checks;
 use crate::engine::time::secs;
 use crate::engine::{Nanos, RunStats};
 use crate::kafka::cluster::Host;
-use super::rebalances::{rebalances, unowned_partition_s, RebalanceSummary};
 use crate::kafka::group::consumer_protocol::ConsumerGroup;
 use crate::kafka::group::coordinator::Coordinator;
 use crate::kafka::metrics::Metrics;

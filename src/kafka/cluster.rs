@@ -5,19 +5,19 @@
 use super::broker::Broker;
 use super::consumer::Consumer;
 use super::event::{Event, Id, Reply, Request};
+use super::group::assignor::AssignorKind;
 use super::group::consumer_protocol::{Action848, ConsumerGroup, ServerAssignor};
 use super::group::coordinator::{
     Action as GroupAction, Coordinator, GroupReply, GroupRequest, GroupTimer,
 };
-use super::metrics::GroupMark;
 use super::group::offsets_partition;
 use super::log::PartitionLog;
+use super::metrics::GroupMark;
 use super::metrics::Metrics;
 use super::producer::Producer;
 use crate::checks::Checks;
 use crate::engine::{EventQueue, Model, Nanos, SeedTree};
 use crate::resources::{Cpu, Disk, Link, PageCache};
-use super::group::assignor::AssignorKind;
 use crate::scenario::events::Action;
 use crate::scenario::SimConfig;
 use std::collections::BTreeMap;

@@ -14,7 +14,9 @@ impl Cluster {
                 continue;
             }
             for &p in &con.assigned {
-                let id = con.member_id().map_or_else(|| format!("consumer-{c}"), str::to_string);
+                let id = con
+                    .member_id()
+                    .map_or_else(|| format!("consumer-{c}"), str::to_string);
                 out[p as usize] = Some((id, c));
             }
         }

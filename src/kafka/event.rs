@@ -1,11 +1,11 @@
 //! The closed set of events, each with who schedules it and who handles it, and the messages
 //! that travel over the network between clients and brokers.
 
-use super::group::coordinator::{GroupReply, GroupRequest, GroupTimer};
 use super::consumer::ConsumerTimer;
+use super::group::coordinator::{GroupReply, GroupRequest, GroupTimer};
 use super::log::LogBatch;
-use crate::scenario::events::Action;
 use crate::engine::Nanos;
+use crate::scenario::events::Action;
 use crate::scenario::resolve::Acks;
 
 /// Index of a producer, consumer, broker or host.

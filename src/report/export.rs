@@ -273,7 +273,13 @@ pub fn assignments_csv(results: &[PointResult]) -> Vec<u8> {
     first_run_csv(results, &["time_s", "consumer", "partitions"], |run| {
         run.assignments
             .iter()
-            .map(|a| vec![time_s(a.time_ns), a.consumer.to_string(), join(&a.partitions)])
+            .map(|a| {
+                vec![
+                    time_s(a.time_ns),
+                    a.consumer.to_string(),
+                    join(&a.partitions),
+                ]
+            })
             .collect()
     })
 }
@@ -285,8 +291,12 @@ pub fn describe_txt(results: &[PointResult]) -> Option<Vec<u8>> {
     for r in results {
         let Some(run) = r.runs.first() else { continue };
         for view in &run.describes {
-            out.push_str(&format!("== {} · seed {}
-", r.point.name(), run.seed));
+            out.push_str(&format!(
+                "== {} · seed {}
+",
+                r.point.name(),
+                run.seed
+            ));
             out.push_str(view);
             out.push('\n');
         }

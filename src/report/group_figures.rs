@@ -12,10 +12,9 @@ const MAX_POINTS: usize = 8;
 /// Whether these results are about a group in time (events or more than one rebalance).
 fn about_groups(results: &[PointResult]) -> bool {
     results.len() <= MAX_POINTS
-        && results.iter().any(|r| {
-            !r.config.events.is_empty()
-                || r.runs.iter().any(|x| x.summary.rebalances > 1)
-        })
+        && results
+            .iter()
+            .any(|r| !r.config.events.is_empty() || r.runs.iter().any(|x| x.summary.rebalances > 1))
 }
 
 /// The group charts, with file stems.

@@ -5,9 +5,9 @@
 pub mod export;
 pub mod figures;
 pub mod group_figures;
-pub mod timeline;
 pub mod plot;
 pub mod table;
+pub mod timeline;
 
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};

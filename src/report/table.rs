@@ -109,9 +109,9 @@ pub fn render(name: &str, results: &[PointResult]) -> String {
         )
         .ok();
     }
-    let churn = results.iter().any(|r| {
-        !r.config.events.is_empty() || r.runs.iter().any(|x| x.summary.rebalances > 1)
-    });
+    let churn = results
+        .iter()
+        .any(|r| !r.config.events.is_empty() || r.runs.iter().any(|x| x.summary.rebalances > 1));
     if churn {
         writeln!(
             out,

@@ -63,7 +63,13 @@ pub fn chart(name: &str, r: &PointResult, run: &RunOutput) -> Chart {
     let protocol = if r.config.consumer.kip848 {
         "consumer protocol (KIP-848)".to_string()
     } else {
-        let names: Vec<&str> = r.config.consumer.assignors.iter().map(|a| a.name()).collect();
+        let names: Vec<&str> = r
+            .config
+            .consumer
+            .assignors
+            .iter()
+            .map(|a| a.name())
+            .collect();
         format!("classic protocol, {}", names.join(","))
     };
     Chart::Timeline(TimelineChart {

@@ -107,7 +107,11 @@ fn action_spec(name: &str) -> Option<&'static ActionSpec> {
 }
 
 fn names() -> String {
-    ACTIONS.iter().map(|a| a.name).collect::<Vec<_>>().join(", ")
+    ACTIONS
+        .iter()
+        .map(|a| a.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn key_spec(f: &FieldSpec) -> KeySpec {
@@ -165,28 +169,28 @@ impl RawEvent {
         let args = action
             .fields
             .iter()
-            .map(|f| {
-                match (t.get(f.name), f.default) {
-                    (Some(v), _) => Value::from_toml(&key_spec(f), v).map_err(|e| match e {
-                        ScenarioError::Invalid { value, accepted, .. } => ScenarioError::Invalid {
-                            key: key(f.name),
-                            value,
-                            accepted,
-                        },
-                        other => other,
-                    }),
-                    (None, Some(d)) => Ok(Value::from_lit(d)),
-                    (None, None) => Err(ScenarioError::Invalid {
+            .map(|f| match (t.get(f.name), f.default) {
+                (Some(v), _) => Value::from_toml(&key_spec(f), v).map_err(|e| match e {
+                    ScenarioError::Invalid {
+                        value, accepted, ..
+                    } => ScenarioError::Invalid {
                         key: key(f.name),
-                        value: "(missing)".into(),
-                        accepted: format!(
-                            "{} ({}), required by action = \"{}\"",
-                            f.kind.accepted(),
-                            f.doc,
-                            action.name
-                        ),
-                    }),
-                }
+                        value,
+                        accepted,
+                    },
+                    other => other,
+                }),
+                (None, Some(d)) => Ok(Value::from_lit(d)),
+                (None, None) => Err(ScenarioError::Invalid {
+                    key: key(f.name),
+                    value: "(missing)".into(),
+                    accepted: format!(
+                        "{} ({}), required by action = \"{}\"",
+                        f.kind.accepted(),
+                        f.doc,
+                        action.name
+                    ),
+                }),
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(RawEvent {
@@ -239,15 +243,38 @@ impl RawEvent {
 #[derive(Clone, Debug, PartialEq)]
 #[allow(missing_docs)] // fields named in ACTIONS
 pub enum Action {
-    ConsumerJoin { consumer: usize },
-    ConsumerLeave { consumer: usize },
-    ConsumerCrash { consumer: usize },
-    ConsumerRestart { consumer: usize },
-    ConsumerSlow { consumer: usize, process_ns: Nanos },
-    ConsumerPause { consumer: usize, duration_ns: Nanos },
-    ConsumerStall { consumer: usize, duration_ns: Nanos },
-    RollingRestart { interval_ns: Nanos, down_ns: Nanos },
-    ProducerRate { producer: Option<usize>, rate_milli_per_s: u64 },
+    ConsumerJoin {
+        consumer: usize,
+    },
+    ConsumerLeave {
+        consumer: usize,
+    },
+    ConsumerCrash {
+        consumer: usize,
+    },
+    ConsumerRestart {
+        consumer: usize,
+    },
+    ConsumerSlow {
+        consumer: usize,
+        process_ns: Nanos,
+    },
+    ConsumerPause {
+        consumer: usize,
+        duration_ns: Nanos,
+    },
+    ConsumerStall {
+        consumer: usize,
+        duration_ns: Nanos,
+    },
+    RollingRestart {
+        interval_ns: Nanos,
+        down_ns: Nanos,
+    },
+    ProducerRate {
+        producer: Option<usize>,
+        rate_milli_per_s: u64,
+    },
 }
 
 /// An action at a time.
@@ -391,7 +418,10 @@ mod tests {
 
     #[test]
     fn an_event_round_trips_through_toml() {
-        let e = parse("at_ms = 2500\naction = \"consumer.slow\"\nconsumer = 2\nprocess_us_per_record = 40.0").unwrap();
+        let e = parse(
+            "at_ms = 2500\naction = \"consumer.slow\"\nconsumer = 2\nprocess_us_per_record = 40.0",
+        )
+        .unwrap();
         let text = e.to_toml();
         let t: toml::Table = text.parse::<toml::Table>().unwrap()["events"]
             .as_array()
@@ -428,11 +458,14 @@ mod tests {
     #[test]
     fn bad_events_name_the_field_and_what_is_accepted() {
         let msg = |t: &str| parse(t).unwrap_err().to_string();
-        assert!(msg("at_ms = -5\naction = \"consumer.crash\"\nconsumer = 0").contains("events[0].at_ms` = -5"));
+        assert!(msg("at_ms = -5\naction = \"consumer.crash\"\nconsumer = 0")
+            .contains("events[0].at_ms` = -5"));
         assert!(msg("at_ms = 5\naction = \"consumer.explode\"").contains("consumer.crash"));
         assert!(msg("at_ms = 5\naction = \"consumer.crash\"").contains("events[0].consumer"));
-        assert!(msg("at_ms = 5\naction = \"consumer.crash\"\nconsumer = 0\nbroker = 1")
-            .contains("unknown field `events[0].broker`"));
+        assert!(
+            msg("at_ms = 5\naction = \"consumer.crash\"\nconsumer = 0\nbroker = 1")
+                .contains("unknown field `events[0].broker`")
+        );
         let e = parse("at_ms = 5\naction = \"consumer.crash\"\nconsumer = 3").unwrap();
         let err = Action::from_raw(&e, N).unwrap_err().to_string();
         assert!(err.contains("`events[0].consumer` = 3"), "{err}");

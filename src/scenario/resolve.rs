@@ -310,8 +310,9 @@ fn parse_ms_list(text: &str, key: &str) -> Result<Vec<Nanos>, ScenarioError> {
                 .map_err(|_| ScenarioError::Invalid {
                     key: key.into(),
                     value: format!("\"{text}\""),
-                    accepted: "comma-separated whole numbers of milliseconds ≥ 0, e.g. \"5000, 30000\""
-                        .into(),
+                    accepted:
+                        "comma-separated whole numbers of milliseconds ≥ 0, e.g. \"5000, 30000\""
+                            .into(),
                 })
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -520,8 +521,10 @@ impl SimConfig {
                 request_cpu_ns: g.us_ns("consumer.request_cpu_us"),
                 instance_id: (!instance.is_empty()).then_some(instance),
                 kip848,
-                remote_assignor: AssignorKind::from_remote_name(&g.text("consumer.group.remote.assignor"))
-                    .expect("enum checked"),
+                remote_assignor: AssignorKind::from_remote_name(
+                    &g.text("consumer.group.remote.assignor"),
+                )
+                .expect("enum checked"),
                 commit_sync: g.text("consumer.commit_mode") == "sync",
                 commit_every_records: g.u("consumer.commit_every_records"),
                 at_most_once: g.text("consumer.delivery_semantics") == "at-most-once",

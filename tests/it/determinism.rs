@@ -79,7 +79,11 @@ fn a_scenario_with_events_and_timelines_is_byte_identical_across_thread_counts()
     run_scenario("protocol-churn", &a, "1");
     run_scenario("protocol-churn", &b, "2");
     let (fa, fb) = (files(&a), files(&b));
-    assert!(fa.iter().any(|(n, _)| n.starts_with("timeline")), "{:?}", fa.iter().map(|f| &f.0).collect::<Vec<_>>());
+    assert!(
+        fa.iter().any(|(n, _)| n.starts_with("timeline")),
+        "{:?}",
+        fa.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
     assert_eq!(fa.len(), fb.len());
     for ((na, da), (nb, db)) in fa.iter().zip(&fb) {
         assert_eq!(na, nb);

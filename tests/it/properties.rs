@@ -59,7 +59,10 @@ fn churn_scenario(
         if static_ids { "app" } else { "" }
     );
     let mut push = |at: u64, action: &str, c: u32| {
-        s.push_str(&format!("[[events]]\nat_ms = {at}\naction = \"{action}\"\nconsumer = {}\n", c % consumers));
+        s.push_str(&format!(
+            "[[events]]\nat_ms = {at}\naction = \"{action}\"\nconsumer = {}\n",
+            c % consumers
+        ));
     };
     for &(at, action, c, down_ms) in events {
         push(at, action, c);

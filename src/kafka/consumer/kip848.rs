@@ -116,8 +116,16 @@ impl Cluster {
         q: &mut EventQueue<Event>,
     ) {
         let had = self.consumers[c].assigned.clone();
-        let revoked: Vec<u32> = had.iter().copied().filter(|p| !target.contains(p)).collect();
-        let added: Vec<u32> = target.iter().copied().filter(|p| !had.contains(p)).collect();
+        let revoked: Vec<u32> = had
+            .iter()
+            .copied()
+            .filter(|p| !target.contains(p))
+            .collect();
+        let added: Vec<u32> = target
+            .iter()
+            .copied()
+            .filter(|p| !had.contains(p))
+            .collect();
         if revoked.is_empty() && added.is_empty() {
             return;
         }

@@ -191,8 +191,8 @@ impl Cluster {
             GroupReply::Committed | GroupReply::CommitFailed => {
                 if reply == GroupReply::CommitFailed {
                     self.metrics.consumers[c].failed_commits += 1;
-                    self.consumers[c].needs_join |= self.consumers[c].generation < 0
-                        || self.consumers[c].left_by_poll_timeout;
+                    self.consumers[c].needs_join |=
+                        self.consumers[c].generation < 0 || self.consumers[c].left_by_poll_timeout;
                 }
                 self.commit_done(now, c, q);
             }

@@ -134,12 +134,7 @@ impl Consumer {
     /// processing cost it had.
     fn restarted(&self, count: usize) -> Self {
         let index = self.client % count;
-        let mut c = Consumer::new(
-            self.host,
-            index,
-            self.process_ns,
-            self.instance_id.clone(),
-        );
+        let mut c = Consumer::new(self.host, index, self.process_ns, self.instance_id.clone());
         c.incarnation = self.incarnation + 1;
         c.client = index + count * c.incarnation;
         c
@@ -295,7 +290,13 @@ impl Cluster {
             con.poll_seq += 1;
             let at = now + self.cfg.consumer.rebalance_timeout_ns;
             let timer = ConsumerTimer::PollTimeout { seq: con.poll_seq };
-            q.schedule(at, Event::ConsumerTimer { c: con.client, timer });
+            q.schedule(
+                at,
+                Event::ConsumerTimer {
+                    c: con.client,
+                    timer,
+                },
+            );
         }
         let client = self.consumers[c].client;
         q.schedule(
@@ -366,11 +367,13 @@ impl Cluster {
         }
         self.checks.ownership.revoked(c, parts);
         let partitions = self.consumers[c].assigned.clone();
-        self.metrics.assignments.push(super::metrics::AssignmentSample {
-            time_ns: now,
-            consumer: c as u32,
-            partitions,
-        });
+        self.metrics
+            .assignments
+            .push(super::metrics::AssignmentSample {
+                time_ns: now,
+                consumer: c as u32,
+                partitions,
+            });
     }
 
     /// Record a new set of partitions for `c` in `generation`.
@@ -379,11 +382,13 @@ impl Cluster {
         let m = &mut self.metrics.consumers[c];
         m.assigned_ns.get_or_insert(now);
         m.partitions = partitions.clone();
-        self.metrics.assignments.push(super::metrics::AssignmentSample {
-            time_ns: now,
-            consumer: c as u32,
-            partitions: partitions.clone(),
-        });
+        self.metrics
+            .assignments
+            .push(super::metrics::AssignmentSample {
+                time_ns: now,
+                consumer: c as u32,
+                partitions: partitions.clone(),
+            });
         let con = &mut self.consumers[c];
         con.last_assignment = partitions.clone();
         con.assigned = partitions;

@@ -272,7 +272,8 @@ impl Cluster {
             } else if !cc.at_most_once {
                 let con = &mut self.consumers[c];
                 con.uncommitted_records += batch.records;
-                if cc.commit_every_records == 0 || con.uncommitted_records >= cc.commit_every_records
+                if cc.commit_every_records == 0
+                    || con.uncommitted_records >= cc.commit_every_records
                 {
                     con.uncommitted_records = 0;
                     // The application commits the offsets it processed — including those of

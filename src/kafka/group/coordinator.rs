@@ -393,7 +393,17 @@ impl Coordinator {
                     }
                     _ => {
                         self.static_members.insert(instance.clone(), id.clone());
-                        self.add_member(now, c, id, Some(instance), protocols, session_timeout_ns, rebalance_timeout_ns, owned, &mut out);
+                        self.add_member(
+                            now,
+                            c,
+                            id,
+                            Some(instance),
+                            protocols,
+                            session_timeout_ns,
+                            rebalance_timeout_ns,
+                            owned,
+                            &mut out,
+                        );
                     }
                 }
             }
@@ -417,7 +427,17 @@ impl Coordinator {
                 instance_id,
             } => {
                 if self.pending.remove(&id).is_some() {
-                    self.add_member(now, c, id, instance_id, protocols, session_timeout_ns, rebalance_timeout_ns, owned, &mut out);
+                    self.add_member(
+                        now,
+                        c,
+                        id,
+                        instance_id,
+                        protocols,
+                        session_timeout_ns,
+                        rebalance_timeout_ns,
+                        owned,
+                        &mut out,
+                    );
                 } else if let Some(m) = self.members.get_mut(&id) {
                     m.awaiting_join = true;
                     m.protocols = protocols;
