@@ -36,7 +36,6 @@
 // once per failed plan, so its size does not matter.
 #![allow(clippy::result_large_err)]
 
-use std::fmt;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering};
@@ -99,23 +98,7 @@ pub struct MeasurePoint {
     pub warmup: u32,
 }
 
-/// Which side of Kafka a measurement timed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// Producing every record of the repetition, to the last acknowledgement.
-    Produce,
-    /// Reading every record of the repetition, with one consumer or a group.
-    Consume,
-}
-
-impl fmt::Display for Phase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Phase::Produce => "produce",
-            Phase::Consume => "consume",
-        })
-    }
-}
+pub use super::data::Phase;
 
 /// One timed phase of one repetition.
 #[derive(Debug, Clone, PartialEq)]
