@@ -5,11 +5,15 @@
 //! Kafka's perf-test tools; fitting of the model's cost parameters; a profile TOML scenarios
 //! can include; and the simulated-versus-measured comparison with the error of every point.
 
+pub mod compare;
 pub mod data;
 pub mod fit;
 pub mod perftest;
+pub mod pipeline;
 
 #[cfg(feature = "calibrate")]
 pub mod admin;
 #[cfg(feature = "calibrate")]
 pub mod measure;
+#[cfg(feature = "calibrate")]
+pub mod plan;
