@@ -51,6 +51,7 @@ pub const PARAMS: &[Param] = &[
     p("consumer.cpu_ns_per_byte", 0.001, 100.0),
     p("consumer.request_cpu_us", 0.1, 10_000.0),
     p("network.loopback_gbps", 0.1, 1_000.0),
+    p("network.loopback_latency_us", 1.0, 100_000.0),
 ];
 
 /// Weight of the pull towards the defaults (see the module docs).

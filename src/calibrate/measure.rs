@@ -94,7 +94,8 @@ pub struct MeasurePoint {
     pub producer_config: Vec<(String, String)>,
     /// Recorded repetitions (>= 1).
     pub repetitions: u32,
-    /// Runs done first and discarded, to warm the broker and client.
+    /// Runs done first and left out of the repetitions, to warm the broker and client (the
+    /// first of them is still recorded, marked `cold`).
     pub warmup: u32,
 }
 
@@ -107,7 +108,8 @@ pub struct Measurement {
     pub point: String,
     /// Repetition number, from 0, warm-up runs not counted.
     pub repetition: u32,
-    /// True for the first run of a point (only possible when `warmup` is 0).
+    /// True for the first run of a point (kept even when it is a warm-up run, so the cold run
+    /// can be reported apart; its `repetition` is then 0 like the first warm one).
     pub cold: bool,
     /// What was timed.
     pub phase: Phase,
@@ -658,7 +660,9 @@ impl Run<'_> {
                     .unwrap_or_default(),
             );
         }
-        if !rep.warmup {
+        // The very first run of a point (cold caches) is kept even when it is a warm-up run,
+        // marked `cold`, so it can be reported apart from the warm repetitions.
+        if !rep.warmup || rep.cold {
             self.measurements.push(m);
         }
     }

@@ -5,13 +5,15 @@
 //! - the seed experiment for real: 100,000 records of 100 bytes to topics of 1, 2 and 4
 //!   partitions, with no key, random keys and a fixed key; read by one consumer, then by a group
 //!   of as many consumers as partitions;
+//! - 1-partition runs of 20,000 and 300,000 records (no key), so the fit can tell costs per
+//!   record from fixed ones (the consumer's start after its assignment);
 //! - producer sweeps on a 1-partition topic with no key: `batch.size` 16384 / 65536 / 262144,
 //!   `linger.ms` 0 / 20, `compression.type` gzip / snappy / lz4 (not zstd: rdkafka's default
 //!   build leaves it out), and values of 10, 1,000 and 10,000 bytes (fewer records for the large
 //!   ones, about 100 MB at most), each also read by one consumer.
 //!
-//! The **small** plan ([`Plan::Small`], for CI): 20,000 records, 1 partition with no key, 2 and
-//! 4 partitions with random keys (groups of 2 and 4), and `linger.ms=0` on 1 partition.
+//! The **small** plan ([`Plan::Small`], for CI): 20,000 records on 1 partition with no key (and
+//! 60,000), 2 and 4 partitions with random keys (groups of 2 and 4).
 //!
 //! Every point runs `warmup` discarded runs, then `repetitions` recorded ones; with no warm-up
 //! the first recorded run is marked cold and kept out of the means. Values are pseudo-random
@@ -95,6 +97,17 @@ pub fn points(
                         &[],
                     ));
                 }
+            }
+            for records in [(n / 5).max(1), 3 * n] {
+                v.push(mk(
+                    format!("p1-records{records}"),
+                    1,
+                    records,
+                    100,
+                    KeyMode::None,
+                    1,
+                    &[],
+                ));
             }
             for b in ["16384", "65536", "262144"] {
                 v.push(mk(
@@ -250,7 +263,7 @@ mod tests {
             }
         }
         let full = points(Plan::Full, None, 3, 1);
-        assert_eq!(full.len(), 9 + 11);
+        assert_eq!(full.len(), 9 + 13);
         assert!(full
             .iter()
             .all(|p| p.records as u128 * p.value_bytes as u128 <= 100_000_000));
