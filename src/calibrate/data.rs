@@ -418,7 +418,7 @@ mod tests {
         let w = p.warm().unwrap();
         assert_eq!((w.n, w.mean, w.min, w.max), (2, 3000.0, 2000.0, 4000.0));
         assert_eq!(p.setting("topic.partitions"), Some("2"));
-        let text = String::from_utf8(measurements_csv(&[p.clone()])).unwrap();
+        let text = String::from_utf8(measurements_csv(std::slice::from_ref(&p))).unwrap();
         assert!(text.starts_with(&CSV_HEADER.join(",")));
         let back = parse_measurements_csv(&text, "m.csv").unwrap();
         assert_eq!(back, vec![p]);

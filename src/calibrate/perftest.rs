@@ -38,6 +38,9 @@ pub struct PerfTestError {
 
 const MIB: f64 = 1024.0 * 1024.0;
 
+/// A result read from the file: what was timed, the sample, the record size in bytes.
+type Found = (Phase, Sample, u64);
+
 struct Block {
     name: Option<String>,
     role: Option<Role>,
@@ -54,7 +57,7 @@ pub fn parse(text: &str, path: &str) -> Result<Vec<CalPoint>, PerfTestError> {
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_else(|| "perf-test".into());
-    let mut blocks: Vec<(Block, Vec<(Phase, Sample, u64)>)> = vec![(
+    let mut blocks: Vec<(Block, Vec<Found>)> = vec![(
         Block {
             name: None,
             role: None,
@@ -144,8 +147,7 @@ pub fn parse(text: &str, path: &str) -> Result<Vec<CalPoint>, PerfTestError> {
     let mut points: Vec<CalPoint> = vec![];
     for (bi, (block, samples)) in blocks.into_iter().enumerate() {
         for phase in [Phase::Produce, Phase::Consume] {
-            let mine: Vec<&(Phase, Sample, u64)> =
-                samples.iter().filter(|s| s.0 == phase).collect();
+            let mine: Vec<&Found> = samples.iter().filter(|s| s.0 == phase).collect();
             let Some(first) = mine.first() else { continue };
             let base = block.name.clone().unwrap_or_else(|| format!("{stem}-{bi}"));
             let consumers = if phase == Phase::Produce { 0 } else { 1 };

@@ -318,6 +318,9 @@ where
     )
 }
 
+/// A tick label formatter.
+type TickFmt<'f> = &'f dyn Fn(&f64) -> String;
+
 /// [`build`] with explicit y ticks and y tick formatter.
 fn build_with<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
@@ -325,7 +328,7 @@ fn build_with<'a, DB: DrawingBackend>(
     (x_label, y_label): (&str, &str),
     (x0, x1, xticks): (f64, f64, Vec<f64>),
     (y0, y1, yticks): (f64, f64, Vec<f64>),
-    (x_fmt, y_fmt): (&dyn Fn(&f64) -> String, &dyn Fn(&f64) -> String),
+    (x_fmt, y_fmt): (TickFmt<'_>, TickFmt<'_>),
     x_mesh: bool,
 ) -> Result<Ctx<'a, DB>>
 where
