@@ -2,6 +2,7 @@
 //! command that reproduces them.
 
 mod bad_input;
+mod calibrate;
 mod determinism;
 mod experiment;
 mod groups;
