@@ -1,50 +1,70 @@
-//! Delivery: every acknowledged record is consumed at least once (no loss), and records
-//! consumed more than once are counted as duplicates (at-least-once after a rebalance).
+//! Delivery: every acknowledged record is consumed, and how many times records reach the log
+//! and the consumers.
+//!
+//! Records are identified by (partition, producer, sequence), never by offset: after a leader
+//! failure an offset can come to hold a different record. Per (partition, producer) the check
+//! keeps the acknowledged sequences and the consumed ones as range sets; per partition, how far
+//! consumers have read (`consumed_upto`: every offset below it was read by some consumer).
+//!
+//! - **lost** (a violation): acknowledged to its producer but never consumed — absent from the
+//!   final log. Records consumers had read from a leader whose later records were then cut off
+//!   by an unclean election are taken back ([`DeliveryCheck::uncommitted`]), so they count as
+//!   lost too when the new leader does not hold them.
+//! - **log duplicates**: a record that reached the log twice (a retry of an appended batch
+//!   without idempotence); a violation when the producer is idempotent (exactly once expected).
+//! - **re-reads**: offsets consumed again (at-least-once after a rebalance): counted.
+//!
 //! "Consumed" means processed by the application. Where the scenario's commits do not promise
 //! at-least-once (commit before processing; librdkafka's offset store at hand-over), records
-//! skipped over are counted as `lost` instead of being violations.
-//!
-//! Per partition it keeps the highest acknowledged offset and the extent consumed so far
-//! (`consumed_upto`: every offset below it was read by some consumer), so memory does not grow
-//! with the number of records.
+//! a consumer skips over after a failure are counted as `lost` instead of being violations.
 
+use super::intervals::IntervalSet;
 use super::Violation;
+use std::collections::BTreeMap;
 
-/// Delivery bookkeeping per partition.
+/// Delivery bookkeeping.
 #[derive(Clone, Debug, Default)]
 pub struct DeliveryCheck {
-    acked_upto: Vec<u64>,
     consumed_upto: Vec<u64>,
-    /// Records read again below `consumed_upto`.
+    acked: BTreeMap<(u32, u32), IntervalSet>,
+    consumed: BTreeMap<(u32, u32), IntervalSet>,
+    expect_once: bool,
+    /// Offsets read again below `consumed_upto` (re-reads).
     pub duplicates: u64,
-    /// Records skipped over (offsets never read below a later read).
-    pub skipped: u64,
-    /// Records skipped where the commit order allows it (at-most-once).
+    /// Records that reached the log more than once.
+    pub log_duplicates: u64,
+    /// Acknowledged records never consumed (set by [`finish`](Self::finish)).
     pub lost: u64,
-    /// Whether skipped records are allowed (counted in `lost`) rather than violations.
+    /// Offsets skipped over (never read below a later read).
+    pub skipped: u64,
+    /// Whether losses are allowed by the commit order (counted in `lost`) rather than
+    /// violations.
     pub allow_loss: bool,
-    /// Violations found by [`finish`](Self::finish) and [`consumed`](Self::consumed).
+    /// Violations found.
     pub violations: Vec<Violation>,
 }
 
 impl DeliveryCheck {
-    /// Bookkeeping for `partitions` partitions.
-    pub fn new(partitions: u32) -> Self {
+    /// Bookkeeping for `partitions` partitions; `expect_once` when producers are idempotent.
+    pub fn new(partitions: u32, expect_once: bool) -> Self {
         Self {
-            acked_upto: vec![0; partitions as usize],
             consumed_upto: vec![0; partitions as usize],
+            expect_once,
             ..Self::default()
         }
     }
 
-    /// Offsets `[base, end)` of `partition` were acknowledged to their producer.
-    pub fn acked(&mut self, partition: u32, end: u64) {
-        let a = &mut self.acked_upto[partition as usize];
-        *a = (*a).max(end);
+    /// Sequences `[seq, seq + n)` of `producer` in `partition` were acknowledged.
+    pub fn acked(&mut self, partition: u32, producer: u32, seq: u64, n: u64) {
+        self.acked
+            .entry((partition, producer))
+            .or_default()
+            .insert(seq, seq + n);
     }
 
-    /// Offsets `[from, to)` of `partition` were consumed. Returns how far the consumed extent
-    /// advanced (new records plus any skipped over).
+    /// Offsets `[from, to)` of `partition` were processed. Returns how far the consumed
+    /// extent advanced (new records plus any skipped over); the new ones are the last of the
+    /// range, from `max(consumed_upto before, from)`.
     pub fn consumed(&mut self, partition: u32, from: u64, to: u64) -> u64 {
         let gap = self.resume_at(partition, from);
         let c = &mut self.consumed_upto[partition as usize];
@@ -64,17 +84,36 @@ impl DeliveryCheck {
         }
         let gap = offset - *c;
         self.skipped += gap;
-        if self.allow_loss {
-            self.lost += gap;
-        } else {
+        if !self.allow_loss {
             self.violations.push(Violation { check: "no-loss", detail: format!("partition {partition}: offsets {}..{offset} were never consumed before reading resumed at {offset}", *c) });
         }
         *c = offset;
         gap
     }
 
+    /// First-time consumed offsets held records `[seq, seq + n)` of `producer`; returns how
+    /// many of those records had been consumed before (at other offsets: log duplicates).
+    pub fn consumed_records(&mut self, partition: u32, producer: u32, seq: u64, n: u64) -> u64 {
+        let again = self
+            .consumed
+            .entry((partition, producer))
+            .or_default()
+            .insert(seq, seq + n);
+        if again > 0 {
+            self.log_duplicates += again;
+            if self.expect_once {
+                self.violations.push(Violation {
+                    check: "exactly-once",
+                    detail: format!("partition {partition}: {again} record(s) of idempotent producer {producer} (sequences {seq}..{}) reached the log twice", seq + n),
+                });
+            }
+        }
+        again
+    }
+
     /// Offsets below `offset` of `partition` are deliberately not read (auto.offset.reset =
-    /// latest); returns how many were passed over. They are neither consumed nor lost.
+    /// latest); returns how many were passed over. Their records must also be passed to
+    /// [`accounted`](Self::accounted): neither consumed nor lost.
     pub fn skip_to(&mut self, partition: u32, offset: u64) -> u64 {
         let c = &mut self.consumed_upto[partition as usize];
         let skipped = offset.saturating_sub(*c);
@@ -82,25 +121,72 @@ impl DeliveryCheck {
         skipped
     }
 
+    /// Records `[seq, seq + n)` of `producer` were passed over on purpose.
+    pub fn accounted(&mut self, partition: u32, producer: u32, seq: u64, n: u64) {
+        self.consumed
+            .entry((partition, producer))
+            .or_default()
+            .insert(seq, seq + n);
+    }
+
+    /// The partition's log was cut back to `offset` (an unclean election): the records of
+    /// `removed` (producer, seq, n) are no longer in it. Returns how many consumed offsets
+    /// were taken back.
+    pub fn uncommitted(&mut self, partition: u32, offset: u64, removed: &[(u32, u64, u64)]) -> u64 {
+        for &(producer, seq, n) in removed {
+            if let Some(s) = self.consumed.get_mut(&(partition, producer)) {
+                s.remove(seq, seq + n);
+            }
+        }
+        let c = &mut self.consumed_upto[partition as usize];
+        let back = c.saturating_sub(offset);
+        *c = (*c).min(offset);
+        back
+    }
+
     /// Highest offset consumed on `partition`.
     pub fn consumed_upto(&self, partition: u32) -> u64 {
         self.consumed_upto[partition as usize]
     }
 
-    /// At the end of a run in which consumers were meant to read everything: any acknowledged
-    /// offset not consumed is a loss.
+    /// Acknowledged records of `partition` not consumed (so far).
+    pub fn unconsumed(&self, partition: u32) -> u64 {
+        self.acked
+            .range((partition, 0)..=(partition, u32::MAX))
+            .map(|(k, a)| match self.consumed.get(k) {
+                Some(c) => a.minus(c).len(),
+                None => a.len(),
+            })
+            .sum()
+    }
+
+    /// At the end of a run in which consumers were meant to read everything: every
+    /// acknowledged record not consumed is lost.
     pub fn finish(&mut self) {
-        for (p, (&a, &c)) in self.acked_upto.iter().zip(&self.consumed_upto).enumerate() {
-            if c < a && self.allow_loss {
-                self.lost += a - c;
-            } else if c < a {
-                self.violations.push(Violation {
-                    check: "no-loss",
-                    detail: format!(
-                        "partition {p}: acknowledged up to offset {a} but consumed only up to {c}"
-                    ),
-                });
+        let empty = IntervalSet::default();
+        for (&(p, producer), a) in &self.acked {
+            let missing = a.minus(self.consumed.get(&(p, producer)).unwrap_or(&empty));
+            if missing.is_empty() {
+                continue;
             }
+            self.lost += missing.len();
+            if self.allow_loss {
+                continue;
+            }
+            let shown: Vec<String> = missing
+                .ranges()
+                .take(3)
+                .map(|(s, e)| format!("{s}..{e}"))
+                .collect();
+            self.violations.push(Violation {
+                check: "no-loss",
+                detail: format!(
+                    "partition {p}: {} acknowledged record(s) of producer {producer} never consumed (sequences {}{})",
+                    missing.len(),
+                    shown.join(", "),
+                    if missing.ranges().count() > 3 { ", …" } else { "" }
+                ),
+            });
         }
     }
 }
@@ -108,27 +194,68 @@ impl DeliveryCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
+
     #[test]
-    fn counts_duplicates_and_finds_losses() {
-        let mut d = DeliveryCheck::new(2);
-        d.acked(0, 100);
-        d.acked(1, 10);
+    fn counts_re_reads_and_finds_losses() {
+        let mut d = DeliveryCheck::new(2, false);
+        d.acked(0, 0, 0, 100);
+        d.acked(1, 0, 0, 10);
         assert_eq!(d.consumed(0, 0, 60), 60);
+        d.consumed_records(0, 0, 0, 60);
         assert_eq!(d.consumed(0, 50, 100), 40);
+        d.consumed_records(0, 0, 60, 40);
         assert_eq!(d.duplicates, 10);
         d.finish();
         assert_eq!(d.violations.len(), 1, "partition 1 was never read");
-        d.consumed(1, 5, 10);
-        assert_eq!(d.skipped, 5);
-        let mut d = DeliveryCheck::new(1);
-        d.acked(0, 50);
+        assert_eq!(d.lost, 10);
+    }
+
+    #[test]
+    fn a_latest_reset_is_not_a_loss() {
+        let mut d = DeliveryCheck::new(1, false);
+        d.acked(0, 3, 0, 50);
         assert_eq!(d.skip_to(0, 40), 40);
+        d.accounted(0, 3, 0, 40);
         assert_eq!(d.consumed(0, 40, 50), 10);
+        d.consumed_records(0, 3, 40, 10);
         d.finish();
-        assert!(
-            d.violations.is_empty(),
-            "a latest reset is not a loss: {:?}",
-            d.violations
-        );
+        assert!(d.violations.is_empty(), "{:?}", d.violations);
+    }
+
+    #[test]
+    fn records_cut_off_by_an_unclean_election_are_lost() {
+        let mut d = DeliveryCheck::new(1, true);
+        d.acked(0, 0, 0, 30);
+        d.consumed(0, 0, 30);
+        d.consumed_records(0, 0, 0, 30);
+        assert_eq!(d.uncommitted(0, 20, &[(0, 20, 10)]), 10);
+        assert_eq!(d.consumed_upto(0), 20);
+        d.finish();
+        assert_eq!(d.lost, 10);
+    }
+
+    #[test]
+    fn skipped_records_are_lost_not_violations_when_commits_allow_it() {
+        let mut d = DeliveryCheck::new(1, false);
+        d.allow_loss = true;
+        d.acked(0, 0, 0, 100);
+        assert_eq!(d.consumed(0, 0, 40), 40);
+        d.consumed_records(0, 0, 0, 40);
+        assert_eq!(d.resume_at(0, 60), 20);
+        assert_eq!(d.consumed(0, 60, 100), 40);
+        d.consumed_records(0, 0, 60, 40);
+        d.finish();
+        assert_eq!((d.lost, d.skipped), (20, 20));
+        assert!(d.violations.is_empty(), "{:?}", d.violations);
+    }
+
+    #[test]
+    fn a_record_appended_twice_is_a_log_duplicate() {
+        let mut d = DeliveryCheck::new(1, true);
+        d.consumed(0, 0, 20);
+        assert_eq!(d.consumed_records(0, 0, 0, 10), 0);
+        assert_eq!(d.consumed_records(0, 0, 0, 10), 10);
+        assert_eq!(d.log_duplicates, 10);
+        assert_eq!(d.violations[0].check, "exactly-once");
     }
 }

@@ -15,6 +15,8 @@ use super::log::PartitionLog;
 use super::metrics::GroupMark;
 use super::metrics::Metrics;
 use super::producer::Producer;
+use super::replication::partition::PartitionState;
+use super::replication::placement;
 use crate::checks::Checks;
 use crate::engine::{EventQueue, Model, Nanos, SeedTree};
 use crate::resources::{Cpu, Disk, Link, PageCache};
@@ -66,7 +68,8 @@ pub struct Cluster {
     pub(crate) hosts: Vec<Host>,
     links: BTreeMap<(Id, Id), Link>,
     pub(crate) brokers: Vec<Broker>,
-    pub(crate) logs: Vec<PartitionLog>,
+    /// Replicas, leader, ISR and the leader's view of its followers, per partition.
+    pub(crate) parts: Vec<PartitionState>,
     pub(crate) producers: Vec<Producer>,
     pub(crate) consumers: Vec<Consumer>,
     pub(crate) group: Coordinator,
@@ -76,7 +79,8 @@ pub struct Cluster {
     pub(crate) metrics: Metrics,
     pub(crate) checks: Checks,
     pub(crate) producers_done: u32,
-    pub(crate) appended_records: u64,
+    /// Records in the partitions' leader logs (what consumers must read to finish).
+    pub(crate) log_end_total: u64,
     pub(crate) consumed_records: u64,
     pub(crate) consumers_started: bool,
     /// Scenario events scheduled and not yet carried out.
@@ -116,12 +120,21 @@ impl Cluster {
             }
         }
         let broker_host = |b: usize| if cfg.single_host { 0 } else { b };
-        let brokers = (0..nb)
+        let mut brokers: Vec<Broker> = (0..nb)
             .map(|b| Broker::new(broker_host(b), &cfg.broker))
             .collect();
-        let logs = (0..cfg.partitions)
-            .map(|_| PartitionLog::new(cfg.broker.segment_bytes))
-            .collect();
+        let parts: Vec<PartitionState> =
+            placement::assign(cfg.partitions, cfg.replication.factor, cfg.brokers)
+                .into_iter()
+                .map(PartitionState::new)
+                .collect();
+        for (p, part) in parts.iter().enumerate() {
+            for &r in &part.replicas {
+                brokers[r]
+                    .logs
+                    .insert(p as u32, PartitionLog::new(cfg.broker.segment_bytes));
+            }
+        }
         let producers = (0..cfg.producer.count as usize)
             .map(|i| Producer::new(&cfg, client_host, &seeds, i))
             .collect();
@@ -135,7 +148,7 @@ impl Cluster {
             cfg.consumer.count as usize,
             cfg.partitions,
         );
-        let mut checks = Checks::new(cfg.partitions);
+        let mut checks = Checks::new(cfg.partitions, cfg.producer.idempotence);
         // Commits of what was handed over rather than processed allow losses on a failure:
         // at-most-once, and librdkafka's auto-commit (its offset store moves at hand-over).
         let cc = &cfg.consumer;
@@ -167,8 +180,16 @@ impl Cluster {
             queue.schedule(cfg.host.writeback_interval_ns, Event::Writeback { host: h });
         }
         queue.schedule(cfg.series_interval_ns, Event::Housekeeping);
+        if cfg.replication.factor > 1 {
+            for b in 0..nb {
+                queue.schedule(
+                    cfg.replication.lag_time_max_ns / 2,
+                    Event::IsrCheck { broker: b },
+                );
+            }
+        }
         let events_pending = cfg.events.len();
-        Self {
+        let mut cluster = Self {
             group848: cfg.consumer.kip848.then(|| {
                 let assignor = if cfg.consumer.remote_assignor == AssignorKind::ServerRange {
                     ServerAssignor::Range
@@ -192,23 +213,57 @@ impl Cluster {
             hosts,
             links,
             brokers,
-            logs,
+            parts,
             producers,
             consumers,
             coordinator,
             metrics,
             checks,
             producers_done: 0,
-            appended_records: 0,
+            log_end_total: 0,
             consumed_records: 0,
             consumers_started: false,
             events_pending,
+        };
+        for p in 0..cluster.producers.len() {
+            cluster.producers[p].leaders = cluster.parts.iter().map(|s| s.leader).collect();
         }
+        for c in 0..cluster.consumers.len() {
+            cluster.consumers[c].leaders = cluster.parts.iter().map(|s| s.leader).collect();
+        }
+        cluster.rebuild_fetchers(0, queue);
+        cluster
     }
 
-    /// Leader broker of `partition` (replicas placed round-robin from broker 0).
-    pub fn leader_of(&self, partition: u32) -> Id {
-        partition as usize % self.brokers.len()
+    /// Leader broker of `partition` (None while it is offline).
+    pub fn leader_of(&self, partition: u32) -> Option<Id> {
+        self.parts[partition as usize].leader
+    }
+
+    /// The partition's log as consumers see it: its leader's replica (its last leader's while
+    /// offline).
+    pub fn leader_log(&self, partition: u32) -> &PartitionLog {
+        let ps = &self.parts[partition as usize];
+        &self.brokers[ps.leader.unwrap_or(ps.last_leader)].logs[&partition]
+    }
+
+    /// Move the leader's high watermark of `p` up to what its ISR allows; true if it moved.
+    pub(crate) fn advance_hw(&mut self, p: u32) -> bool {
+        let ps = &self.parts[p as usize];
+        let Some(leader) = ps.leader else {
+            return false;
+        };
+        let log = self.brokers[leader]
+            .logs
+            .get_mut(&p)
+            .expect("a leader holds a replica");
+        match ps.hw_bound(log.leo()) {
+            Some(hw) if hw > log.hw() => {
+                log.set_hw(hw);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Send `bytes` from host `from` to host `to` at `now`; returns (sent, arrival) times.
@@ -243,10 +298,11 @@ impl Cluster {
         client: Id,
         bytes: u64,
         reply: Reply,
-    ) {
+    ) -> Nanos {
         let host = self.consumers[client % self.consumers.len()].host;
-        let (_, arrive) = self.send(now, self.brokers[broker].host, host, bytes);
+        let (sent, arrive) = self.send(now, self.brokers[broker].host, host, bytes);
         q.schedule(arrive, Event::ToConsumer { c: client, reply });
+        sent
     }
 
     /// Pass a request from consumer client `client` to the group coordinator, noting the
@@ -278,7 +334,7 @@ impl Cluster {
         if started || converged {
             self.metrics.group_marks.push(GroupMark {
                 time_ns: now,
-                lag: self.appended_records.saturating_sub(self.consumed_records),
+                lag: self.log_end_total.saturating_sub(self.consumed_records),
                 duplicates: self.checks.delivery.duplicates,
             });
         }
@@ -306,7 +362,7 @@ impl Cluster {
         if started || ended {
             self.metrics.group_marks.push(GroupMark {
                 time_ns: now,
-                lag: self.appended_records.saturating_sub(self.consumed_records),
+                lag: self.log_end_total.saturating_sub(self.consumed_records),
                 duplicates: self.checks.delivery.duplicates,
             });
         }
@@ -319,9 +375,13 @@ impl Cluster {
 
     fn housekeeping(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
         self.sample(now);
-        for p in 0..self.logs.len() {
+        for p in 0..self.parts.len() {
             let floor = self.release_floor(p as u32);
-            self.logs[p].release_below(floor);
+            for &r in &self.parts[p].replicas {
+                if let Some(log) = self.brokers[r].logs.get_mut(&(p as u32)) {
+                    log.release_below(floor);
+                }
+            }
         }
         q.schedule(now + self.housekeeping_ns, Event::Housekeeping);
     }
@@ -329,7 +389,8 @@ impl Cluster {
     /// Append one time-series sample of every partition and consumer at `now` (also called once
     /// at the end of a run, so the series ends on the final counts).
     pub fn sample(&mut self, now: Nanos) {
-        for (p, log) in self.logs.iter().enumerate() {
+        for p in 0..self.parts.len() {
+            let log = self.leader_log(p as u32);
             let consumed = self.checks.delivery.consumed_upto(p as u32);
             self.metrics
                 .partition_series
@@ -353,12 +414,20 @@ impl Cluster {
     }
 
     /// Offsets below which no reader can go back: the committed offset (a new owner restarts
-    /// there) and every consumer's position.
+    /// there), every consumer's position and every replica's high watermark (a follower reads
+    /// from its LEO, and logs never diverge below a replica's HW, so truncation and the
+    /// loss accounting find their batches).
     fn release_floor(&self, p: u32) -> u64 {
+        let replicas_hw = self.parts[p as usize]
+            .replicas
+            .iter()
+            .map(|&r| self.brokers[r].logs[&p].hw())
+            .min()
+            .unwrap_or(0);
         if !self.expects_consumption() {
-            return self.logs[p as usize].leo();
+            return replicas_hw;
         }
-        let mut floor = self.checks.delivery.consumed_upto(p);
+        let mut floor = self.checks.delivery.consumed_upto(p).min(replicas_hw);
         if self.cfg.consumer.group {
             floor = floor.min(self.group.committed(p).unwrap_or(0));
         }
@@ -437,13 +506,33 @@ impl Model for Cluster {
             Event::ProducerAppDone { p, records } => self.producer_app_done(now, p, records, q),
             Event::SenderWake { p } => self.sender_run(now, p, q),
             Event::SenderBuilt { p, broker, req } => self.sender_built(now, p, broker, req, q),
-            Event::ProduceAcked { p, req } => self.produce_acked(now, p, req, q),
+            Event::ToProducer { p, resp } => self.produce_response(now, p, resp, q),
             Event::Arrive { broker, req } => self.broker_arrive(now, broker, req, q),
-            Event::NetDone { broker, req } => self.broker_net_done(now, broker, req, q),
-            Event::IoDone { broker, req } => self.broker_io_done(now, broker, req, q),
+            Event::NetDone { broker, inc, req } => self.broker_net_done(now, broker, inc, req, q),
+            Event::IoDone { broker, inc, req } => self.broker_io_done(now, broker, inc, req, q),
             Event::FetchExpire { broker, parked } => {
                 self.broker_fetch_expire(now, broker, parked, q)
             }
+            Event::ProduceExpire { broker, delayed } => {
+                self.produce_expire(now, broker, delayed, q)
+            }
+            Event::ToReplica {
+                broker,
+                leader,
+                fetcher,
+                token,
+                parts,
+            } => self.replica_response(now, broker, (leader, fetcher), token, parts, q),
+            Event::FetcherWake {
+                broker,
+                leader,
+                fetcher,
+            } => self.fetcher_wake(now, broker, (leader, fetcher), q),
+            Event::IsrCheck { broker } => self.isr_check(now, broker, q),
+            Event::MetadataReply { client, leaders } => {
+                self.metadata_reply(now, client, leaders, q)
+            }
+            Event::MetadataDue { client } => self.metadata_due(now, client, q),
             Event::Writeback { host } => {
                 self.writeback(now, host, false);
                 q.schedule(
@@ -471,6 +560,6 @@ impl Model for Cluster {
         produced
             && self.events_pending == 0
             && (!self.expects_consumption()
-                || (self.consumers_started && self.consumed_records >= self.appended_records))
+                || (self.consumers_started && self.consumed_records >= self.log_end_total))
     }
 }

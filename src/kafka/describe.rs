@@ -39,7 +39,7 @@ pub fn group_view(cl: &Cluster, now: Nanos) -> String {
         .into_iter()
         .enumerate()
         .map(|(p, owner)| {
-            let leo = cl.logs[p].leo();
+            let leo = cl.leader_log(p as u32).hw();
             let committed = cl.group.committed(p as u32);
             let (id, host, client) = match owner {
                 Some((id, c)) => (id, "/127.0.0.1".to_string(), format!("consumer-{c}")),

@@ -4,6 +4,7 @@
 use super::consumer::ConsumerTimer;
 use super::group::coordinator::{GroupReply, GroupRequest, GroupTimer};
 use super::log::LogBatch;
+use super::metadata::Client;
 use crate::engine::Nanos;
 use crate::scenario::events::Action;
 use crate::scenario::resolve::Acks;
@@ -12,7 +13,8 @@ use crate::scenario::resolve::Acks;
 pub type Id = usize;
 
 /// Everything that can happen in a run. Fields: `p` producer, `c` consumer, `broker`, `host`
-/// (indices), `req` the request carried, `reply` the response carried.
+/// (indices), `inc` the broker incarnation that started the work (a restarted broker drops work
+/// of its previous life), `req` the request carried, `reply`/`resp` the response carried.
 #[derive(Debug)]
 #[allow(missing_docs)]
 pub enum Event {
@@ -21,7 +23,7 @@ pub enum Event {
     ProducerTick { p: Id },
     /// The producer's application thread finished `records` send() calls (CPU done).
     ProducerAppDone { p: Id, records: u32 },
-    /// A linger deadline or freed capacity: the sender looks for ready batches.
+    /// A linger deadline, a retry backoff or freed capacity: the sender looks for ready batches.
     SenderWake { p: Id },
     /// The sender thread finished building `req` (CPU done); it goes on the wire.
     SenderBuilt {
@@ -29,16 +31,42 @@ pub enum Event {
         broker: Id,
         req: ProduceRequest,
     },
-    /// A ProduceResponse reached producer `p`.
-    ProduceAcked { p: Id, req: ProduceRequest },
+    /// A ProduceResponse (or a transport failure) reached producer `p`.
+    ToProducer { p: Id, resp: ProduceResponse },
     /// A request reached broker `broker`'s socket; a network thread will read it.
     Arrive { broker: Id, req: Request },
     /// A network thread finished reading `req`; it joins the request queue for an I/O thread.
-    NetDone { broker: Id, req: Request },
+    NetDone { broker: Id, inc: u32, req: Request },
     /// An I/O thread finished handling `req` (CPU and any disk reads done).
-    IoDone { broker: Id, req: Request },
-    /// A parked Fetch reached fetch.max.wait.ms.
+    IoDone { broker: Id, inc: u32, req: Request },
+    /// A parked Fetch reached its max wait (fetch.max.wait.ms or replica.fetch.wait.max.ms).
     FetchExpire { broker: Id, parked: u64 },
+    /// An acks=all produce held in purgatory reached request.timeout.ms (leader `broker`).
+    ProduceExpire { broker: Id, delayed: u64 },
+    /// A Fetch response reached follower `broker`'s fetcher thread (`leader`, `fetcher`) for
+    /// its request number `token`.
+    ToReplica {
+        broker: Id,
+        leader: Id,
+        fetcher: u32,
+        token: u64,
+        parts: Vec<FetchedPart>,
+    },
+    /// Follower `broker`'s fetcher thread for `leader` may send its next Fetch.
+    FetcherWake {
+        broker: Id,
+        leader: Id,
+        fetcher: u32,
+    },
+    /// A Metadata answer reached `client` (None: the broker it asked did not answer).
+    MetadataReply {
+        client: Client,
+        leaders: Option<Vec<Option<Id>>>,
+    },
+    /// `client` asks for metadata again (after retry.backoff.ms).
+    MetadataDue { client: Client },
+    /// Leader `broker` checks its ISRs for lagging followers (every replica.lag.time.max.ms / 2).
+    IsrCheck { broker: Id },
     /// The page-cache flusher of host `host` runs.
     Writeback { host: Id },
     /// Consumer `c` (an index) starts.
@@ -61,16 +89,18 @@ pub enum Event {
     Housekeeping,
 }
 
-/// A request from a client to a broker.
+/// A request to a broker, from a client or from a follower's fetcher.
 #[derive(Debug)]
 #[allow(missing_docs)] // fields named in each variant's doc
 pub enum Request {
     /// Produce.
     Produce(ProduceRequest),
-    /// Fetch.
+    /// Fetch (a consumer's or a follower's).
     Fetch(FetchRequest),
     /// Group membership and offsets, from consumer `c`.
     Group { c: Id, req: GroupRequest },
+    /// Which broker leads each partition, from `client`.
+    Metadata { client: Client },
 }
 
 impl Request {
@@ -86,6 +116,7 @@ impl Request {
             }
             Request::Fetch(f) => 100 + 24 * f.parts.len() as u64,
             Request::Group { .. } => 200,
+            Request::Metadata { .. } => 100,
         }
     }
 }
@@ -99,9 +130,11 @@ pub struct ProduceRequest {
     pub batches: Vec<SentBatch>,
     /// acks of the producer.
     pub acks: Acks,
+    /// The request's timeout (request.timeout.ms): how long an acks=all wait may last.
+    pub timeout_ns: Nanos,
     /// When it left the producer.
     pub sent_ns: Nanos,
-    /// Producer index.
+    /// Producer index (also its producer id).
     pub producer: Id,
     /// Destination broker.
     pub broker: Id,
@@ -118,25 +151,92 @@ pub struct SentBatch {
     pub raw_bytes: u32,
     /// Bytes on the wire and on disk.
     pub wire_bytes: u32,
-    /// Producer sequence of the first record.
+    /// Sequence of its first record among this producer's records for the partition.
     pub first_seq: u64,
+    /// Whether the broker should deduplicate it (enable.idempotence).
+    pub idempotent: bool,
     /// Creation time in the accumulator.
     pub created_ns: Nanos,
-    /// Offset assigned by the broker (set on append).
-    pub base_offset: u64,
     /// Memory it holds in the producer's buffer.
     pub buffer_bytes: u64,
     /// Key and value bytes of its records (what perf-test tools count).
     pub payload_bytes: u64,
+    /// Times it was sent before.
+    pub attempts: u32,
 }
 
-/// A Fetch: for each partition, the offset to read from.
+/// Why a produce failed (Kafka's error names); every one is retriable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProduceError {
+    /// The broker does not lead the partition (any more).
+    NotLeaderOrFollower,
+    /// acks=all and the ISR is smaller than min.insync.replicas: not appended.
+    NotEnoughReplicas,
+    /// Appended, but the ISR shrank below min.insync.replicas before the HW reached it.
+    NotEnoughReplicasAfterAppend,
+    /// Idempotent batch with a gap in its sequence: not appended.
+    OutOfOrderSequenceNumber,
+    /// The broker's acks=all wait, or the client's request.timeout.ms, ran out.
+    RequestTimedOut,
+    /// The connection broke (broker gone or an injected transient failure).
+    NetworkException,
+}
+
+impl ProduceError {
+    /// Kafka's name for it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER",
+            Self::NotEnoughReplicas => "NOT_ENOUGH_REPLICAS",
+            Self::NotEnoughReplicasAfterAppend => "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+            Self::OutOfOrderSequenceNumber => "OUT_OF_ORDER_SEQUENCE_NUMBER",
+            Self::RequestTimedOut => "REQUEST_TIMED_OUT",
+            Self::NetworkException => "NETWORK_EXCEPTION",
+        }
+    }
+}
+
+/// The answer to a ProduceRequest: per batch, in request order, its base offset or an error.
+#[derive(Debug)]
+pub struct ProduceResponse {
+    /// The request's id.
+    pub id: u64,
+    /// Per batch.
+    pub results: Vec<Result<u64, ProduceError>>,
+}
+
+/// One partition of a Fetch: where to read, and the leader epoch of the last record the
+/// reader holds (for divergence detection after a leader change).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FetchPart {
+    /// Partition.
+    pub partition: u32,
+    /// Fetch offset.
+    pub offset: u64,
+    /// Epoch of the reader's last record, when known (None: no divergence check).
+    pub last_epoch: Option<u32>,
+}
+
+/// The sender of a follower's Fetch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReplicaFetch {
+    /// Follower broker.
+    pub follower: Id,
+    /// Its fetcher thread.
+    pub fetcher: u32,
+    /// The fetcher's request number (a late answer to an older request is ignored).
+    pub token: u64,
+}
+
+/// A Fetch from a consumer or a follower.
 #[derive(Debug)]
 pub struct FetchRequest {
-    /// Consumer client id.
+    /// Consumer client id (for a consumer's fetch).
     pub consumer: Id,
-    /// (partition, fetch offset).
-    pub parts: Vec<(u32, u64)>,
+    /// For a follower's fetch: who sent it.
+    pub replica: Option<ReplicaFetch>,
+    /// What to read.
+    pub parts: Vec<FetchPart>,
     /// fetch.min.bytes.
     pub min_bytes: u64,
     /// fetch.max.bytes.
@@ -151,6 +251,20 @@ pub struct FetchRequest {
     pub result: Vec<FetchedPart>,
 }
 
+/// Why a partition of a Fetch returned no data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FetchError {
+    /// The broker does not lead the partition.
+    NotLeaderOrFollower,
+    /// The reader's log diverges from the leader's: truncate to `offset`, continue under `epoch`.
+    Diverging {
+        /// Epoch to continue under.
+        epoch: u32,
+        /// Offset to truncate to.
+        offset: u64,
+    },
+}
+
 /// One partition's data in a Fetch response.
 #[derive(Clone, Debug)]
 pub struct FetchedPart {
@@ -162,6 +276,8 @@ pub struct FetchedPart {
     pub batches: Vec<LogBatch>,
     /// High watermark at read time.
     pub hw: u64,
+    /// Why there is no data, if an error.
+    pub error: Option<FetchError>,
 }
 
 /// A response to a consumer (`broker`: which broker answered; `parts`: data per partition).
@@ -172,4 +288,6 @@ pub enum Reply {
     Fetch { broker: Id, parts: Vec<FetchedPart> },
     /// A group-coordinator answer.
     Group(GroupReply),
+    /// The connection to `broker` closed (it crashed): outstanding requests to it failed.
+    Disconnected { broker: Id },
 }

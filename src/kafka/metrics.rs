@@ -30,6 +30,14 @@ pub struct ProducerStats {
     pub latency_us: Histogram<u64>,
     /// Time the application was blocked on buffer.memory.
     pub blocked_ns: Nanos,
+    /// Batch errors received (each retried or given up).
+    pub errors: u64,
+    /// Batches sent again.
+    pub retries: u64,
+    /// Records given up (retries or delivery.timeout.ms exhausted).
+    pub failed_records: u64,
+    /// The last error that caused a retry (Kafka's name).
+    pub last_error: Option<&'static str>,
 }
 
 /// One consumer's counters.
@@ -115,6 +123,10 @@ pub struct Metrics {
     pub consumers_started_ns: Option<Nanos>,
     /// When every producer had all its records acknowledged.
     pub produce_done_ns: Option<Nanos>,
+    /// ISR shrinks and expands.
+    pub isr_changes: u64,
+    /// Leader elections after the initial ones.
+    pub leader_elections: u64,
     /// Every assignment a consumer received, in time order.
     pub assignments: Vec<AssignmentSample>,
     /// The group's lag and duplicate count when each rebalance started and ended.
@@ -149,6 +161,10 @@ impl Metrics {
                     batches: 0,
                     latency_us: latency_histogram(),
                     blocked_ns: 0,
+                    errors: 0,
+                    retries: 0,
+                    failed_records: 0,
+                    last_error: None,
                 })
                 .collect(),
             consumers: vec![ConsumerStats::default(); consumers],
@@ -161,6 +177,8 @@ impl Metrics {
             describes: vec![],
             consumers_started_ns: None,
             produce_done_ns: None,
+            isr_changes: 0,
+            leader_elections: 0,
         }
     }
 }

@@ -19,10 +19,12 @@ pub mod event;
 pub mod group;
 pub mod hash;
 pub mod log;
+pub mod metadata;
 pub mod metrics;
 pub mod partitioner;
 pub mod producer;
 pub mod records;
+pub mod replication;
 pub mod workload;
 
 pub use cluster::Cluster;

@@ -126,6 +126,25 @@ impl PageCache {
         }
     }
 
+    /// Cut `file` back to `offset` bytes (a follower truncating its log): dirty data beyond it
+    /// will never be written. Resident pages stay until evicted.
+    pub fn truncate(&mut self, file: u64, offset: u64) {
+        let Some(f) = self.files.get_mut(&file) else {
+            return;
+        };
+        if offset >= f.written {
+            return;
+        }
+        let dirty_before = f.written - f.flushed;
+        f.written = offset;
+        f.flushed = f.flushed.min(offset);
+        self.dirty_bytes -= dirty_before - (f.written - f.flushed);
+        for (_, end) in f.dirty_log.iter_mut() {
+            *end = (*end).min(offset);
+        }
+        f.dirty_log.retain(|&(_, end)| end > f.flushed);
+    }
+
     /// Read `bytes` at `offset` of `file`: which bytes were in memory, which must come from disk.
     pub fn read(&mut self, file: u64, offset: u64, bytes: u64) -> ReadOutcome {
         let mut out = ReadOutcome::default();
@@ -254,6 +273,17 @@ mod tests {
         let mut c = PageCache::new(100 * 4096, 4096, 30_000_000_000, 50);
         c.append(0, 1, 0, 100);
         assert_eq!(c.writeback(1, false), vec![(1, 0, 100)]);
+    }
+
+    #[test]
+    fn truncation_forgets_dirty_data_beyond_the_cut() {
+        let mut c = cache(100);
+        c.append(0, 1, 0, 10_000);
+        c.truncate(1, 4_000);
+        assert_eq!(c.dirty_bytes(), 4_000);
+        c.append(1, 1, 4_000, 1_000);
+        assert_eq!(c.writeback(0, true), vec![(1, 0, 5_000)]);
+        assert_eq!(c.dirty_bytes(), 0);
     }
 
     #[test]

@@ -104,6 +104,31 @@ pub struct BrokerCfg {
     pub fetch_ps_per_byte: u64,
 }
 
+/// Replication settings of the topic and the brokers.
+#[derive(Clone, Debug)]
+pub struct ReplicationCfg {
+    /// replication.factor.
+    pub factor: u32,
+    /// min.insync.replicas.
+    pub min_insync: u32,
+    /// unclean.leader.election.enable.
+    pub unclean: bool,
+    /// replica.lag.time.max.ms, ns.
+    pub lag_time_max_ns: Nanos,
+    /// replica.fetch.wait.max.ms, ns.
+    pub fetch_wait_max_ns: Nanos,
+    /// replica.fetch.min.bytes.
+    pub fetch_min_bytes: u64,
+    /// replica.fetch.max.bytes (per partition).
+    pub fetch_max_bytes: u64,
+    /// replica.fetch.response.max.bytes.
+    pub fetch_response_max_bytes: u64,
+    /// replica.fetch.backoff.ms, ns.
+    pub fetch_backoff_ns: Nanos,
+    /// num.replica.fetchers.
+    pub fetchers: u32,
+}
+
 /// Producer settings and costs (per producer).
 #[derive(Clone, Debug)]
 pub struct ProducerCfg {
@@ -141,6 +166,18 @@ pub struct ProducerCfg {
     pub max_request_size: u32,
     /// acks.
     pub acks: Acks,
+    /// enable.idempotence (after Java's silent disabling when it was not set and conflicts).
+    pub idempotence: bool,
+    /// retries.
+    pub retries: u32,
+    /// retry.backoff.ms, ns.
+    pub retry_backoff_ns: Nanos,
+    /// retry.backoff.max.ms, ns.
+    pub retry_backoff_max_ns: Nanos,
+    /// delivery.timeout.ms, ns.
+    pub delivery_timeout_ns: Nanos,
+    /// request.timeout.ms, ns.
+    pub request_timeout_ns: Nanos,
     /// compression.type with its ratio and costs.
     pub codec: Codec,
     /// Application CPU per record, ns.
@@ -243,6 +280,8 @@ pub struct SimConfig {
     pub topic: String,
     /// Topic partitions.
     pub partitions: u32,
+    /// Replication.
+    pub replication: ReplicationCfg,
     /// Producers.
     pub producer: ProducerCfg,
     /// Consumers.
@@ -323,6 +362,46 @@ fn parse_ms_list(text: &str, key: &str) -> Result<Vec<Nanos>, ScenarioError> {
 
 fn conflict(msg: String) -> ScenarioError {
     ScenarioError::Conflict(msg)
+}
+
+/// Whether the producer is idempotent. Set explicitly, a conflicting acks, in-flight or
+/// retries setting is an error with the Java client's ConfigException text; left at the Java
+/// default (true), a conflict turns idempotence off, as `ProducerConfig` does since 3.2.
+fn resolve_idempotence(
+    c: &Config,
+    wanted: bool,
+    acks: Acks,
+    max_in_flight: u32,
+    retries: u32,
+) -> Result<bool, ScenarioError> {
+    if !wanted {
+        return Ok(false);
+    }
+    let problem = if acks != Acks::All {
+        Some((
+            format!("producer.acks = {}", c.get("producer.acks")),
+            "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.",
+        ))
+    } else if max_in_flight > 5 {
+        Some((
+            format!("producer.max.in.flight.requests.per.connection = {max_in_flight}"),
+            "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer.",
+        ))
+    } else if retries == 0 {
+        Some((
+            "producer.retries = 0".to_string(),
+            "Must set retries to non-zero when using the idempotent producer.",
+        ))
+    } else {
+        None
+    };
+    match problem {
+        None => Ok(true),
+        Some(_) if !c.is_set("producer.enable.idempotence") => Ok(false),
+        Some((what, msg)) => Err(conflict(format!(
+            "{what} with producer.enable.idempotence = true: ConfigException: {msg}"
+        ))),
+    }
 }
 
 impl SimConfig {
@@ -408,6 +487,57 @@ impl SimConfig {
                 session / MS
             )));
         }
+        let brokers = g.u("cluster.brokers") as u32;
+        let replication = ReplicationCfg {
+            factor: g.u("topic.replication.factor") as u32,
+            min_insync: g.u("topic.min.insync.replicas") as u32,
+            unclean: g.flag("topic.unclean.leader.election.enable"),
+            lag_time_max_ns: g.ms("broker.replica.lag.time.max.ms"),
+            fetch_wait_max_ns: g.ms("broker.replica.fetch.wait.max.ms"),
+            fetch_min_bytes: g.u("broker.replica.fetch.min.bytes"),
+            fetch_max_bytes: g.u("broker.replica.fetch.max.bytes"),
+            fetch_response_max_bytes: g.u("broker.replica.fetch.response.max.bytes"),
+            fetch_backoff_ns: g.ms("broker.replica.fetch.backoff.ms"),
+            fetchers: g.u("broker.num.replica.fetchers") as u32,
+        };
+        if replication.factor > brokers {
+            return Err(conflict(format!(
+                "topic.replication.factor = {} is above cluster.brokers = {brokers}: Kafka refuses to create the topic (InvalidReplicationFactorException: the target replication factor of {} cannot be reached because only {brokers} broker(s) are registered); lower topic.replication.factor to at most {brokers} or add brokers",
+                replication.factor, replication.factor
+            )));
+        }
+        if replication.min_insync > replication.factor {
+            return Err(conflict(format!(
+                "topic.min.insync.replicas = {} is above topic.replication.factor = {}: every acks=all request would fail with NOT_ENOUGH_REPLICAS; set it to at most {}",
+                replication.min_insync, replication.factor, replication.factor
+            )));
+        }
+        let acks = match g.text("producer.acks").as_str() {
+            "0" => Acks::Zero,
+            "1" => Acks::One,
+            _ => Acks::All,
+        };
+        let max_in_flight = g.u("producer.max.in.flight.requests.per.connection") as u32;
+        let retries = g.u("producer.retries") as u32;
+        let idempotence = resolve_idempotence(
+            c,
+            g.flag("producer.enable.idempotence"),
+            acks,
+            max_in_flight,
+            retries,
+        )?;
+        let linger_ns = g.ms("producer.linger.ms");
+        let request_timeout_ns = g.ms("producer.request.timeout.ms");
+        let delivery_timeout_ns = g.ms("producer.delivery.timeout.ms");
+        if client == ClientKind::Java
+            && delivery_timeout_ns < linger_ns.saturating_add(request_timeout_ns)
+        {
+            return Err(conflict(format!(
+                "producer.delivery.timeout.ms = {} is below producer.linger.ms + producer.request.timeout.ms = {}: the Java client refuses it (ConfigException: delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms)",
+                delivery_timeout_ns / MS,
+                (linger_ns + request_timeout_ns) / MS
+            )));
+        }
         let events = events::resolve(
             &c.events,
             Counts {
@@ -436,7 +566,7 @@ impl SimConfig {
                 max_sim_time_ns: (g.float("run.max_sim_time_s") * SEC as f64) as Nanos,
             },
             series_interval_ns: g.ms("run.series_interval_ms"),
-            brokers: g.u("cluster.brokers") as u32,
+            brokers,
             single_host: g.text("cluster.layout") == "single-host",
             host: HostCfg {
                 cores: g.u("host.cores") as u32,
@@ -468,6 +598,7 @@ impl SimConfig {
             },
             topic: g.text("topic.name"),
             partitions: g.u("topic.partitions") as u32,
+            replication,
             producer: ProducerCfg {
                 count: producers,
                 records,
@@ -480,16 +611,18 @@ impl SimConfig {
                 sticky_linger_ns: g.ms("producer.sticky.partitioning.linger.ms"),
                 batch_size,
                 batch_num_messages: g.u("producer.batch.num.messages").min(u32::MAX as u64) as u32,
-                linger_ns: g.ms("producer.linger.ms"),
+                linger_ns,
                 buffer_memory: g.u("producer.buffer.memory"),
                 max_queued_records: g.u("producer.queue.buffering.max.messages"),
-                max_in_flight: g.u("producer.max.in.flight.requests.per.connection") as u32,
+                max_in_flight,
                 max_request_size,
-                acks: match g.text("producer.acks").as_str() {
-                    "0" => Acks::Zero,
-                    "1" => Acks::One,
-                    _ => Acks::All,
-                },
+                acks,
+                idempotence,
+                retries,
+                retry_backoff_ns: g.ms("producer.retry.backoff.ms"),
+                retry_backoff_max_ns: g.ms("producer.retry.backoff.max.ms"),
+                delivery_timeout_ns,
+                request_timeout_ns,
                 codec,
                 send_cpu_ns: g.us_ns("producer.send_cpu_us_per_record"),
                 request_cpu_ns: g.us_ns("producer.request_cpu_us"),
@@ -534,5 +667,33 @@ impl SimConfig {
             events,
             describe_at_ns,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    fn resolve(text: &str) -> Result<SimConfig, ScenarioError> {
+        let sc = Scenario::parse(text, "t").unwrap();
+        SimConfig::from_config(&sc.base)
+    }
+
+    #[test]
+    fn java_turns_idempotence_off_silently_only_when_it_was_not_asked_for() {
+        let c = resolve("[producer]\nacks = \"1\"\n").unwrap();
+        assert!(
+            !c.producer.idempotence,
+            "Java ≥ 3.2: a conflicting acks disables the default"
+        );
+        assert!(resolve("").unwrap().producer.idempotence, "Java default");
+        assert!(
+            !resolve("client = \"librdkafka\"")
+                .unwrap()
+                .producer
+                .idempotence
+        );
+        assert!(resolve("[producer]\nacks = \"1\"\n\"enable.idempotence\" = true\n").is_err());
     }
 }

@@ -209,3 +209,58 @@ fn bad_events_name_the_event_field_and_what_is_accepted() {
         &["run.describe_at_ms", "milliseconds"],
     );
 }
+
+#[test]
+fn replication_settings_that_cannot_work_are_refused() {
+    rejects(
+        "[topic]\n\"replication.factor\" = 3\n",
+        &[],
+        &[
+            "topic.replication.factor = 3 is above cluster.brokers = 1",
+            "InvalidReplicationFactorException",
+        ],
+    );
+    rejects(
+        "[cluster]\nbrokers = 3\n[topic]\n\"replication.factor\" = 2\n\"min.insync.replicas\" = 3\n",
+        &[],
+        &[
+            "topic.min.insync.replicas = 3 is above topic.replication.factor = 2",
+            "NOT_ENOUGH_REPLICAS",
+        ],
+    );
+    rejects(
+        "",
+        &["--set", "topic.replication.factor=65"],
+        &["`topic.replication.factor` = 65", "from 1 to 64"],
+    );
+}
+
+#[test]
+fn idempotence_conflicts_use_kafkas_own_words() {
+    rejects(
+        "[producer]\nacks = \"1\"\n\"enable.idempotence\" = true\n",
+        &[],
+        &[
+            "producer.acks = 1 with producer.enable.idempotence = true",
+            "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.",
+        ],
+    );
+    rejects(
+        "client = \"librdkafka\"\n[producer]\n\"enable.idempotence\" = true\n",
+        &[],
+        &[
+            "producer.max.in.flight.requests.per.connection = 1000000",
+            "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer.",
+        ],
+    );
+    rejects(
+        "[producer]\n\"enable.idempotence\" = true\nretries = 0\n",
+        &[],
+        &["Must set retries to non-zero when using the idempotent producer."],
+    );
+    rejects(
+        "[producer]\n\"delivery.timeout.ms\" = 1000\n",
+        &[],
+        &["delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms"],
+    );
+}

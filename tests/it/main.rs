@@ -7,6 +7,7 @@ mod determinism;
 mod experiment;
 mod groups;
 mod properties;
+mod replication;
 
 use kafkasim::experiment::{simulate, RunOutput};
 use kafkasim::scenario::Scenario;

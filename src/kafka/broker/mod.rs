@@ -1,27 +1,79 @@
 //! A broker: network threads read requests, I/O threads handle them, all on the host's cores.
+//! Each broker holds the logs of the partition replicas placed on it.
 //!
-//! Produce: the I/O thread validates and appends each batch (CPU per batch and per byte, plus
-//! recompression when the topic's compression.type differs from the producer's) into the page
-//! cache; the response leaves after the append (one replica: acks=1 and acks=all coincide).
-//! Fetch: the I/O thread reads whole batches from the fetch offset; resident pages are sent
-//! with sendfile (cheap), missing ones are read from disk first. A Fetch with less than
-//! fetch.min.bytes available waits in purgatory until enough is appended or fetch.max.wait.ms.
+//! - [`produce`]: the leader validates and appends each batch into the page cache, then
+//!   answers at once (acks=1), never (acks=0), or once the high watermark passes the batch
+//!   (acks=all, held in purgatory up to the request's timeout).
+//! - [`fetch`]: consumers and followers read whole batches from the fetch offset (consumers
+//!   below the HW, followers below the LEO); resident pages go out with sendfile (cheap),
+//!   missing ones are read from disk first. A Fetch with less than its min bytes available
+//!   waits in purgatory until enough arrives or its max wait passes.
+//!
+//! Like Kafka's socket server, a broker handles one request per connection at a time: after
+//! reading a Produce or Fetch it mutes the connection until the response has gone out (a
+//! produce waiting for acks=all, or a fetch in purgatory, holds it), so a producer's pipelined
+//! requests are appended in the order they were sent. (Group and metadata requests are not
+//! held: the coordinator answers JoinGroup late by design.)
+//!
+//! A crashed broker (`alive == false`) handles nothing; work started before a crash carries
+//! the incarnation it began in and is dropped when it completes in a later one.
+
+pub mod fetch;
+pub mod produce;
 
 use super::cluster::Cluster;
-use super::event::{Event, FetchRequest, FetchedPart, Id, Reply, Request};
+use super::event::{Event, FetchRequest, Id, Request};
 use super::group::coordinator::{Action, GroupReply, GroupRequest};
+use super::log::PartitionLog;
+use super::replication::fetcher::Fetcher;
 use crate::engine::{EventQueue, Nanos};
 use crate::resources::ThreadPool;
-use crate::scenario::resolve::{Acks, BrokerCfg};
-use std::collections::BTreeMap;
+use crate::scenario::resolve::BrokerCfg;
+use produce::DelayedProduce;
+use std::collections::{BTreeMap, VecDeque};
 
-/// One broker's threads and waiting fetches.
+/// A client connection, as far as request ordering goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Conn {
+    /// A producer's connection.
+    Producer(Id),
+    /// A consumer's fetch connection.
+    Consumer(Id),
+    /// A follower's fetcher thread (follower, leader-side key: fetcher index).
+    Fetcher(Id, u32),
+}
+
+/// The connection `req` travels on, if requests on it are handled one at a time.
+pub fn conn_of(req: &Request) -> Option<Conn> {
+    match req {
+        Request::Produce(p) => Some(Conn::Producer(p.producer)),
+        Request::Fetch(f) => Some(match f.replica {
+            Some(r) => Conn::Fetcher(r.follower, r.fetcher),
+            None => Conn::Consumer(f.consumer),
+        }),
+        Request::Group { .. } | Request::Metadata { .. } => None,
+    }
+}
+
+/// One broker's threads, replica logs, purgatories and replica fetchers.
 pub struct Broker {
     pub(crate) host: Id,
     net: ThreadPool<Request>,
     io: ThreadPool<Request>,
-    parked: BTreeMap<u64, FetchRequest>,
+    pub(crate) parked: BTreeMap<u64, FetchRequest>,
     next_parked: u64,
+    pub(crate) delayed: BTreeMap<u64, DelayedProduce>,
+    next_delayed: u64,
+    /// This broker's replica of each partition it holds.
+    pub(crate) logs: BTreeMap<u32, PartitionLog>,
+    /// Replica fetcher threads, by (source leader, fetcher index).
+    pub(crate) fetchers: BTreeMap<(Id, u32), Fetcher>,
+    /// Muted connections (one of their requests is being handled), with requests held behind.
+    pub(crate) muted: BTreeMap<Conn, VecDeque<Request>>,
+    /// Running (false between a crash and a restart).
+    pub(crate) alive: bool,
+    /// Incarnation: bumped by every crash.
+    pub(crate) inc: u32,
 }
 
 impl Broker {
@@ -33,13 +85,21 @@ impl Broker {
             io: ThreadPool::new(cfg.io_threads),
             parked: BTreeMap::new(),
             next_parked: 0,
+            delayed: BTreeMap::new(),
+            next_delayed: 0,
+            logs: BTreeMap::new(),
+            fetchers: BTreeMap::new(),
+            muted: BTreeMap::new(),
+            alive: true,
+            inc: 0,
         }
     }
 }
 
-/// Page-cache file id of segment `segment` of `partition`.
-fn file_id(partition: u32, segment: u64) -> u64 {
-    ((partition as u64) << 32) | segment
+/// Page-cache file id of segment `segment` of `broker`'s replica of `partition` (brokers on
+/// one host write distinct files).
+pub fn file_id(broker: Id, partition: u32, segment: u64) -> u64 {
+    ((broker as u64) << 52) | ((partition as u64) << 32) | segment
 }
 
 impl Cluster {
@@ -50,8 +110,37 @@ impl Cluster {
         req: Request,
         q: &mut EventQueue<Event>,
     ) {
+        if !self.brokers[b].alive && !matches!(req, Request::Group { .. }) {
+            self.refuse(now, b, req, q);
+            return;
+        }
+        if let Some(conn) = conn_of(&req) {
+            if let Some(held) = self.brokers[b].muted.get_mut(&conn) {
+                held.push_back(req);
+                return;
+            }
+            self.brokers[b].muted.insert(conn, VecDeque::new());
+        }
         if let Some(req) = self.brokers[b].net.acquire(req) {
             self.start_net(now, b, req, q);
+        }
+    }
+
+    /// The response on `conn` went out: read its next request, if one is waiting.
+    pub(crate) fn unmute(&mut self, now: Nanos, b: Id, conn: Conn, q: &mut EventQueue<Event>) {
+        let next = match self.brokers[b].muted.get_mut(&conn) {
+            Some(held) => held.pop_front(),
+            None => return,
+        };
+        match next {
+            Some(req) => {
+                if let Some(req) = self.brokers[b].net.acquire(req) {
+                    self.start_net(now, b, req, q);
+                }
+            }
+            None => {
+                self.brokers[b].muted.remove(&conn);
+            }
         }
     }
 
@@ -59,16 +148,34 @@ impl Cluster {
         let done = self.hosts[self.brokers[b].host]
             .cpu
             .submit(now, self.cfg.broker.request_cpu_ns);
-        q.schedule(done, Event::NetDone { broker: b, req });
+        let inc = self.brokers[b].inc;
+        q.schedule(
+            done,
+            Event::NetDone {
+                broker: b,
+                inc,
+                req,
+            },
+        );
     }
 
     pub(crate) fn broker_net_done(
         &mut self,
         now: Nanos,
         b: Id,
+        inc: u32,
         req: Request,
         q: &mut EventQueue<Event>,
     ) {
+        if inc != self.brokers[b].inc {
+            // Started before a crash: the connection is gone (group traffic is outside the
+            // failure model and goes on).
+            match req {
+                Request::Group { .. } => self.requeue_io(now, b, req, q),
+                _ => self.refuse(now, b, req, q),
+            }
+            return;
+        }
         if let Some(next) = self.brokers[b].net.release() {
             self.start_net(now, b, next, q);
         }
@@ -78,96 +185,36 @@ impl Cluster {
     }
 
     fn start_io(&mut self, now: Nanos, b: Id, mut req: Request, q: &mut EventQueue<Event>) {
-        let bc = &self.cfg.broker;
         let host = self.brokers[b].host;
         let done = match &mut req {
             Request::Produce(pr) => {
-                let mut cpu = 0;
-                for batch in &pr.batches {
-                    cpu += bc.produce_batch_cpu_ns
-                        + batch.wire_bytes as u64 * bc.produce_ps_per_byte / 1000;
-                    if let Some(topic_codec) = &bc.compression {
-                        if topic_codec.name != self.cfg.producer.codec.name {
-                            cpu += batch.raw_bytes as u64
-                                * (self.cfg.producer.codec.decompress_ps_per_byte
-                                    + topic_codec.compress_ps_per_byte)
-                                / 1000;
-                        }
-                    }
-                }
+                let cpu = self.produce_cpu_ns(pr);
                 self.hosts[host].cpu.submit(now, cpu)
             }
             Request::Fetch(f) => {
-                if !self.read_fetch(f) {
-                    let id = self.brokers[b].next_parked;
-                    self.brokers[b].next_parked += 1;
+                if !self.prepare_fetch(now, b, f, q) {
                     let Request::Fetch(f) = req else {
                         unreachable!()
                     };
-                    q.schedule(
-                        now + f.max_wait_ns,
-                        Event::FetchExpire {
-                            broker: b,
-                            parked: id,
-                        },
-                    );
-                    self.brokers[b].parked.insert(id, f);
+                    self.park_fetch(now, b, f, q);
                     self.release_io(now, b, q);
                     return;
                 }
-                let mut disk_done = now;
-                let mut bytes = 0;
-                for part in &f.result {
-                    for batch in &part.batches {
-                        bytes += batch.bytes as u64;
-                        let (seg, off) = self.logs[part.partition as usize].segment_of(batch.pos);
-                        let file = file_id(part.partition, seg);
-                        let h = &mut self.hosts[host];
-                        for (o, len) in h.cache.read(file, off, batch.bytes as u64).misses {
-                            disk_done = disk_done.max(h.disk.access(now, file, o, len, false));
-                        }
-                    }
-                }
-                let cpu = f.parts.len() as u64 * bc.fetch_partition_cpu_ns
-                    + bytes * bc.fetch_ps_per_byte / 1000;
-                self.hosts[host].cpu.submit(disk_done, cpu)
+                self.fetch_io_done_at(now, b, f)
             }
-            Request::Group { .. } => self.hosts[host].cpu.submit(now, bc.request_cpu_ns),
+            Request::Group { .. } | Request::Metadata { .. } => self.hosts[host]
+                .cpu
+                .submit(now, self.cfg.broker.request_cpu_ns),
         };
-        q.schedule(done, Event::IoDone { broker: b, req });
-    }
-
-    /// Read a fetch's data into `f.result`; false when it should wait for more data.
-    fn read_fetch(&self, f: &mut FetchRequest) -> bool {
-        let available: u64 = f
-            .parts
-            .iter()
-            .map(|&(p, off)| self.logs[p as usize].bytes_available(off))
-            .sum();
-        if !f.waited && available < f.min_bytes.max(1) && f.max_wait_ns > 0 {
-            return false;
-        }
-        let mut budget = f.max_bytes;
-        f.result = f
-            .parts
-            .iter()
-            .map(|&(p, off)| {
-                let log = &self.logs[p as usize];
-                let read = if budget > 0 {
-                    log.read(off, f.partition_max_bytes.min(budget))
-                } else {
-                    Default::default()
-                };
-                budget = budget.saturating_sub(read.bytes);
-                FetchedPart {
-                    partition: p,
-                    fetch_offset: off,
-                    batches: read.batches,
-                    hw: log.hw(),
-                }
-            })
-            .collect();
-        true
+        let inc = self.brokers[b].inc;
+        q.schedule(
+            done,
+            Event::IoDone {
+                broker: b,
+                inc,
+                req,
+            },
+        );
     }
 
     fn release_io(&mut self, now: Nanos, b: Id, q: &mut EventQueue<Event>) {
@@ -176,84 +223,50 @@ impl Cluster {
         }
     }
 
-    pub(crate) fn broker_io_done(
+    /// Hand `req` to an I/O thread now (a fetch leaving purgatory).
+    pub(crate) fn requeue_io(
         &mut self,
         now: Nanos,
         b: Id,
         req: Request,
         q: &mut EventQueue<Event>,
     ) {
-        self.release_io(now, b, q);
+        if let Some(req) = self.brokers[b].io.acquire(req) {
+            self.start_io(now, b, req, q);
+        }
+    }
+
+    pub(crate) fn broker_io_done(
+        &mut self,
+        now: Nanos,
+        b: Id,
+        inc: u32,
+        req: Request,
+        q: &mut EventQueue<Event>,
+    ) {
+        if inc != self.brokers[b].inc {
+            if !matches!(req, Request::Group { .. }) {
+                self.refuse(now, b, req, q);
+                return;
+            }
+        } else {
+            self.release_io(now, b, q);
+        }
         match req {
-            Request::Produce(mut pr) => {
-                let host = self.brokers[b].host;
-                let mut touched = vec![];
-                for batch in pr.batches.iter_mut() {
-                    let stored = self.logs[batch.partition as usize].append(super::log::LogBatch {
-                        base_offset: 0,
-                        records: batch.records,
-                        bytes: batch.wire_bytes,
-                        raw_bytes: batch.raw_bytes,
-                        pos: 0,
-                        producer: pr.producer as u32,
-                        first_seq: batch.first_seq,
-                        created_ns: batch.created_ns,
-                    });
-                    batch.base_offset = stored.base_offset;
-                    self.appended_records += batch.records as u64;
-                    self.metrics.partition_records[batch.partition as usize] +=
-                        batch.records as u64;
-                    let (seg, off) = self.logs[batch.partition as usize].segment_of(stored.pos);
-                    self.hosts[host].cache.append(
-                        now,
-                        file_id(batch.partition, seg),
-                        off,
-                        batch.wire_bytes as u64,
-                    );
-                    touched.push(batch.partition);
-                }
-                if self.hosts[host].cache.dirty_bytes() > self.cfg.host.dirty_background_bytes {
-                    self.writeback(now, host, false);
-                }
-                self.wake_parked(now, b, &touched, q);
-                if pr.acks != Acks::Zero {
-                    let p = pr.producer;
-                    let bytes = 60 + 40 * pr.batches.len() as u64;
-                    let (_, arrive) = self.send(now, host, self.producers[p].host, bytes);
-                    q.schedule(arrive, Event::ProduceAcked { p, req: pr });
-                }
-            }
-            Request::Fetch(f) => {
-                let bytes = 100
-                    + f.result
-                        .iter()
-                        .map(|p| 40 + p.batches.iter().map(|b| b.bytes as u64).sum::<u64>())
-                        .sum::<u64>();
-                let c = f.consumer;
-                self.to_consumer(
-                    q,
-                    now,
-                    b,
-                    c,
-                    bytes,
-                    Reply::Fetch {
-                        broker: b,
-                        parts: f.result,
-                    },
-                );
-            }
+            Request::Produce(pr) => self.handle_produce(now, b, pr, q),
+            Request::Fetch(f) => self.answer_fetch(now, b, f, q),
             Request::Group {
                 c,
                 req: GroupRequest::FindCoordinator,
             } => {
                 let coordinator = self.coordinator;
-                self.to_consumer(
+                let _ = self.to_consumer(
                     q,
                     now,
                     b,
                     c,
                     100,
-                    Reply::Group(GroupReply::Coordinator {
+                    super::event::Reply::Group(GroupReply::Coordinator {
                         broker: coordinator,
                     }),
                 );
@@ -262,6 +275,80 @@ impl Cluster {
                 let actions = self.group_handle(now, c, req);
                 self.apply_group_actions(now, actions, q);
             }
+            Request::Metadata { client } => self.answer_metadata(now, b, client, q),
+        }
+    }
+
+    /// `b` cannot handle `req` (crashed): the sender sees its connection close one network
+    /// latency later and fails the request.
+    pub(crate) fn refuse(&mut self, now: Nanos, b: Id, req: Request, q: &mut EventQueue<Event>) {
+        let host = self.brokers[b].host;
+        match req {
+            Request::Produce(pr) => {
+                let p = pr.producer;
+                let (_, at) = self.send(now, host, self.producers[p].host, 0);
+                let resp = super::event::ProduceResponse {
+                    id: pr.id,
+                    results: vec![
+                        Err(super::event::ProduceError::NetworkException);
+                        pr.batches.len()
+                    ],
+                };
+                q.schedule(at, Event::ToProducer { p, resp });
+            }
+            Request::Fetch(f) => match f.replica {
+                Some(r) => {
+                    let (_, at) = self.send(now, host, self.brokers[r.follower].host, 0);
+                    let parts = f
+                        .parts
+                        .iter()
+                        .map(|x| super::event::FetchedPart {
+                            partition: x.partition,
+                            fetch_offset: x.offset,
+                            batches: vec![],
+                            hw: 0,
+                            error: Some(super::event::FetchError::NotLeaderOrFollower),
+                        })
+                        .collect();
+                    q.schedule(
+                        at,
+                        Event::ToReplica {
+                            broker: r.follower,
+                            leader: b,
+                            fetcher: r.fetcher,
+                            token: r.token,
+                            parts,
+                        },
+                    );
+                }
+                None => {
+                    let c = f.consumer;
+                    self.to_consumer(
+                        q,
+                        now,
+                        b,
+                        c,
+                        0,
+                        super::event::Reply::Disconnected { broker: b },
+                    );
+                    self.unmute(now, b, Conn::Consumer(c), q);
+                }
+            },
+            Request::Metadata { client } => {
+                let to = match client {
+                    super::metadata::Client::Producer(p) => self.producers[p].host,
+                    super::metadata::Client::Consumer(c) => self.consumers[c].host,
+                };
+                let (_, at) = self.send(now, host, to, 0);
+                q.schedule(
+                    at,
+                    Event::MetadataReply {
+                        client,
+                        leaders: None,
+                    },
+                );
+            }
+            Request::Group { .. } => {}
         }
     }
 
@@ -276,47 +363,9 @@ impl Cluster {
         for a in actions {
             match a {
                 Action::Reply { c, reply } => {
-                    self.to_consumer(q, now, b, c, 200, Reply::Group(reply))
+                    self.to_consumer(q, now, b, c, 200, super::event::Reply::Group(reply));
                 }
                 Action::Timer { at, timer } => q.schedule(at, Event::Group { timer }),
-            }
-        }
-    }
-
-    fn wake_parked(&mut self, now: Nanos, b: Id, touched: &[u32], q: &mut EventQueue<Event>) {
-        let ready: Vec<u64> = self.brokers[b]
-            .parked
-            .iter()
-            .filter(|(_, f)| f.parts.iter().any(|(p, _)| touched.contains(p)))
-            .filter(|(_, f)| {
-                f.parts
-                    .iter()
-                    .map(|&(p, off)| self.logs[p as usize].bytes_available(off))
-                    .sum::<u64>()
-                    >= f.min_bytes.max(1)
-            })
-            .map(|(&id, _)| id)
-            .collect();
-        for id in ready {
-            let mut f = self.brokers[b].parked.remove(&id).expect("listed above");
-            f.waited = true;
-            if let Some(req) = self.brokers[b].io.acquire(Request::Fetch(f)) {
-                self.start_io(now, b, req, q);
-            }
-        }
-    }
-
-    pub(crate) fn broker_fetch_expire(
-        &mut self,
-        now: Nanos,
-        b: Id,
-        parked: u64,
-        q: &mut EventQueue<Event>,
-    ) {
-        if let Some(mut f) = self.brokers[b].parked.remove(&parked) {
-            f.waited = true;
-            if let Some(req) = self.brokers[b].io.acquire(Request::Fetch(f)) {
-                self.start_io(now, b, req, q);
             }
         }
     }

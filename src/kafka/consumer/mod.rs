@@ -36,10 +36,11 @@ pub enum ConsumerTimer {
     PauseEnd,
 }
 
-/// A batch taken by poll() and being processed: (partition, from, to) ranges.
+/// A batch taken by poll() and being processed: (partition, from, to, producer, sequence of
+/// the record at `from`) ranges, each within one log batch.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct InProcess {
-    ranges: Vec<(u32, u64, u64)>,
+    ranges: Vec<(u32, u64, u64, u32, u64)>,
     records: u64,
     bytes: u64,
     cpu_ns: Nanos,
@@ -72,6 +73,12 @@ pub struct Consumer {
     processed: BTreeMap<u32, u64>,
     awaiting_offsets: BTreeSet<u32>,
     fetch_pos: BTreeMap<u32, u64>,
+    /// Leader epoch of the last record fetched per partition (for divergence checks).
+    last_epoch: BTreeMap<u32, u32>,
+    /// Leader of each partition as this consumer's metadata says.
+    pub(crate) leaders: Vec<Option<Id>>,
+    /// Its metadata requests.
+    pub(crate) meta: crate::kafka::metadata::MetadataState,
     buffer: BTreeMap<u32, VecDeque<(LogBatch, u32)>>,
     buffered: BTreeMap<u32, u64>,
     fetching: BTreeSet<Id>,
@@ -112,6 +119,9 @@ impl Consumer {
             processed: BTreeMap::new(),
             awaiting_offsets: BTreeSet::new(),
             fetch_pos: BTreeMap::new(),
+            last_epoch: BTreeMap::new(),
+            leaders: vec![],
+            meta: Default::default(),
             buffer: BTreeMap::new(),
             buffered: BTreeMap::new(),
             fetching: BTreeSet::new(),
@@ -137,6 +147,7 @@ impl Consumer {
         let mut c = Consumer::new(self.host, index, self.process_ns, self.instance_id.clone());
         c.incarnation = self.incarnation + 1;
         c.client = index + count * c.incarnation;
+        c.leaders = self.leaders.clone();
         c
     }
 
@@ -238,6 +249,10 @@ impl Cluster {
         };
         match reply {
             Reply::Fetch { broker, parts } => self.fetched(now, c, broker, parts, q),
+            Reply::Disconnected { broker } => {
+                self.consumers[c].fetching.remove(&broker);
+                self.consumer_stale_leader(now, c, q);
+            }
             Reply::Group(g) => self.group_reply(now, c, g, q),
         }
     }

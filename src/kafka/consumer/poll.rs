@@ -8,14 +8,20 @@
 //! the client's and the application's CPU per record and per byte (plus decompression), then
 //! poll again. A record counts as consumed when its processing ends.
 //!
+//! Fetches go to each partition's leader as the consumer's metadata says; NOT_LEADER_OR_FOLLOWER
+//! or a closed connection makes it ask for metadata again. A DivergingEpoch answer (its position
+//! lies past where the new leader's log differs, after an unclean election) moves it back to
+//! the divergence point, as the Java consumer does with a reset policy.
+//!
 //! Commits: with enable.auto.commit, every auto.commit.interval.ms at a poll (async) — the Java
 //! client commits what the application has processed, librdkafka what it has been handed (its
 //! offset store is updated at hand-over); manual commits (sync or async, every poll or every N
 //! records) come after processing (at-least-once) or before it (at-most-once).
 
 use super::super::cluster::Cluster;
-use super::super::event::{Event, FetchRequest, FetchedPart, Id, Request};
+use super::super::event::{Event, FetchError, FetchPart, FetchRequest, FetchedPart, Id, Request};
 use super::super::group::coordinator::GroupRequest;
+use super::super::metadata::Client;
 use super::super::metrics::record_ns;
 use super::{ConsumerTimer, InProcess};
 use crate::engine::{EventQueue, Nanos};
@@ -32,17 +38,34 @@ impl Cluster {
         parts: Vec<FetchedPart>,
         q: &mut EventQueue<Event>,
     ) {
-        let con = &mut self.consumers[c];
-        con.fetching.remove(&broker);
+        self.consumers[c].fetching.remove(&broker);
         for part in parts {
             let p = part.partition;
-            if con.fetch_pos.get(&p) != Some(&part.fetch_offset) {
+            if self.consumers[c].fetch_pos.get(&p) != Some(&part.fetch_offset) {
                 continue; // revoked or repositioned meanwhile
             }
+            match part.error {
+                Some(FetchError::NotLeaderOrFollower) => {
+                    self.consumer_stale_leader(now, c, q);
+                    continue;
+                }
+                Some(FetchError::Diverging { epoch, offset }) => {
+                    self.consumer_truncated(c, p, epoch, offset);
+                    continue;
+                }
+                None => {}
+            }
+            if let Some(last) = part.batches.last() {
+                self.checks
+                    .high_watermark
+                    .fetched(c, p, last.end_offset(), part.hw);
+            }
+            let con = &mut self.consumers[c];
             for b in part.batches {
                 let skip = part.fetch_offset.saturating_sub(b.base_offset) as u32;
                 *con.buffered.entry(p).or_default() += (b.records - skip) as u64;
                 con.fetch_pos.insert(p, b.end_offset());
+                con.last_epoch.insert(p, b.leader_epoch);
                 con.buffer.entry(p).or_default().push_back((b, skip));
             }
         }
@@ -72,14 +95,24 @@ impl Cluster {
                 }
                 None if earliest => 0,
                 None => {
-                    // Records below a "latest" reset were never meant for this group:
-                    // accounted for, neither lost nor consumed.
-                    let leo = self.logs[p as usize].leo();
-                    self.consumed_records += self.checks.delivery.skip_to(p, leo);
-                    leo
+                    // Records below a "latest" reset (the high watermark) were never meant
+                    // for this group: accounted for, neither lost nor consumed.
+                    let hw = self.leader_log(p).hw();
+                    let from = self.checks.delivery.consumed_upto(p);
+                    let passed: Vec<(u32, u64, u64)> = self
+                        .leader_log(p)
+                        .batches_in(from, hw)
+                        .map(|b| (b.producer, b.first_seq, b.records as u64))
+                        .collect();
+                    for (producer, seq, n) in passed {
+                        self.checks.delivery.accounted(p, producer, seq, n);
+                    }
+                    self.consumed_records += self.checks.delivery.skip_to(p, hw);
+                    hw
                 }
             };
             let con = &mut self.consumers[c];
+            con.last_epoch.remove(&p);
             con.position.insert(p, pos);
             con.processed.insert(p, pos);
             con.fetch_pos.insert(p, pos);
@@ -100,13 +133,20 @@ impl Cluster {
             if con.fetching.contains(&b) {
                 continue;
             }
-            let parts: Vec<(u32, u64)> = con
+            let parts: Vec<FetchPart> = con
                 .assigned
                 .iter()
-                .filter(|&&p| self.leader_of(p) == b)
-                .filter_map(|p| con.fetch_pos.get(p).map(|&o| (*p, o)))
-                .filter(|(p, _)| {
-                    con.buffered.get(p).copied().unwrap_or(0) < self.cfg.consumer.prefetch_records
+                .filter(|&&p| con.leaders[p as usize] == Some(b))
+                .filter_map(|p| {
+                    con.fetch_pos.get(p).map(|&o| FetchPart {
+                        partition: *p,
+                        offset: o,
+                        last_epoch: con.last_epoch.get(p).copied(),
+                    })
+                })
+                .filter(|x| {
+                    con.buffered.get(&x.partition).copied().unwrap_or(0)
+                        < self.cfg.consumer.prefetch_records
                 })
                 .collect();
             if parts.is_empty() {
@@ -115,6 +155,7 @@ impl Cluster {
             let cc = &self.cfg.consumer;
             let f = FetchRequest {
                 consumer: con.client,
+                replica: None,
                 parts,
                 min_bytes: cc.fetch_min_bytes,
                 max_bytes: cc.fetch_max_bytes,
@@ -193,7 +234,8 @@ impl Cluster {
                 batch.bytes += b.bytes as u64 * take / b.records as u64;
                 raw += b.raw_bytes as u64 * take / b.records as u64;
                 batch.created.push((b.created_ns, take));
-                batch.ranges.push((p, from, to));
+                let seq = b.first_seq + (from - b.base_offset);
+                batch.ranges.push((p, from, to, b.producer, seq));
                 con.position.insert(p, to);
                 *con.buffered.get_mut(&p).expect("buffered with data") -= take;
                 self.checks.order.consumed(c, p, from, to);
@@ -247,8 +289,16 @@ impl Cluster {
         con.app_busy = false;
         con.poll_seq += 1;
         let batch = con.in_process.take().expect("processing a batch");
-        for &(p, from, to) in &batch.ranges {
+        for &(p, from, to, producer, seq) in &batch.ranges {
+            let before = self.checks.delivery.consumed_upto(p);
             self.consumed_records += self.checks.delivery.consumed(p, from, to);
+            let new_from = before.max(from);
+            if to > new_from {
+                let n = to - new_from;
+                let s = seq + (new_from - from);
+                let seen = self.checks.delivery.consumed_records(p, producer, s, n);
+                self.checks.key_order.observe(p, producer, s, s + n, seen);
+            }
             if let Some(done) = self.consumers[c].processed.get_mut(&p) {
                 *done = (*done).max(to);
             }
@@ -279,7 +329,7 @@ impl Cluster {
                     // The application commits the offsets it processed — including those of
                     // partitions it lost meanwhile (a zombie's commit, refused).
                     let mut offsets = con.processed.clone();
-                    for &(p, _, to) in &batch.ranges {
+                    for &(p, _, to, _, _) in &batch.ranges {
                         offsets.entry(p).or_insert(to);
                     }
                     self.send_commit(now, c, offsets, q);
@@ -288,6 +338,38 @@ impl Cluster {
         }
         self.app_idle(now, c, q);
         self.send_fetches(now, c, q);
+    }
+
+    /// A fetch found that consumer `c`'s view of the leaders is out of date.
+    pub(super) fn consumer_stale_leader(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
+        self.request_metadata(now, Client::Consumer(c), q);
+    }
+
+    /// New metadata: fetch from the (new) leaders.
+    pub(crate) fn consumer_resume_fetching(
+        &mut self,
+        now: Nanos,
+        c: Id,
+        q: &mut EventQueue<Event>,
+    ) {
+        self.send_fetches(now, c, q);
+    }
+
+    /// Partition `p`'s leader told consumer `c` its position lies past where the leader's log
+    /// diverges from what it read (an unclean election): go back to `offset` (the Java
+    /// consumer's truncation handling with a reset policy) and read from there.
+    fn consumer_truncated(&mut self, c: Id, p: u32, epoch: u32, offset: u64) {
+        let con = &mut self.consumers[c];
+        let pos = con.position.get(&p).copied().unwrap_or(0).min(offset);
+        con.position.insert(p, pos);
+        if let Some(done) = con.processed.get_mut(&p) {
+            *done = (*done).min(pos);
+        }
+        con.fetch_pos.insert(p, pos);
+        con.last_epoch.insert(p, epoch);
+        con.buffer.remove(&p);
+        con.buffered.remove(&p);
+        self.checks.order.start(c, p, pos);
     }
 
     /// Commit the offsets this client's commit policy stands for: what was processed, or (at

@@ -9,7 +9,9 @@
 //! toward the observed ratio (−0.005 per better batch, +0.05 per worse), so early compressed
 //! batches come out smaller than batch.size. A partition is *ready* when its head batch is
 //! closed (full or followed by another), has waited `linger.ms`, the buffer is exhausted, or the
-//! producer is flushing.
+//! producer is flushing — and, for a batch being retried, its backoff has passed. A failed
+//! batch goes back to the head of its queue (in sequence order when idempotent, as Java's
+//! `reenqueue` does), keeping its sequence and compressed size.
 
 use super::super::partitioner::BatchQueues;
 use super::super::records::{record_bytes, Codec, BATCH_HEADER_BYTES};
@@ -23,8 +25,14 @@ pub struct OpenBatch {
     pub records: u32,
     /// Raw bytes, header included.
     pub raw_bytes: u64,
-    /// Sequence of the first record (per producer).
-    pub first_seq: u64,
+    /// Sequence of its first record for this partition, fixed when it is first drained.
+    pub seq: Option<u64>,
+    /// Wire size, fixed (compressed) when it is first drained.
+    pub wire_bytes: Option<u64>,
+    /// Times it was sent.
+    pub attempts: u32,
+    /// Not to be sent again before this time (retry backoff).
+    pub retry_at: Nanos,
     /// When it was opened.
     pub created_ns: Nanos,
     /// Buffer memory it holds.
@@ -112,7 +120,6 @@ impl Accumulator {
         partition: u32,
         key_len: Option<u32>,
         value_len: u32,
-        seq: u64,
         now: Nanos,
     ) -> Appended {
         let new_batch = self.needs_new_batch(partition, key_len, value_len);
@@ -132,7 +139,10 @@ impl Accumulator {
             q.push_back(OpenBatch {
                 records: 0,
                 raw_bytes: BATCH_HEADER_BYTES,
-                first_seq: seq,
+                seq: None,
+                wire_bytes: None,
+                attempts: 0,
+                retry_at: 0,
                 created_ns: now,
                 buffer_bytes,
                 full: false,
@@ -168,6 +178,7 @@ impl Accumulator {
         let q = &self.queues[partition as usize];
         match q.front() {
             None => false,
+            Some(h) if h.retry_at > now => false,
             Some(h) => {
                 flush || exhausted || q.len() > 1 || h.full || now >= h.created_ns + self.linger_ns
             }
@@ -180,10 +191,46 @@ impl Accumulator {
         self.queues
             .iter()
             .filter_map(|q| q.front())
-            .filter(|h| !h.full)
-            .map(|h| h.created_ns + self.linger_ns)
+            .filter(|h| !h.full || h.retry_at > now)
+            .map(|h| h.retry_at.max(h.created_ns + self.linger_ns))
             .filter(|&d| d > now)
             .min()
+    }
+
+    /// Head batch of `partition`, if any.
+    pub fn head(&self, partition: u32) -> Option<&OpenBatch> {
+        self.queues[partition as usize].front()
+    }
+
+    /// Put a failed batch back for another attempt (at the head; among the retried batches in
+    /// sequence order when `idempotent`).
+    pub fn reenqueue(&mut self, partition: u32, b: OpenBatch, idempotent: bool) {
+        self.queued_records += b.records as u64;
+        let q = &mut self.queues[partition as usize];
+        let at = if idempotent {
+            q.iter()
+                .position(|x| x.seq.is_none_or(|s| Some(s) > b.seq))
+                .unwrap_or(q.len())
+        } else {
+            0
+        };
+        q.insert(at, b);
+    }
+
+    /// Give up every queued batch of `partition` created at or before `deadline_created_ns`
+    /// (delivery.timeout.ms passed); returns them.
+    pub fn expire(&mut self, partition: u32, deadline_created_ns: Nanos) -> Vec<OpenBatch> {
+        let q = &mut self.queues[partition as usize];
+        let mut out = vec![];
+        while q
+            .front()
+            .is_some_and(|b| b.full && b.created_ns <= deadline_created_ns)
+        {
+            let b = q.pop_front().expect("checked");
+            self.queued_records -= b.records as u64;
+            out.push(b);
+        }
+        out
     }
 
     /// Whether `partition` has a batch queued.
@@ -201,9 +248,12 @@ impl Accumulator {
     /// Take `partition`'s head batch for sending; returns it and its wire size under `codec`.
     pub fn drain(&mut self, partition: u32, codec: &Codec) -> Option<(OpenBatch, u64)> {
         let b = self.queues[partition as usize].pop_front()?;
+        self.queued_records -= b.records as u64;
+        if let Some(wire) = b.wire_bytes {
+            return Some((b, wire)); // a retry: already compressed
+        }
         let raw = b.raw_bytes - BATCH_HEADER_BYTES;
         let wire = codec.batch_wire_bytes(raw);
-        self.queued_records -= b.records as u64;
         if self.java && !codec.is_none() && raw > 0 {
             let observed = (wire - BATCH_HEADER_BYTES) * 1000 / raw;
             self.estimate_permille = if observed > self.estimate_permille {
@@ -239,8 +289,8 @@ mod tests {
     fn batches_fill_up_to_batch_size_then_roll() {
         let mut a = Accumulator::new(1, 1000, 0, 5_000_000, true);
         let mut opened = 0;
-        for s in 0..20 {
-            if a.append(0, None, 100, s, 0).new_batch {
+        for _ in 0..20 {
+            if a.append(0, None, 100, 0).new_batch {
                 opened += 1;
             }
         }
@@ -259,7 +309,7 @@ mod tests {
     #[test]
     fn a_lone_open_batch_waits_for_linger() {
         let mut a = Accumulator::new(2, 16384, 0, 5_000_000, true);
-        a.append(1, Some(3), 10, 0, 1_000);
+        a.append(1, Some(3), 10, 1_000);
         assert!(!a.is_ready(1, 5_000_999, false, false));
         assert!(a.is_ready(1, 5_001_000, false, false));
         assert!(a.is_ready(1, 2_000, true, false), "flush sends at once");
@@ -272,8 +322,8 @@ mod tests {
         let lz4 = Codec::by_name("lz4", 0.0);
         let mut a = Accumulator::new(1, 16384, 0, 0, true);
         let mut records = vec![];
-        for s in 0..200_000 {
-            a.append(0, None, 100, s, 0);
+        for _ in 0..200_000 {
+            a.append(0, None, 100, 0);
             if a.queue_len(0) > 1 {
                 records.push(a.drain(0, &lz4).unwrap().0.records);
             }
@@ -291,10 +341,49 @@ mod tests {
     }
 
     #[test]
+    fn retried_batches_go_back_to_the_head_in_sequence_order_after_their_backoff() {
+        let none = Codec::by_name("none", 0.0);
+        let mut a = Accumulator::new(1, 1000, 0, 0, true);
+        for _ in 0..30 {
+            a.append(0, None, 100, 0);
+        }
+        let (mut b0, _) = a.drain(0, &none).unwrap();
+        let (mut b1, _) = a.drain(0, &none).unwrap();
+        b0.seq = Some(0);
+        b1.seq = Some(8);
+        b0.wire_bytes = Some(900);
+        b1.retry_at = 50;
+        b0.retry_at = 50;
+        a.reenqueue(0, b1.clone(), true);
+        a.reenqueue(0, b0.clone(), true);
+        assert_eq!(
+            a.head(0).unwrap().seq,
+            Some(0),
+            "idempotent: sequence order"
+        );
+        assert!(!a.is_ready(0, 49, true, false), "still backing off");
+        assert!(a.is_ready(0, 50, false, false));
+        assert_eq!(a.next_linger_deadline(10), Some(50));
+        assert_eq!(
+            a.drain(0, &none).unwrap().1,
+            900,
+            "keeps its compressed size"
+        );
+        let mut plain = Accumulator::new(1, 1000, 0, 0, true);
+        plain.append(0, None, 100, 0);
+        plain.reenqueue(0, b1, false);
+        assert_eq!(
+            plain.head(0).unwrap().seq,
+            Some(8),
+            "not idempotent: at the head"
+        );
+    }
+
+    #[test]
     fn librdkafka_caps_records_per_batch() {
         let mut a = Accumulator::new(1, 1_000_000, 10, 0, false);
-        for s in 0..25 {
-            a.append(0, None, 10, s, 0);
+        for _ in 0..25 {
+            a.append(0, None, 10, 0);
         }
         assert_eq!(a.queue_len(0), 3);
         assert_eq!(a.queued_records(), 25);

@@ -6,18 +6,26 @@
 //! max.request.size) as soon as any of them is ready; librdkafka sends one partition's batch per
 //! request and builds no new request for a broker while the previous one is still being written
 //! to the socket, so batches grow while the connection is busy.
+//!
+//! Requests go to each partition's leader as the producer's metadata knows it. Every batch
+//! gets, when first drained, the sequence number of its first record among the producer's
+//! records for that partition; an idempotent producer's broker checks it. With
+//! max.in.flight.requests.per.connection = 1 a partition with a batch in flight is muted (Java's
+//! `guaranteeMessageOrder`); an idempotent producer sends a retried batch only when it is the
+//! partition's lowest sequence in flight. Responses and retries: see [`response`].
 
 pub mod accumulator;
+pub mod response;
 
 use super::cluster::Cluster;
 use super::event::{Event, Id, ProduceRequest, Request, SentBatch};
-use super::metrics::record_ns;
 use super::partitioner::{parse_librdkafka_partitioner, Partitioner, PartitionerKind};
 use super::workload::Workload;
 use crate::engine::{EventQueue, Nanos, SeedTree, SimRng};
 use crate::scenario::resolve::{Acks, ClientKind};
 use crate::scenario::SimConfig;
 use accumulator::Accumulator;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Most CPU one application chunk may take before the accumulator sees its records (1 ms).
 const CHUNK_CPU_NS: Nanos = 1_000_000;
@@ -25,20 +33,33 @@ const CHUNK_CPU_NS: Nanos = 1_000_000;
 /// One producer's state.
 pub struct Producer {
     pub(crate) host: Id,
-    acc: Accumulator,
+    pub(crate) acc: Accumulator,
     partitioner: Partitioner,
     workload: Workload,
     rng: SimRng,
-    generated: u64,
-    acked: u64,
-    blocked_since: Option<Nanos>,
-    sender_busy: bool,
-    in_flight: Vec<u32>,
+    pub(crate) retry_rng: SimRng,
+    pub(crate) generated: u64,
+    /// Records acknowledged (or sent, with acks=0) or given up.
+    pub(crate) done: u64,
+    pub(crate) blocked_since: Option<Nanos>,
+    pub(crate) sender_busy: bool,
+    /// Requests in flight per broker.
+    pub(crate) in_flight: Vec<u32>,
+    /// Requests in flight, by id.
+    pub(crate) inflight: BTreeMap<u64, InFlight>,
+    /// Sequences of each partition's batches in flight.
+    pub(crate) inflight_seqs: Vec<BTreeSet<u64>>,
+    /// Next sequence number per partition.
+    next_seq: Vec<u64>,
+    /// Leader of each partition as this producer's metadata says.
+    pub(crate) leaders: Vec<Option<Id>>,
+    /// Its metadata requests.
+    pub(crate) meta: crate::kafka::metadata::MetadataState,
     transmit_until: Vec<Nanos>,
     wake_at: Option<Nanos>,
     drain_index: usize,
     next_request: u64,
-    finished: bool,
+    pub(crate) finished: bool,
     /// Send rate, milli-records/s (0 = as fast as possible), counted from `rate_from`.
     rate_milli_per_s: u64,
     /// (time, records generated then) from which the rate counts.
@@ -47,6 +68,17 @@ pub struct Producer {
     app_busy: bool,
     /// The time of the tick the rate waits for, if any (earlier stale ticks are ignored).
     wait_until: Nanos,
+}
+
+/// A request awaiting its response.
+#[derive(Clone, Debug)]
+pub struct InFlight {
+    /// Destination.
+    pub broker: Id,
+    /// Its batches (to complete or retry).
+    pub batches: Vec<SentBatch>,
+    /// When it was sent.
+    pub sent_ns: Nanos,
 }
 
 /// The partitioner named by `producer.partitioner`.
@@ -93,11 +125,17 @@ impl Producer {
                 seeds.stream("producer.workload", index as u64),
             ),
             rng: seeds.stream("producer.partitioner", index as u64),
+            retry_rng: seeds.stream("producer.retry", index as u64),
             generated: 0,
-            acked: 0,
+            done: 0,
             blocked_since: None,
             sender_busy: false,
             in_flight: vec![0; cfg.brokers as usize],
+            inflight: BTreeMap::new(),
+            inflight_seqs: vec![BTreeSet::new(); cfg.partitions as usize],
+            next_seq: vec![0; cfg.partitions as usize],
+            leaders: vec![None; cfg.partitions as usize],
+            meta: Default::default(),
             transmit_until: vec![0; cfg.brokers as usize],
             wake_at: None,
             drain_index: 0,
@@ -112,7 +150,7 @@ impl Producer {
 }
 
 impl Cluster {
-    fn producer_exhausted(&self, p: Id) -> bool {
+    pub(crate) fn producer_exhausted(&self, p: Id) -> bool {
         let pc = &self.cfg.producer;
         let pr = &self.producers[p];
         pr.acc.used_bytes() >= pc.buffer_memory
@@ -218,13 +256,31 @@ impl Cluster {
             if pr.acc.needs_new_batch(part, key_len, g.value_len) {
                 part = pr.partitioner.on_new_batch(g.key, part, &mut pr.rng);
             }
-            let ap = pr.acc.append(part, key_len, g.value_len, pr.generated, now);
+            let ap = pr.acc.append(part, key_len, g.value_len, now);
             pr.partitioner
                 .on_append(part, ap.grew_bytes, &pr.acc, &mut pr.rng);
             pr.generated += 1;
         }
         self.sender_run(now, p, q);
         q.schedule(now, Event::ProducerTick { p });
+    }
+
+    /// Whether partition `x`'s head batch may be drained now (ordering rules), if it has one.
+    fn drainable(&self, p: Id, x: u32) -> bool {
+        let pr = &self.producers[p];
+        let Some(head) = pr.acc.head(x) else {
+            return false;
+        };
+        let busy = &pr.inflight_seqs[x as usize];
+        if self.cfg.producer.max_in_flight == 1 && !busy.is_empty() {
+            return false;
+        }
+        if self.cfg.producer.idempotence {
+            if let (Some(seq), Some(&lowest)) = (head.seq, busy.first()) {
+                return seq < lowest;
+            }
+        }
+        true
     }
 
     fn pick_request(&mut self, now: Nanos, p: Id) -> Option<(Id, Vec<u32>)> {
@@ -243,7 +299,8 @@ impl Cluster {
                     }
                     let led = (0..np)
                         .map(|i| ((start + i) % np) as u32)
-                        .filter(|&x| x as usize % nb == b);
+                        .filter(|&x| pr.leaders[x as usize] == Some(b))
+                        .filter(|&x| self.drainable(p, x));
                     if !led
                         .clone()
                         .any(|x| pr.acc.is_ready(x, now, flush, exhausted))
@@ -252,7 +309,7 @@ impl Cluster {
                     }
                     let mut size = 0;
                     let mut parts = vec![];
-                    for x in led.filter(|&x| pr.acc.has_batch(x)) {
+                    for x in led {
                         let bytes = pr.acc.head_bytes(x, &self.cfg.producer.codec) + 20;
                         if !parts.is_empty()
                             && size + bytes > self.cfg.producer.max_request_size as u64
@@ -267,9 +324,10 @@ impl Cluster {
                 None
             }
             ClientKind::Librdkafka => (0..np).map(|i| ((start + i) % np) as u32).find_map(|x| {
-                let b = x as usize % nb;
+                let b = pr.leaders[x as usize]?;
                 let free = pr.in_flight[b] < max_in_flight && now >= pr.transmit_until[b];
-                (free && pr.acc.is_ready(x, now, flush, exhausted)).then(|| (b, vec![x]))
+                (free && pr.acc.is_ready(x, now, flush, exhausted) && self.drainable(p, x))
+                    .then(|| (b, vec![x]))
             }),
         }
     }
@@ -299,6 +357,7 @@ impl Cluster {
         };
         let np = self.cfg.partitions as usize;
         let codec = self.cfg.producer.codec.clone();
+        let idempotent = self.cfg.producer.idempotence;
         let pr = &mut self.producers[p];
         pr.drain_index = (parts.last().copied().unwrap_or(0) as usize + 1) % np;
         let mut batches = Vec::with_capacity(parts.len());
@@ -309,20 +368,26 @@ impl Cluster {
                 .drain(x, &codec)
                 .expect("picked partitions have a batch");
             let raw = b.raw_bytes;
-            if self.cfg.client == ClientKind::Librdkafka {
+            if self.cfg.client == ClientKind::Librdkafka && b.attempts == 0 {
                 cpu += raw * codec.compress_ps_per_byte / 1000;
             }
             cpu += wire * self.cfg.producer.ps_per_byte / 1000;
+            let seq = b.seq.unwrap_or_else(|| {
+                let s = pr.next_seq[x as usize];
+                pr.next_seq[x as usize] += b.records as u64;
+                s
+            });
             batches.push(SentBatch {
                 partition: x,
                 records: b.records,
                 raw_bytes: raw as u32,
                 wire_bytes: wire as u32,
-                first_seq: b.first_seq,
+                first_seq: seq,
+                idempotent,
                 created_ns: b.created_ns,
-                base_offset: 0,
                 buffer_bytes: b.buffer_bytes,
                 payload_bytes: b.payload_bytes,
+                attempts: b.attempts,
             });
         }
         pr.next_request += 1;
@@ -331,6 +396,7 @@ impl Cluster {
             id: pr.next_request,
             batches,
             acks: self.cfg.producer.acks,
+            timeout_ns: self.cfg.producer.request_timeout_ns,
             sent_ns: now,
             producer: p,
             broker,
@@ -355,80 +421,31 @@ impl Cluster {
         m.batches += req.batches.len() as u64;
         m.wire_bytes += req.batches.iter().map(|b| b.wire_bytes as u64).sum::<u64>();
         let acks = req.acks;
-        let done_batches: Vec<SentBatch> = if acks == Acks::Zero {
-            req.batches.clone()
-        } else {
-            vec![]
-        };
+        let (id, batches) = (req.id, req.batches.clone());
         let host = self.producers[p].host;
         let sent = self.to_broker(q, now, host, broker, Request::Produce(req));
         if self.cfg.client == ClientKind::Librdkafka {
             self.producers[p].transmit_until[broker] = sent;
         }
         if acks == Acks::Zero {
-            self.complete_batches(sent, p, &done_batches, false, q);
+            let done: Vec<(SentBatch, Option<u64>)> =
+                batches.into_iter().map(|b| (b, None)).collect();
+            self.complete_batches(sent, p, &done, q);
         } else {
-            self.producers[p].in_flight[broker] += 1;
-        }
-        self.sender_run(now, p, q);
-    }
-
-    /// A ProduceResponse arrived.
-    pub(crate) fn produce_acked(
-        &mut self,
-        now: Nanos,
-        p: Id,
-        req: ProduceRequest,
-        q: &mut EventQueue<Event>,
-    ) {
-        self.producers[p].in_flight[req.broker] -= 1;
-        self.complete_batches(now, p, &req.batches, true, q);
-        self.sender_run(now, p, q);
-    }
-
-    fn complete_batches(
-        &mut self,
-        now: Nanos,
-        p: Id,
-        batches: &[SentBatch],
-        with_offsets: bool,
-        q: &mut EventQueue<Event>,
-    ) {
-        for b in batches {
-            self.producers[p].acc.release(b.buffer_bytes);
-            self.producers[p].acked += b.records as u64;
-            let m = &mut self.metrics.producers[p];
-            m.records += b.records as u64;
-            m.payload_bytes += b.payload_bytes;
-            m.last_ack_ns = now;
-            record_ns(
-                &mut m.latency_us,
-                now.saturating_sub(b.created_ns),
-                b.records as u64,
+            let pr = &mut self.producers[p];
+            pr.in_flight[broker] += 1;
+            for b in &batches {
+                pr.inflight_seqs[b.partition as usize].insert(b.first_seq);
+            }
+            pr.inflight.insert(
+                id,
+                InFlight {
+                    broker,
+                    batches,
+                    sent_ns: now,
+                },
             );
-            if with_offsets {
-                self.checks
-                    .delivery
-                    .acked(b.partition, b.base_offset + b.records as u64);
-            }
         }
-        if let Some(since) = self.producers[p].blocked_since {
-            if !self.producer_exhausted(p) {
-                self.producers[p].blocked_since = None;
-                self.metrics.producers[p].blocked_ns += now - since;
-                q.schedule(now, Event::ProducerTick { p });
-            }
-        }
-        self.maybe_finish_producer(now, p, q);
-    }
-
-    /// Producer `p` is finished once every record it was to send is acknowledged (at once
-    /// when it has none to send).
-    fn maybe_finish_producer(&mut self, now: Nanos, p: Id, q: &mut EventQueue<Event>) {
-        let pr = &mut self.producers[p];
-        if !pr.finished && pr.acked >= self.cfg.producer.records {
-            pr.finished = true;
-            self.producer_finished(now, q);
-        }
+        self.sender_run(now, p, q);
     }
 }

@@ -1,0 +1,243 @@
+//! Produce on the leader: validate and append each batch, then answer according to acks.
+//!
+//! Per batch, in request order (Kafka's `ReplicaManager.appendRecords`):
+//! 1. not the partition's leader → NOT_LEADER_OR_FOLLOWER;
+//! 2. acks=all with an ISR smaller than min.insync.replicas → NOT_ENOUGH_REPLICAS;
+//! 3. idempotent batch: duplicate of one of the producer's last 5 → acknowledged with the
+//!    original offset, not appended; a sequence gap → OUT_OF_ORDER_SEQUENCE_NUMBER;
+//! 4. append into the page cache (the CPU was spent by the I/O thread before).
+//!
+//! acks=0 gets no response; acks=1 gets it now; acks=all waits in purgatory
+//! ([`DelayedProduce`]) until the high watermark passes every batch (then
+//! NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR has meanwhile shrunk below min.insync.replicas),
+//! the broker loses leadership (NOT_LEADER_OR_FOLLOWER) or the request's timeout passes
+//! (REQUEST_TIMED_OUT). With one replica the HW follows the append, so acks=all answers at once.
+
+use super::file_id;
+use crate::engine::{EventQueue, Nanos};
+use crate::kafka::cluster::Cluster;
+use crate::kafka::event::{Event, Id, ProduceError, ProduceRequest, ProduceResponse, SentBatch};
+use crate::kafka::log::producer_state::SeqCheck;
+use crate::kafka::log::LogBatch;
+use crate::scenario::resolve::Acks;
+
+/// An acks=all request waiting for the high watermark.
+#[derive(Clone, Debug)]
+pub struct DelayedProduce {
+    /// Producer to answer.
+    pub producer: Id,
+    /// Request id.
+    pub id: u64,
+    /// Result per batch so far.
+    pub results: Vec<Result<u64, ProduceError>>,
+    /// (batch index, partition, end offset) still waiting for the HW.
+    pub waiting: Vec<(usize, u32, u64)>,
+}
+
+impl Cluster {
+    /// I/O-thread CPU to validate and append a request's batches (plus recompression when the
+    /// topic's codec differs from the producer's).
+    pub(crate) fn produce_cpu_ns(&self, pr: &ProduceRequest) -> Nanos {
+        let bc = &self.cfg.broker;
+        let mut cpu = 0;
+        for batch in &pr.batches {
+            cpu +=
+                bc.produce_batch_cpu_ns + batch.wire_bytes as u64 * bc.produce_ps_per_byte / 1000;
+            if let Some(topic_codec) = &bc.compression {
+                if topic_codec.name != self.cfg.producer.codec.name {
+                    cpu += batch.raw_bytes as u64
+                        * (self.cfg.producer.codec.decompress_ps_per_byte
+                            + topic_codec.compress_ps_per_byte)
+                        / 1000;
+                }
+            }
+        }
+        cpu
+    }
+
+    /// Validate and append one batch on leader `b`: its base offset and whether it was appended.
+    fn append_produced(
+        &mut self,
+        now: Nanos,
+        b: Id,
+        pr: &ProduceRequest,
+        batch: &SentBatch,
+    ) -> Result<(u64, bool), ProduceError> {
+        let p = batch.partition;
+        let part = &self.parts[p as usize];
+        if part.leader != Some(b) {
+            return Err(ProduceError::NotLeaderOrFollower);
+        }
+        if pr.acks == Acks::All && (part.isr.len() as u32) < self.cfg.replication.min_insync {
+            return Err(ProduceError::NotEnoughReplicas);
+        }
+        let epoch = part.leader_epoch;
+        let log = self.brokers[b]
+            .logs
+            .get_mut(&p)
+            .expect("a leader holds a replica");
+        if batch.idempotent {
+            match log.check_sequence(pr.producer as u32, batch.first_seq, batch.records) {
+                SeqCheck::Duplicate { base_offset } => return Ok((base_offset, false)),
+                SeqCheck::OutOfOrder { .. } => return Err(ProduceError::OutOfOrderSequenceNumber),
+                SeqCheck::Append => {}
+            }
+        }
+        let stored = log.append(LogBatch {
+            base_offset: 0,
+            records: batch.records,
+            bytes: batch.wire_bytes,
+            raw_bytes: batch.raw_bytes,
+            pos: 0,
+            producer: pr.producer as u32,
+            first_seq: batch.first_seq,
+            idempotent: batch.idempotent,
+            leader_epoch: epoch,
+            created_ns: batch.created_ns,
+        });
+        let (seg, off) = log.segment_of(stored.pos);
+        self.log_end_total += batch.records as u64;
+        self.metrics.partition_records[p as usize] += batch.records as u64;
+        let host = self.brokers[b].host;
+        self.hosts[host]
+            .cache
+            .append(now, file_id(b, p, seg), off, batch.wire_bytes as u64);
+        Ok((stored.base_offset, true))
+    }
+
+    /// An I/O thread finished a ProduceRequest on broker `b`.
+    pub(crate) fn handle_produce(
+        &mut self,
+        now: Nanos,
+        b: Id,
+        pr: ProduceRequest,
+        q: &mut EventQueue<Event>,
+    ) {
+        let mut results = Vec::with_capacity(pr.batches.len());
+        let mut touched = vec![];
+        for batch in &pr.batches {
+            let r = self.append_produced(now, b, &pr, batch);
+            if let Ok((_, true)) = r {
+                touched.push(batch.partition);
+            }
+            results.push(r.map(|(base, _)| base));
+        }
+        let host = self.brokers[b].host;
+        if self.hosts[host].cache.dirty_bytes() > self.cfg.host.dirty_background_bytes {
+            self.writeback(now, host, false);
+        }
+        let mut moved = false;
+        for &p in &touched {
+            moved |= self.advance_hw(p);
+        }
+        self.wake_parked(now, b, &touched, q);
+        if moved {
+            self.check_delayed(now, b, q);
+        }
+        match pr.acks {
+            Acks::Zero => self.unmute(now, b, super::Conn::Producer(pr.producer), q),
+            Acks::One => self.respond_produce(now, b, pr.producer, pr.id, results, q),
+            Acks::All => {
+                let waiting: Vec<(usize, u32, u64)> = pr
+                    .batches
+                    .iter()
+                    .zip(&results)
+                    .enumerate()
+                    .filter_map(|(i, (batch, r))| {
+                        r.as_ref()
+                            .ok()
+                            .map(|&base| (i, batch.partition, base + batch.records as u64))
+                    })
+                    .collect();
+                let mut d = DelayedProduce {
+                    producer: pr.producer,
+                    id: pr.id,
+                    results,
+                    waiting,
+                };
+                if self.settle_delayed(b, &mut d) {
+                    self.respond_produce(now, b, d.producer, d.id, d.results, q);
+                } else {
+                    let id = self.brokers[b].next_delayed;
+                    self.brokers[b].next_delayed += 1;
+                    self.brokers[b].delayed.insert(id, d);
+                    q.schedule(
+                        now + pr.timeout_ns,
+                        Event::ProduceExpire {
+                            broker: b,
+                            delayed: id,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// Resolve the waits of `d` that can be resolved on broker `b`; true when none is left.
+    fn settle_delayed(&self, b: Id, d: &mut DelayedProduce) -> bool {
+        let min_insync = self.cfg.replication.min_insync as usize;
+        d.waiting.retain(|&(i, p, end)| {
+            let part = &self.parts[p as usize];
+            if part.leader != Some(b) {
+                d.results[i] = Err(ProduceError::NotLeaderOrFollower);
+                return false;
+            }
+            if self.brokers[b].logs[&p].hw() < end {
+                return true;
+            }
+            if part.isr.len() < min_insync {
+                d.results[i] = Err(ProduceError::NotEnoughReplicasAfterAppend);
+            }
+            false
+        });
+        d.waiting.is_empty()
+    }
+
+    /// Answer every acks=all request on `b` whose wait is over (after the HW moved or the
+    /// leadership changed).
+    pub(crate) fn check_delayed(&mut self, now: Nanos, b: Id, q: &mut EventQueue<Event>) {
+        let ids: Vec<u64> = self.brokers[b].delayed.keys().copied().collect();
+        for id in ids {
+            let mut d = self.brokers[b].delayed.remove(&id).expect("listed");
+            if self.settle_delayed(b, &mut d) {
+                self.respond_produce(now, b, d.producer, d.id, d.results, q);
+            } else {
+                self.brokers[b].delayed.insert(id, d);
+            }
+        }
+    }
+
+    /// An acks=all wait reached the request's timeout.
+    pub(crate) fn produce_expire(&mut self, now: Nanos, b: Id, id: u64, q: &mut EventQueue<Event>) {
+        let Some(mut d) = self.brokers[b].delayed.remove(&id) else {
+            return;
+        };
+        if !self.settle_delayed(b, &mut d) {
+            for &(i, _, _) in &d.waiting {
+                d.results[i] = Err(ProduceError::RequestTimedOut);
+            }
+        }
+        self.respond_produce(now, b, d.producer, d.id, d.results, q);
+    }
+
+    fn respond_produce(
+        &mut self,
+        now: Nanos,
+        b: Id,
+        p: Id,
+        id: u64,
+        results: Vec<Result<u64, ProduceError>>,
+        q: &mut EventQueue<Event>,
+    ) {
+        let bytes = 60 + 40 * results.len() as u64;
+        let (sent, arrive) = self.send(now, self.brokers[b].host, self.producers[p].host, bytes);
+        self.unmute(sent, b, super::Conn::Producer(p), q);
+        q.schedule(
+            arrive,
+            Event::ToProducer {
+                p,
+                resp: ProduceResponse { id, results },
+            },
+        );
+    }
+}
