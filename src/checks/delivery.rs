@@ -11,7 +11,9 @@
 //!   by an unclean election are taken back ([`DeliveryCheck::uncommitted`]), so they count as
 //!   lost too when the new leader does not hold them.
 //! - **log duplicates**: a record that reached the log twice (a retry of an appended batch
-//!   without idempotence); a violation when the producer is idempotent (exactly once expected).
+//!   without idempotence); a violation when the producer is idempotent and has kept its epoch
+//!   (after an epoch bump, batches whose fate was unknown are sent again under new sequence
+//!   numbers, and Kafka no longer promises exactly once).
 //! - **re-reads**: offsets consumed again (at-least-once after a rebalance): counted.
 //!
 //! "Consumed" means processed by the application. Where the scenario's commits do not promise
@@ -28,13 +30,15 @@ pub struct DeliveryCheck {
     consumed_upto: Vec<u64>,
     acked: BTreeMap<(u32, u32), IntervalSet>,
     consumed: BTreeMap<(u32, u32), IntervalSet>,
-    expect_once: bool,
     /// Offsets read again below `consumed_upto` (re-reads).
     pub duplicates: u64,
     /// Records that reached the log more than once.
     pub log_duplicates: u64,
     /// Acknowledged records never consumed (set by [`finish`](Self::finish)).
     pub lost: u64,
+    /// Acknowledged records not consumed because their partition was offline at the end (on
+    /// a broker that is down: not lost, not readable).
+    pub unavailable: u64,
     /// Offsets skipped over (never read below a later read).
     pub skipped: u64,
     /// Whether losses are allowed by the commit order (counted in `lost`) rather than
@@ -45,11 +49,10 @@ pub struct DeliveryCheck {
 }
 
 impl DeliveryCheck {
-    /// Bookkeeping for `partitions` partitions; `expect_once` when producers are idempotent.
-    pub fn new(partitions: u32, expect_once: bool) -> Self {
+    /// Bookkeeping for `partitions` partitions.
+    pub fn new(partitions: u32) -> Self {
         Self {
             consumed_upto: vec![0; partitions as usize],
-            expect_once,
             ..Self::default()
         }
     }
@@ -93,7 +96,15 @@ impl DeliveryCheck {
 
     /// First-time consumed offsets held records `[seq, seq + n)` of `producer`; returns how
     /// many of those records had been consumed before (at other offsets: log duplicates).
-    pub fn consumed_records(&mut self, partition: u32, producer: u32, seq: u64, n: u64) -> u64 {
+    /// `once`: the producer promised each record once (idempotent, epoch never bumped).
+    pub fn consumed_records(
+        &mut self,
+        partition: u32,
+        producer: u32,
+        seq: u64,
+        n: u64,
+        once: bool,
+    ) -> u64 {
         let again = self
             .consumed
             .entry((partition, producer))
@@ -101,7 +112,7 @@ impl DeliveryCheck {
             .insert(seq, seq + n);
         if again > 0 {
             self.log_duplicates += again;
-            if self.expect_once {
+            if once {
                 self.violations.push(Violation {
                     check: "exactly-once",
                     detail: format!("partition {partition}: {again} record(s) of idempotent producer {producer} (sequences {seq}..{}) reached the log twice", seq + n),
@@ -161,12 +172,16 @@ impl DeliveryCheck {
     }
 
     /// At the end of a run in which consumers were meant to read everything: every
-    /// acknowledged record not consumed is lost.
-    pub fn finish(&mut self) {
+    /// acknowledged record not consumed is lost, unless its partition is `offline`.
+    pub fn finish(&mut self, offline: &[u32]) {
         let empty = IntervalSet::default();
         for (&(p, producer), a) in &self.acked {
             let missing = a.minus(self.consumed.get(&(p, producer)).unwrap_or(&empty));
             if missing.is_empty() {
+                continue;
+            }
+            if offline.contains(&p) {
+                self.unavailable += missing.len();
                 continue;
             }
             self.lost += missing.len();
@@ -197,64 +212,64 @@ mod tests {
 
     #[test]
     fn counts_re_reads_and_finds_losses() {
-        let mut d = DeliveryCheck::new(2, false);
+        let mut d = DeliveryCheck::new(2);
         d.acked(0, 0, 0, 100);
         d.acked(1, 0, 0, 10);
         assert_eq!(d.consumed(0, 0, 60), 60);
-        d.consumed_records(0, 0, 0, 60);
+        d.consumed_records(0, 0, 0, 60, true);
         assert_eq!(d.consumed(0, 50, 100), 40);
-        d.consumed_records(0, 0, 60, 40);
+        d.consumed_records(0, 0, 60, 40, true);
         assert_eq!(d.duplicates, 10);
-        d.finish();
+        d.finish(&[]);
         assert_eq!(d.violations.len(), 1, "partition 1 was never read");
         assert_eq!(d.lost, 10);
     }
 
     #[test]
     fn a_latest_reset_is_not_a_loss() {
-        let mut d = DeliveryCheck::new(1, false);
+        let mut d = DeliveryCheck::new(1);
         d.acked(0, 3, 0, 50);
         assert_eq!(d.skip_to(0, 40), 40);
         d.accounted(0, 3, 0, 40);
         assert_eq!(d.consumed(0, 40, 50), 10);
-        d.consumed_records(0, 3, 40, 10);
-        d.finish();
+        d.consumed_records(0, 3, 40, 10, true);
+        d.finish(&[]);
         assert!(d.violations.is_empty(), "{:?}", d.violations);
     }
 
     #[test]
     fn records_cut_off_by_an_unclean_election_are_lost() {
-        let mut d = DeliveryCheck::new(1, true);
+        let mut d = DeliveryCheck::new(1);
         d.acked(0, 0, 0, 30);
         d.consumed(0, 0, 30);
-        d.consumed_records(0, 0, 0, 30);
+        d.consumed_records(0, 0, 0, 30, true);
         assert_eq!(d.uncommitted(0, 20, &[(0, 20, 10)]), 10);
         assert_eq!(d.consumed_upto(0), 20);
-        d.finish();
+        d.finish(&[]);
         assert_eq!(d.lost, 10);
     }
 
     #[test]
     fn skipped_records_are_lost_not_violations_when_commits_allow_it() {
-        let mut d = DeliveryCheck::new(1, false);
+        let mut d = DeliveryCheck::new(1);
         d.allow_loss = true;
         d.acked(0, 0, 0, 100);
         assert_eq!(d.consumed(0, 0, 40), 40);
-        d.consumed_records(0, 0, 0, 40);
+        d.consumed_records(0, 0, 0, 40, true);
         assert_eq!(d.resume_at(0, 60), 20);
         assert_eq!(d.consumed(0, 60, 100), 40);
-        d.consumed_records(0, 0, 60, 40);
-        d.finish();
+        d.consumed_records(0, 0, 60, 40, true);
+        d.finish(&[]);
         assert_eq!((d.lost, d.skipped), (20, 20));
         assert!(d.violations.is_empty(), "{:?}", d.violations);
     }
 
     #[test]
     fn a_record_appended_twice_is_a_log_duplicate() {
-        let mut d = DeliveryCheck::new(1, true);
+        let mut d = DeliveryCheck::new(1);
         d.consumed(0, 0, 20);
-        assert_eq!(d.consumed_records(0, 0, 0, 10), 0);
-        assert_eq!(d.consumed_records(0, 0, 0, 10), 10);
+        assert_eq!(d.consumed_records(0, 0, 0, 10, true), 0);
+        assert_eq!(d.consumed_records(0, 0, 0, 10, true), 10);
         assert_eq!(d.log_duplicates, 10);
         assert_eq!(d.violations[0].check, "exactly-once");
     }

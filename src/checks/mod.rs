@@ -41,13 +41,12 @@ pub struct Checks {
 }
 
 impl Checks {
-    /// Checkers for a topic of `partitions` partitions; `idempotent` when producers promise
-    /// each record once in the log.
-    pub fn new(partitions: u32, idempotent: bool) -> Self {
+    /// Checkers for a topic of `partitions` partitions.
+    pub fn new(partitions: u32) -> Self {
         Self {
             order: order::OrderCheck::default(),
             key_order: key_order::KeyOrderCheck::default(),
-            delivery: delivery::DeliveryCheck::new(partitions, idempotent),
+            delivery: delivery::DeliveryCheck::new(partitions),
             high_watermark: high_watermark::HighWatermarkCheck::default(),
             ownership: ownership::OwnershipCheck::default(),
         }

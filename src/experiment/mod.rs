@@ -2,6 +2,7 @@
 //! parallel ([`run`]) whose results come back in grid order, so output bytes never depend on
 //! thread scheduling.
 
+pub mod guarantees;
 pub mod rebalances;
 pub mod stats;
 pub mod summary;

@@ -116,8 +116,11 @@ pub struct Summary {
     pub unowned_partition_s: f64,
     /// Records consumed more than once.
     pub duplicates: u64,
-    /// Records never processed where the commit order allows it (at-most-once).
+    /// Acknowledged records never processed: absent from the final log (a failover), or
+    /// skipped where the commit order allows it (at-most-once).
     pub lost: u64,
+    /// Retries, failures, elections, duplicates and reorderings.
+    pub guarantees: super::guarantees::Guarantees,
     /// Commits refused because the member had been removed from the group.
     pub failed_commits: u64,
     /// Events handled.
@@ -234,6 +237,7 @@ impl Summary {
             ),
             duplicates: checks.delivery.duplicates,
             lost: checks.delivery.lost,
+            guarantees: super::guarantees::Guarantees::new(m, checks),
             failed_commits: m.consumers.iter().map(|c| c.failed_commits).sum(),
             events: stats.events,
             sim_end_s: secs(stats.end_ns),

@@ -54,6 +54,28 @@ impl Cluster {
                     self.producer_set_rate(now, p, rate_milli_per_s, q);
                 }
             }
+            Action::BrokerCrash { broker } => self.broker_crash(now, broker, q),
+            Action::BrokerRestart { broker } => self.broker_restart(now, broker, q),
+            Action::BrokerSlowDisk {
+                broker,
+                factor_permille,
+                duration_ns,
+            } => {
+                let host = self.brokers[broker].host;
+                self.hosts[host]
+                    .disk
+                    .slow_down(factor_permille, now + duration_ns);
+            }
+            Action::NetworkCut {
+                from,
+                to,
+                duration_ns,
+            } => self.cut_network(now, from, to, duration_ns),
+            Action::RequestsFail {
+                probability_ppm,
+                duration_ns,
+                stage,
+            } => self.faults.requests_fail = Some((probability_ppm, now + duration_ns, stage)),
         }
     }
 }

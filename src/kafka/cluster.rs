@@ -70,6 +70,10 @@ pub struct Cluster {
     pub(crate) brokers: Vec<Broker>,
     /// Replicas, leader, ISR and the leader's view of its followers, per partition.
     pub(crate) parts: Vec<PartitionState>,
+    /// Brokers the controller has fenced.
+    pub(crate) fenced: Vec<bool>,
+    /// Injected faults.
+    pub(crate) faults: super::faults::Faults,
     pub(crate) producers: Vec<Producer>,
     pub(crate) consumers: Vec<Consumer>,
     pub(crate) group: Coordinator,
@@ -148,7 +152,7 @@ impl Cluster {
             cfg.consumer.count as usize,
             cfg.partitions,
         );
-        let mut checks = Checks::new(cfg.partitions, cfg.producer.idempotence);
+        let mut checks = Checks::new(cfg.partitions);
         // Commits of what was handed over rather than processed allow losses on a failure:
         // at-most-once, and librdkafka's auto-commit (its offset store moves at hand-over).
         let cc = &cfg.consumer;
@@ -189,7 +193,18 @@ impl Cluster {
             }
         }
         let events_pending = cfg.events.len();
+        let faults = super::faults::Faults {
+            requests_fail: None,
+            cuts: vec![],
+            rng: seeds.stream("faults.requests", 0),
+            timeouts: cfg
+                .events
+                .iter()
+                .any(|e| matches!(e.action, crate::scenario::events::Action::NetworkCut { .. })),
+        };
         let mut cluster = Self {
+            fenced: vec![false; nb],
+            faults,
             group848: cfg.consumer.kip848.then(|| {
                 let assignor = if cfg.consumer.remote_assignor == AssignorKind::ServerRange {
                     ServerAssignor::Range
@@ -284,8 +299,13 @@ impl Cluster {
         req: Request,
     ) -> Nanos {
         let bytes = req.wire_bytes();
-        let (sent, arrive) = self.send(now, from, self.brokers[broker].host, bytes);
-        q.schedule(arrive, Event::Arrive { broker, req });
+        let to = self.brokers[broker].host;
+        let (sent, arrive) = self.send(now, from, to, bytes);
+        if matches!(req, Request::Group { .. }) {
+            q.schedule(arrive, Event::Arrive { broker, req }); // outside the failure model
+        } else {
+            self.post(now, from, to, arrive, Event::Arrive { broker, req }, q);
+        }
         sent
     }
 
@@ -300,8 +320,20 @@ impl Cluster {
         reply: Reply,
     ) -> Nanos {
         let host = self.consumers[client % self.consumers.len()].host;
-        let (sent, arrive) = self.send(now, self.brokers[broker].host, host, bytes);
-        q.schedule(arrive, Event::ToConsumer { c: client, reply });
+        let from = self.brokers[broker].host;
+        let (sent, arrive) = self.send(now, from, host, bytes);
+        if matches!(reply, Reply::Group(_)) {
+            q.schedule(arrive, Event::ToConsumer { c: client, reply }); // outside the failure model
+        } else {
+            self.post(
+                now,
+                from,
+                host,
+                arrive,
+                Event::ToConsumer { c: client, reply },
+                q,
+            );
+        }
         sent
     }
 
@@ -484,7 +516,10 @@ impl Cluster {
         Option<ConsumerGroup>,
     ) {
         if self.expects_consumption() && self.finished() {
-            self.checks.delivery.finish();
+            let offline: Vec<u32> = (0..self.parts.len() as u32)
+                .filter(|&p| self.parts[p as usize].leader.is_none())
+                .collect();
+            self.checks.delivery.finish(&offline);
         }
         (
             self.cfg,
@@ -533,6 +568,13 @@ impl Model for Cluster {
                 self.metadata_reply(now, client, leaders, q)
             }
             Event::MetadataDue { client } => self.metadata_due(now, client, q),
+            Event::BrokerFenced { broker, inc } => self.broker_fenced(now, broker, inc, q),
+            Event::Timeout { what } => self.timeout(now, what, q),
+            Event::ConsumerRetry { c } => {
+                if let Some(c) = self.live_consumer(c) {
+                    self.send_fetches(now, c, q);
+                }
+            }
             Event::Writeback { host } => {
                 self.writeback(now, host, false);
                 q.schedule(

@@ -65,6 +65,12 @@ pub enum Event {
     },
     /// `client` asks for metadata again (after retry.backoff.ms).
     MetadataDue { client: Client },
+    /// The controller's session timer for crashed broker `broker` (incarnation `inc`) ran out.
+    BrokerFenced { broker: Id, inc: u32 },
+    /// A client's request reached its timeout (armed only when the network can be cut).
+    Timeout { what: Timeout },
+    /// Consumer client `c` may fetch again from brokers it was backing off from.
+    ConsumerRetry { c: Id },
     /// Leader `broker` checks its ISRs for lagging followers (every replica.lag.time.max.ms / 2).
     IsrCheck { broker: Id },
     /// The page-cache flusher of host `host` runs.
@@ -87,6 +93,26 @@ pub enum Event {
     Group { timer: GroupTimer },
     /// Periodic bookkeeping: time-series buckets and releasing read log batches.
     Housekeeping,
+}
+
+/// A request whose answer a client stopped waiting for (fields named in each variant's doc).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Timeout {
+    /// Producer `p`'s request `id` (request.timeout.ms).
+    Produce { p: Id, id: u64 },
+    /// Consumer client `c`'s Fetch number `id` to `broker` (request.timeout.ms).
+    Fetch { c: Id, broker: Id, id: u64 },
+    /// Follower `broker`'s fetcher (`leader`, `fetcher`) request `token`
+    /// (replica.socket.timeout.ms).
+    Replica {
+        broker: Id,
+        leader: Id,
+        fetcher: u32,
+        token: u64,
+    },
+    /// `client`'s metadata request number `n`.
+    Metadata { client: Client, n: u64 },
 }
 
 /// A request to a broker, from a client or from a follower's fetcher.
@@ -151,8 +177,12 @@ pub struct SentBatch {
     pub raw_bytes: u32,
     /// Bytes on the wire and on disk.
     pub wire_bytes: u32,
-    /// Sequence of its first record among this producer's records for the partition.
+    /// Its first record's number among this producer's records for the partition (identity).
     pub first_seq: u64,
+    /// Sequence number sent (restarts at 0 with each producer epoch).
+    pub seq: u64,
+    /// Producer epoch.
+    pub epoch: u16,
     /// Whether the broker should deduplicate it (enable.idempotence).
     pub idempotent: bool,
     /// Creation time in the accumulator.

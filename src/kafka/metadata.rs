@@ -60,12 +60,19 @@ impl Cluster {
         }
         m.in_flight = true;
         m.requests += 1;
-        let broker = m.broker;
+        let (broker, n) = (m.broker, m.requests);
         let host = self.client_host(client);
         let at = self.hosts[host]
             .cpu
             .submit(now, self.cfg.consumer.request_cpu_ns);
         self.to_broker(q, at, host, broker, Request::Metadata { client });
+        if self.faults.timeouts {
+            let what = super::event::Timeout::Metadata { client, n };
+            q.schedule(
+                at + self.cfg.consumer.request_timeout_ns,
+                Event::Timeout { what },
+            );
+        }
     }
 
     /// Broker `b` answers a Metadata request.
@@ -79,14 +86,13 @@ impl Cluster {
         let leaders: Vec<Option<Id>> = self.parts.iter().map(|s| s.leader).collect();
         let bytes = 100 + 20 * leaders.len() as u64;
         let host = self.client_host(client);
-        let (_, at) = self.send(now, self.brokers[b].host, host, bytes);
-        q.schedule(
-            at,
-            Event::MetadataReply {
-                client,
-                leaders: Some(leaders),
-            },
-        );
+        let from = self.brokers[b].host;
+        let (_, at) = self.send(now, from, host, bytes);
+        let event = Event::MetadataReply {
+            client,
+            leaders: Some(leaders),
+        };
+        self.post(now, from, host, at, event, q);
     }
 
     /// A Metadata answer (None: the broker was unreachable) reached `client`.
@@ -107,6 +113,7 @@ impl Cluster {
         };
         match client {
             Client::Producer(p) => {
+                self.expire_leaderless(now, p, &leaders, q);
                 let waiting = (0..leaders.len() as u32)
                     .any(|x| leaders[x as usize].is_none() && self.producers[p].acc.has_batch(x));
                 self.producers[p].leaders = leaders;
@@ -130,7 +137,11 @@ impl Cluster {
     }
 
     fn metadata_retry_later(&mut self, now: Nanos, client: Client, q: &mut EventQueue<Event>) {
-        let backoff = self.cfg.producer.retry_backoff_ns.max(1);
+        let backoff = match client {
+            Client::Producer(_) => self.cfg.producer.retry_backoff_ns,
+            Client::Consumer(_) => self.cfg.consumer.retry_backoff_ns,
+        }
+        .max(1);
         let m = self.meta_state(client);
         if !m.retry_pending {
             m.retry_pending = true;

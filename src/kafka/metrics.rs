@@ -127,6 +127,10 @@ pub struct Metrics {
     pub isr_changes: u64,
     /// Leader elections after the initial ones.
     pub leader_elections: u64,
+    /// Produce requests failed by `requests.fail`.
+    pub injected_failures: u64,
+    /// Every leader change, in time order.
+    pub elections: Vec<crate::kafka::controller::Election>,
     /// Every assignment a consumer received, in time order.
     pub assignments: Vec<AssignmentSample>,
     /// The group's lag and duplicate count when each rebalance started and ended.
@@ -179,6 +183,8 @@ impl Metrics {
             produce_done_ns: None,
             isr_changes: 0,
             leader_elections: 0,
+            elections: vec![],
+            injected_failures: 0,
         }
     }
 }

@@ -58,6 +58,13 @@ pub fn runs_csv(results: &[PointResult]) -> Vec<u8> {
             "violations",
             "events",
             "sim_end_s",
+            "retries",
+            "failed_records",
+            "log_duplicates",
+            "reordered",
+            "leader_elections",
+            "unclean_elections",
+            "truncated_records",
         ]
         .map(String::from),
     );
@@ -105,6 +112,13 @@ pub fn runs_csv(results: &[PointResult]) -> Vec<u8> {
                 run.violations.len().to_string(),
                 s.events.to_string(),
                 format!("{:.6}", s.sim_end_s),
+                s.guarantees.retries.to_string(),
+                s.guarantees.failed_records.to_string(),
+                s.guarantees.log_duplicates.to_string(),
+                s.guarantees.reordered.to_string(),
+                s.guarantees.leader_elections.to_string(),
+                s.guarantees.unclean_elections.to_string(),
+                s.guarantees.truncated_records.to_string(),
             ]);
             w.write_record(&row).expect("in-memory write");
         }

@@ -20,6 +20,11 @@ fn event_label(a: &Action) -> String {
         Action::ProducerRate {
             rate_milli_per_s, ..
         } => format!("rate {}/s", rate_milli_per_s / 1000),
+        Action::BrokerCrash { broker } => format!("b{broker} crashes"),
+        Action::BrokerRestart { broker } => format!("b{broker} restarts"),
+        Action::BrokerSlowDisk { broker, .. } => format!("b{broker} slow disk"),
+        Action::NetworkCut { .. } => "network cut".into(),
+        Action::RequestsFail { .. } => "requests fail".into(),
     }
 }
 

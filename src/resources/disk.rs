@@ -5,6 +5,8 @@
 //! `s = max(t, free_at)` and ends at `s + seek + b / bandwidth`, where `seek` is paid only when
 //! the access does not continue the previous one: same file, starting at most
 //! [`SEQUENTIAL_GAP_BYTES`] after its end (what Linux readahead and the drive's cache absorb).
+//! A failing or contended device can be slowed down for a while ([`Disk::slow_down`]): every
+//! access started before the given time takes `factor` times longer.
 
 use crate::engine::time::{transfer_ns, Nanos, MS, US};
 
@@ -62,6 +64,8 @@ pub struct Disk {
     busy_ns: u64,
     read_bytes: u64,
     written_bytes: u64,
+    /// (slowdown in thousandths, until when).
+    slow: (u64, Nanos),
 }
 
 impl Disk {
@@ -74,6 +78,7 @@ impl Disk {
             busy_ns: 0,
             read_bytes: 0,
             written_bytes: 0,
+            slow: (1000, 0),
         }
     }
 
@@ -86,8 +91,12 @@ impl Disk {
         } else {
             self.profile.read_bytes_per_s
         };
-        let work = seek + transfer_ns(bytes, bw);
-        let done = self.free_at_ns.max(now) + work;
+        let mut work = seek + transfer_ns(bytes, bw);
+        let start = self.free_at_ns.max(now);
+        if start < self.slow.1 {
+            work = work.saturating_mul(self.slow.0) / 1000;
+        }
+        let done = start + work;
         self.free_at_ns = done;
         self.head = Some((file, offset + bytes));
         self.busy_ns += work;
@@ -97,6 +106,11 @@ impl Disk {
             self.read_bytes += bytes;
         }
         done
+    }
+
+    /// Until `until`, every access takes `factor_permille / 1000` times longer.
+    pub fn slow_down(&mut self, factor_permille: u64, until: Nanos) {
+        self.slow = (factor_permille.max(1000), until);
     }
 
     /// Time the head was busy, ns.
@@ -130,5 +144,15 @@ mod tests {
         let e = d.access(0, 2, 160_000 + 4096, 160_000, false);
         assert_eq!(e, c + MS, "a small forward gap is absorbed by readahead");
         assert_eq!(d.read_bytes(), 640_000);
+    }
+
+    #[test]
+    fn a_slowed_disk_takes_longer_until_it_recovers() {
+        let mut d = Disk::new(DiskProfile::HDD);
+        d.slow_down(10_000, 100 * MS);
+        let a = d.access(0, 1, 0, 160_000, false);
+        assert_eq!(a, 90 * MS, "ten times the 9 ms");
+        let b = d.access(200 * MS, 2, 0, 160_000, false);
+        assert_eq!(b, 209 * MS, "back to normal");
     }
 }

@@ -46,6 +46,11 @@ impl<J> ThreadPool<J> {
         }
     }
 
+    /// Take every waiting job (the pool's process stopped).
+    pub fn take_waiting(&mut self) -> Vec<J> {
+        self.waiting.drain(..).collect()
+    }
+
     /// Jobs waiting now.
     pub fn queued(&self) -> usize {
         self.waiting.len()

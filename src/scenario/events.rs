@@ -69,6 +69,9 @@ const fn field(
     }
 }
 const CONSUMER: FieldSpec = field("consumer", INDEX, "", None, "Consumer index, from 0.");
+const BROKER: FieldSpec = field("broker", INDEX, "", None, "Broker index, from 0.");
+const DURATION: FieldSpec = field("duration_ms", MS_KIND, "ms", None, "How long.");
+const ENDPOINT: Kind = Kind::Text;
 
 /// Every action, in the order `kafkasim config` prints them.
 pub const ACTIONS: &[ActionSpec] = &[
@@ -80,6 +83,11 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec { name: "consumer.pause", fields: &[CONSUMER, field("duration_ms", MS_KIND, "ms", None, "How long.")], doc: "pause() of every assigned partition: polling and heartbeats go on, nothing is fetched." },
     ActionSpec { name: "consumer.stall", fields: &[CONSUMER, field("duration_ms", MS_KIND, "ms", None, "How long.")], doc: "The application blocks without polling; beyond max.poll.interval.ms the member leaves the group." },
     ActionSpec { name: "group.rolling_restart", fields: &[field("interval_ms", MS_KIND, "ms", Some(Lit::I(10_000)), "From one consumer's stop to the next's."), field("down_ms", MS_KIND, "ms", Some(Lit::I(5_000)), "How long each consumer stays down.")], doc: "Every running consumer in index order: close() then start again after down_ms." },
+    ActionSpec { name: "broker.crash", fields: &[BROKER], doc: "The broker process dies (its data stays on disk): connections close, the controller fences it after broker.session.timeout.ms and elects new leaders." },
+    ActionSpec { name: "broker.restart", fields: &[BROKER], doc: "A crashed broker starts again, recovers its log, follows the leaders (truncating where it diverges) and rejoins the ISR once caught up." },
+    ActionSpec { name: "broker.slow_disk", fields: &[BROKER, field("factor", Kind::Float { min: 1.0, max: 1e6 }, "×", None, "Every disk access takes this many times longer."), DURATION], doc: "The disk of the broker's host slows down (write-back and reads that miss the page cache)." },
+    ActionSpec { name: "network.cut", fields: &[field("from", ENDPOINT, "", None, "\"broker:N\" or \"clients\" (the clients' host)."), field("to", ENDPOINT, "", None, "\"broker:N\" or \"clients\"."), DURATION], doc: "Messages between the two hosts are lost both ways (needs cluster.layout = dedicated); requests time out after request.timeout.ms." },
+    ActionSpec { name: "requests.fail", fields: &[field("probability", Kind::Float { min: 0.0, max: 1.0 }, "", None, "Chance that a ProduceRequest fails."), DURATION, field("stage", Kind::Enum(&["either", "before_append", "after_append"]), "", Some(Lit::S("either")), "Lost on the way in (nothing appended) or its response lost after the append; either = half each.")], doc: "Transient errors: produce requests fail with NETWORK_EXCEPTION and are retried." },
     ActionSpec { name: "producer.rate", fields: &[field("producer", Kind::Int { min: -1, max: 1_000_000 }, "", Some(Lit::I(-1)), "Producer index; -1 = every producer."), field("rate_per_s", Kind::Float { min: 0.0, max: 1e12 }, "records/s", None, "New send rate; 0 = as fast as possible.")], doc: "A producer's send rate changes." },
 ];
 
@@ -275,6 +283,85 @@ pub enum Action {
         producer: Option<usize>,
         rate_milli_per_s: u64,
     },
+    BrokerCrash {
+        broker: usize,
+    },
+    BrokerRestart {
+        broker: usize,
+    },
+    BrokerSlowDisk {
+        broker: usize,
+        factor_permille: u64,
+        duration_ns: Nanos,
+    },
+    NetworkCut {
+        from: Endpoint,
+        to: Endpoint,
+        duration_ns: Nanos,
+    },
+    RequestsFail {
+        probability_ppm: u32,
+        duration_ns: Nanos,
+        stage: FailStage,
+    },
+}
+
+/// One end of a network cut.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    /// A broker's host.
+    Broker(usize),
+    /// The clients' host.
+    Clients,
+}
+
+/// Where an injected produce failure strikes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailStage {
+    /// The request is lost on the way in: nothing appended.
+    BeforeAppend,
+    /// The response is lost after the leader appended.
+    AfterAppend,
+    /// Half of each.
+    Either,
+}
+
+fn broker_index(e: &RawEvent, brokers: u32) -> Result<usize, ScenarioError> {
+    let v = e.int("broker");
+    if v < 0 || v >= brokers as i64 {
+        return Err(ScenarioError::Invalid {
+            key: format!("events[{}].broker", e.index),
+            value: v.to_string(),
+            accepted: format!(
+                "a broker index from 0 to {} (cluster.brokers = {brokers}): no broker {v}",
+                brokers.saturating_sub(1)
+            ),
+        });
+    }
+    Ok(v as usize)
+}
+
+fn endpoint(e: &RawEvent, name: &str, brokers: u32) -> Result<Endpoint, ScenarioError> {
+    let text = e.arg(name).to_string();
+    let bad = || ScenarioError::Invalid {
+        key: format!("events[{}].{name}", e.index),
+        value: format!("\"{text}\""),
+        accepted: format!(
+            "\"clients\" or \"broker:N\" with N from 0 to {} (cluster.brokers = {brokers})",
+            brokers.saturating_sub(1)
+        ),
+    };
+    if text == "clients" {
+        return Ok(Endpoint::Clients);
+    }
+    let n: u32 = text
+        .strip_prefix("broker:")
+        .and_then(|n| n.trim().parse().ok())
+        .ok_or_else(bad)?;
+    if n >= brokers {
+        return Err(bad());
+    }
+    Ok(Endpoint::Broker(n as usize))
 }
 
 /// An action at a time.
@@ -356,6 +443,42 @@ impl Action {
                     _ => Some(index_of(e, "producer", n.producers, "producer")?),
                 },
                 rate_milli_per_s: (e.float("rate_per_s") * 1000.0).round() as u64,
+            },
+            "broker.crash" => Action::BrokerCrash {
+                broker: broker_index(e, n.brokers)?,
+            },
+            "broker.restart" => Action::BrokerRestart {
+                broker: broker_index(e, n.brokers)?,
+            },
+            "broker.slow_disk" => Action::BrokerSlowDisk {
+                broker: broker_index(e, n.brokers)?,
+                factor_permille: (e.float("factor") * 1000.0).round() as u64,
+                duration_ns: ms("duration_ms"),
+            },
+            "network.cut" => {
+                let from = endpoint(e, "from", n.brokers)?;
+                let to = endpoint(e, "to", n.brokers)?;
+                if from == to {
+                    return Err(ScenarioError::Invalid {
+                        key: format!("events[{}].to", e.index),
+                        value: format!("\"{}\"", e.arg("to")),
+                        accepted: "an endpoint other than `from`".into(),
+                    });
+                }
+                Action::NetworkCut {
+                    from,
+                    to,
+                    duration_ns: ms("duration_ms"),
+                }
+            }
+            "requests.fail" => Action::RequestsFail {
+                probability_ppm: (e.float("probability") * 1e6).round() as u32,
+                duration_ns: ms("duration_ms"),
+                stage: match e.arg("stage").to_string().as_str() {
+                    "before_append" => FailStage::BeforeAppend,
+                    "after_append" => FailStage::AfterAppend,
+                    _ => FailStage::Either,
+                },
             },
             other => unreachable!("action {other} is in ACTIONS but not typed"),
         })

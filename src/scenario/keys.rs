@@ -138,6 +138,9 @@ pub const KEYS: &[KeySpec] = &[
     k("broker.replica.fetch.max.bytes", Int { min: 1, max: BIG }, "bytes", All(I(1_048_576)), "Kafka default (1 MiB): most bytes per partition in a follower's Fetch."),
     k("broker.replica.fetch.response.max.bytes", Int { min: 1, max: BIG }, "bytes", All(I(10_485_760)), "Kafka default (10 MiB): most bytes in a follower's Fetch response."),
     k("broker.replica.fetch.backoff.ms", Int { min: 0, max: BIG }, "ms", All(I(1000)), "Kafka default: a replica fetcher's pause after an error."),
+    k("broker.replica.socket.timeout.ms", Int { min: 1, max: BIG }, "ms", All(I(30_000)), "Kafka default: a follower's Fetch without answer fails after this long."),
+    k("broker.session.timeout.ms", Int { min: 1, max: BIG }, "ms", All(I(9000)), "KRaft default: the controller fences a broker whose heartbeats stopped this long ago."),
+    k("broker.heartbeat.interval.ms", Int { min: 1, max: BIG }, "ms", All(I(2000)), "KRaft default: how often a broker heartbeats to the controller."),
     k("broker.num.replica.fetchers", Int { min: 1, max: 64 }, "threads", All(I(1)), "Kafka default: fetcher threads per source broker."),
     // topic
     k("topic.name", Text, "", All(S("test")), "Topic name."),
@@ -185,6 +188,8 @@ pub const KEYS: &[KeySpec] = &[
     k("consumer.start_after_produce", Bool, "", All(B(false)), "Start consumers when every producer has been acknowledged (the seed experiment)."),
     k("consumer.cache", Enum(&["warm", "cold"]), "", All(S("warm")), "cold: sync and drop the page cache when consumers start (echo 3 > drop_caches)."),
     k("consumer.group.id", Text, "", All(S("kafkasim")), "Group name; picks the coordinator."),
+    k("consumer.request.timeout.ms", Int { min: 1, max: BIG }, "ms", Client(I(30_000), I(60_000)), "Java request.timeout.ms / librdkafka socket.timeout.ms: a Fetch without answer fails after this long."),
+    k("consumer.retry.backoff.ms", Int { min: 0, max: BIG }, "ms", All(I(100)), "Java and librdkafka default: wait before asking a broker again after an error."),
     k("consumer.fetch.min.bytes", Int { min: 0, max: BIG }, "bytes", All(I(1)), "Kafka and librdkafka default."),
     k("consumer.fetch.max.wait.ms", Int { min: 0, max: BIG }, "ms", All(I(500)), "Java fetch.max.wait.ms / librdkafka fetch.wait.max.ms."),
     k("consumer.fetch.max.bytes", Int { min: 1, max: BIG }, "bytes", All(I(52_428_800)), "Kafka and librdkafka default (50 MiB)."),

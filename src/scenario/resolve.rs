@@ -127,6 +127,12 @@ pub struct ReplicationCfg {
     pub fetch_backoff_ns: Nanos,
     /// num.replica.fetchers.
     pub fetchers: u32,
+    /// replica.socket.timeout.ms, ns.
+    pub socket_timeout_ns: Nanos,
+    /// broker.session.timeout.ms (KRaft), ns.
+    pub session_timeout_ns: Nanos,
+    /// broker.heartbeat.interval.ms (KRaft), ns.
+    pub heartbeat_interval_ns: Nanos,
 }
 
 /// Producer settings and costs (per producer).
@@ -249,6 +255,10 @@ pub struct ConsumerCfg {
     pub commit_every_records: u64,
     /// Commit before processing (at-most-once) instead of after.
     pub at_most_once: bool,
+    /// request.timeout.ms (Java) / socket.timeout.ms (librdkafka), ns.
+    pub request_timeout_ns: Nanos,
+    /// retry.backoff.ms, ns.
+    pub retry_backoff_ns: Nanos,
 }
 
 /// Everything one run needs, typed and checked.
@@ -499,6 +509,9 @@ impl SimConfig {
             fetch_response_max_bytes: g.u("broker.replica.fetch.response.max.bytes"),
             fetch_backoff_ns: g.ms("broker.replica.fetch.backoff.ms"),
             fetchers: g.u("broker.num.replica.fetchers") as u32,
+            socket_timeout_ns: g.ms("broker.replica.socket.timeout.ms"),
+            session_timeout_ns: g.ms("broker.session.timeout.ms"),
+            heartbeat_interval_ns: g.ms("broker.heartbeat.interval.ms"),
         };
         if replication.factor > brokers {
             return Err(conflict(format!(
@@ -546,6 +559,13 @@ impl SimConfig {
                 brokers: g.u("cluster.brokers") as u32,
             },
         )?;
+        if g.text("cluster.layout") == "single-host"
+            && events
+                .iter()
+                .any(|e| matches!(e.action, events::Action::NetworkCut { .. }))
+        {
+            return Err(conflict("a network.cut event needs cluster.layout = \"dedicated\": with \"single-host\" brokers and clients share one machine and talk over loopback".into()));
+        }
         let describe_at_ns = parse_ms_list(&g.text("run.describe_at_ms"), "run.describe_at_ms")?;
         let instance = g.text("consumer.group.instance.id");
         let kip848 = g.text("consumer.group.protocol") == "consumer";
@@ -661,6 +681,8 @@ impl SimConfig {
                 commit_sync: g.text("consumer.commit_mode") == "sync",
                 commit_every_records: g.u("consumer.commit_every_records"),
                 at_most_once: g.text("consumer.delivery_semantics") == "at-most-once",
+                request_timeout_ns: g.ms("consumer.request.timeout.ms"),
+                retry_backoff_ns: g.ms("consumer.retry.backoff.ms"),
             },
             kip848_heartbeat_ns: g.ms("broker.group.consumer.heartbeat.interval.ms"),
             kip848_session_ns: g.ms("broker.group.consumer.session.timeout.ms"),

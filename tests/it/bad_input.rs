@@ -264,3 +264,30 @@ fn idempotence_conflicts_use_kafkas_own_words() {
         &["delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms"],
     );
 }
+
+#[test]
+fn failure_events_must_name_existing_brokers() {
+    rejects(
+        "[cluster]\nbrokers = 3\n[[events]]\nat_ms = 100\naction = \"broker.crash\"\nbroker = 3\n",
+        &[],
+        &[
+            "`events[0].broker` = 3",
+            "a broker index from 0 to 2 (cluster.brokers = 3)",
+        ],
+    );
+    rejects(
+        "[cluster]\nbrokers = 2\nlayout = \"dedicated\"\n[[events]]\nat_ms = 100\naction = \"network.cut\"\nfrom = \"clients\"\nto = \"broker:7\"\nduration_ms = 10\n",
+        &[],
+        &["`events[0].to` = \"broker:7\"", "\"clients\" or \"broker:N\" with N from 0 to 1"],
+    );
+    rejects(
+        "[[events]]\nat_ms = 100\naction = \"network.cut\"\nfrom = \"clients\"\nto = \"broker:0\"\nduration_ms = 10\n",
+        &[],
+        &["network.cut event needs cluster.layout = \"dedicated\""],
+    );
+    rejects(
+        "[[events]]\nat_ms = 100\naction = \"requests.fail\"\nprobability = 1.5\nduration_ms = 10\n",
+        &[],
+        &["`events[0].probability` = 1.5", "from 0 to 1"],
+    );
+}

@@ -5,6 +5,8 @@ mod bad_input;
 mod calibrate;
 mod determinism;
 mod experiment;
+mod failures;
+mod guarantees;
 mod groups;
 mod properties;
 mod replication;

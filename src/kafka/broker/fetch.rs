@@ -200,22 +200,16 @@ impl Cluster {
                 self.unmute(sent, b, super::Conn::Consumer(c), q);
             }
             Some(r) => {
-                let (sent, at) = self.send(
-                    now,
-                    self.brokers[b].host,
-                    self.brokers[r.follower].host,
-                    bytes,
-                );
-                q.schedule(
-                    at,
-                    Event::ToReplica {
-                        broker: r.follower,
-                        leader: b,
-                        fetcher: r.fetcher,
-                        token: r.token,
-                        parts: f.result,
-                    },
-                );
+                let (from, to) = (self.brokers[b].host, self.brokers[r.follower].host);
+                let (sent, at) = self.send(now, from, to, bytes);
+                let event = Event::ToReplica {
+                    broker: r.follower,
+                    leader: b,
+                    fetcher: r.fetcher,
+                    token: r.token,
+                    parts: f.result,
+                };
+                self.post(now, from, to, at, event, q);
                 self.unmute(sent, b, super::Conn::Fetcher(r.follower, r.fetcher), q);
             }
         }

@@ -76,7 +76,41 @@ pub struct Broker {
     pub(crate) inc: u32,
 }
 
+/// What a crash leaves unanswered: requests waiting for threads or held behind a muted
+/// connection, fetches in purgatory, acks=all produces waiting for the HW.
+pub struct Orphans {
+    /// Requests not yet handled.
+    pub requests: Vec<Request>,
+    /// Fetches in purgatory.
+    pub parked: Vec<FetchRequest>,
+    /// acks=all produces in purgatory.
+    pub delayed: Vec<DelayedProduce>,
+}
+
 impl Broker {
+    /// The process stopped: its threads, queues, connections and purgatories are gone (the
+    /// logs stay on disk); work still under way belongs to the old incarnation.
+    pub(crate) fn crash(&mut self, cfg: &BrokerCfg) -> Orphans {
+        let mut requests = self.net.take_waiting();
+        requests.extend(self.io.take_waiting());
+        for (_, held) in std::mem::take(&mut self.muted) {
+            requests.extend(held);
+        }
+        self.net = ThreadPool::new(cfg.network_threads);
+        self.io = ThreadPool::new(cfg.io_threads);
+        self.inc += 1;
+        self.alive = false;
+        for f in self.fetchers.values_mut() {
+            f.in_flight = None;
+            f.waking = false;
+        }
+        Orphans {
+            requests,
+            parked: std::mem::take(&mut self.parked).into_values().collect(),
+            delayed: std::mem::take(&mut self.delayed).into_values().collect(),
+        }
+    }
+
     /// A broker on `host`.
     pub fn new(host: Id, cfg: &BrokerCfg) -> Self {
         Self {
@@ -253,7 +287,13 @@ impl Cluster {
             self.release_io(now, b, q);
         }
         match req {
-            Request::Produce(pr) => self.handle_produce(now, b, pr, q),
+            Request::Produce(pr) => match self.produce_fault(now) {
+                Some(crate::scenario::events::FailStage::BeforeAppend) => {
+                    self.fail_produce(now, b, pr, q)
+                }
+                Some(_) => self.handle_produce(now, b, pr, true, q),
+                None => self.handle_produce(now, b, pr, false, q),
+            },
             Request::Fetch(f) => self.answer_fetch(now, b, f, q),
             Request::Group {
                 c,
@@ -282,56 +322,46 @@ impl Cluster {
     /// `b` cannot handle `req` (crashed): the sender sees its connection close one network
     /// latency later and fails the request.
     pub(crate) fn refuse(&mut self, now: Nanos, b: Id, req: Request, q: &mut EventQueue<Event>) {
+        use super::event::{FetchError, FetchedPart, ProduceError, ProduceResponse, Reply};
         let host = self.brokers[b].host;
-        match req {
+        let (to, event) = match req {
             Request::Produce(pr) => {
                 let p = pr.producer;
-                let (_, at) = self.send(now, host, self.producers[p].host, 0);
-                let resp = super::event::ProduceResponse {
+                let resp = ProduceResponse {
                     id: pr.id,
-                    results: vec![
-                        Err(super::event::ProduceError::NetworkException);
-                        pr.batches.len()
-                    ],
+                    results: vec![Err(ProduceError::NetworkException); pr.batches.len()],
                 };
-                q.schedule(at, Event::ToProducer { p, resp });
+                (self.producers[p].host, Event::ToProducer { p, resp })
             }
             Request::Fetch(f) => match f.replica {
                 Some(r) => {
-                    let (_, at) = self.send(now, host, self.brokers[r.follower].host, 0);
                     let parts = f
                         .parts
                         .iter()
-                        .map(|x| super::event::FetchedPart {
+                        .map(|x| FetchedPart {
                             partition: x.partition,
                             fetch_offset: x.offset,
                             batches: vec![],
                             hw: 0,
-                            error: Some(super::event::FetchError::NotLeaderOrFollower),
+                            error: Some(FetchError::NotLeaderOrFollower),
                         })
                         .collect();
-                    q.schedule(
-                        at,
-                        Event::ToReplica {
-                            broker: r.follower,
-                            leader: b,
-                            fetcher: r.fetcher,
-                            token: r.token,
-                            parts,
-                        },
-                    );
+                    let event = Event::ToReplica {
+                        broker: r.follower,
+                        leader: b,
+                        fetcher: r.fetcher,
+                        token: r.token,
+                        parts,
+                    };
+                    (self.brokers[r.follower].host, event)
                 }
                 None => {
                     let c = f.consumer;
-                    self.to_consumer(
-                        q,
-                        now,
-                        b,
-                        c,
-                        0,
-                        super::event::Reply::Disconnected { broker: b },
-                    );
-                    self.unmute(now, b, Conn::Consumer(c), q);
+                    let reply = Reply::Disconnected { broker: b };
+                    (
+                        self.consumers[c % self.consumers.len()].host,
+                        Event::ToConsumer { c, reply },
+                    )
                 }
             },
             Request::Metadata { client } => {
@@ -339,17 +369,13 @@ impl Cluster {
                     super::metadata::Client::Producer(p) => self.producers[p].host,
                     super::metadata::Client::Consumer(c) => self.consumers[c].host,
                 };
-                let (_, at) = self.send(now, host, to, 0);
-                q.schedule(
-                    at,
-                    Event::MetadataReply {
-                        client,
-                        leaders: None,
-                    },
-                );
+                let leaders = None;
+                (to, Event::MetadataReply { client, leaders })
             }
-            Request::Group { .. } => {}
-        }
+            Request::Group { .. } => return,
+        };
+        let (_, at) = self.send(now, host, to, 0);
+        self.post(now, host, to, at, event, q);
     }
 
     /// Send the coordinator's replies and arm its timers.

@@ -32,6 +32,17 @@ pub struct DelayedProduce {
     pub results: Vec<Result<u64, ProduceError>>,
     /// (batch index, partition, end offset) still waiting for the HW.
     pub waiting: Vec<(usize, u32, u64)>,
+    /// The response will be lost (an injected `requests.fail` after the append).
+    pub lost: bool,
+}
+
+/// The results a producer sees: NETWORK_EXCEPTION for every batch when the response is lost.
+fn lose(results: Vec<Result<u64, ProduceError>>, lost: bool) -> Vec<Result<u64, ProduceError>> {
+    if lost {
+        vec![Err(ProduceError::NetworkException); results.len()]
+    } else {
+        results
+    }
 }
 
 impl Cluster {
@@ -77,7 +88,7 @@ impl Cluster {
             .get_mut(&p)
             .expect("a leader holds a replica");
         if batch.idempotent {
-            match log.check_sequence(pr.producer as u32, batch.first_seq, batch.records) {
+            match log.check_sequence(pr.producer as u32, batch.epoch, batch.seq, batch.records) {
                 SeqCheck::Duplicate { base_offset } => return Ok((base_offset, false)),
                 SeqCheck::OutOfOrder { .. } => return Err(ProduceError::OutOfOrderSequenceNumber),
                 SeqCheck::Append => {}
@@ -91,6 +102,8 @@ impl Cluster {
             pos: 0,
             producer: pr.producer as u32,
             first_seq: batch.first_seq,
+            seq: batch.seq,
+            producer_epoch: batch.epoch,
             idempotent: batch.idempotent,
             leader_epoch: epoch,
             created_ns: batch.created_ns,
@@ -105,12 +118,31 @@ impl Cluster {
         Ok((stored.base_offset, true))
     }
 
-    /// An I/O thread finished a ProduceRequest on broker `b`.
+    /// An injected fault lost `pr` on its way in: nothing appended, the producer sees
+    /// NETWORK_EXCEPTION.
+    pub(crate) fn fail_produce(
+        &mut self,
+        now: Nanos,
+        b: Id,
+        pr: ProduceRequest,
+        q: &mut EventQueue<Event>,
+    ) {
+        if pr.acks == Acks::Zero {
+            self.unmute(now, b, super::Conn::Producer(pr.producer), q);
+        } else {
+            let results = vec![Err(ProduceError::NetworkException); pr.batches.len()];
+            self.respond_produce(now, b, pr.producer, pr.id, results, q);
+        }
+    }
+
+    /// An I/O thread finished a ProduceRequest on broker `b` (`lost`: its response will be
+    /// lost, an injected fault).
     pub(crate) fn handle_produce(
         &mut self,
         now: Nanos,
         b: Id,
         pr: ProduceRequest,
+        lost: bool,
         q: &mut EventQueue<Event>,
     ) {
         let mut results = Vec::with_capacity(pr.batches.len());
@@ -136,7 +168,10 @@ impl Cluster {
         }
         match pr.acks {
             Acks::Zero => self.unmute(now, b, super::Conn::Producer(pr.producer), q),
-            Acks::One => self.respond_produce(now, b, pr.producer, pr.id, results, q),
+            Acks::One => {
+                let results = lose(results, lost);
+                self.respond_produce(now, b, pr.producer, pr.id, results, q)
+            }
             Acks::All => {
                 let waiting: Vec<(usize, u32, u64)> = pr
                     .batches
@@ -154,9 +189,11 @@ impl Cluster {
                     id: pr.id,
                     results,
                     waiting,
+                    lost,
                 };
                 if self.settle_delayed(b, &mut d) {
-                    self.respond_produce(now, b, d.producer, d.id, d.results, q);
+                    let results = lose(d.results, d.lost);
+                    self.respond_produce(now, b, d.producer, d.id, results, q);
                 } else {
                     let id = self.brokers[b].next_delayed;
                     self.brokers[b].next_delayed += 1;
@@ -200,7 +237,8 @@ impl Cluster {
         for id in ids {
             let mut d = self.brokers[b].delayed.remove(&id).expect("listed");
             if self.settle_delayed(b, &mut d) {
-                self.respond_produce(now, b, d.producer, d.id, d.results, q);
+                let results = lose(d.results, d.lost);
+                self.respond_produce(now, b, d.producer, d.id, results, q);
             } else {
                 self.brokers[b].delayed.insert(id, d);
             }
@@ -217,7 +255,8 @@ impl Cluster {
                 d.results[i] = Err(ProduceError::RequestTimedOut);
             }
         }
-        self.respond_produce(now, b, d.producer, d.id, d.results, q);
+        let results = lose(d.results, d.lost);
+        self.respond_produce(now, b, d.producer, d.id, results, q);
     }
 
     fn respond_produce(
@@ -230,14 +269,10 @@ impl Cluster {
         q: &mut EventQueue<Event>,
     ) {
         let bytes = 60 + 40 * results.len() as u64;
-        let (sent, arrive) = self.send(now, self.brokers[b].host, self.producers[p].host, bytes);
+        let (from, to) = (self.brokers[b].host, self.producers[p].host);
+        let (sent, arrive) = self.send(now, from, to, bytes);
         self.unmute(sent, b, super::Conn::Producer(p), q);
-        q.schedule(
-            arrive,
-            Event::ToProducer {
-                p,
-                resp: ProduceResponse { id, results },
-            },
-        );
+        let resp = ProduceResponse { id, results };
+        self.post(now, from, to, arrive, Event::ToProducer { p, resp }, q);
     }
 }

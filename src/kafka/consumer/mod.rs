@@ -82,6 +82,11 @@ pub struct Consumer {
     buffer: BTreeMap<u32, VecDeque<(LogBatch, u32)>>,
     buffered: BTreeMap<u32, u64>,
     fetching: BTreeSet<Id>,
+    /// Number of the Fetch outstanding per broker (for timeouts).
+    fetch_ids: BTreeMap<Id, u64>,
+    fetch_no: u64,
+    /// Brokers not to fetch from before this time (after an error).
+    retry_at: BTreeMap<Id, Nanos>,
     app_busy: bool,
     in_process: Option<InProcess>,
     held: Option<InProcess>,
@@ -125,6 +130,9 @@ impl Consumer {
             buffer: BTreeMap::new(),
             buffered: BTreeMap::new(),
             fetching: BTreeSet::new(),
+            fetch_ids: BTreeMap::new(),
+            fetch_no: 0,
+            retry_at: BTreeMap::new(),
             app_busy: false,
             in_process: None,
             held: None,
@@ -251,7 +259,7 @@ impl Cluster {
             Reply::Fetch { broker, parts } => self.fetched(now, c, broker, parts, q),
             Reply::Disconnected { broker } => {
                 self.consumers[c].fetching.remove(&broker);
-                self.consumer_stale_leader(now, c, q);
+                self.consumer_stale_leader(now, c, broker, q);
             }
             Reply::Group(g) => self.group_reply(now, c, g, q),
         }

@@ -46,7 +46,7 @@ impl Cluster {
             }
             match part.error {
                 Some(FetchError::NotLeaderOrFollower) => {
-                    self.consumer_stale_leader(now, c, q);
+                    self.consumer_stale_leader(now, c, broker, q);
                     continue;
                 }
                 Some(FetchError::Diverging { epoch, offset }) => {
@@ -122,7 +122,7 @@ impl Cluster {
         self.app_idle(now, c, q);
     }
 
-    pub(super) fn send_fetches(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
+    pub(crate) fn send_fetches(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
         let con = &self.consumers[c];
         if !con.running || con.paused {
             return;
@@ -130,7 +130,7 @@ impl Cluster {
         let nb = self.brokers.len();
         for b in 0..nb {
             let con = &self.consumers[c];
-            if con.fetching.contains(&b) {
+            if con.fetching.contains(&b) || con.retry_at.get(&b).is_some_and(|&t| t > now) {
                 continue;
             }
             let parts: Vec<FetchPart> = con
@@ -164,13 +164,28 @@ impl Cluster {
                 waited: false,
                 result: vec![],
             };
-            self.consumers[c].fetching.insert(b);
+            let con = &mut self.consumers[c];
+            con.fetching.insert(b);
+            con.fetch_no += 1;
+            con.fetch_ids.insert(b, con.fetch_no);
+            let (client, id) = (con.client, con.fetch_no);
             self.metrics.consumers[c].fetches += 1;
             let host = self.consumers[c].host;
             let at = self.hosts[host]
                 .cpu
                 .submit(now, self.cfg.consumer.request_cpu_ns);
             self.to_broker(q, at, host, b, Request::Fetch(f));
+            if self.faults.timeouts {
+                let what = crate::kafka::event::Timeout::Fetch {
+                    c: client,
+                    broker: b,
+                    id,
+                };
+                q.schedule(
+                    at + self.cfg.consumer.request_timeout_ns,
+                    Event::Timeout { what },
+                );
+            }
         }
     }
 
@@ -296,7 +311,12 @@ impl Cluster {
             if to > new_from {
                 let n = to - new_from;
                 let s = seq + (new_from - from);
-                let seen = self.checks.delivery.consumed_records(p, producer, s, n);
+                let once = self.cfg.producer.idempotence
+                    && self.producers[producer as usize].epoch[p as usize] == 0;
+                let seen = self
+                    .checks
+                    .delivery
+                    .consumed_records(p, producer, s, n, once);
                 self.checks.key_order.observe(p, producer, s, s + n, seen);
             }
             if let Some(done) = self.consumers[c].processed.get_mut(&p) {
@@ -340,9 +360,40 @@ impl Cluster {
         self.send_fetches(now, c, q);
     }
 
-    /// A fetch found that consumer `c`'s view of the leaders is out of date.
-    pub(super) fn consumer_stale_leader(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
+    /// A fetch from `broker` failed (not the leader, connection closed, timed out): consumer
+    /// `c` asks for metadata and leaves that broker alone for retry.backoff.ms.
+    pub(super) fn consumer_stale_leader(
+        &mut self,
+        now: Nanos,
+        c: Id,
+        broker: Id,
+        q: &mut EventQueue<Event>,
+    ) {
+        let at = now + self.cfg.consumer.retry_backoff_ns;
+        let con = &mut self.consumers[c];
+        con.retry_at.insert(broker, at);
+        let client = con.client;
+        q.schedule(at, Event::ConsumerRetry { c: client });
         self.request_metadata(now, Client::Consumer(c), q);
+    }
+
+    /// Fetch number `id` of consumer client `client` to `broker` got no answer in time.
+    pub(crate) fn consumer_fetch_timeout(
+        &mut self,
+        now: Nanos,
+        client: Id,
+        broker: Id,
+        id: u64,
+        q: &mut EventQueue<Event>,
+    ) {
+        let Some(c) = self.live_consumer(client) else {
+            return;
+        };
+        let con = &mut self.consumers[c];
+        if con.fetching.contains(&broker) && con.fetch_ids.get(&broker) == Some(&id) {
+            con.fetching.remove(&broker);
+            self.consumer_stale_leader(now, c, broker, q);
+        }
     }
 
     /// New metadata: fetch from the (new) leaders.

@@ -36,9 +36,14 @@ pub struct LogBatch {
     pub pos: u64,
     /// Producer that wrote it (its producer id).
     pub producer: u32,
-    /// Sequence of its first record among the producer's records for this partition (sent
-    /// with every batch; the broker checks it only for idempotent producers).
+    /// Its first record's number among the producer's records for this partition (the
+    /// record identity the checks use; never renumbered).
     pub first_seq: u64,
+    /// Sequence number sent with it (the broker checks it only for idempotent producers; it
+    /// restarts at 0 when the producer bumps its epoch).
+    pub seq: u64,
+    /// Producer epoch it was sent under.
+    pub producer_epoch: u16,
     /// Whether the producer was idempotent (the broker deduplicates its batches).
     pub idempotent: bool,
     /// Leader epoch under which the leader appended it.
@@ -55,8 +60,9 @@ impl LogBatch {
 
     fn seq_batch(&self) -> SeqBatch {
         SeqBatch {
-            first_seq: self.first_seq,
-            last_seq: self.first_seq + self.records as u64 - 1,
+            epoch: self.producer_epoch,
+            first_seq: self.seq,
+            last_seq: self.seq + self.records as u64 - 1,
             base_offset: self.base_offset,
             end_offset: self.end_offset(),
         }
@@ -160,9 +166,9 @@ impl PartitionLog {
     }
 
     /// How the leader treats an idempotent batch (see [`producer_state`]).
-    pub fn check_sequence(&self, producer: u32, first_seq: u64, records: u32) -> SeqCheck {
+    pub fn check_sequence(&self, producer: u32, epoch: u16, seq: u64, records: u32) -> SeqCheck {
         self.producers
-            .check(producer, first_seq, first_seq + records as u64 - 1)
+            .check(producer, epoch, seq, seq + records as u64 - 1)
     }
 
     /// Remove every batch ending above `offset` (whole batches, as Kafka truncates); returns
@@ -309,6 +315,8 @@ mod tests {
             pos: 0,
             producer: 0,
             first_seq: 0,
+            seq: 0,
+            producer_epoch: 0,
             idempotent: false,
             leader_epoch: 0,
             created_ns: 0,
@@ -423,11 +431,11 @@ mod tests {
         b.producer = 3;
         l.append(b);
         assert_eq!(
-            l.check_sequence(3, 0, 10),
+            l.check_sequence(3, 0, 0, 10),
             SeqCheck::Duplicate { base_offset: 0 }
         );
-        assert_eq!(l.check_sequence(3, 10, 10), SeqCheck::Append);
+        assert_eq!(l.check_sequence(3, 0, 10, 10), SeqCheck::Append);
         l.truncate_to(0);
-        assert_eq!(l.check_sequence(3, 0, 10), SeqCheck::Append);
+        assert_eq!(l.check_sequence(3, 0, 0, 10), SeqCheck::Append);
     }
 }

@@ -10,7 +10,9 @@
 //! - `first_seq` = last sequence + 1 → in order: appended;
 //! - anything else → `OUT_OF_ORDER_SEQUENCE_NUMBER` (a gap: an earlier batch is missing).
 //!
-//! A producer the replica holds no state for must start at sequence 0. (Since KIP-360 a real
+//! A batch under a newer producer epoch must start at sequence 0 and replaces the producer's
+//! state (the client bumped its epoch after a batch failed for good, KIP-360); an older epoch
+//! is rejected. A producer the replica holds no state for must start at sequence 0. (A real
 //! broker accepts any sequence from such a producer and lets the client sort it out; rejecting
 //! keeps the earlier batch first, which is the outcome the client's handling aims for.)
 
@@ -24,6 +26,8 @@ pub const DEDUP_WINDOW: usize = 5;
 /// One appended batch of a producer, as the producer state keeps it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SeqBatch {
+    /// Producer epoch it was sent under.
+    pub epoch: u16,
     /// Sequence of its first record.
     pub first_seq: u64,
     /// Sequence of its last record.
@@ -58,15 +62,23 @@ pub struct ProducerStates {
 }
 
 impl ProducerStates {
-    /// How the leader treats `[first_seq, last_seq]` from `producer`.
-    pub fn check(&self, producer: u32, first_seq: u64, last_seq: u64) -> SeqCheck {
-        let Some(q) = self.by_producer.get(&producer).filter(|q| !q.is_empty()) else {
-            return if first_seq == 0 {
-                SeqCheck::Append
-            } else {
-                SeqCheck::OutOfOrder { expected: 0 }
-            };
+    /// How the leader treats `[first_seq, last_seq]` from `producer` under `epoch`.
+    pub fn check(&self, producer: u32, epoch: u16, first_seq: u64, last_seq: u64) -> SeqCheck {
+        let fresh = if first_seq == 0 {
+            SeqCheck::Append
+        } else {
+            SeqCheck::OutOfOrder { expected: 0 }
         };
+        let Some(q) = self.by_producer.get(&producer).filter(|q| !q.is_empty()) else {
+            return fresh;
+        };
+        let current = q.back().expect("non-empty").epoch;
+        if epoch > current {
+            return fresh;
+        }
+        if epoch < current {
+            return SeqCheck::OutOfOrder { expected: 0 };
+        }
         if let Some(b) = q
             .iter()
             .rev()
@@ -85,9 +97,17 @@ impl ProducerStates {
         }
     }
 
-    /// A batch of `producer` was appended (by the leader or copied by a follower).
+    /// A batch of `producer` was appended (by the leader or copied by a follower). A newer
+    /// epoch starts the producer's state afresh, except for the last entry (kept so a
+    /// truncation below the new epoch's first batch still knows the old last sequence).
     pub fn record(&mut self, producer: u32, b: SeqBatch) {
-        self.by_producer.entry(producer).or_default().push_back(b);
+        let q = self.by_producer.entry(producer).or_default();
+        if q.back().is_some_and(|x| x.epoch < b.epoch) {
+            let last = q.pop_back().expect("checked");
+            q.clear();
+            q.push_back(last);
+        }
+        q.push_back(b);
     }
 
     /// The log was truncated to `offset`: forget batches at or above it.
@@ -122,6 +142,7 @@ mod tests {
 
     fn b(first_seq: u64, n: u64, base_offset: u64) -> SeqBatch {
         SeqBatch {
+            epoch: 0,
             first_seq,
             last_seq: first_seq + n - 1,
             base_offset,
@@ -132,17 +153,42 @@ mod tests {
     #[test]
     fn in_order_duplicate_and_gap() {
         let mut s = ProducerStates::default();
-        assert_eq!(s.check(7, 0, 9), SeqCheck::Append);
-        assert_eq!(s.check(7, 10, 19), SeqCheck::OutOfOrder { expected: 0 });
+        assert_eq!(s.check(7, 0, 0, 9), SeqCheck::Append);
+        assert_eq!(s.check(7, 0, 10, 19), SeqCheck::OutOfOrder { expected: 0 });
         s.record(7, b(0, 10, 100));
-        assert_eq!(s.check(7, 10, 19), SeqCheck::Append);
-        assert_eq!(s.check(7, 0, 9), SeqCheck::Duplicate { base_offset: 100 });
-        assert_eq!(s.check(7, 20, 29), SeqCheck::OutOfOrder { expected: 10 });
+        assert_eq!(s.check(7, 0, 10, 19), SeqCheck::Append);
         assert_eq!(
-            s.check(8, 0, 0),
+            s.check(7, 0, 0, 9),
+            SeqCheck::Duplicate { base_offset: 100 }
+        );
+        assert_eq!(s.check(7, 0, 20, 29), SeqCheck::OutOfOrder { expected: 10 });
+        assert_eq!(
+            s.check(8, 0, 0, 0),
             SeqCheck::Append,
             "producers are independent"
         );
+    }
+
+    #[test]
+    fn a_new_epoch_restarts_at_sequence_zero() {
+        let mut s = ProducerStates::default();
+        s.record(1, b(0, 10, 0));
+        assert_eq!(s.check(1, 1, 10, 19), SeqCheck::OutOfOrder { expected: 0 });
+        assert_eq!(s.check(1, 1, 0, 9), SeqCheck::Append);
+        s.record(
+            1,
+            SeqBatch {
+                epoch: 1,
+                ..b(0, 10, 10)
+            },
+        );
+        assert_eq!(s.check(1, 1, 10, 19), SeqCheck::Append);
+        assert_eq!(
+            s.check(1, 0, 10, 19),
+            SeqCheck::OutOfOrder { expected: 0 },
+            "old epoch"
+        );
+        assert_eq!(s.check(1, 1, 0, 9), SeqCheck::Duplicate { base_offset: 10 });
     }
 
     #[test]
@@ -151,8 +197,11 @@ mod tests {
         for i in 0..7 {
             s.record(1, b(i * 10, 10, i * 10));
         }
-        assert_eq!(s.check(1, 20, 29), SeqCheck::Duplicate { base_offset: 20 });
-        assert_eq!(s.check(1, 10, 19), SeqCheck::OutOfOrder { expected: 70 });
+        assert_eq!(
+            s.check(1, 0, 20, 29),
+            SeqCheck::Duplicate { base_offset: 20 }
+        );
+        assert_eq!(s.check(1, 0, 10, 19), SeqCheck::OutOfOrder { expected: 70 });
     }
 
     #[test]
@@ -165,11 +214,11 @@ mod tests {
         assert!(s.entries() >= DEDUP_WINDOW);
         s.truncate(50);
         assert_eq!(
-            s.check(1, 50, 59),
+            s.check(1, 0, 50, 59),
             SeqCheck::Append,
             "last kept batch ends at 49"
         );
         s.truncate(0);
-        assert_eq!(s.check(1, 0, 9), SeqCheck::Append);
+        assert_eq!(s.check(1, 0, 0, 9), SeqCheck::Append);
     }
 }

@@ -25,8 +25,11 @@ pub struct OpenBatch {
     pub records: u32,
     /// Raw bytes, header included.
     pub raw_bytes: u64,
-    /// Sequence of its first record for this partition, fixed when it is first drained.
+    /// Number of its first record among the producer's records for this partition (its
+    /// identity), fixed when it is first drained.
     pub seq: Option<u64>,
+    /// (sequence sent, producer epoch), fixed when first drained, renumbered by an epoch bump.
+    pub wire_seq: Option<(u64, u16)>,
     /// Wire size, fixed (compressed) when it is first drained.
     pub wire_bytes: Option<u64>,
     /// Times it was sent.
@@ -140,6 +143,7 @@ impl Accumulator {
                 records: 0,
                 raw_bytes: BATCH_HEADER_BYTES,
                 seq: None,
+                wire_seq: None,
                 wire_bytes: None,
                 attempts: 0,
                 retry_at: 0,
@@ -217,14 +221,27 @@ impl Accumulator {
         q.insert(at, b);
     }
 
+    /// The producer bumped its epoch: give `partition`'s already-numbered batches new
+    /// sequences from 0 under `epoch`, in order; returns the next free sequence.
+    pub fn renumber(&mut self, partition: u32, epoch: u16) -> u64 {
+        let mut next = 0;
+        for b in self.queues[partition as usize].iter_mut() {
+            if b.wire_seq.is_some() {
+                b.wire_seq = Some((next, epoch));
+                next += b.records as u64;
+            }
+        }
+        next
+    }
+
     /// Give up every queued batch of `partition` created at or before `deadline_created_ns`
-    /// (delivery.timeout.ms passed); returns them.
+    /// (delivery.timeout.ms passed), the open one included; returns them.
     pub fn expire(&mut self, partition: u32, deadline_created_ns: Nanos) -> Vec<OpenBatch> {
         let q = &mut self.queues[partition as usize];
         let mut out = vec![];
         while q
             .front()
-            .is_some_and(|b| b.full && b.created_ns <= deadline_created_ns)
+            .is_some_and(|b| b.created_ns <= deadline_created_ns)
         {
             let b = q.pop_front().expect("checked");
             self.queued_records -= b.records as u64;

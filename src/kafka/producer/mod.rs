@@ -49,8 +49,16 @@ pub struct Producer {
     pub(crate) inflight: BTreeMap<u64, InFlight>,
     /// Sequences of each partition's batches in flight.
     pub(crate) inflight_seqs: Vec<BTreeSet<u64>>,
-    /// Next sequence number per partition.
+    /// Next record number per partition (record identity).
     next_seq: Vec<u64>,
+    /// Producer epoch per partition (bumped when an idempotent batch fails for good).
+    pub(crate) epoch: Vec<u16>,
+    /// Next sequence number to send per partition (in the current epoch).
+    pub(crate) wire_next: Vec<u64>,
+    /// Sequence after the last acknowledged batch per partition (in the current epoch).
+    pub(crate) acked_next: Vec<u64>,
+    /// Partitions waiting for their in-flight batches before an epoch bump.
+    pub(crate) resetting: Vec<bool>,
     /// Leader of each partition as this producer's metadata says.
     pub(crate) leaders: Vec<Option<Id>>,
     /// Its metadata requests.
@@ -134,6 +142,10 @@ impl Producer {
             inflight: BTreeMap::new(),
             inflight_seqs: vec![BTreeSet::new(); cfg.partitions as usize],
             next_seq: vec![0; cfg.partitions as usize],
+            epoch: vec![0; cfg.partitions as usize],
+            wire_next: vec![0; cfg.partitions as usize],
+            acked_next: vec![0; cfg.partitions as usize],
+            resetting: vec![false; cfg.partitions as usize],
             leaders: vec![None; cfg.partitions as usize],
             meta: Default::default(),
             transmit_until: vec![0; cfg.brokers as usize],
@@ -272,6 +284,9 @@ impl Cluster {
             return false;
         };
         let busy = &pr.inflight_seqs[x as usize];
+        if pr.resetting[x as usize] {
+            return false;
+        }
         if self.cfg.producer.max_in_flight == 1 && !busy.is_empty() {
             return false;
         }
@@ -377,12 +392,19 @@ impl Cluster {
                 pr.next_seq[x as usize] += b.records as u64;
                 s
             });
+            let (wire_seq, epoch) = b.wire_seq.unwrap_or_else(|| {
+                let s = pr.wire_next[x as usize];
+                pr.wire_next[x as usize] += b.records as u64;
+                (s, pr.epoch[x as usize])
+            });
             batches.push(SentBatch {
                 partition: x,
                 records: b.records,
                 raw_bytes: raw as u32,
                 wire_bytes: wire as u32,
                 first_seq: seq,
+                seq: wire_seq,
+                epoch,
                 idempotent,
                 created_ns: b.created_ns,
                 buffer_bytes: b.buffer_bytes,
@@ -445,6 +467,13 @@ impl Cluster {
                     sent_ns: now,
                 },
             );
+            if self.faults.timeouts {
+                let what = crate::kafka::event::Timeout::Produce { p, id };
+                q.schedule(
+                    now + self.cfg.producer.request_timeout_ns,
+                    Event::Timeout { what },
+                );
+            }
         }
         self.sender_run(now, p, q);
     }

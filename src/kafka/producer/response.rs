@@ -39,9 +39,17 @@ impl Cluster {
         }
         let mut done = vec![];
         let mut stale = false;
+        let touched: Vec<u32> = inf.batches.iter().map(|b| b.partition).collect();
         for (b, r) in inf.batches.into_iter().zip(resp.results) {
             match r {
-                Ok(base) => done.push((b, Some(base))),
+                Ok(base) => {
+                    let pr = &mut self.producers[p];
+                    let x = b.partition as usize;
+                    if b.epoch == pr.epoch[x] {
+                        pr.acked_next[x] = pr.acked_next[x].max(b.seq + b.records as u64);
+                    }
+                    done.push((b, Some(base)))
+                }
                 Err(e) => {
                     stale |= matches!(
                         e,
@@ -56,6 +64,9 @@ impl Cluster {
         if stale {
             self.request_metadata(now, crate::kafka::metadata::Client::Producer(p), q);
         }
+        for x in touched {
+            self.maybe_bump_epoch(p, x);
+        }
         self.complete_batches(now, p, &done, q);
         self.sender_run(now, p, q);
     }
@@ -65,7 +76,18 @@ impl Cluster {
         let pc = &self.cfg.producer;
         self.metrics.producers[p].errors += 1;
         let expired = now >= b.created_ns.saturating_add(pc.delivery_timeout_ns);
-        if b.attempts >= pc.retries || expired {
+        let pr = &self.producers[p];
+        let x = b.partition as usize;
+        // OUT_OF_ORDER_SEQUENCE_NUMBER for the very batch after the last acknowledged one: the
+        // broker lost what came before (an unclean election): not retriable; the partition's
+        // sequences restart under a new epoch (Java's TransactionManager, KIP-360).
+        let lost_sequence = err == ProduceError::OutOfOrderSequenceNumber
+            && b.epoch == pr.epoch[x]
+            && b.seq == pr.acked_next[x];
+        if b.attempts >= pc.retries || expired || lost_sequence {
+            if b.idempotent && b.epoch == pr.epoch[x] {
+                self.producers[p].resetting[x] = true;
+            }
             self.give_up(now, p, b.buffer_bytes, b.records);
             return;
         }
@@ -85,6 +107,7 @@ impl Cluster {
                 records: b.records,
                 raw_bytes: b.raw_bytes as u64,
                 seq: Some(b.first_seq),
+                wire_seq: Some((b.seq, b.epoch)),
                 wire_bytes: Some(b.wire_bytes as u64),
                 attempts,
                 retry_at: now + backoff,
@@ -95,6 +118,52 @@ impl Cluster {
             },
             idempotent,
         );
+    }
+
+    /// Batches waiting for a partition without leader are given up once delivery.timeout.ms
+    /// has passed since their creation (Java's `RecordAccumulator.expiredBatches`).
+    pub(crate) fn expire_leaderless(
+        &mut self,
+        now: Nanos,
+        p: Id,
+        leaders: &[Option<Id>],
+        q: &mut EventQueue<Event>,
+    ) {
+        let Some(deadline) = now.checked_sub(self.cfg.producer.delivery_timeout_ns) else {
+            return;
+        };
+        let mut any = false;
+        for x in 0..leaders.len() as u32 {
+            if leaders[x as usize].is_some() {
+                continue;
+            }
+            for b in self.producers[p].acc.expire(x, deadline) {
+                if b.wire_seq.is_some() && self.cfg.producer.idempotence {
+                    self.producers[p].resetting[x as usize] = true;
+                }
+                self.give_up(now, p, b.buffer_bytes, b.records);
+                any = true;
+            }
+            self.maybe_bump_epoch(p, x);
+        }
+        if any {
+            self.unblock(now, p, q);
+            self.maybe_finish_producer(now, p, q);
+        }
+    }
+
+    /// Once partition `x` of producer `p` waits for an epoch bump and has nothing in flight:
+    /// bump it and renumber its queued batches from sequence 0.
+    fn maybe_bump_epoch(&mut self, p: Id, x: u32) {
+        let pr = &mut self.producers[p];
+        let i = x as usize;
+        if !pr.resetting[i] || !pr.inflight_seqs[i].is_empty() {
+            return;
+        }
+        pr.resetting[i] = false;
+        pr.epoch[i] += 1;
+        pr.acked_next[i] = 0;
+        pr.wire_next[i] = pr.acc.renumber(x, pr.epoch[i]);
     }
 
     /// Records of producer `p` failed for good: they free their memory and count as done.

@@ -122,6 +122,18 @@ impl Cluster {
             .cpu
             .submit(now, self.cfg.broker.request_cpu_ns);
         self.to_broker(q, at, host, key.0, Request::Fetch(req));
+        if self.faults.timeouts {
+            let what = crate::kafka::event::Timeout::Replica {
+                broker: b,
+                leader: key.0,
+                fetcher: key.1,
+                token,
+            };
+            q.schedule(
+                at + self.cfg.replication.socket_timeout_ns,
+                Event::Timeout { what },
+            );
+        }
     }
 
     /// Truncate follower `b`'s replica of `p` to `offset` (its files too); returns what went.

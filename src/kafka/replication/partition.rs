@@ -45,6 +45,8 @@ pub struct PartitionState {
     pub followers: Vec<FollowerState>,
     /// The leader's LEO when it took over (a follower rejoins the ISR only past it).
     pub epoch_start_offset: u64,
+    /// While offline: how far consumers had read when it went offline (all they can read).
+    pub offline_target: Option<u64>,
 }
 
 impl PartitionState {
@@ -64,6 +66,7 @@ impl PartitionState {
                 n
             ],
             epoch_start_offset: 0,
+            offline_target: None,
             replicas,
         }
     }

@@ -1,0 +1,216 @@
+//! The KRaft controller's part in failures: broker liveness, fencing and leader election.
+//!
+//! - `broker.crash`: the process dies; its connections close at once, so clients and
+//!   followers with requests queued, parked or held there see NETWORK_EXCEPTION (a request
+//!   still on its way is refused when it arrives). Its logs stay on disk (the page cache
+//!   survives a process crash).
+//! - The controller notices missing heartbeats: a broker heartbeats every
+//!   `broker.heartbeat.interval.ms`, and is fenced `broker.session.timeout.ms` after its last
+//!   heartbeat. Fencing removes it from every ISR (but never empties one: the last member
+//!   stays) and re-elects the leaders it held: the first replica, in assignment order, that
+//!   is unfenced and in the ISR (`PartitionLeaderElectionAlgorithms.offlinePartitionLeader
+//!   Election`); with `unclean.leader.election.enable`, else the first unfenced replica (the
+//!   ISR becomes that replica alone); else the partition goes offline. Every election bumps
+//!   the leader epoch.
+//! - An unclean leader lacks records the old one had: the old log's records past the common
+//!   prefix (by leader epochs) leave the partition — the checks take back any a consumer had
+//!   read, and the records acknowledged but gone are counted as lost at the end.
+//! - `broker.restart`: the broker registers again (if it was not yet fenced, the controller
+//!   first fences its previous incarnation, so its leaderships move), becomes leader of
+//!   offline partitions it can lead, and follows the others: its fetchers truncate where its
+//!   log diverges and it rejoins the ISR once caught up.
+
+use super::cluster::Cluster;
+use super::event::{Event, Id, ProduceError, ProduceResponse, Request};
+use crate::engine::{EventQueue, Nanos};
+
+/// One leader change.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Election {
+    /// When.
+    pub time_ns: Nanos,
+    /// Partition.
+    pub partition: u32,
+    /// The previous leader.
+    pub from: Id,
+    /// The new leader (None: the partition went offline).
+    pub to: Option<Id>,
+    /// An out-of-sync replica was elected.
+    pub unclean: bool,
+    /// Records of the previous leader's log the new leader does not hold.
+    pub truncated_records: u64,
+}
+
+impl Cluster {
+    /// `broker.crash`.
+    pub(crate) fn broker_crash(&mut self, now: Nanos, b: Id, q: &mut EventQueue<Event>) {
+        if !self.brokers[b].alive {
+            return;
+        }
+        let orphans = self.brokers[b].crash(&self.cfg.broker);
+        for req in orphans.requests {
+            if !matches!(req, Request::Group { .. }) {
+                self.refuse(now, b, req, q);
+            }
+        }
+        for f in orphans.parked {
+            self.refuse(now, b, Request::Fetch(f), q);
+        }
+        for d in orphans.delayed {
+            let p = d.producer;
+            let (_, at) = self.send(now, self.brokers[b].host, self.producers[p].host, 0);
+            let resp = ProduceResponse {
+                id: d.id,
+                results: vec![Err(ProduceError::NetworkException); d.results.len()],
+            };
+            self.post(
+                now,
+                self.brokers[b].host,
+                self.producers[p].host,
+                at,
+                Event::ToProducer { p, resp },
+                q,
+            );
+        }
+        let rc = &self.cfg.replication;
+        let last_heartbeat = now - now % rc.heartbeat_interval_ns.max(1);
+        let inc = self.brokers[b].inc;
+        q.schedule(
+            (last_heartbeat + rc.session_timeout_ns).max(now),
+            Event::BrokerFenced { broker: b, inc },
+        );
+    }
+
+    /// The controller's session timer for crashed broker `b` (incarnation `inc`) ran out.
+    pub(crate) fn broker_fenced(&mut self, now: Nanos, b: Id, inc: u32, q: &mut EventQueue<Event>) {
+        if self.brokers[b].alive || self.brokers[b].inc != inc || self.fenced[b] {
+            return;
+        }
+        self.fence(now, b, q);
+    }
+
+    /// Fence `b`: out of every ISR it is not the last member of, its leaderships re-elected.
+    fn fence(&mut self, now: Nanos, b: Id, q: &mut EventQueue<Event>) {
+        self.fenced[b] = true;
+        let mut touched_leaders = vec![];
+        for p in 0..self.parts.len() as u32 {
+            let ps = &mut self.parts[p as usize];
+            if !ps.replicas.contains(&b) {
+                continue;
+            }
+            if ps.in_isr(b) && ps.isr.len() > 1 {
+                ps.isr.retain(|&r| r != b);
+                self.metrics.isr_changes += 1;
+            }
+            let leader = ps.leader;
+            match leader {
+                Some(l) if l == b => self.elect(now, p),
+                Some(l) if self.advance_hw(p) => touched_leaders.push((l, p)),
+                _ => {}
+            }
+        }
+        for (l, p) in touched_leaders {
+            self.wake_parked(now, l, &[p], q);
+            self.check_delayed(now, l, q);
+        }
+        self.rebuild_fetchers(now, q);
+    }
+
+    /// Elect a leader for `p` (its leader is gone): an unfenced in-sync replica, else (unclean
+    /// election allowed) any unfenced replica, else none.
+    fn elect(&mut self, now: Nanos, p: u32) {
+        let ps = &self.parts[p as usize];
+        let live = |r: &Id| self.brokers[*r].alive && !self.fenced[*r];
+        let clean = ps
+            .replicas
+            .iter()
+            .copied()
+            .find(|r| live(r) && ps.in_isr(*r));
+        let choice = match clean {
+            Some(r) => Some((r, false)),
+            None if self.cfg.replication.unclean => ps
+                .replicas
+                .iter()
+                .copied()
+                .find(|r| live(r))
+                .map(|r| (r, true)),
+            None => None,
+        };
+        let old = ps.last_leader;
+        let was_online = ps.leader.is_some();
+        // What the run waits for consumers to read of this partition: its leader's log end
+        // while online, what had been consumed when it went offline otherwise.
+        let target_before = match ps.offline_target {
+            Some(t) if !was_online => t,
+            _ => self.brokers[old].logs[&p].leo(),
+        };
+        let Some((new, unclean)) = choice else {
+            if !was_online {
+                return;
+            }
+            let reached = self.checks.delivery.consumed_upto(p);
+            self.log_end_total = self.log_end_total - target_before + reached;
+            let ps = &mut self.parts[p as usize];
+            ps.leader = None;
+            ps.offline_target = Some(reached);
+            self.metrics.elections.push(super::controller::Election {
+                time_ns: now,
+                partition: p,
+                from: old,
+                to: None,
+                unclean: false,
+                truncated_records: 0,
+            });
+            return;
+        };
+        let old_log = &self.brokers[old].logs[&p];
+        let new_log = &self.brokers[new].logs[&p];
+        let cut = old_log.common_prefix(new_log);
+        let removed: Vec<(u32, u64, u64)> = old_log
+            .batches_in(cut, old_log.leo())
+            .filter(|x| x.base_offset >= cut)
+            .map(|x| (x.producer, x.first_seq, x.records as u64))
+            .collect();
+        let truncated_records = removed.iter().map(|r| r.2).sum();
+        let new_leo = new_log.leo();
+        self.consumed_records -= self.checks.uncommitted(p, cut, &removed);
+        self.log_end_total = self.log_end_total - target_before + new_leo;
+        let ps = &mut self.parts[p as usize];
+        ps.offline_target = None;
+        if unclean {
+            ps.isr = vec![new];
+        }
+        ps.elect(new, new_leo, now);
+        self.metrics.leader_elections += 1;
+        self.metrics.elections.push(Election {
+            time_ns: now,
+            partition: p,
+            from: old,
+            to: Some(new),
+            unclean,
+            truncated_records,
+        });
+        self.advance_hw(p);
+    }
+
+    /// `broker.restart`.
+    pub(crate) fn broker_restart(&mut self, now: Nanos, b: Id, q: &mut EventQueue<Event>) {
+        if self.brokers[b].alive {
+            return;
+        }
+        if !self.fenced[b] {
+            // It comes back before the controller noticed: its old registration is fenced
+            // first (leaderships move), then the new one is admitted.
+            self.fence(now, b, q);
+        }
+        self.brokers[b].alive = true;
+        self.fenced[b] = false;
+        for p in 0..self.parts.len() as u32 {
+            let ps = &self.parts[p as usize];
+            if ps.leader.is_none() && ps.replicas.contains(&b) {
+                self.elect(now, p);
+            }
+        }
+        self.rebuild_fetchers(now, q);
+    }
+}
