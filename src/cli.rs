@@ -55,6 +55,9 @@ enum Command {
         #[arg(long)]
         no_plots: bool,
     },
+    /// Calibrate the model against a real cluster (or perf-test output): measure, fit the cost
+    /// parameters, write a profile and the measured-versus-simulated comparison.
+    Calibrate(Box<crate::calibrate_cli::CalibrateArgs>),
     /// List every scenario key with its default, unit and meaning.
     Config {
         /// Show defaults for this client preset.
@@ -66,7 +69,7 @@ enum Command {
 /// A user error: exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct UsageError(String);
+pub struct UsageError(pub String);
 
 /// Run the command line; returns the process exit code.
 pub fn main() -> i32 {
@@ -93,6 +96,7 @@ fn usage(e: impl std::fmt::Display) -> anyhow::Error {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Calibrate(args) => crate::calibrate_cli::run(*args),
         Command::Config { client } => {
             let mut base = kafkasim::scenario::Config::default();
             base.set("client", kafkasim::scenario::Value::Text(client));
@@ -107,6 +111,7 @@ fn run(cli: Cli) -> Result<()> {
                     s.kind.accepted()
                 );
             }
+            print!("{}", kafkasim::scenario::events::describe());
             Ok(())
         }
         Command::Run {

@@ -35,7 +35,6 @@
 //! ```
 #![warn(missing_docs)]
 
-#[cfg(feature = "calibrate")]
 pub mod calibrate;
 pub mod checks;
 pub mod engine;

@@ -1,3 +1,4 @@
+mod calibrate_cli;
 mod cli;
 
 fn main() {

@@ -36,7 +36,6 @@
 // once per failed plan, so its size does not matter.
 #![allow(clippy::result_large_err)]
 
-use std::fmt;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering};
@@ -95,27 +94,12 @@ pub struct MeasurePoint {
     pub producer_config: Vec<(String, String)>,
     /// Recorded repetitions (>= 1).
     pub repetitions: u32,
-    /// Runs done first and discarded, to warm the broker and client.
+    /// Runs done first and left out of the repetitions, to warm the broker and client (the
+    /// first of them is still recorded, marked `cold`).
     pub warmup: u32,
 }
 
-/// Which side of Kafka a measurement timed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// Producing every record of the repetition, to the last acknowledgement.
-    Produce,
-    /// Reading every record of the repetition, with one consumer or a group.
-    Consume,
-}
-
-impl fmt::Display for Phase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Phase::Produce => "produce",
-            Phase::Consume => "consume",
-        })
-    }
-}
+pub use super::data::Phase;
 
 /// One timed phase of one repetition.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,7 +108,8 @@ pub struct Measurement {
     pub point: String,
     /// Repetition number, from 0, warm-up runs not counted.
     pub repetition: u32,
-    /// True for the first run of a point (only possible when `warmup` is 0).
+    /// True for the first run of a point (kept even when it is a warm-up run, so the cold run
+    /// can be reported apart; its `repetition` is then 0 like the first warm one).
     pub cold: bool,
     /// What was timed.
     pub phase: Phase,
@@ -675,7 +660,9 @@ impl Run<'_> {
                     .unwrap_or_default(),
             );
         }
-        if !rep.warmup {
+        // The very first run of a point (cold caches) is kept even when it is a warm-up run,
+        // marked `cold`, so it can be reported apart from the warm repetitions.
+        if !rep.warmup || rep.cold {
             self.measurements.push(m);
         }
     }

@@ -27,11 +27,11 @@ impl Cluster {
 /// The group as `kafka-consumer-groups.sh --describe --group G` prints it at `now`.
 pub fn group_view(cl: &Cluster, now: Nanos) -> String {
     let group = &cl.cfg.consumer.group_id;
-    let mut s = format!("At t = {} s (simulated)\n", format!("{:.3}", secs(now)));
+    let mut s = format!("At t = {:.3} s (simulated)\n", secs(now));
     if let Some(since) = cl.group.rebalancing_since() {
         s.push_str(&format!(
-            "\nConsumer group '{group}' is rebalancing (since t = {} s).\n",
-            format!("{:.3}", secs(since))
+            "\nConsumer group '{group}' is rebalancing (since t = {:.3} s).\n",
+            secs(since)
         ));
     }
     let rows: Vec<[String; 9]> = cl

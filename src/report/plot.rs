@@ -74,11 +74,28 @@ pub struct TimelineBar {
     pub end_s: f64,
     pub colour: usize,
 }
+/// One group of points of a scatter chart: (x, y, y_lo, y_hi), all > 0.
+pub struct ScatterSeries {
+    pub label: String,
+    pub points: Vec<(f64, f64, f64, f64)>,
+}
+/// Log–log scatter of measured (y, with its spread as a vertical bar) against predicted (x), with
+/// the line y = x and a ± `band` relative band around it.
+pub struct ScatterChart {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub series: Vec<ScatterSeries>,
+    /// Relative half-width of the band drawn around y = x (0.15 = ±15%; 0 = none).
+    pub band: f64,
+    pub caption: Caption,
+}
 pub enum Chart {
     Line(LineChart),
     Bar(BarChart),
     Time(TimeChart),
     Timeline(TimelineChart),
+    Scatter(ScatterChart),
 }
 
 const FONT: &str = "sans-serif";
@@ -165,6 +182,7 @@ where
         Chart::Bar(c) => &c.caption,
         Chart::Time(c) => &c.caption,
         Chart::Timeline(c) => &c.caption,
+        Chart::Scatter(c) => &c.caption,
     };
     strip.draw(&Text::new(
         caption.0.clone(),
@@ -176,6 +194,7 @@ where
         Chart::Bar(c) => draw_bar(c, &area),
         Chart::Time(c) => draw_time(c, &area),
         Chart::Timeline(c) => draw_timeline(c, &area),
+        Chart::Scatter(c) => draw_scatter(c, &area),
     }
 }
 
@@ -308,8 +327,8 @@ type Ctx<'a, DB> = ChartContext<'a, DB, Cartesian2d<Axis, Axis>>;
 fn build<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     title: &str,
-    (x_label, y_label): (&str, &str),
-    (x0, x1, xticks): (f64, f64, Vec<f64>),
+    labels: (&str, &str),
+    x: (f64, f64, Vec<f64>),
     (y0, y1): (f64, f64),
     x_fmt: &dyn Fn(&f64) -> String,
     x_mesh: bool,
@@ -319,7 +338,35 @@ where
 {
     let (yticks, ystep) = nice_ticks(y0, y1, 8);
     let yd = decimals_for(ystep);
-    let ylabels: Vec<String> = yticks.iter().map(|v| fmt_num(*v, yd)).collect();
+    let y_fmt = move |v: &f64| fmt_num(*v, yd);
+    build_with(
+        area,
+        title,
+        labels,
+        x,
+        (y0, y1, yticks),
+        (x_fmt, &y_fmt),
+        x_mesh,
+    )
+}
+
+/// A tick label formatter.
+type TickFmt<'f> = &'f dyn Fn(&f64) -> String;
+
+/// [`build`] with explicit y ticks and y tick formatter.
+fn build_with<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    (x_label, y_label): (&str, &str),
+    (x0, x1, xticks): (f64, f64, Vec<f64>),
+    (y0, y1, yticks): (f64, f64, Vec<f64>),
+    (x_fmt, y_fmt): (TickFmt<'_>, TickFmt<'_>),
+    x_mesh: bool,
+) -> Result<Ctx<'a, DB>>
+where
+    DB::ErrorType: 'static,
+{
+    let ylabels: Vec<String> = yticks.iter().map(y_fmt).collect();
     let mut chart = ChartBuilder::on(area)
         .caption(title, (FONT, 48))
         .margin_top(16)
@@ -329,7 +376,6 @@ where
         .x_label_area_size(100)
         .y_label_area_size(y_area(&ylabels))
         .build_cartesian_2d(Axis::new(x0, x1, xticks), Axis::new(y0, y1, yticks))?;
-    let y_fmt = move |v: &f64| fmt_num(*v, yd);
     let mut mesh = chart.configure_mesh();
     if !x_mesh {
         mesh.disable_x_mesh();
@@ -339,11 +385,106 @@ where
         .axis_desc_style((FONT, 36))
         .label_style((FONT, 28))
         .x_label_formatter(x_fmt)
-        .y_label_formatter(&y_fmt)
+        .y_label_formatter(y_fmt)
         .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD).stroke_width(1))
         .axis_style(BLACK.stroke_width(2))
         .draw()?;
     Ok(chart)
+}
+
+/// Ticks at 1, 2 and 5 × 10^k inside [lo, hi] (both log10), as log10 values.
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let mut out = vec![];
+    for k in (lo.floor() as i32)..=(hi.ceil() as i32) {
+        for m in [1.0f64, 2.0, 5.0] {
+            let t = (m * 10f64.powi(k)).log10();
+            if t >= lo - 1e-9 && t <= hi + 1e-9 {
+                out.push(t);
+            }
+        }
+    }
+    out
+}
+
+fn draw_scatter<DB: DrawingBackend>(c: &ScatterChart, area: &DrawingArea<DB, Shift>) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let pos = |v: f64| v.is_finite() && v > 0.0;
+    let all: Vec<f64> = c
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().flat_map(|p| [p.0, p.1, p.2, p.3]))
+        .filter(|v| pos(*v))
+        .collect();
+    let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if lo.is_finite() {
+        (lo.log10(), hi.log10())
+    } else {
+        (0.0, 1.0)
+    };
+    let pad = ((hi - lo) * 0.08).max(0.05);
+    let (a0, a1) = (lo - pad, hi + pad);
+    let ticks = log_ticks(a0, a1);
+    let fmt = |v: &f64| {
+        let x = 10f64.powf(*v);
+        fmt_num(x, if x < 10.0 { 1 } else { 0 })
+    };
+    let mut chart = build_with(
+        area,
+        &c.title,
+        (&c.x_label, &c.y_label),
+        (a0, a1, ticks.clone()),
+        (a0, a1, ticks),
+        (&fmt, &fmt),
+        true,
+    )?;
+    let diag = GREY.stroke_width(2);
+    chart
+        .draw_series(LineSeries::new(vec![(a0, a0), (a1, a1)], diag))?
+        .label("simulated = measured")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 36, y)], diag));
+    if c.band > 0.0 {
+        let light = RGBColor(0xAA, 0xAA, 0xAA).stroke_width(1);
+        for f in [1.0 + c.band, 1.0 - c.band] {
+            let d = f.log10();
+            chart.draw_series(LineSeries::new(vec![(a0, a0 + d), (a1, a1 + d)], light))?;
+        }
+    }
+    for (i, s) in c.series.iter().enumerate() {
+        let col = colour(i);
+        let pts: Vec<(f64, f64, f64, f64)> = s
+            .points
+            .iter()
+            .filter(|p| pos(p.0) && pos(p.1))
+            .map(|p| {
+                let l = |v: f64| if pos(v) { v.log10() } else { p.1.log10() };
+                (p.0.log10(), p.1.log10(), l(p.2), l(p.3))
+            })
+            .collect();
+        chart.draw_series(pts.iter().filter(|p| p.3 > p.2).map(|&(x, y, lo, hi)| {
+            ErrorBar::new_vertical(x, lo, y, hi, col.stroke_width(3), 16)
+        }))?;
+        let filled = i == 0;
+        chart
+            .draw_series(pts.iter().map(|&(x, y, _, _)| {
+                if filled {
+                    Circle::new((x, y), 10, col.filled())
+                } else {
+                    Circle::new((x, y), 10, col.stroke_width(4))
+                }
+            }))?
+            .label(s.label.as_str())
+            .legend(move |(x, y)| {
+                if filled {
+                    Circle::new((x + 18, y), 10, col.filled())
+                } else {
+                    Circle::new((x + 18, y), 10, col.stroke_width(4))
+                }
+            });
+    }
+    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
 
 fn draw_legend<'a, DB: DrawingBackend + 'a>(
@@ -981,6 +1122,26 @@ mod tests {
                     caption: cap(),
                 }),
             ),
+            (
+                "scatter",
+                Chart::Scatter(ScatterChart {
+                    title: "Measured vs simulated".into(),
+                    x_label: "simulated (records/s)".into(),
+                    y_label: "measured (records/s)".into(),
+                    series: vec![
+                        ScatterSeries {
+                            label: "fit".into(),
+                            points: vec![(1e5, 1.1e5, 1.0e5, 1.2e5), (5e5, 4.5e5, 4.4e5, 4.6e5)],
+                        },
+                        ScatterSeries {
+                            label: "held out".into(),
+                            points: vec![(2e6, 1.7e6, 1.6e6, 1.9e6)],
+                        },
+                    ],
+                    band: 0.15,
+                    caption: cap(),
+                }),
+            ),
         ]
     }
 
@@ -1094,6 +1255,7 @@ mod tests {
                 Chart::Bar(c) => &c.title,
                 Chart::Time(c) => &c.title,
                 Chart::Timeline(c) => &c.title,
+                Chart::Scatter(c) => &c.title,
             };
             assert!(
                 svg.contains(title.as_str()),
@@ -1115,7 +1277,7 @@ mod tests {
             let name = e.unwrap().file_name().to_string_lossy().into_owned();
             assert!(!name.contains(".tmp"), "leftover temp file {name}");
         }
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 6);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 8);
     }
 
     #[test]

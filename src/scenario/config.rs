@@ -6,6 +6,7 @@ use super::keys::{self, Default as Def};
 use super::resolve::SimConfig;
 use super::value::Value;
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 /// Explicitly set values; every other key takes its default for the chosen client.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -151,45 +152,104 @@ fn known(path: &str) -> Result<&'static keys::KeySpec, ScenarioError> {
     })
 }
 
-impl Scenario {
-    /// Read and check a scenario file.
-    pub fn load(path: &str) -> Result<Self, ScenarioError> {
+/// Includes may nest this deep (a guard against runaway chains; cycles are caught earlier).
+const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// A scenario file as flat (key, TOML value) pairs before checking, includes merged in.
+#[derive(Default)]
+struct Raw {
+    flat: Vec<(String, toml::Value)>,
+    sweep: Vec<(String, toml::Value)>,
+    /// `[[events]]` tables, included files' first.
+    events: Vec<toml::Value>,
+}
+
+impl Raw {
+    /// Reads `path`; `stack` holds the files being read, outermost first (cycle detection).
+    fn load(path: &Path, shown: &str, stack: &mut Vec<PathBuf>) -> Result<Raw, ScenarioError> {
         let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Read {
-            path: path.into(),
+            path: shown.into(),
             source: e,
         })?;
-        Self::parse(&text, path)
+        Raw::parse(&text, shown, path, stack)
     }
 
-    /// Check a scenario given as text; `source` names it in messages.
-    pub fn parse(text: &str, source: &str) -> Result<Self, ScenarioError> {
+    fn parse(
+        text: &str,
+        shown: &str,
+        path: &Path,
+        stack: &mut Vec<PathBuf>,
+    ) -> Result<Raw, ScenarioError> {
         let table: toml::Table =
             text.parse()
                 .map_err(|e: toml::de::Error| ScenarioError::Toml {
-                    path: source.into(),
+                    path: shown.into(),
                     msg: e.to_string().trim_end().to_string(),
                 })?;
-        let mut sc = Scenario {
-            source: source.into(),
-            base: Config::default(),
-            sweep: vec![],
-        };
-        let mut flat = vec![];
-        let mut sweep_flat = vec![];
+        let mut raw = Raw::default();
+        if let Some(v) = table.get("include") {
+            let bad = || ScenarioError::Invalid {
+                key: "include".into(),
+                value: v.to_string(),
+                accepted:
+                    "a path or a list of paths to scenario files (relative to the including file)"
+                        .into(),
+            };
+            let files: Vec<&str> = match v {
+                toml::Value::String(s) => vec![s.as_str()],
+                toml::Value::Array(a) => a
+                    .iter()
+                    .map(|x| x.as_str().ok_or_else(bad))
+                    .collect::<Result<_, _>>()?,
+                _ => return Err(bad()),
+            };
+            let here = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            stack.push(here);
+            for file in files {
+                let target = path.parent().unwrap_or(Path::new("")).join(file);
+                let shown_target = target.display().to_string();
+                let canon = std::fs::canonicalize(&target).map_err(|e| ScenarioError::Include {
+                    from: shown.into(),
+                    path: shown_target.clone(),
+                    reason: format!("cannot read it: {e}"),
+                })?;
+                if let Some(at) = stack.iter().position(|p| *p == canon) {
+                    let chain: Vec<String> = stack[at..]
+                        .iter()
+                        .chain([&canon])
+                        .map(|p| p.display().to_string())
+                        .collect();
+                    return Err(ScenarioError::Include {
+                        from: shown.into(),
+                        path: shown_target,
+                        reason: format!("include cycle: {}", chain.join(" → ")),
+                    });
+                }
+                if stack.len() >= MAX_INCLUDE_DEPTH {
+                    return Err(ScenarioError::Include {
+                        from: shown.into(),
+                        path: shown_target,
+                        reason: format!("includes nest deeper than {MAX_INCLUDE_DEPTH} files"),
+                    });
+                }
+                let inner = Raw::load(&target, &shown_target, stack)?;
+                if !inner.sweep.is_empty() {
+                    return Err(ScenarioError::Include {
+                        from: shown.into(),
+                        path: shown_target,
+                        reason: "an included file may not have a [sweep] (sweep in the including scenario)".into(),
+                    });
+                }
+                raw.flat.extend(inner.flat);
+                raw.events.extend(inner.events);
+            }
+            stack.pop();
+        }
         for (k, v) in &table {
             match (k.as_str(), v) {
-                ("sweep", toml::Value::Table(t)) => flatten("", t, &mut sweep_flat),
-                ("events", toml::Value::Array(items)) => {
-                    for (i, item) in items.iter().enumerate() {
-                        let t = item.as_table().ok_or_else(|| ScenarioError::Invalid {
-                            key: format!("events[{i}]"),
-                            value: item.to_string(),
-                            accepted: "a table: [[events]] with at_ms, action and its fields"
-                                .into(),
-                        })?;
-                        sc.base.events.push(RawEvent::from_toml(i, t)?);
-                    }
-                }
+                ("include", _) => {}
+                ("sweep", toml::Value::Table(t)) => flatten("", t, &mut raw.sweep),
+                ("events", toml::Value::Array(items)) => raw.events.extend(items.iter().cloned()),
                 ("events", other) => {
                     return Err(ScenarioError::Invalid {
                         key: "events".into(),
@@ -197,15 +257,33 @@ impl Scenario {
                         accepted: "an array of tables, written [[events]]".into(),
                     })
                 }
-                (_, toml::Value::Table(t)) => flatten(k, t, &mut flat),
-                _ => flat.push((k.clone(), v.clone())),
+                (_, toml::Value::Table(t)) => flatten(k, t, &mut raw.flat),
+                _ => raw.flat.push((k.clone(), v.clone())),
             }
         }
-        for (path, v) in flat {
+        Ok(raw)
+    }
+
+    /// Checks every key and value; later pairs (the including file's) override earlier ones.
+    fn check(self, source: &str) -> Result<Scenario, ScenarioError> {
+        let mut sc = Scenario {
+            source: source.into(),
+            base: Config::default(),
+            sweep: vec![],
+        };
+        for (i, item) in self.events.iter().enumerate() {
+            let t = item.as_table().ok_or_else(|| ScenarioError::Invalid {
+                key: format!("events[{i}]"),
+                value: item.to_string(),
+                accepted: "a table: [[events]] with at_ms, action and its fields".into(),
+            })?;
+            sc.base.events.push(RawEvent::from_toml(i, t)?);
+        }
+        for (path, v) in self.flat {
             let spec = known(&path)?;
             sc.base.set(spec.path, Value::from_toml(spec, &v)?);
         }
-        for (path, v) in sweep_flat {
+        for (path, v) in self.sweep {
             let spec = known(&path)?;
             let items = match v {
                 toml::Value::Array(a) if !a.is_empty() => a,
@@ -224,6 +302,27 @@ impl Scenario {
             sc.sweep.push((spec.path, vals));
         }
         Ok(sc)
+    }
+}
+
+impl Scenario {
+    /// Read and check a scenario file (and the files it includes, see [`Scenario::parse`]).
+    pub fn load(path: &str) -> Result<Self, ScenarioError> {
+        let mut stack = vec![];
+        let raw = Raw::load(Path::new(path), path, &mut stack)?;
+        raw.check(path)
+    }
+
+    /// Check a scenario given as text; `source` names it in messages, and its folder is where
+    /// `include` paths are looked up (the current folder when `source` has none).
+    ///
+    /// A top-level `include = "profile.toml"` (or a list of paths) reads those scenarios first,
+    /// in order; keys of the including text override theirs (and `--set` overrides both).
+    /// Include cycles and missing files are errors naming the `include` key and the path.
+    pub fn parse(text: &str, source: &str) -> Result<Self, ScenarioError> {
+        let mut stack = vec![];
+        let raw = Raw::parse(text, source, Path::new(source), &mut stack)?;
+        raw.check(source)
     }
 
     fn split_arg<'a>(
@@ -362,5 +461,82 @@ mod tests {
         assert_eq!(s.points().len(), 2);
         s.apply_vary("producer.linger.ms=0,5,50").unwrap();
         assert_eq!(s.points().len(), 6);
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> String {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    }
+
+    #[test]
+    fn include_reads_the_profile_and_the_including_file_overrides_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("profiles")).unwrap();
+        write(
+            dir.path(),
+            "profiles/p.toml",
+            "[broker]\nrequest_cpu_us = 42.0\n[producer]\n\"linger.ms\" = 9\n",
+        );
+        let main = write(
+            dir.path(),
+            "main.toml",
+            "include = [\"profiles/p.toml\"]\n[producer]\n\"linger.ms\" = 3\n",
+        );
+        let mut sc = Scenario::load(&main).unwrap();
+        assert_eq!(sc.base.get("broker.request_cpu_us"), Value::Float(42.0));
+        assert_eq!(sc.base.get("producer.linger.ms"), Value::Int(3));
+        sc.apply_set("broker.request_cpu_us=7").unwrap();
+        assert_eq!(sc.base.get("broker.request_cpu_us"), Value::Float(7.0));
+        // A single path works too, and nested includes resolve against their own folder.
+        write(dir.path(), "profiles/q.toml", "include = \"p.toml\"\n");
+        let one = write(dir.path(), "one.toml", "include = \"profiles/q.toml\"\n");
+        let sc = Scenario::load(&one).unwrap();
+        assert_eq!(sc.base.get("producer.linger.ms"), Value::Int(9));
+    }
+
+    #[test]
+    fn a_missing_include_names_the_key_and_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = write(dir.path(), "main.toml", "include = \"nope.toml\"\n");
+        let e = Scenario::load(&main).unwrap_err().to_string();
+        assert!(
+            e.contains("`include`") && e.contains("nope.toml") && e.contains("main.toml"),
+            "{e}"
+        );
+        let e = Scenario::parse("include = 3", "x").unwrap_err().to_string();
+        assert!(
+            e.contains("`include` = 3") && e.contains("list of paths"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn include_cycles_and_included_sweeps_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = write(dir.path(), "a.toml", "include = \"b.toml\"\n");
+        write(dir.path(), "b.toml", "include = \"a.toml\"\n");
+        let e = Scenario::load(&a).unwrap_err().to_string();
+        assert!(e.contains("include cycle") && e.contains("b.toml"), "{e}");
+        let selfie = write(dir.path(), "self.toml", "include = \"self.toml\"\n");
+        assert!(Scenario::load(&selfie)
+            .unwrap_err()
+            .to_string()
+            .contains("cycle"));
+        write(
+            dir.path(),
+            "s.toml",
+            "[sweep]\n\"topic.partitions\" = [1, 2]\n",
+        );
+        let m = write(dir.path(), "m.toml", "include = \"s.toml\"\n");
+        let e = Scenario::load(&m).unwrap_err().to_string();
+        assert!(e.contains("[sweep]"), "{e}");
+        // The same file included twice side by side is not a cycle.
+        write(dir.path(), "p.toml", "seed = 5\n");
+        let twice = write(dir.path(), "t.toml", "include = [\"p.toml\", \"p.toml\"]\n");
+        assert_eq!(
+            Scenario::load(&twice).unwrap().base.get("seed"),
+            Value::Int(5)
+        );
     }
 }

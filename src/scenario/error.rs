@@ -38,6 +38,16 @@ pub enum ScenarioError {
         /// What is accepted.
         accepted: String,
     },
+    /// An `include` that cannot be followed (missing file, cycle, too deep).
+    #[error("`include` = \"{path}\" in `{from}`: {reason}")]
+    Include {
+        /// The including file.
+        from: String,
+        /// The included path, as resolved against the including file's folder.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// Values that do not fit together.
     #[error("{0}")]
     Conflict(String),

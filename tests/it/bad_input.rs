@@ -171,6 +171,46 @@ fn a_runaway_scenario_stops_at_its_budget_with_the_reproduce_command() {
 }
 
 #[test]
+fn bad_events_name_the_event_field_and_what_is_accepted() {
+    rejects(
+        "[[events]]\nat_ms = -10\naction = \"consumer.crash\"\nconsumer = 0\n",
+        &[],
+        &["events[0].at_ms", "-10", "≥ 0"],
+    );
+    rejects(
+        "[consumer]\ncount = 2\n[[events]]\nat_ms = 10\naction = \"consumer.crash\"\nconsumer = 5\n",
+        &[],
+        &["events[0].consumer", "= 5", "from 0 to 1"],
+    );
+    rejects(
+        "[[events]]\nat_ms = 10\naction = \"consumer.vanish\"\nconsumer = 0\n",
+        &[],
+        &["events[0].action", "consumer.vanish", "consumer.crash"],
+    );
+    rejects(
+        "[[events]]\nat_ms = 10\naction = \"consumer.slow\"\nconsumer = 0\n",
+        &[],
+        &["events[0].process_us_per_record", "required"],
+    );
+    // The count is checked per sweep point: consumer 2 exists at count 3, not at count 2.
+    rejects(
+        "[[events]]\nat_ms = 10\naction = \"consumer.join\"\nconsumer = 2\n[sweep]\n\"consumer.count\" = [3, 2]\n",
+        &[],
+        &["events[0].consumer", "consumer.count = 2"],
+    );
+    rejects(
+        "[consumer]\n\"group.protocol\" = \"eager\"\n",
+        &[],
+        &["consumer.group.protocol", "classic", "consumer"],
+    );
+    rejects(
+        "[run]\ndescribe_at_ms = \"5s\"\n",
+        &[],
+        &["run.describe_at_ms", "milliseconds"],
+    );
+}
+
+#[test]
 fn replication_settings_that_cannot_work_are_refused() {
     rejects(
         "[topic]\n\"replication.factor\" = 3\n",

@@ -4,13 +4,15 @@ use std::path::Path;
 use std::process::Command;
 
 fn run_cli(out: &Path, threads: &str) {
+    run_scenario("partitions-experiment", out, threads);
+}
+
+fn run_scenario(name: &str, out: &Path, threads: &str) {
+    let file = format!("{}/scenarios/{name}.toml", env!("CARGO_MANIFEST_DIR"));
     let status = Command::new(env!("CARGO_BIN_EXE_kafkasim"))
         .args([
             "run",
-            concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/scenarios/partitions-experiment.toml"
-            ),
+            &file,
             "--seeds",
             "2",
             "--threads",
@@ -68,6 +70,25 @@ fn outputs_are_byte_identical_across_runs_and_thread_counts() {
         assert!(da == db, "{na} differs between 1 and 2 threads");
     }
     assert_eq!(fa, fc, "a second run differs");
+}
+
+#[test]
+fn a_scenario_with_events_and_timelines_is_byte_identical_across_thread_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    run_scenario("protocol-churn", &a, "1");
+    run_scenario("protocol-churn", &b, "2");
+    let (fa, fb) = (files(&a), files(&b));
+    assert!(
+        fa.iter().any(|(n, _)| n.starts_with("timeline")),
+        "{:?}",
+        fa.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    assert_eq!(fa.len(), fb.len());
+    for ((na, da), (nb, db)) in fa.iter().zip(&fb) {
+        assert_eq!(na, nb);
+        assert!(da == db, "{na} differs between 1 and 2 threads");
+    }
 }
 
 #[test]

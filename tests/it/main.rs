@@ -2,10 +2,12 @@
 //! command that reproduces them.
 
 mod bad_input;
+mod calibrate;
 mod determinism;
 mod experiment;
 mod failures;
 mod guarantees;
+mod groups;
 mod properties;
 mod replication;
 

@@ -40,3 +40,59 @@ proptest! {
         prop_assert_eq!(a.summary, b.summary, "not reproducible from seed {}", seed);
     }
 }
+
+/// A random churn scenario: protocol, assignor, static membership, and a few consumer events.
+fn churn_scenario(
+    protocol: &str,
+    strategy: &str,
+    static_ids: bool,
+    partitions: u32,
+    consumers: u32,
+    events: &[(u64, &str, u32, u64)],
+) -> String {
+    let mut s = format!(
+        "client = \"java\"\n[topic]\npartitions = {partitions}\n[producer]\nrecords = 60000\nrate_per_s = 10000\nkeys = \"random\"\n\
+         [consumer]\ncount = {consumers}\n\"auto.offset.reset\" = \"earliest\"\nprocess_us_per_record = 50.0\n\
+         \"group.protocol\" = \"{protocol}\"\n\"partition.assignment.strategy\" = \"{strategy}\"\n\"group.instance.id\" = \"{}\"\n\
+         \"session.timeout.ms\" = 6000\n\"heartbeat.interval.ms\" = 1000\n\
+         [broker]\n\"group.initial.rebalance.delay.ms\" = 500\n\"group.consumer.heartbeat.interval.ms\" = 1000\n\"group.consumer.session.timeout.ms\" = 6000\n",
+        if static_ids { "app" } else { "" }
+    );
+    let mut push = |at: u64, action: &str, c: u32| {
+        s.push_str(&format!(
+            "[[events]]\nat_ms = {at}\naction = \"{action}\"\nconsumer = {}\n",
+            c % consumers
+        ));
+    };
+    for &(at, action, c, down_ms) in events {
+        push(at, action, c);
+        if action != "consumer.join" {
+            // Every consumer that stops comes back, so someone is left to read every record.
+            push(at + down_ms, "consumer.restart", c);
+        }
+    }
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+    /// Whatever the churn, protocol and assignor: order holds, no partition has two owners at
+    /// once, no record acknowledged is lost (auto-commit after processing), and every record
+    /// is read.
+    #[test]
+    fn group_invariants_hold_under_random_churn(
+        protocol in prop::sample::select(vec!["classic", "consumer"]),
+        strategy in prop::sample::select(vec!["range", "roundrobin", "sticky", "cooperative-sticky"]),
+        static_ids in any::<bool>(), partitions in 1u32..9, consumers in 1u32..5,
+        events in prop::collection::vec(
+            (0u64..8000, prop::sample::select(vec!["consumer.leave", "consumer.crash", "consumer.join"]), 0u32..4, 0u64..3000),
+            0..5),
+        seed in 0u64..1000,
+    ) {
+        let text = churn_scenario(protocol, strategy, static_ids, partitions, consumers, &events);
+        let out = super::run_text(&text, &[], seed);
+        prop_assert!(out.violations.is_empty(), "seed {seed}: {:?}\nscenario:\n{text}", out.violations);
+        prop_assert_eq!(out.summary.lost, 0, "seed {}, scenario:\n{}", seed, text);
+        prop_assert_eq!(out.summary.records_consumed, 60_000 + out.summary.duplicates, "seed {}, scenario:\n{}", seed, text);
+    }
+}

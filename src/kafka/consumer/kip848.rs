@@ -115,32 +115,8 @@ impl Cluster {
         target: Vec<u32>,
         q: &mut EventQueue<Event>,
     ) {
-        let had = self.consumers[c].assigned.clone();
-        let revoked: Vec<u32> = had
-            .iter()
-            .copied()
-            .filter(|p| !target.contains(p))
-            .collect();
-        let added: Vec<u32> = target
-            .iter()
-            .copied()
-            .filter(|p| !had.contains(p))
-            .collect();
-        if revoked.is_empty() && added.is_empty() {
-            return;
+        if self.reassign(now, c, epoch, target.clone(), q).1 {
+            self.send_heartbeat848(now, c, Some(target), q);
         }
-        if !revoked.is_empty() {
-            if self.commits_before_rebalance() {
-                self.commit_now(now, c, q);
-            }
-            self.drop_partitions(now, c, &revoked);
-        }
-        self.take_assignment(now, c, epoch, target.clone());
-        if !added.is_empty() {
-            self.consumers[c].awaiting_offsets.extend(added);
-            let coord = self.consumers[c].coordinator;
-            self.send_group(now, c, coord, GroupRequest::OffsetFetch, q);
-        }
-        self.send_heartbeat848(now, c, Some(target), q);
     }
 }

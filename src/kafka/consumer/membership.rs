@@ -91,18 +91,25 @@ impl Cluster {
         self.cfg.consumer.auto_commit || !self.cfg.consumer.at_most_once
     }
 
-    /// Send LeaveGroup (dynamic members only) and forget the membership.
+    /// Send LeaveGroup (dynamic members only). On close the membership is forgotten; after a
+    /// poll timeout the application still holds its old member id and generation, so its next
+    /// commit fails (CommitFailedException) and its rejoin is fenced into a fresh join.
     pub(super) fn classic_leave(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
         let con = &mut self.consumers[c];
         con.hb_epoch += 1;
-        con.generation = -1;
         con.joining = false;
         con.pending_sync = None;
+        let zombie = con.left_by_poll_timeout;
+        if !zombie {
+            con.generation = -1;
+        }
         let Some(id) = con.member_id.clone() else {
             return;
         };
         if con.instance_id.is_none() {
-            con.member_id = None;
+            if !zombie {
+                con.member_id = None;
+            }
             let coord = con.coordinator;
             self.send_group(now, c, coord, GroupRequest::Leave { member_id: id }, q);
         }
@@ -164,6 +171,7 @@ impl Cluster {
             }
             GroupReply::Offsets { committed } => self.set_positions(now, c, &committed, q),
             GroupReply::RebalanceInProgress => {
+                self.consumers[c].joining = false;
                 self.consumers[c].needs_join = true;
                 self.app_idle(now, c, q);
             }
@@ -201,13 +209,34 @@ impl Cluster {
         partitions: Vec<u32>,
         q: &mut EventQueue<Event>,
     ) {
+        let (revoked, changed) = self.reassign(now, c, generation, partitions.clone(), q);
+        if !changed {
+            // The same partitions in a new generation.
+            self.take_assignment(now, c, generation, partitions);
+        }
+        if revoked {
+            // KIP-429: what was revoked goes to others in a follow-up rebalance.
+            self.consumers[c].needs_join = true;
+        }
+    }
+
+    /// Move consumer `c` to `target`: commit and drop what it loses, record the new set, fetch
+    /// the committed offsets of what it gains. Returns (anything revoked, anything changed).
+    pub(super) fn reassign(
+        &mut self,
+        now: Nanos,
+        c: Id,
+        generation: i32,
+        target: Vec<u32>,
+        q: &mut EventQueue<Event>,
+    ) -> (bool, bool) {
         let had = self.consumers[c].assigned.clone();
         let revoked: Vec<u32> = had
             .iter()
             .copied()
-            .filter(|p| !partitions.contains(p))
+            .filter(|p| !target.contains(p))
             .collect();
-        let added: Vec<u32> = partitions
+        let added: Vec<u32> = target
             .iter()
             .copied()
             .filter(|p| !had.contains(p))
@@ -217,15 +246,17 @@ impl Cluster {
                 self.commit_now(now, c, q);
             }
             self.drop_partitions(now, c, &revoked);
-            // KIP-429: what was revoked goes to others in a follow-up rebalance.
-            self.consumers[c].needs_join = true;
         }
-        self.take_assignment(now, c, generation, partitions);
+        let changed = !revoked.is_empty() || !added.is_empty();
+        if changed {
+            self.take_assignment(now, c, generation, target);
+        }
         if !added.is_empty() {
             self.consumers[c].awaiting_offsets.extend(added);
             let coord = self.consumers[c].coordinator;
             self.send_group(now, c, coord, GroupRequest::OffsetFetch, q);
         }
+        (!revoked.is_empty(), changed)
     }
 
     fn start_heartbeats(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {

@@ -346,7 +346,13 @@ impl Cluster {
                     || con.uncommitted_records >= cc.commit_every_records
                 {
                     con.uncommitted_records = 0;
-                    self.commit_now(now, c, q);
+                    // The application commits the offsets it processed — including those of
+                    // partitions it lost meanwhile (a zombie's commit, refused).
+                    let mut offsets = con.processed.clone();
+                    for &(p, _, to, _, _) in &batch.ranges {
+                        offsets.entry(p).or_insert(to);
+                    }
+                    self.send_commit(now, c, offsets, q);
                 }
             }
         }

@@ -323,7 +323,7 @@ impl Coordinator {
 
     /// Record what starts the next rebalance; a rebalance under way keeps its first cause.
     fn set_cause(&mut self, cause: String) {
-        if self.state != State::PreparingRebalance {
+        if matches!(self.state, State::Stable | State::Empty) {
             self.cause = cause;
         }
     }
@@ -630,7 +630,9 @@ impl Coordinator {
                 if self
                     .members
                     .get(&member_id)
-                    .is_some_and(|m| m.beats == beat && !m.awaiting_join)
+                    // MemberMetadata.shouldKeepAlive: a member waiting in JoinGroup or
+                    // SyncGroup is not expired by its session (the rebalance timeout governs).
+                    .is_some_and(|m| m.beats == beat && !m.awaiting_join && !m.awaiting_sync)
                 {
                     let c = self.index(self.members[&member_id].consumer);
                     self.set_cause(format!("consumer {c} session timed out"));
@@ -729,11 +731,20 @@ impl Coordinator {
                 });
             }
             State::Stable | State::CompletingRebalance => {
+                if self.state == State::Stable {
+                    // A rebalance that never completed keeps its start and cause.
+                    self.rebalance_start_ns = now;
+                }
                 self.state = State::PreparingRebalance;
                 self.round += 1;
-                self.rebalance_start_ns = now;
+                // Pending SyncGroups get REBALANCE_IN_PROGRESS: their members rejoin.
                 for m in self.members.values_mut() {
-                    m.awaiting_sync = false;
+                    if std::mem::take(&mut m.awaiting_sync) {
+                        out.push(Action::Reply {
+                            c: m.consumer,
+                            reply: GroupReply::RebalanceInProgress,
+                        });
+                    }
                 }
                 out.push(Action::Timer {
                     at: now + self.rebalance_timeout(),

@@ -1,0 +1,437 @@
+//! Calibration data that needs no Kafka client: measured points, their samples and the
+//! `measurements.csv` format (written after a run, read back by `--from-csv`).
+//!
+//! A [`CalPoint`] is one measured configuration *and phase*: its `settings` are scenario keys
+//! (`topic.partitions=4`, `producer.linger.ms=0`, …) that make the simulator run the same
+//! workload, so measurements from any source (the rdkafka harness, perf-test output) are compared
+//! the same way.
+
+use std::fmt;
+
+/// Which side of Kafka a measurement timed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Producing every record of the repetition, to the last acknowledgement.
+    Produce,
+    /// Reading every record of the repetition, with one consumer or a group.
+    Consume,
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Phase::Produce => "produce",
+            Phase::Consume => "consume",
+        })
+    }
+}
+
+/// Whether a point was used to fit the cost parameters or held out to test the fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Used by the fitter.
+    Fit,
+    /// Not seen by the fitter: its error measures how well the model predicts.
+    HeldOut,
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Role::Fit => "fit",
+            Role::HeldOut => "held-out",
+        })
+    }
+}
+
+/// One timed repetition of a point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// Repetition number, from 0 (warm-up runs are not kept).
+    pub repetition: u32,
+    /// The first run of the point, with nothing warmed up (kept apart from the others).
+    pub cold: bool,
+    /// Records produced, or distinct records consumed.
+    pub records: u64,
+    /// Key + value bytes of those records.
+    pub bytes: u64,
+    /// Wall time of the phase, s (consume: from subscribe, so it includes joining the group).
+    pub wall_s: f64,
+    /// Time to the first acknowledgement (produce) or the first record (consume), s.
+    pub first_record_s: Option<f64>,
+    /// Consume only: time until every consumer had its first assignment, s.
+    pub group_join_s: Option<f64>,
+    /// Consume only: records received by each consumer.
+    pub records_per_consumer: Vec<u64>,
+}
+
+impl Sample {
+    /// Records per second over the whole wall time.
+    pub fn records_per_s(&self) -> f64 {
+        rate(self.records, self.wall_s)
+    }
+
+    /// Records per second once the group formed (consume), else over the whole wall time —
+    /// the throughput a calibration compares (like the simulator's
+    /// `consume_records_per_s_after_join`).
+    pub fn throughput(&self) -> f64 {
+        match self.group_join_s {
+            Some(j) if self.wall_s > j => rate(self.records, self.wall_s - j),
+            _ => self.records_per_s(),
+        }
+    }
+}
+
+fn rate(n: u64, s: f64) -> f64 {
+    if s > 0.0 {
+        n as f64 / s
+    } else {
+        0.0
+    }
+}
+
+/// One measured configuration and phase, with its samples.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalPoint {
+    /// Unique name, e.g. `seed-p4-random/consume-4`.
+    pub name: String,
+    /// What was timed.
+    pub phase: Phase,
+    /// Consumers reading (0 for produce).
+    pub consumers: u32,
+    /// Fit or held out.
+    pub role: Role,
+    /// Scenario keys and values that reproduce the workload in the simulator.
+    pub settings: Vec<(String, String)>,
+    /// Every recorded repetition (cold and warm).
+    pub samples: Vec<Sample>,
+}
+
+/// Mean and spread of a point's warm throughputs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    /// Warm repetitions.
+    pub n: usize,
+    /// Mean, records/s.
+    pub mean: f64,
+    /// Sample standard deviation (0 with one sample), records/s.
+    pub sd: f64,
+    /// Smallest, records/s.
+    pub min: f64,
+    /// Largest, records/s.
+    pub max: f64,
+}
+
+impl Spread {
+    /// Of `values` (None when empty).
+    pub fn of(values: &[f64]) -> Option<Spread> {
+        let n = values.len();
+        if n == 0 {
+            return None;
+        }
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let sd = if n > 1 {
+            (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+        } else {
+            0.0
+        };
+        Some(Spread {
+            n,
+            mean,
+            sd,
+            min: values.iter().copied().fold(f64::INFINITY, f64::min),
+            max: values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        })
+    }
+}
+
+impl CalPoint {
+    /// The value of scenario key `key` in this point's settings.
+    pub fn setting(&self, key: &str) -> Option<&str> {
+        self.settings
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Throughput of the warm repetitions (the cold first run is kept apart).
+    pub fn warm(&self) -> Option<Spread> {
+        let v: Vec<f64> = self
+            .samples
+            .iter()
+            .filter(|s| !s.cold)
+            .map(Sample::throughput)
+            .collect();
+        Spread::of(&v)
+    }
+
+    /// Throughput of the cold first run, if one was recorded.
+    pub fn cold(&self) -> Option<f64> {
+        self.samples.iter().find(|s| s.cold).map(Sample::throughput)
+    }
+
+    /// Mean wall time of the warm repetitions (consume: including the group join), s.
+    pub fn warm_wall_s(&self) -> Option<f64> {
+        let v: Vec<f64> = self
+            .samples
+            .iter()
+            .filter(|s| !s.cold)
+            .map(|s| s.wall_s)
+            .collect();
+        Spread::of(&v).map(|s| s.mean)
+    }
+}
+
+/// Columns of `measurements.csv`, in order. `settings` is `key=value` pairs joined by `;`,
+/// `records_per_consumer` counts joined by `;`; empty cells mean "none".
+pub const CSV_HEADER: [&str; 15] = [
+    "point",
+    "role",
+    "phase",
+    "consumers",
+    "settings",
+    "repetition",
+    "cold",
+    "records",
+    "bytes",
+    "wall_s",
+    "first_record_s",
+    "group_join_s",
+    "records_per_consumer",
+    "records_per_s",
+    "records_per_s_after_join",
+];
+
+/// The points' samples as CSV bytes, one line per sample (a pure function).
+pub fn measurements_csv(points: &[CalPoint]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(CSV_HEADER).expect("write to Vec");
+    let opt = |v: Option<f64>| v.map(|s| format!("{s:.6}")).unwrap_or_default();
+    for p in points {
+        let settings = p
+            .settings
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(";");
+        for s in &p.samples {
+            w.write_record([
+                p.name.clone(),
+                p.role.to_string(),
+                p.phase.to_string(),
+                p.consumers.to_string(),
+                settings.clone(),
+                s.repetition.to_string(),
+                s.cold.to_string(),
+                s.records.to_string(),
+                s.bytes.to_string(),
+                format!("{:.6}", s.wall_s),
+                opt(s.first_record_s),
+                opt(s.group_join_s),
+                s.records_per_consumer
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                format!("{:.1}", s.records_per_s()),
+                format!("{:.1}", s.throughput()),
+            ])
+            .expect("write to Vec");
+        }
+    }
+    w.into_inner().expect("flush to Vec")
+}
+
+/// A `measurements.csv` that cannot be read back.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: line {line}: {reason}")]
+pub struct CsvError {
+    /// The file.
+    pub path: String,
+    /// 1-based line (1 = header).
+    pub line: u64,
+    /// What is wrong and what is accepted.
+    pub reason: String,
+}
+
+/// Reads `measurements.csv` text back into points (in order of first appearance).
+pub fn parse_measurements_csv(text: &str, path: &str) -> Result<Vec<CalPoint>, CsvError> {
+    let err = |line: u64, reason: String| CsvError {
+        path: path.into(),
+        line,
+        reason,
+    };
+    let mut r = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let header = r
+        .headers()
+        .map_err(|e| err(1, e.to_string()))?
+        .iter()
+        .collect::<Vec<_>>();
+    if header != CSV_HEADER {
+        return Err(err(
+            1,
+            format!(
+                "not a kafkasim measurements.csv: expected the header `{}`",
+                CSV_HEADER.join(",")
+            ),
+        ));
+    }
+    let mut points: Vec<CalPoint> = Vec::new();
+    for (i, row) in r.records().enumerate() {
+        let line = i as u64 + 2;
+        let row = row.map_err(|e| err(line, e.to_string()))?;
+        let col = |c: usize| row.get(c).unwrap_or("");
+        let num = |c: usize| -> Result<f64, CsvError> {
+            col(c).parse::<f64>().map_err(|_| {
+                err(
+                    line,
+                    format!("`{}` = {:?}: expected a number", CSV_HEADER[c], col(c)),
+                )
+            })
+        };
+        let int = |c: usize| -> Result<u64, CsvError> {
+            col(c).parse::<u64>().map_err(|_| {
+                err(
+                    line,
+                    format!(
+                        "`{}` = {:?}: expected a whole number",
+                        CSV_HEADER[c],
+                        col(c)
+                    ),
+                )
+            })
+        };
+        let opt = |c: usize| -> Result<Option<f64>, CsvError> {
+            if col(c).is_empty() {
+                Ok(None)
+            } else {
+                num(c).map(Some)
+            }
+        };
+        let phase = match col(2) {
+            "produce" => Phase::Produce,
+            "consume" => Phase::Consume,
+            o => {
+                return Err(err(
+                    line,
+                    format!("`phase` = {o:?}: expected produce or consume"),
+                ))
+            }
+        };
+        let role = match col(1) {
+            "fit" => Role::Fit,
+            "held-out" => Role::HeldOut,
+            o => {
+                return Err(err(
+                    line,
+                    format!("`role` = {o:?}: expected fit or held-out"),
+                ))
+            }
+        };
+        let settings = col(4)
+            .split(';')
+            .filter(|s| !s.is_empty())
+            .map(|kv| {
+                kv.split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .ok_or_else(|| err(line, format!("`settings` item {kv:?}: expected key=value")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let per_consumer = col(12)
+            .split(';')
+            .filter(|s| !s.is_empty())
+            .map(|n| {
+                n.parse::<u64>().map_err(|_| {
+                    err(
+                        line,
+                        format!("`records_per_consumer` item {n:?}: expected a whole number"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let sample = Sample {
+            repetition: int(5)? as u32,
+            cold: col(6) == "true",
+            records: int(7)?,
+            bytes: int(8)?,
+            wall_s: num(9)?,
+            first_record_s: opt(10)?,
+            group_join_s: opt(11)?,
+            records_per_consumer: per_consumer,
+        };
+        let name = col(0).to_string();
+        match points.iter_mut().find(|p| p.name == name) {
+            Some(p) => p.samples.push(sample),
+            None => points.push(CalPoint {
+                name,
+                phase,
+                consumers: int(3)? as u32,
+                role,
+                settings,
+                samples: vec![sample],
+            }),
+        }
+    }
+    if points.is_empty() {
+        return Err(err(1, "no measurement in the file".into()));
+    }
+    Ok(points)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample(rep: u32, cold: bool, wall_s: f64, join: Option<f64>) -> Sample {
+        Sample {
+            repetition: rep,
+            cold,
+            records: 1000,
+            bytes: 100_000,
+            wall_s,
+            first_record_s: Some(0.01),
+            group_join_s: join,
+            records_per_consumer: if join.is_some() {
+                vec![600, 400]
+            } else {
+                vec![]
+            },
+        }
+    }
+
+    #[test]
+    fn throughput_after_join_and_warm_spread() {
+        let p = CalPoint {
+            name: "a".into(),
+            phase: Phase::Consume,
+            consumers: 2,
+            role: Role::HeldOut,
+            settings: vec![("topic.partitions".into(), "2".into())],
+            samples: vec![
+                sample(0, true, 4.0, Some(3.0)),
+                sample(1, false, 3.5, Some(3.0)),
+                sample(2, false, 3.25, Some(3.0)),
+            ],
+        };
+        assert_eq!(p.cold(), Some(1000.0));
+        let w = p.warm().unwrap();
+        assert_eq!((w.n, w.mean, w.min, w.max), (2, 3000.0, 2000.0, 4000.0));
+        assert_eq!(p.setting("topic.partitions"), Some("2"));
+        let text = String::from_utf8(measurements_csv(std::slice::from_ref(&p))).unwrap();
+        assert!(text.starts_with(&CSV_HEADER.join(",")));
+        let back = parse_measurements_csv(&text, "m.csv").unwrap();
+        assert_eq!(back, vec![p]);
+    }
+
+    #[test]
+    fn a_foreign_csv_is_refused_with_the_expected_header() {
+        let e = parse_measurements_csv("a,b\n1,2\n", "x.csv")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("x.csv: line 1") && e.contains("point,role,phase"),
+            "{e}"
+        );
+    }
+}
