@@ -376,42 +376,62 @@ fn conflict(msg: String) -> ScenarioError {
     ScenarioError::Conflict(msg)
 }
 
-/// Whether the producer is idempotent. Set explicitly, a conflicting acks, in-flight or
-/// retries setting is an error with the Java client's ConfigException text; left at the Java
-/// default (true), a conflict turns idempotence off, as `ProducerConfig` does since 3.2.
+/// Whether the producer is idempotent, and its max.in.flight. Java: set explicitly, a
+/// conflicting acks, in-flight or retries setting is an error with the ConfigException text;
+/// left at the default (true), a conflict turns idempotence off, as `ProducerConfig` does since
+/// 3.2. librdkafka (default off): an explicit conflict is refused with its own text; an unset
+/// `max.in.flight` is lowered to 5 (and acks defaults to all).
 fn resolve_idempotence(
     c: &Config,
+    client: ClientKind,
     wanted: bool,
     acks: Acks,
     max_in_flight: u32,
     retries: u32,
-) -> Result<bool, ScenarioError> {
+) -> Result<(bool, u32), ScenarioError> {
     if !wanted {
-        return Ok(false);
+        return Ok((false, max_in_flight));
+    }
+    let java = client == ClientKind::Java;
+    let in_flight_key = "producer.max.in.flight.requests.per.connection";
+    if !java && max_in_flight > 5 && !c.is_set(in_flight_key) {
+        return resolve_idempotence(c, client, wanted, acks, 5, retries);
     }
     let problem = if acks != Acks::All {
         Some((
             format!("producer.acks = {}", c.get("producer.acks")),
-            "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.",
+            if java {
+                "ConfigException: Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence."
+            } else {
+                "librdkafka: `acks` must be set to `all` when `enable.idempotence` is true"
+            },
         ))
     } else if max_in_flight > 5 {
         Some((
-            format!("producer.max.in.flight.requests.per.connection = {max_in_flight}"),
-            "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer.",
+            format!("{in_flight_key} = {max_in_flight}"),
+            if java {
+                "ConfigException: Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer."
+            } else {
+                "librdkafka: `max.in.flight` must be set <= 5 when `enable.idempotence` is true"
+            },
         ))
     } else if retries == 0 {
         Some((
             "producer.retries = 0".to_string(),
-            "Must set retries to non-zero when using the idempotent producer.",
+            if java {
+                "ConfigException: Must set retries to non-zero when using the idempotent producer."
+            } else {
+                "librdkafka: `retries` must be set >= 1 when `enable.idempotence` is true"
+            },
         ))
     } else {
         None
     };
     match problem {
-        None => Ok(true),
-        Some(_) if !c.is_set("producer.enable.idempotence") => Ok(false),
+        None => Ok((true, max_in_flight)),
+        Some(_) if java && !c.is_set("producer.enable.idempotence") => Ok((false, max_in_flight)),
         Some((what, msg)) => Err(conflict(format!(
-            "{what} with producer.enable.idempotence = true: ConfigException: {msg}"
+            "{what} with producer.enable.idempotence = true: {msg}"
         ))),
     }
 }
@@ -534,8 +554,9 @@ impl SimConfig {
         };
         let max_in_flight = g.u("producer.max.in.flight.requests.per.connection") as u32;
         let retries = g.u("producer.retries") as u32;
-        let idempotence = resolve_idempotence(
+        let (idempotence, max_in_flight) = resolve_idempotence(
             c,
+            client,
             g.flag("producer.enable.idempotence"),
             acks,
             max_in_flight,
@@ -723,5 +744,12 @@ mod tests {
                 .idempotence
         );
         assert!(resolve("[producer]\nacks = \"1\"\n\"enable.idempotence\" = true\n").is_err());
+        let rdk = resolve("client = \"librdkafka\"\n[producer]\n\"enable.idempotence\" = true\n")
+            .unwrap();
+        assert_eq!(
+            (rdk.producer.idempotence, rdk.producer.max_in_flight),
+            (true, 5),
+            "librdkafka lowers an unset max.in.flight to 5"
+        );
     }
 }

@@ -246,12 +246,22 @@ fn idempotence_conflicts_use_kafkas_own_words() {
         ],
     );
     rejects(
-        "client = \"librdkafka\"\n[producer]\n\"enable.idempotence\" = true\n",
+        "[producer]\n\"enable.idempotence\" = true\n\"max.in.flight.requests.per.connection\" = 6\n",
         &[],
         &[
-            "producer.max.in.flight.requests.per.connection = 1000000",
+            "producer.max.in.flight.requests.per.connection = 6",
             "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer.",
         ],
+    );
+    rejects(
+        "client = \"librdkafka\"\n[producer]\n\"enable.idempotence\" = true\n\"max.in.flight.requests.per.connection\" = 10\n",
+        &[],
+        &["`max.in.flight` must be set <= 5 when `enable.idempotence` is true"],
+    );
+    rejects(
+        "client = \"librdkafka\"\n[producer]\n\"enable.idempotence\" = true\nacks = \"1\"\n",
+        &[],
+        &["`acks` must be set to `all` when `enable.idempotence` is true"],
     );
     rejects(
         "[producer]\n\"enable.idempotence\" = true\nretries = 0\n",

@@ -230,3 +230,24 @@ fn a_network_cut_times_requests_out_and_they_are_retried() {
         assert!(out.summary.publish_latency.max_ms > 2_000.0);
     }
 }
+
+#[test]
+fn a_slow_disk_slows_readers_that_miss_the_page_cache() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/disk-bottleneck.toml"
+    ))
+    .unwrap();
+    let slow = format!(
+        "{text}\n[[events]]\nat_ms = 0\naction = \"broker.slow_disk\"\nbroker = 0\nfactor = 4.0\nduration_ms = 600000\n"
+    );
+    let sets = ["consumer.count=1"];
+    let base = run_text(&text, &sets, 1);
+    let slowed = run_text(&slow, &sets, 1);
+    check(&slowed, "slow disk", 1, &sets);
+    let ratio = slowed.summary.consume_after_join_s / base.summary.consume_after_join_s;
+    assert!(
+        ratio > 2.0,
+        "a disk 4x slower (cold cache, every read from disk) made reading only {ratio:.2}x slower"
+    );
+}

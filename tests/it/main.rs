@@ -6,8 +6,8 @@ mod calibrate;
 mod determinism;
 mod experiment;
 mod failures;
-mod guarantees;
 mod groups;
+mod guarantees;
 mod properties;
 mod replication;
 
