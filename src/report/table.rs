@@ -167,7 +167,7 @@ pub fn render(name: &str, results: &[PointResult]) -> String {
         out,
         "checks: {}",
         if violations == 0 {
-            "order, no-loss and one-owner held in every run".to_string()
+            "partition order, per-key order, no-loss, high watermark and one-owner held in every run".to_string()
         } else {
             format!("{violations} VIOLATIONS (see summary.json)")
         }
