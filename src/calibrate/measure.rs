@@ -37,7 +37,6 @@
 #![allow(clippy::result_large_err)]
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex, OnceLock};
 use std::thread;
@@ -99,48 +98,23 @@ pub struct MeasurePoint {
     pub warmup: u32,
 }
 
-pub use super::data::Phase;
+pub use super::data::{Phase, Sample};
 
-/// One timed phase of one repetition.
+/// One timed phase of one repetition: which point and phase, and what was measured.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Measurement {
     /// [`MeasurePoint::name`].
     pub point: String,
-    /// Repetition number, from 0, warm-up runs not counted.
-    pub repetition: u32,
-    /// True for the first run of a point (kept even when it is a warm-up run, so the cold run
-    /// can be reported apart; its `repetition` is then 0 like the first warm one).
-    pub cold: bool,
     /// What was timed.
     pub phase: Phase,
-    /// Records produced, or distinct records consumed.
-    pub records: u64,
-    /// Key + value bytes of those records (payload bytes, not wire bytes).
-    pub bytes: u64,
-    /// Wall time of the phase, in seconds.
-    pub wall_s: f64,
-    /// Time to the first acknowledgement (produce) or the first record (consume), in seconds.
-    pub first_record_s: Option<f64>,
-    /// Consume only: time until every consumer had its first assignment, in seconds.
-    pub group_join_s: Option<f64>,
-    /// Consume only: records received by each consumer (its length is the number of consumers;
-    /// empty for produce). A record received twice after a rebalance counts twice here.
-    pub records_per_consumer: Vec<u64>,
+    /// The repetition's figures (its `cold` run is kept even when it is a warm-up run).
+    pub sample: Sample,
 }
 
 impl Measurement {
     /// Consumers in this phase (0 for produce).
     pub fn consumers(&self) -> usize {
-        self.records_per_consumer.len()
-    }
-
-    /// Records per second over the wall time.
-    pub fn records_per_s(&self) -> f64 {
-        if self.wall_s > 0.0 {
-            self.records as f64 / self.wall_s
-        } else {
-            0.0
-        }
+        self.sample.records_per_consumer.len()
     }
 }
 
@@ -328,22 +302,6 @@ pub enum MeasureError {
         reason: String,
         /// Measurements taken before the error.
         partial: Vec<Measurement>,
-    },
-    /// Writing the CSV file failed.
-    #[error("writing CSV {}: {source}", .path.display())]
-    Csv {
-        /// The CSV file.
-        path: PathBuf,
-        /// The CSV error.
-        source: csv::Error,
-    },
-    /// Writing or renaming the CSV file failed.
-    #[error("writing CSV {}: {source}", .path.display())]
-    Io {
-        /// The CSV file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
     },
 }
 
@@ -636,26 +594,28 @@ impl Run<'_> {
             eprintln!(
                 "kafkasim calibrate: {} rep {}{}{}: {}{} {} records in {:.3} s ({:.0} rec/s){}{}",
                 m.point,
-                m.repetition,
+                m.sample.repetition,
                 if rep.warmup {
                     " (warm-up, discarded)"
                 } else {
                     ""
                 },
-                if m.cold { " (cold)" } else { "" },
+                if m.sample.cold { " (cold)" } else { "" },
                 m.phase,
                 match m.consumers() {
                     0 => String::new(),
                     1 => " with 1 consumer".to_string(),
                     n => format!(" with a group of {n}"),
                 },
-                m.records,
-                m.wall_s,
-                m.records_per_s(),
-                m.first_record_s
+                m.sample.records,
+                m.sample.wall_s,
+                m.sample.records_per_s(),
+                m.sample
+                    .first_record_s
                     .map(|s| format!(", first after {s:.3} s"))
                     .unwrap_or_default(),
-                m.group_join_s
+                m.sample
+                    .group_join_s
                     .map(|s| format!(", joined after {s:.3} s"))
                     .unwrap_or_default(),
             );
@@ -859,18 +819,20 @@ impl Run<'_> {
         }
         Ok(Measurement {
             point: point.name.clone(),
-            repetition: rep.repetition,
-            cold: rep.cold,
             phase: Phase::Produce,
-            records: ctx.acked.load(Ordering::Relaxed),
-            bytes,
-            wall_s: wall.as_secs_f64(),
-            first_record_s: ctx
-                .first_ack
-                .get()
-                .map(|t| t.saturating_duration_since(start).as_secs_f64()),
-            group_join_s: None,
-            records_per_consumer: Vec::new(),
+            sample: Sample {
+                repetition: rep.repetition,
+                cold: rep.cold,
+                records: ctx.acked.load(Ordering::Relaxed),
+                bytes,
+                wall_s: wall.as_secs_f64(),
+                first_record_s: ctx
+                    .first_ack
+                    .get()
+                    .map(|t| t.saturating_duration_since(start).as_secs_f64()),
+                group_join_s: None,
+                records_per_consumer: Vec::new(),
+            },
         })
     }
 
@@ -1095,23 +1057,25 @@ impl Run<'_> {
         let end = progress.done_at.get().copied().unwrap_or_else(Instant::now);
         Ok(Measurement {
             point: rep.point.name.clone(),
-            repetition: rep.repetition,
-            cold: rep.cold,
             phase: Phase::Consume,
-            records: progress.distinct_records(),
-            bytes: outcomes.iter().map(|o| o.bytes).sum(),
-            wall_s: since(end),
-            first_record_s: outcomes
-                .iter()
-                .filter_map(|o| o.first_record)
-                .min()
-                .map(since),
-            group_join_s: outcomes
-                .iter()
-                .filter_map(|o| o.first_assign)
-                .max()
-                .map(since),
-            records_per_consumer: outcomes.iter().map(|o| o.records).collect(),
+            sample: Sample {
+                repetition: rep.repetition,
+                cold: rep.cold,
+                records: progress.distinct_records(),
+                bytes: outcomes.iter().map(|o| o.bytes).sum(),
+                wall_s: since(end),
+                first_record_s: outcomes
+                    .iter()
+                    .filter_map(|o| o.first_record)
+                    .min()
+                    .map(since),
+                group_join_s: outcomes
+                    .iter()
+                    .filter_map(|o| o.first_assign)
+                    .max()
+                    .map(since),
+                records_per_consumer: outcomes.iter().map(|o| o.records).collect(),
+            },
         })
     }
 }
@@ -1287,91 +1251,6 @@ impl RecordGen {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CSV
-// ---------------------------------------------------------------------------------------------
-
-/// CSV columns, in order. `records_per_consumer` is `;`-separated; empty cells mean "none".
-pub const CSV_HEADER: [&str; 13] = [
-    "point",
-    "repetition",
-    "cold",
-    "phase",
-    "consumers",
-    "records",
-    "bytes",
-    "wall_s",
-    "records_per_s",
-    "mb_per_s",
-    "first_record_s",
-    "group_join_s",
-    "records_per_consumer",
-];
-
-/// The measurements as CSV bytes (a pure function; see [`CSV_HEADER`]).
-pub fn measurements_csv(measurements: &[Measurement]) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(CSV_HEADER)?;
-    let opt = |v: Option<f64>| v.map(|s| format!("{s:.6}")).unwrap_or_default();
-    for m in measurements {
-        w.write_record([
-            m.point.clone(),
-            m.repetition.to_string(),
-            m.cold.to_string(),
-            m.phase.to_string(),
-            m.consumers().to_string(),
-            m.records.to_string(),
-            m.bytes.to_string(),
-            format!("{:.6}", m.wall_s),
-            format!("{:.1}", m.records_per_s()),
-            format!(
-                "{:.3}",
-                if m.wall_s > 0.0 {
-                    m.bytes as f64 / m.wall_s / 1e6
-                } else {
-                    0.0
-                }
-            ),
-            opt(m.first_record_s),
-            opt(m.group_join_s),
-            m.records_per_consumer
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(";"),
-        ])?;
-    }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
-}
-
-/// Writes the measurements to `path` atomically: a temporary file next to it, then a rename.
-pub fn write_csv(path: &Path, measurements: &[Measurement]) -> Result<(), MeasureError> {
-    let bytes = measurements_csv(measurements).map_err(|source| MeasureError::Csv {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let io = |source| MeasureError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut tmp_name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_else(|| "measurements.csv".into());
-    tmp_name.push(format!(".tmp-{}", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io)
-}
-
-// ---------------------------------------------------------------------------------------------
 // Signals
 // ---------------------------------------------------------------------------------------------
 
@@ -1506,29 +1385,5 @@ mod tests {
         assert!(p.saw(0, 1));
         assert!(p.done());
         assert_eq!(p.distinct_records(), 3);
-    }
-
-    #[test]
-    fn csv_has_a_header_and_one_line_per_measurement() {
-        let m = Measurement {
-            point: "p".into(),
-            repetition: 0,
-            cold: true,
-            phase: Phase::Consume,
-            records: 10,
-            bytes: 1000,
-            wall_s: 0.5,
-            first_record_s: Some(0.25),
-            group_join_s: None,
-            records_per_consumer: vec![4, 6],
-        };
-        let text = String::from_utf8(measurements_csv(&[m]).unwrap()).unwrap();
-        let mut lines = text.lines();
-        assert_eq!(lines.next().unwrap(), CSV_HEADER.join(","));
-        assert_eq!(
-            lines.next().unwrap(),
-            "p,0,true,consume,2,10,1000,0.500000,20.0,0.002,0.250000,,4;6"
-        );
-        assert!(lines.next().is_none());
     }
 }

@@ -21,7 +21,7 @@
 //! = 1`. Points on a 1-partition topic are used to fit; the 2- and 4-partition points (their
 //! production and their consumer groups) are held out.
 
-use super::data::{CalPoint, Phase, Role, Sample};
+use super::data::{CalPoint, Phase, Role};
 use super::measure::{KeyMode, MeasurePoint, Measurement};
 
 /// Which plan to run.
@@ -208,16 +208,7 @@ pub fn cal_points(plan: &[MeasurePoint], measurements: &[Measurement]) -> Vec<Ca
             Phase::Produce => format!("{}/produce", m.point),
             Phase::Consume => format!("{}/consume-{consumers}", m.point),
         };
-        let sample = Sample {
-            repetition: m.repetition,
-            cold: m.cold,
-            records: m.records,
-            bytes: m.bytes,
-            wall_s: m.wall_s,
-            first_record_s: m.first_record_s,
-            group_join_s: m.group_join_s,
-            records_per_consumer: m.records_per_consumer.clone(),
-        };
+        let sample = m.sample.clone();
         match out.iter_mut().find(|p| p.name == name) {
             Some(p) => p.samples.push(sample),
             None => out.push(CalPoint {
@@ -240,6 +231,7 @@ pub fn cal_points(plan: &[MeasurePoint], measurements: &[Measurement]) -> Vec<Ca
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calibrate::data::Sample;
     use crate::calibrate::fit::{config_for, Env};
     use crate::scenario::SimConfig;
 
@@ -274,15 +266,17 @@ mod tests {
         let plan = points(Plan::Small, Some(10), 1, 0);
         let m = |point: &str, phase, consumers: usize| Measurement {
             point: point.into(),
-            repetition: 0,
-            cold: true,
             phase,
-            records: 10,
-            bytes: 1000,
-            wall_s: 1.0,
-            first_record_s: None,
-            group_join_s: None,
-            records_per_consumer: vec![5; consumers],
+            sample: Sample {
+                repetition: 0,
+                cold: true,
+                records: 10,
+                bytes: 1000,
+                wall_s: 1.0,
+                first_record_s: None,
+                group_join_s: None,
+                records_per_consumer: vec![5; consumers],
+            },
         };
         let pts = cal_points(
             &plan,
