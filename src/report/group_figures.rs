@@ -4,6 +4,7 @@
 //! and, across points, the time spent rebalancing and the duplicates.
 
 use super::plot::{BarChart, Caption, Chart, TimeChart};
+use super::PointLabel;
 use crate::experiment::PointResult;
 
 /// At most this many points get per-point plots.
@@ -26,23 +27,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
     let several = results.len() > 1;
     for (i, r) in results.iter().enumerate() {
         let Some(run) = r.runs.first() else { continue };
-        let caption = Caption(format!(
-            "kafkasim · scenario {name} · {} · seed {}",
-            r.point.short_name(),
-            run.seed
-        ));
-        let stem = |s: &str| {
-            if several {
-                format!("{s}-{}", i + 1)
-            } else {
-                s.to_string()
-            }
-        };
-        let point = if several {
-            format!(" — {}", r.point.short_name())
-        } else {
-            String::new()
-        };
+        let label = PointLabel::new(name, r, run.seed, i, several);
         let mut series: Vec<(String, Vec<(f64, f64)>)> = (0..r.config.partitions)
             .map(|p| (format!("partition {p}"), vec![(0.0, 0.0)]))
             .collect();
@@ -52,16 +37,16 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
                 .push((s.time_ns as f64 / 1e9, s.lag as f64));
         }
         out.push((
-            stem("lag"),
+            label.stem("lag"),
             Chart::Time(TimeChart {
-                title: format!("Consumer lag per partition{point}"),
+                title: label.title("Consumer lag per partition"),
                 x_label: "simulated time (s)".into(),
                 y_label: "lag (records)".into(),
                 series,
-                caption,
+                caption: label.caption(),
             }),
         ));
-        out.push((stem("timeline"), super::timeline::chart(name, r, run)));
+        out.push((label.stem("timeline"), super::timeline::chart(name, r, run)));
     }
     if several {
         let caption = || {

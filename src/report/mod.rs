@@ -44,3 +44,50 @@ pub fn prepare_dir(dir: &Path) -> Result<PathBuf> {
     std::fs::remove_file(&probe).ok();
     Ok(dir.to_path_buf())
 }
+
+/// How a per-point figure names itself when a scenario has one or several points: the file stem
+/// (`lag` or `lag-2`), the title (with ` — <point>` when there are several) and the caption.
+pub struct PointLabel {
+    index: Option<usize>,
+    short: String,
+    caption: String,
+}
+
+impl PointLabel {
+    /// Point number `i` (from 0) of scenario `name`, drawn from its run with `seed`.
+    pub fn new(
+        name: &str,
+        r: &crate::experiment::PointResult,
+        seed: u64,
+        i: usize,
+        several: bool,
+    ) -> Self {
+        let short = r.point.short_name();
+        PointLabel {
+            index: several.then_some(i + 1),
+            caption: format!("kafkasim · scenario {name} · {short} · seed {seed}"),
+            short,
+        }
+    }
+
+    /// `stem`, numbered when there are several points.
+    pub fn stem(&self, stem: &str) -> String {
+        match self.index {
+            Some(i) => format!("{stem}-{i}"),
+            None => stem.to_string(),
+        }
+    }
+
+    /// `title`, naming the point when there are several.
+    pub fn title(&self, title: &str) -> String {
+        match self.index {
+            Some(_) => format!("{title} — {}", self.short),
+            None => title.to_string(),
+        }
+    }
+
+    /// The caption line: scenario, point and seed.
+    pub fn caption(&self) -> plot::Caption {
+        plot::Caption(self.caption.clone())
+    }
+}

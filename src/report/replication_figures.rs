@@ -8,6 +8,7 @@
 
 use super::export::point_estimate;
 use super::plot::{BarChart, Caption, Chart, TimeChart};
+use super::PointLabel;
 use crate::experiment::PointResult;
 
 /// At most this many points get per-point plots.
@@ -39,25 +40,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
     if per_point.len() <= MAX_POINTS {
         for (i, r) in per_point.iter().enumerate() {
             let run = &r.runs[0];
-            let caption = || {
-                Caption(format!(
-                    "kafkasim · scenario {name} · {} · seed {}",
-                    r.point.short_name(),
-                    run.seed
-                ))
-            };
-            let stem = |s: &str| {
-                if several {
-                    format!("{s}-{}", i + 1)
-                } else {
-                    s.to_string()
-                }
-            };
-            let point = if several {
-                format!(" — {}", r.point.short_name())
-            } else {
-                String::new()
-            };
+            let label = PointLabel::new(name, r, run.seed, i, several);
             let brokers = r.config.brokers as usize;
             let partitions = r.config.partitions as usize;
             let mut leaders: Vec<(String, Vec<(f64, f64)>)> = (0..brokers)
@@ -98,22 +81,22 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
                 }
             }
             out.push((
-                stem("leaders-per-broker"),
+                label.stem("leaders-per-broker"),
                 Chart::Time(TimeChart {
-                    title: format!("Partitions led by each broker{point}"),
+                    title: label.title("Partitions led by each broker"),
                     x_label: "simulated time (s)".into(),
                     y_label: "partitions led".into(),
                     series: leaders,
-                    caption: caption(),
+                    caption: label.caption(),
                 }),
             ));
             out.push((
-                stem("isr-size"),
+                label.stem("isr-size"),
                 Chart::Time(TimeChart {
                     title: if partitions <= 8 {
-                        format!("In-sync replicas per partition{point}")
+                        label.title("In-sync replicas per partition")
                     } else {
-                        format!("Under-replicated and offline partitions{point}")
+                        label.title("Under-replicated and offline partitions")
                     },
                     x_label: "simulated time (s)".into(),
                     y_label: if partitions <= 8 {
@@ -123,7 +106,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
                     }
                     .into(),
                     series: isr,
-                    caption: caption(),
+                    caption: label.caption(),
                 }),
             ));
         }
