@@ -213,9 +213,7 @@ impl Cluster {
         if let Some(next) = self.brokers[b].net.release() {
             self.start_net(now, b, next, q);
         }
-        if let Some(req) = self.brokers[b].io.acquire(req) {
-            self.start_io(now, b, req, q);
-        }
+        self.requeue_io(now, b, req, q);
     }
 
     fn start_io(&mut self, now: Nanos, b: Id, mut req: Request, q: &mut EventQueue<Event>) {
@@ -257,7 +255,7 @@ impl Cluster {
         }
     }
 
-    /// Hand `req` to an I/O thread now (a fetch leaving purgatory).
+    /// Queue `req` for an I/O thread (from a network thread, or a fetch leaving purgatory).
     pub(crate) fn requeue_io(
         &mut self,
         now: Nanos,

@@ -96,6 +96,8 @@ pub struct Consumer {
     next_commit_ns: Nanos,
     cursor: usize,
     poll_seq: u64,
+    /// When the batch being processed was returned by poll().
+    poll_started_ns: Nanos,
     stalled: bool,
     paused: bool,
     left_by_poll_timeout: bool,
@@ -142,6 +144,7 @@ impl Consumer {
             next_commit_ns: 0,
             cursor: 0,
             poll_seq: 0,
+            poll_started_ns: 0,
             stalled: false,
             paused: false,
             left_by_poll_timeout: false,
@@ -279,12 +282,15 @@ impl Cluster {
         match timer {
             ConsumerTimer::PollTimeout { seq } => {
                 let con = &self.consumers[c];
-                if seq == con.poll_seq && (con.app_busy || con.stalled) {
+                if seq == con.poll_seq && (con.app_busy || con.stalled) && !con.left_by_poll_timeout
+                {
                     self.poll_timeout(now, c, q);
                 }
             }
             ConsumerTimer::StallEnd => {
-                self.consumers[c].stalled = false;
+                let con = &mut self.consumers[c];
+                con.stalled = false;
+                con.poll_seq += 1; // it calls poll() again
                 self.app_idle(now, c, q);
             }
             ConsumerTimer::PauseEnd => {
@@ -308,19 +314,22 @@ impl Cluster {
         }
         let con = &mut self.consumers[c];
         con.stalled = true;
-        if !con.app_busy {
-            // It was polling until now: the poll timer starts here.
+        // The poll timer runs from the last poll(): now if it was polling, else when its batch
+        // was returned.
+        let last_poll = if con.app_busy {
+            con.poll_started_ns
+        } else {
             con.poll_seq += 1;
-            let at = now + self.cfg.consumer.rebalance_timeout_ns;
-            let timer = ConsumerTimer::PollTimeout { seq: con.poll_seq };
-            q.schedule(
-                at,
-                Event::ConsumerTimer {
-                    c: con.client,
-                    timer,
-                },
-            );
-        }
+            now
+        };
+        let timer = ConsumerTimer::PollTimeout { seq: con.poll_seq };
+        q.schedule(
+            (last_poll + self.cfg.consumer.rebalance_timeout_ns).max(now),
+            Event::ConsumerTimer {
+                c: con.client,
+                timer,
+            },
+        );
         let client = self.consumers[c].client;
         q.schedule(
             now + duration_ns,

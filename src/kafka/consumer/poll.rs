@@ -283,14 +283,14 @@ impl Cluster {
         let con = &mut self.consumers[c];
         con.app_busy = true;
         let done = self.hosts[con.host].cpu.submit(now, batch.cpu_ns);
+        con.poll_started_ns = now;
         let (client, seq) = (con.client, con.poll_seq);
-        q.schedule(
-            now + self.cfg.consumer.rebalance_timeout_ns,
-            Event::ConsumerTimer {
-                c: client,
-                timer: ConsumerTimer::PollTimeout { seq },
-            },
-        );
+        let deadline = now + self.cfg.consumer.rebalance_timeout_ns;
+        if done > deadline {
+            // Only a batch outlasting max.poll.interval.ms needs the timer (a stall arms its own).
+            let timer = ConsumerTimer::PollTimeout { seq };
+            q.schedule(deadline, Event::ConsumerTimer { c: client, timer });
+        }
         q.schedule(done, Event::PollDone { c: client });
         con.in_process = Some(batch);
     }
