@@ -11,16 +11,15 @@ use crate::experiment::PointResult;
 const MAX_POINTS: usize = 8;
 
 /// Whether these results are about a group in time (events or more than one rebalance).
-fn about_groups(results: &[PointResult]) -> bool {
-    results.len() <= MAX_POINTS
-        && results
-            .iter()
-            .any(|r| !r.config.events.is_empty() || r.runs.iter().any(|x| x.summary.rebalances > 1))
+pub fn group_activity(results: &[PointResult]) -> bool {
+    results
+        .iter()
+        .any(|r| !r.config.events.is_empty() || r.runs.iter().any(|x| x.summary.rebalances > 1))
 }
 
 /// The group charts, with file stems.
 pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
-    if !about_groups(results) {
+    if results.len() > MAX_POINTS || !group_activity(results) {
         return vec![];
     }
     let mut out = vec![];

@@ -109,10 +109,7 @@ pub fn render(name: &str, results: &[PointResult]) -> String {
         )
         .ok();
     }
-    let churn = results
-        .iter()
-        .any(|r| !r.config.events.is_empty() || r.runs.iter().any(|x| x.summary.rebalances > 1));
-    if churn {
+    if super::group_figures::group_activity(results) {
         writeln!(
             out,
             "\ngroup: {:<58} {:>10} {:>12} {:>13} {:>14} {:>14} {:>11} {:>8} {:>14}",

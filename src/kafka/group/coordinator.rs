@@ -297,21 +297,6 @@ impl Coordinator {
         self.committed.get(&partition).copied()
     }
 
-    /// The member id of each partition's owner in the current assignment (for describe views):
-    /// partition → (member id, client).
-    pub fn owners(&self) -> BTreeMap<u32, (String, Id)> {
-        let mut out = BTreeMap::new();
-        if self.state != State::Stable {
-            return out;
-        }
-        for (id, m) in &self.members {
-            for &p in &m.assignment {
-                out.insert(p, (id.clone(), m.consumer));
-            }
-        }
-        out
-    }
-
     /// Whether a rebalance is under way, and since when.
     pub fn rebalancing_since(&self) -> Option<Nanos> {
         matches!(
