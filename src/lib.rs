@@ -39,7 +39,7 @@ pub mod calibrate;
 pub mod checks;
 pub mod engine;
 pub mod experiment;
+pub mod hardware;
 pub mod kafka;
 pub mod report;
-pub mod resources;
 pub mod scenario;

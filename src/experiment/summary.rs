@@ -7,7 +7,7 @@ use super::rebalances::{rebalances, unowned_partition_s, RebalanceSummary};
 use crate::checks::Checks;
 use crate::engine::time::secs;
 use crate::engine::{Nanos, RunStats};
-use crate::kafka::cluster::Host;
+use crate::hardware::Host;
 use crate::kafka::group::consumer_protocol::ConsumerGroup;
 use crate::kafka::group::coordinator::Coordinator;
 use crate::kafka::metrics::Metrics;
@@ -219,7 +219,7 @@ impl Summary {
             },
             disk_utilisation: hosts
                 .iter()
-                .map(|h| h.disk.busy_ns() as f64 / span)
+                .flat_map(|h| h.disks.iter().map(|d| d.busy_ns() as f64 / span))
                 .fold(0.0, f64::max)
                 .min(1.0),
             cpu_utilisation: hosts

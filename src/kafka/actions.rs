@@ -62,9 +62,9 @@ impl Cluster {
                 duration_ns,
             } => {
                 let host = self.brokers[broker].host;
-                self.hosts[host]
-                    .disk
-                    .slow_down(factor_permille, now + duration_ns);
+                for disk in &mut self.hosts[host].disks {
+                    disk.slow_down(factor_permille, now.saturating_add(duration_ns));
+                }
             }
             Action::NetworkCut {
                 from,

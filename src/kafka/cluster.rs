@@ -19,20 +19,50 @@ use super::replication::partition::PartitionState;
 use super::replication::placement;
 use crate::checks::Checks;
 use crate::engine::{EventQueue, Model, Nanos, SeedTree};
-use crate::resources::{Cpu, Disk, Link, PageCache};
+use crate::hardware::{Host, HostSpec, Network};
 use crate::scenario::events::Action;
 use crate::scenario::SimConfig;
-use std::collections::BTreeMap;
 
-/// One machine.
-#[derive(Clone, Debug)]
-pub struct Host {
-    /// Its cores.
-    pub cpu: Cpu,
-    /// Its page cache.
-    pub cache: PageCache,
-    /// Its disk.
-    pub disk: Disk,
+/// The machines: broker hosts first (one in the single-host layout), then the client hosts;
+/// the network between them; and the first client host.
+fn build_hosts(cfg: &SimConfig) -> (Vec<Host>, Network, Id) {
+    let nb = cfg.brokers as usize;
+    let (n_hosts, first_client) = if cfg.single_host {
+        (1, 0)
+    } else {
+        (nb + cfg.placement.client_hosts as usize, nb)
+    };
+    let h = &cfg.host;
+    let spec = |broker: bool| HostSpec {
+        cores: h.cores,
+        page_cache_bytes: h.page_cache_bytes,
+        page_bytes: h.page_bytes,
+        disks: vec![h.disk; if broker { h.log_dirs as usize } else { 1 }],
+        dirty: h.dirty,
+        nic_bytes_per_s: if broker {
+            cfg.net.broker_nic_bytes_per_s
+        } else {
+            cfg.net.client_nic_bytes_per_s
+        },
+        loopback: (cfg.net.loopback_bytes_per_s, cfg.net.loopback_latency_ns),
+    };
+    let hosts = (0..n_hosts)
+        .map(|i| Host::new(&spec(cfg.single_host || i < nb)))
+        .collect();
+    let latency = (0..n_hosts)
+        .map(|a| {
+            (0..n_hosts)
+                .map(|b| {
+                    if a < nb && b < nb {
+                        cfg.net.inter_broker_latency_ns
+                    } else {
+                        cfg.net.latency_ns
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    (hosts, Network::new(latency), first_client)
 }
 
 /// The KIP-848 group's replies and timers, carried like the classic coordinator's.
@@ -66,7 +96,9 @@ pub const OFFSETS_PARTITIONS: u32 = 50;
 pub struct Cluster {
     pub(crate) cfg: SimConfig,
     pub(crate) hosts: Vec<Host>,
-    links: BTreeMap<(Id, Id), Link>,
+    network: Network,
+    /// Host of the first client machine (0 in the single-host layout).
+    pub(crate) first_client_host: Id,
     pub(crate) brokers: Vec<Broker>,
     /// Replicas, leader, ISR and the leader's view of its followers, per partition.
     pub(crate) parts: Vec<PartitionState>,
@@ -99,35 +131,7 @@ impl Cluster {
     pub fn new(cfg: SimConfig, seed: u64, queue: &mut EventQueue<Event>) -> Self {
         let seeds = SeedTree::new(seed);
         let nb = cfg.brokers as usize;
-        let n_hosts = if cfg.single_host { 1 } else { nb + 1 };
-        let client_host = n_hosts - 1;
-        let host = &cfg.host;
-        let hosts = (0..n_hosts)
-            .map(|_| Host {
-                cpu: Cpu::new(host.cores),
-                cache: PageCache::new(
-                    host.page_cache_bytes,
-                    host.page_bytes,
-                    host.dirty_expire_ns,
-                    host.dirty_background_bytes,
-                ),
-                disk: Disk::new(host.disk),
-            })
-            .collect();
-        let mut links = BTreeMap::new();
-        for a in 0..n_hosts {
-            for b in 0..n_hosts {
-                let between_brokers = a != client_host && b != client_host;
-                let link = if a == b {
-                    Link::new(cfg.net.loopback_bytes_per_s, cfg.net.loopback_latency_ns)
-                } else if between_brokers {
-                    Link::new(cfg.net.nic_bytes_per_s, cfg.net.inter_broker_latency_ns)
-                } else {
-                    Link::new(cfg.net.nic_bytes_per_s, cfg.net.latency_ns)
-                };
-                links.insert((a, b), link);
-            }
-        }
+        let (hosts, network, first_client_host) = build_hosts(&cfg);
         let broker_host = |b: usize| if cfg.single_host { 0 } else { b };
         let mut brokers: Vec<Broker> = (0..nb)
             .map(|b| Broker::new(broker_host(b), &cfg.broker))
@@ -137,18 +141,33 @@ impl Cluster {
                 .into_iter()
                 .map(PartitionState::new)
                 .collect();
+        // Kafka's LogManager puts a new partition in the log directory holding fewest.
+        let mut per_dir = vec![vec![0u32; cfg.host.log_dirs as usize]; nb];
         for (p, part) in parts.iter().enumerate() {
             for &r in &part.replicas {
-                brokers[r]
-                    .logs
-                    .insert(p as u32, PartitionLog::new(cfg.broker.segment_bytes));
+                let counts = &mut per_dir[r];
+                let dir = (0..counts.len())
+                    .min_by_key(|&d| (counts[d], d))
+                    .expect("≥ 1 dir");
+                counts[dir] += 1;
+                let mut log = PartitionLog::new(cfg.broker.segment_bytes);
+                log.dir = dir as u32;
+                brokers[r].logs.insert(p as u32, log);
             }
         }
+        let placed = |i: u32| first_client_host + if cfg.single_host { 0 } else { i as usize };
         let producers = (0..cfg.producer.count as usize)
-            .map(|i| Producer::new(&cfg, client_host, &seeds, i))
+            .map(|i| Producer::new(&cfg, placed(cfg.placement.producers[i]), &seeds, i))
             .collect();
         let consumers = (0..cfg.consumer.count as usize)
-            .map(|c| Consumer::new(client_host, c, cfg.consumer.process_ns, None))
+            .map(|c| {
+                Consumer::new(
+                    placed(cfg.placement.consumers[c]),
+                    c,
+                    cfg.consumer.process_ns,
+                    None,
+                )
+            })
             .collect();
         let coordinator =
             (offsets_partition(&cfg.consumer.group_id, OFFSETS_PARTITIONS) as usize) % nb;
@@ -185,8 +204,16 @@ impl Cluster {
         for &t in &cfg.describe_at_ns {
             queue.schedule(t, Event::Describe);
         }
-        for h in 0..n_hosts {
+        for h in 0..hosts.len() {
             queue.schedule(cfg.host.writeback_interval_ns, Event::Writeback { host: h });
+        }
+        if cfg.broker.flush_scheduler_ns < cfg.budget.max_sim_time_ns {
+            for b in 0..nb {
+                queue.schedule(
+                    cfg.broker.flush_scheduler_ns,
+                    Event::LogFlusher { broker: b },
+                );
+            }
         }
         queue.schedule(cfg.series_interval_ns, Event::Housekeeping);
         if cfg.replication.factor > 1 {
@@ -232,7 +259,8 @@ impl Cluster {
             housekeeping_ns: cfg.series_interval_ns,
             cfg,
             hosts,
-            links,
+            network,
+            first_client_host,
             brokers,
             parts,
             producers,
@@ -289,10 +317,7 @@ impl Cluster {
 
     /// Send `bytes` from host `from` to host `to` at `now`; returns (sent, arrival) times.
     pub(crate) fn send(&mut self, now: Nanos, from: Id, to: Id, bytes: u64) -> (Nanos, Nanos) {
-        self.links
-            .get_mut(&(from, to))
-            .expect("every pair of hosts is linked")
-            .send(now, bytes)
+        self.network.send(&mut self.hosts, now, from, to, bytes)
     }
 
     /// Ship a request from a client on host `from` to `broker`, leaving at `now`.
@@ -480,12 +505,29 @@ impl Cluster {
         floor
     }
 
-    /// Hand host `host`'s due dirty pages (all of them when `sync`) to its disk.
+    /// Hand host `host`'s due dirty pages (all of them when `sync`) to its disks.
     pub(crate) fn writeback(&mut self, now: Nanos, host: Id, sync: bool) {
-        let h = &mut self.hosts[host];
-        for (file, off, len) in h.cache.writeback(now, sync) {
-            h.disk.access(now, file, off, len, true);
+        self.hosts[host].flush_expired(now, sync);
+    }
+
+    /// Kafka's log flusher: fsync every log on `b` not flushed for log.flush.interval.ms.
+    fn log_flusher(&mut self, now: Nanos, b: Id, q: &mut EventQueue<Event>) {
+        let interval = self.cfg.broker.flush_interval_ns;
+        let due: Vec<u32> = self.brokers[b]
+            .logs
+            .iter()
+            .filter(|(_, l)| l.unflushed_messages() > 0 && now - l.last_flush_ns() >= interval)
+            .map(|(&p, _)| p)
+            .collect();
+        if self.brokers[b].alive {
+            for p in due {
+                self.flush_log(now, b, p);
+            }
         }
+        q.schedule(
+            now.saturating_add(self.cfg.broker.flush_scheduler_ns),
+            Event::LogFlusher { broker: b },
+        );
     }
 
     /// Sync and drop the page cache of every host (cold-cache consumers).
@@ -584,6 +626,8 @@ impl Model for Cluster {
                     self.send_fetches(now, c, q);
                 }
             }
+            Event::WriteDone { broker, inc, id } => self.write_done(now, broker, inc, id, q),
+            Event::LogFlusher { broker } => self.log_flusher(now, broker, q),
             Event::Writeback { host } => {
                 self.writeback(now, host, false);
                 q.schedule(

@@ -39,6 +39,10 @@ pub enum Event {
     NetDone { broker: Id, inc: u32, req: Request },
     /// An I/O thread finished handling `req` (CPU and any disk reads done).
     IoDone { broker: Id, inc: u32, req: Request },
+    /// A produce request's write() on `broker` returned (after dirty throttling or a flush).
+    WriteDone { broker: Id, inc: u32, id: u64 },
+    /// Kafka's log flusher on `broker` (every log.flush.scheduler.interval.ms).
+    LogFlusher { broker: Id },
     /// A parked Fetch reached its max wait (fetch.max.wait.ms or replica.fetch.wait.max.ms).
     FetchExpire { broker: Id, parked: u64 },
     /// An acks=all produce held in purgatory reached request.timeout.ms (leader `broker`).

@@ -58,10 +58,10 @@ impl Cluster {
                 .any(|&(x, y, until)| now < until && ((x, y) == (a, b) || (x, y) == (b, a)))
     }
 
-    fn host_of(&self, e: Endpoint) -> Id {
+    fn hosts_of(&self, e: Endpoint) -> Vec<Id> {
         match e {
-            Endpoint::Broker(b) => self.brokers[b].host,
-            Endpoint::Clients => self.hosts.len() - 1,
+            Endpoint::Broker(b) => vec![self.brokers[b].host],
+            Endpoint::Clients => (self.first_client_host..self.hosts.len()).collect(),
         }
     }
 
@@ -73,9 +73,14 @@ impl Cluster {
         to: Endpoint,
         duration_ns: Nanos,
     ) {
-        let (a, b) = (self.host_of(from), self.host_of(to));
         self.faults.cuts.retain(|&(_, _, until)| until > now);
-        self.faults.cuts.push((a, b, now + duration_ns));
+        for a in self.hosts_of(from) {
+            for b in self.hosts_of(to) {
+                self.faults
+                    .cuts
+                    .push((a, b, now.saturating_add(duration_ns)));
+            }
+        }
     }
 
     /// A client stopped waiting for a request (`network.cut` scenarios only).

@@ -8,9 +8,9 @@ use super::events::{self, Counts, TimedAction};
 use super::value::Value;
 use crate::engine::time::{MS, SEC};
 use crate::engine::{Nanos, RunBudget};
+use crate::hardware::{DirtyLimits, DiskProfile};
 use crate::kafka::group::assignor::AssignorKind;
 use crate::kafka::records::Codec;
-use crate::resources::DiskProfile;
 
 /// Which client's defaults and request shapes a scenario uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -56,12 +56,12 @@ pub struct HostCfg {
     pub page_cache_bytes: u64,
     /// Page size, bytes.
     pub page_bytes: u64,
-    /// Disk class.
+    /// Disk figures (the profile with any overrides).
     pub disk: DiskProfile,
-    /// Age at which dirty data is written back, ns.
-    pub dirty_expire_ns: Nanos,
-    /// Dirty data above which write-back starts at once, bytes.
-    pub dirty_background_bytes: u64,
+    /// Disks of a broker host (one per log directory).
+    pub log_dirs: u32,
+    /// Dirty-data limits of the page cache.
+    pub dirty: DirtyLimits,
     /// Period of the write-back flusher, ns.
     pub writeback_interval_ns: Nanos,
 }
@@ -73,12 +73,25 @@ pub struct NetCfg {
     pub loopback_bytes_per_s: u64,
     /// Loopback one-way latency, ns.
     pub loopback_latency_ns: Nanos,
-    /// NIC bandwidth, bytes/s.
-    pub nic_bytes_per_s: u64,
+    /// NIC line rate of broker hosts, bytes/s each way.
+    pub broker_nic_bytes_per_s: u64,
+    /// NIC line rate of client hosts, bytes/s each way.
+    pub client_nic_bytes_per_s: u64,
     /// One-way latency between hosts, ns.
     pub latency_ns: Nanos,
     /// One-way latency between broker hosts, ns.
     pub inter_broker_latency_ns: Nanos,
+}
+
+/// Where the processes run.
+#[derive(Clone, Debug)]
+pub struct Placement {
+    /// Client hosts (dedicated layout).
+    pub client_hosts: u32,
+    /// Client host index of each producer.
+    pub producers: Vec<u32>,
+    /// Client host index of each consumer.
+    pub consumers: Vec<u32>,
 }
 
 /// Broker settings and costs.
@@ -92,6 +105,12 @@ pub struct BrokerCfg {
     pub initial_rebalance_delay_ns: Nanos,
     /// log.segment.bytes.
     pub segment_bytes: u64,
+    /// log.flush.interval.messages: fsync a log once this many records are unflushed.
+    pub flush_interval_messages: u64,
+    /// log.flush.interval.ms, ns.
+    pub flush_interval_ns: Nanos,
+    /// log.flush.scheduler.interval.ms, ns (the flusher's period; u64::MAX-ish = never).
+    pub flush_scheduler_ns: Nanos,
     /// Topic codec when it overrides the producer's (None = "producer").
     pub compression: Option<Codec>,
     /// Network-thread CPU per request, ns.
@@ -282,6 +301,8 @@ pub struct SimConfig {
     pub brokers: u32,
     /// One host for all (true) or dedicated hosts.
     pub single_host: bool,
+    /// Client hosts and who runs where.
+    pub placement: Placement,
     /// Host hardware.
     pub host: HostCfg,
     /// Network.
@@ -346,6 +367,90 @@ impl Get<'_> {
     fn gbps(&self, k: &str) -> u64 {
         (self.float(k) * 1e9 / 8.0).round().max(1.0) as u64
     }
+}
+
+/// The disk profile named by `host.disk`, with the `host.disk_*` overrides that are set.
+fn disk_profile(g: &Get) -> DiskProfile {
+    let mut d = DiskProfile::by_name(&g.text("host.disk")).expect("enum checked");
+    let mb = |k: &str| (g.float(k) * 1e6).round() as u64;
+    if mb("host.disk_write_mb_s") > 0 {
+        d.write_bytes_per_s = mb("host.disk_write_mb_s");
+    }
+    if mb("host.disk_read_mb_s") > 0 {
+        d.read_bytes_per_s = mb("host.disk_read_mb_s");
+    }
+    if g.u("host.disk_iops") > 0 {
+        d.iops = g.u("host.disk_iops");
+    }
+    if g.us_ns("host.disk_seek_us") > 0 {
+        d.seek_ns = g.us_ns("host.disk_seek_us");
+    }
+    if g.us_ns("host.disk_flush_us") > 0 {
+        d.flush_ns = g.us_ns("host.disk_flush_us");
+    }
+    d
+}
+
+/// Linux's dirty limits: `vm.dirty_*_bytes` when set, else the ratios of the page cache.
+fn dirty_limits(g: &Get, cache_bytes: u64) -> Result<DirtyLimits, ScenarioError> {
+    let pick = |bytes: &str, pct: &str| match g.u(bytes) {
+        0 => (
+            cache_bytes / 100 * g.u(pct),
+            format!("{pct} = {}", g.u(pct)),
+        ),
+        b => (b, format!("{bytes} = {b}")),
+    };
+    let (background_bytes, bg_key) = pick(
+        "host.dirty_background_bytes",
+        "host.dirty_background_ratio_pct",
+    );
+    let (limit_bytes, limit_key) = pick("host.dirty_bytes", "host.dirty_ratio_pct");
+    if background_bytes > limit_bytes {
+        return Err(conflict(format!("{bg_key} puts the background write-back threshold ({background_bytes} bytes) above the hard dirty limit set by {limit_key} ({limit_bytes} bytes); the background threshold must be at most the hard limit")));
+    }
+    Ok(DirtyLimits {
+        background_bytes,
+        limit_bytes,
+        expire_ns: g.ms("host.dirty_expire_ms"),
+    })
+}
+
+/// A per-host-type NIC rate, or `network.nic_gbps` when it is 0.
+fn nic_or_default(g: &Get, key: &str) -> u64 {
+    if g.float(key) > 0.0 {
+        g.gbps(key)
+    } else {
+        g.gbps("network.nic_gbps")
+    }
+}
+
+/// `producer.hosts` / `consumer.hosts` ("0,0,1"), or round-robin over the client hosts.
+fn placement(g: &Get) -> Result<Placement, ScenarioError> {
+    let hosts = g.u("cluster.client_hosts") as u32;
+    if hosts > 1 && g.text("cluster.layout") == "single-host" {
+        return Err(conflict(format!("cluster.client_hosts = {hosts} needs cluster.layout = \"dedicated\": with \"single-host\" brokers and clients share one machine")));
+    }
+    let place = |key: &str, count: u64| -> Result<Vec<u32>, ScenarioError> {
+        let text = g.text(key);
+        if text.trim().is_empty() {
+            return Ok((0..count).map(|i| (i % hosts as u64) as u32).collect());
+        }
+        let list: Vec<&str> = text.split(',').map(str::trim).collect();
+        if list.len() as u64 != count {
+            return Err(conflict(format!("{key} = \"{text}\" names {} host(s) for {count} process(es): give one client host index per process, or \"\" for round-robin", list.len())));
+        }
+        list.iter()
+            .map(|s| match s.parse::<u32>() {
+                Ok(h) if h < hosts => Ok(h),
+                _ => Err(conflict(format!("{key} = \"{text}\": `{s}` is not a client host; accepted are 0 to {} (cluster.client_hosts = {hosts})", hosts - 1))),
+            })
+            .collect()
+    };
+    Ok(Placement {
+        client_hosts: hosts,
+        producers: place("producer.hosts", g.u("producer.count"))?,
+        consumers: place("consumer.hosts", g.u("consumer.count"))?,
+    })
 }
 
 /// "1000, 5000" → [1000 ms, 5000 ms] in ns, sorted.
@@ -595,6 +700,7 @@ impl SimConfig {
         if kip848 && g.text("consumer.mode") != "group" {
             return Err(conflict("consumer.group.protocol = \"consumer\" needs consumer.mode = \"group\" (standalone consumers have no group)".into()));
         }
+        let placement = placement(&g)?;
         let start_after_produce = g.flag("consumer.start_after_produce");
         let records = g.u("producer.records");
         let producers = g.u("producer.count") as u32;
@@ -611,20 +717,21 @@ impl SimConfig {
             series_interval_ns: g.ms("run.series_interval_ms"),
             brokers,
             single_host: g.text("cluster.layout") == "single-host",
+            placement,
             host: HostCfg {
                 cores: g.u("host.cores") as u32,
                 page_cache_bytes,
                 page_bytes: g.u("host.page_bytes"),
-                disk: DiskProfile::by_name(&g.text("host.disk")).expect("enum checked"),
-                dirty_expire_ns: g.ms("host.dirty_expire_ms"),
-                dirty_background_bytes: page_cache_bytes / 100
-                    * g.u("host.dirty_background_ratio_pct"),
+                disk: disk_profile(&g),
+                log_dirs: g.u("broker.log.dirs") as u32,
+                dirty: dirty_limits(&g, page_cache_bytes)?,
                 writeback_interval_ns: g.ms("host.writeback_interval_ms"),
             },
             net: NetCfg {
                 loopback_bytes_per_s: g.gbps("network.loopback_gbps"),
                 loopback_latency_ns: g.us_ns("network.loopback_latency_us"),
-                nic_bytes_per_s: g.gbps("network.nic_gbps"),
+                broker_nic_bytes_per_s: nic_or_default(&g, "network.broker_nic_gbps"),
+                client_nic_bytes_per_s: nic_or_default(&g, "network.client_nic_gbps"),
                 latency_ns: g.us_ns("network.latency_us"),
                 inter_broker_latency_ns: match g.us_ns("network.inter_broker_latency_us") {
                     0 => g.us_ns("network.latency_us"),
@@ -636,6 +743,9 @@ impl SimConfig {
                 io_threads: g.u("broker.num.io.threads") as u32,
                 initial_rebalance_delay_ns: g.ms("broker.group.initial.rebalance.delay.ms"),
                 segment_bytes: g.u("broker.log.segment.bytes"),
+                flush_interval_messages: g.u("broker.log.flush.interval.messages"),
+                flush_interval_ns: g.ms("broker.log.flush.interval.ms"),
+                flush_scheduler_ns: g.ms("broker.log.flush.scheduler.interval.ms"),
                 compression: broker_codec,
                 request_cpu_ns: g.us_ns("broker.request_cpu_us"),
                 produce_batch_cpu_ns: g.us_ns("broker.produce_cpu_us_per_batch"),

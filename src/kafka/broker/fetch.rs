@@ -139,10 +139,8 @@ impl Cluster {
                 bytes += batch.bytes as u64;
                 let (seg, off) = log.expect("read from it").segment_of(batch.pos);
                 let file = file_id(b, part.partition, seg);
-                let h = &mut self.hosts[host];
-                for (o, len) in h.cache.read(file, off, batch.bytes as u64).misses {
-                    disk_done = disk_done.max(h.disk.access(now, file, o, len, false));
-                }
+                let read = self.hosts[host].read(now, file, off, batch.bytes as u64);
+                disk_done = disk_done.max(read);
             }
         }
         let cpu =

@@ -24,12 +24,13 @@ pub mod produce;
 use super::cluster::Cluster;
 use super::event::{Event, FetchRequest, Id, Request};
 use super::group::coordinator::{Action, GroupReply, GroupRequest};
+use super::log::LogBatch;
 use super::log::PartitionLog;
 use super::replication::fetcher::Fetcher;
 use crate::engine::{EventQueue, Nanos};
-use crate::resources::ThreadPool;
+use crate::hardware::ThreadPool;
 use crate::scenario::resolve::BrokerCfg;
-use produce::DelayedProduce;
+use produce::{Appended, DelayedProduce};
 use std::collections::{BTreeMap, VecDeque};
 
 /// A client connection, as far as request ordering goes.
@@ -64,6 +65,9 @@ pub struct Broker {
     next_parked: u64,
     pub(crate) delayed: BTreeMap<u64, DelayedProduce>,
     next_delayed: u64,
+    /// Produce requests appended whose write() has not returned (dirty throttling, fsync).
+    pub(crate) stalled: BTreeMap<u64, Appended>,
+    pub(crate) next_stalled: u64,
     /// This broker's replica of each partition it holds.
     pub(crate) logs: BTreeMap<u32, PartitionLog>,
     /// Replica fetcher threads, by (source leader, fetcher index).
@@ -96,6 +100,9 @@ impl Broker {
         for (_, held) in std::mem::take(&mut self.muted) {
             requests.extend(held);
         }
+        for (_, a) in std::mem::take(&mut self.stalled) {
+            requests.push(Request::Produce(a.pr));
+        }
         self.net = ThreadPool::new(cfg.network_threads);
         self.io = ThreadPool::new(cfg.io_threads);
         self.inc += 1;
@@ -121,12 +128,46 @@ impl Broker {
             next_parked: 0,
             delayed: BTreeMap::new(),
             next_delayed: 0,
+            stalled: BTreeMap::new(),
+            next_stalled: 0,
             logs: BTreeMap::new(),
             fetchers: BTreeMap::new(),
             muted: BTreeMap::new(),
             alive: true,
             inc: 0,
         }
+    }
+}
+
+impl Cluster {
+    /// Write `batch`, just appended to `b`'s replica of partition `p`, into the page cache,
+    /// and fsync the log when `log.flush.interval.messages` records are unflushed; returns when
+    /// the writing thread may go on.
+    pub(crate) fn write_log(&mut self, now: Nanos, b: Id, p: u32, batch: &LogBatch) -> Nanos {
+        let host = self.brokers[b].host;
+        let log = &self.brokers[b].logs[&p];
+        let (seg, off) = log.segment_of(batch.pos);
+        let dir = log.dir;
+        let mut until =
+            self.hosts[host].write(now, file_id(b, p, seg), dir, off, batch.bytes as u64);
+        if log.unflushed_messages() >= self.cfg.broker.flush_interval_messages {
+            until = until.max(self.flush_log(now, b, p));
+        }
+        until
+    }
+
+    /// Kafka's `UnifiedLog.flush`: fsync every segment of `b`'s replica of `p` holding
+    /// unflushed data; returns when the last fsync returns.
+    pub(crate) fn flush_log(&mut self, now: Nanos, b: Id, p: u32) -> Nanos {
+        let host = self.brokers[b].host;
+        let segs = self.brokers[b]
+            .logs
+            .get_mut(&p)
+            .expect("a replica")
+            .flushed(now);
+        segs.map(|seg| self.hosts[host].fsync(now, file_id(b, p, seg)))
+            .max()
+            .unwrap_or(now)
     }
 }
 
@@ -249,7 +290,7 @@ impl Cluster {
         );
     }
 
-    fn release_io(&mut self, now: Nanos, b: Id, q: &mut EventQueue<Event>) {
+    pub(crate) fn release_io(&mut self, now: Nanos, b: Id, q: &mut EventQueue<Event>) {
         if let Some(next) = self.brokers[b].io.release() {
             self.start_io(now, b, next, q);
         }
@@ -281,17 +322,23 @@ impl Cluster {
                 self.refuse(now, b, req, q);
                 return;
             }
-        } else {
+        } else if !matches!(req, Request::Produce(_)) {
             self.release_io(now, b, q);
         }
         match req {
-            Request::Produce(pr) => match self.produce_fault(now) {
-                Some(crate::scenario::events::FailStage::BeforeAppend) => {
-                    self.fail_produce(now, b, pr, q)
+            Request::Produce(pr) => {
+                let free = match self.produce_fault(now) {
+                    Some(crate::scenario::events::FailStage::BeforeAppend) => {
+                        self.fail_produce(now, b, pr, q);
+                        true
+                    }
+                    Some(_) => self.handle_produce(now, b, pr, true, q),
+                    None => self.handle_produce(now, b, pr, false, q),
+                };
+                if free {
+                    self.release_io(now, b, q);
                 }
-                Some(_) => self.handle_produce(now, b, pr, true, q),
-                None => self.handle_produce(now, b, pr, false, q),
-            },
+            }
             Request::Fetch(f) => self.answer_fetch(now, b, f, q),
             Request::Group {
                 c,

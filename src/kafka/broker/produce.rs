@@ -13,7 +13,6 @@
 //! the broker loses leadership (NOT_LEADER_OR_FOLLOWER) or the request's timeout passes
 //! (REQUEST_TIMED_OUT). With one replica the HW follows the append, so acks=all answers at once.
 
-use super::file_id;
 use crate::engine::{EventQueue, Nanos};
 use crate::kafka::cluster::Cluster;
 use crate::kafka::event::{Event, Id, ProduceError, ProduceRequest, ProduceResponse, SentBatch};
@@ -33,6 +32,19 @@ pub struct DelayedProduce {
     /// (batch index, partition, end offset) still waiting for the HW.
     pub waiting: Vec<(usize, u32, u64)>,
     /// The response will be lost (an injected `requests.fail` after the append).
+    pub lost: bool,
+}
+
+/// A produce request appended, waiting for its write() to return.
+#[derive(Debug)]
+pub struct Appended {
+    /// The request.
+    pub pr: ProduceRequest,
+    /// Result per batch.
+    pub results: Vec<Result<u64, ProduceError>>,
+    /// Partitions that grew.
+    pub touched: Vec<u32>,
+    /// The response will be lost (injected fault).
     pub lost: bool,
 }
 
@@ -66,13 +78,15 @@ impl Cluster {
         cpu
     }
 
-    /// Validate and append one batch on leader `b`: its base offset and whether it was appended.
+    /// Validate and append one batch on leader `b`: its base offset and whether it was
+    /// appended; `io_until` moves to when the I/O thread's write (and any flush) returns.
     fn append_produced(
         &mut self,
         now: Nanos,
         b: Id,
         pr: &ProduceRequest,
         batch: &SentBatch,
+        io_until: &mut Nanos,
     ) -> Result<(u64, bool), ProduceError> {
         let p = batch.partition;
         let part = &self.parts[p as usize];
@@ -108,13 +122,9 @@ impl Cluster {
             leader_epoch: epoch,
             created_ns: batch.created_ns,
         });
-        let (seg, off) = log.segment_of(stored.pos);
         self.log_end_total += batch.records as u64;
         self.metrics.partition_records[p as usize] += batch.records as u64;
-        let host = self.brokers[b].host;
-        self.hosts[host]
-            .cache
-            .append(now, file_id(b, p, seg), off, batch.wire_bytes as u64);
+        *io_until = (*io_until).max(self.write_log(now, b, p, &stored));
         Ok((stored.base_offset, true))
     }
 
@@ -135,8 +145,10 @@ impl Cluster {
         }
     }
 
-    /// An I/O thread finished a ProduceRequest on broker `b` (`lost`: its response will be
-    /// lost, an injected fault).
+    /// An I/O thread finished a ProduceRequest's CPU work on broker `b` (`lost`: its response
+    /// will be lost, an injected fault): append, then answer once the write returns (at once
+    /// unless the page cache throttles the writer or a flush is due). Returns whether the
+    /// I/O thread is free now.
     pub(crate) fn handle_produce(
         &mut self,
         now: Nanos,
@@ -144,20 +156,61 @@ impl Cluster {
         pr: ProduceRequest,
         lost: bool,
         q: &mut EventQueue<Event>,
-    ) {
+    ) -> bool {
         let mut results = Vec::with_capacity(pr.batches.len());
         let mut touched = vec![];
+        let mut io_until = now;
         for batch in &pr.batches {
-            let r = self.append_produced(now, b, &pr, batch);
+            let r = self.append_produced(now, b, &pr, batch, &mut io_until);
             if let Ok((_, true)) = r {
                 touched.push(batch.partition);
             }
             results.push(r.map(|(base, _)| base));
         }
-        let host = self.brokers[b].host;
-        if self.hosts[host].cache.dirty_bytes() > self.cfg.host.dirty_background_bytes {
-            self.writeback(now, host, false);
+        let done = Appended {
+            pr,
+            results,
+            touched,
+            lost,
+        };
+        if io_until > now {
+            let broker = &mut self.brokers[b];
+            let id = broker.next_stalled;
+            broker.next_stalled += 1;
+            broker.stalled.insert(id, done);
+            let inc = broker.inc;
+            q.schedule(io_until, Event::WriteDone { broker: b, inc, id });
+            return false;
         }
+        self.produce_written(now, b, done, q);
+        true
+    }
+
+    /// A stalled write on `b` returned: free its I/O thread and answer the request.
+    pub(crate) fn write_done(
+        &mut self,
+        now: Nanos,
+        b: Id,
+        inc: u32,
+        id: u64,
+        q: &mut EventQueue<Event>,
+    ) {
+        if inc != self.brokers[b].inc {
+            return; // the crash answered it
+        }
+        let done = self.brokers[b].stalled.remove(&id).expect("stalled write");
+        self.release_io(now, b, q);
+        self.produce_written(now, b, done, q);
+    }
+
+    /// The batches of a request are written: move the HW, wake fetches and answer per acks.
+    fn produce_written(&mut self, now: Nanos, b: Id, done: Appended, q: &mut EventQueue<Event>) {
+        let Appended {
+            pr,
+            results,
+            touched,
+            lost,
+        } = done;
         let mut moved = false;
         for &p in &touched {
             moved |= self.advance_hw(p);

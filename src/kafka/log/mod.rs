@@ -80,6 +80,12 @@ pub struct PartitionLog {
     /// (leader epoch, its first offset), increasing.
     epochs: Vec<(u32, u64)>,
     producers: ProducerStates,
+    /// Kafka's recovery point: (offset, byte position) up to which the log was fsynced.
+    recovery_point: (u64, u64),
+    /// When the log was last flushed, ns.
+    last_flush_ns: Nanos,
+    /// Log directory (disk) the replica lives in.
+    pub dir: u32,
 }
 
 /// A read: whole batches from a start offset, and where they lie.
@@ -102,7 +108,30 @@ impl PartitionLog {
             segment_bytes: segment_bytes.max(1),
             epochs: vec![],
             producers: ProducerStates::default(),
+            recovery_point: (0, 0),
+            last_flush_ns: 0,
+            dir: 0,
         }
+    }
+
+    /// Records appended since the last flush (Kafka's `unflushedMessages`).
+    pub fn unflushed_messages(&self) -> u64 {
+        self.leo - self.recovery_point.0
+    }
+
+    /// When the log was last flushed (0 if never), ns.
+    pub fn last_flush_ns(&self) -> Nanos {
+        self.last_flush_ns
+    }
+
+    /// Mark the log flushed to its end at `now`; returns the segments that held unflushed
+    /// bytes.
+    pub fn flushed(&mut self, now: Nanos) -> std::ops::RangeInclusive<u64> {
+        self.last_flush_ns = now;
+        let from = self.segment_of(self.recovery_point.1).0;
+        let to = self.segment_of(self.end_pos.saturating_sub(1)).0.max(from);
+        self.recovery_point = (self.leo, self.end_pos);
+        from..=to
     }
 
     /// Log-end offset: the offset the next record will get.
@@ -183,6 +212,9 @@ impl PartitionLog {
             self.leo = self.leo.min(offset);
         }
         self.hw = self.hw.min(self.leo);
+        if self.recovery_point.0 > self.leo {
+            self.recovery_point = (self.leo, self.end_pos);
+        }
         while self.epochs.last().is_some_and(|&(_, s)| s >= self.leo) {
             self.epochs.pop();
         }

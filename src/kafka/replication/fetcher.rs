@@ -175,6 +175,7 @@ impl Cluster {
         let bc = &self.cfg.broker;
         let (batch_cpu, byte_ps) = (bc.produce_batch_cpu_ns, bc.produce_ps_per_byte);
         let mut cpu = 0;
+        let mut write_until = now;
         let mut error = false;
         for part in parts {
             let p = part.partition;
@@ -198,27 +199,18 @@ impl Cluster {
                             break; // not contiguous (raced with a truncation): fetch again
                         }
                         let stored = log.append_replica(batch);
-                        let (seg, off) = log.segment_of(stored.pos);
                         cpu += batch_cpu + batch.bytes as u64 * byte_ps / 1000;
-                        self.hosts[host].cache.append(
-                            now,
-                            file_id(b, p, seg),
-                            off,
-                            batch.bytes as u64,
-                        );
+                        write_until = write_until.max(self.write_log(now, b, p, &stored));
                     }
                     let log = self.brokers[b].logs.get_mut(&p).expect("a replica");
                     log.set_hw(part.hw);
                 }
             }
         }
-        if self.hosts[host].cache.dirty_bytes() > self.cfg.host.dirty_background_bytes {
-            self.writeback(now, host, false);
-        }
         let at = if error {
             now + self.cfg.replication.fetch_backoff_ns
         } else {
-            self.hosts[host].cpu.submit(now, cpu)
+            self.hosts[host].cpu.submit(now, cpu).max(write_until)
         };
         let f = self.brokers[b]
             .fetchers

@@ -13,6 +13,8 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 #[derive(Clone, Debug, Default)]
 struct FileState {
+    /// Disk the file lives on.
+    disk: u32,
     flushed: u64,
     written: u64,
     /// (time the data became dirty, end offset of that write), oldest first.
@@ -114,9 +116,11 @@ impl PageCache {
         offset / self.page_bytes..(offset + bytes).div_ceil(self.page_bytes)
     }
 
-    /// Append `bytes` at `offset` (the file's end) of `file` at `now`: the pages become resident and dirty.
-    pub fn append(&mut self, now: Nanos, file: u64, offset: u64, bytes: u64) {
+    /// Append `bytes` at `offset` (the file's end) of `file`, which lives on disk `disk`, at
+    /// `now`: the pages become resident and dirty.
+    pub fn append(&mut self, now: Nanos, file: u64, disk: u32, offset: u64, bytes: u64) {
         let f = self.files.entry(file).or_default();
+        f.disk = disk;
         debug_assert!(offset >= f.written, "page cache files are append-only");
         f.written = offset + bytes;
         f.dirty_log.push_back((now, offset + bytes));
@@ -190,6 +194,25 @@ impl PageCache {
         out
     }
 
+    /// Every dirty byte of `file` (fsync), marked clean: `(offset, length)`, if any.
+    pub fn writeback_file(&mut self, file: u64) -> Option<(u64, u64)> {
+        let f = self.files.get_mut(&file)?;
+        let len = f.written - f.flushed;
+        if len == 0 {
+            return None;
+        }
+        let off = f.flushed;
+        f.flushed = f.written;
+        f.dirty_log.clear();
+        self.dirty_bytes -= len;
+        Some((off, len))
+    }
+
+    /// The disk `file` lives on (0 for a file never written).
+    pub fn disk_of(&self, file: u64) -> u32 {
+        self.files.get(&file).map_or(0, |f| f.disk)
+    }
+
     /// Drop every clean page (`echo 1 > /proc/sys/vm/drop_caches`).
     pub fn drop_clean(&mut self) {
         let keep: Vec<(u64, (u64, u64))> = self
@@ -234,7 +257,7 @@ mod tests {
     #[test]
     fn appended_data_is_read_from_memory() {
         let mut c = cache(100);
-        c.append(0, 1, 0, 10_000);
+        c.append(0, 1, 0, 0, 10_000);
         let r = c.read(1, 0, 10_000);
         assert_eq!(
             r,
@@ -248,13 +271,13 @@ mod tests {
     #[test]
     fn lru_evicts_clean_pages_only() {
         let mut c = cache(4);
-        c.append(0, 1, 0, 4 * 4096);
+        c.append(0, 1, 0, 0, 4 * 4096);
         assert_eq!(c.dirty_bytes(), 4 * 4096);
-        c.append(0, 2, 0, 4096); // over capacity, but every page is dirty: nothing can go
+        c.append(0, 2, 0, 0, 4096); // over capacity, but every page is dirty: nothing can go
         assert_eq!(c.resident_pages(), 5);
         let wb = c.writeback(0, true);
         assert_eq!(wb, vec![(1, 0, 4 * 4096), (2, 0, 4096)]);
-        c.append(1, 3, 0, 4096); // now the least recently used clean page goes
+        c.append(1, 3, 0, 0, 4096); // now the least recently used clean page goes
         assert_eq!(c.resident_pages(), 4);
         let r = c.read(1, 0, 4096);
         assert_eq!(
@@ -267,21 +290,21 @@ mod tests {
     #[test]
     fn writeback_waits_for_expiry_unless_over_the_background_limit() {
         let mut c = cache(100);
-        c.append(0, 1, 0, 100);
+        c.append(0, 1, 0, 0, 100);
         assert!(c.writeback(29_000_000_000, false).is_empty());
         assert_eq!(c.writeback(30_000_000_000, false), vec![(1, 0, 100)]);
         let mut c = PageCache::new(100 * 4096, 4096, 30_000_000_000, 50);
-        c.append(0, 1, 0, 100);
+        c.append(0, 1, 0, 0, 100);
         assert_eq!(c.writeback(1, false), vec![(1, 0, 100)]);
     }
 
     #[test]
     fn truncation_forgets_dirty_data_beyond_the_cut() {
         let mut c = cache(100);
-        c.append(0, 1, 0, 10_000);
+        c.append(0, 1, 0, 0, 10_000);
         c.truncate(1, 4_000);
         assert_eq!(c.dirty_bytes(), 4_000);
-        c.append(1, 1, 4_000, 1_000);
+        c.append(1, 1, 0, 4_000, 1_000);
         assert_eq!(c.writeback(0, true), vec![(1, 0, 5_000)]);
         assert_eq!(c.dirty_bytes(), 0);
     }
@@ -289,7 +312,7 @@ mod tests {
     #[test]
     fn drop_clean_makes_reads_miss() {
         let mut c = cache(100);
-        c.append(0, 1, 0, 8192);
+        c.append(0, 1, 0, 0, 8192);
         c.writeback(0, true);
         c.drop_clean();
         let r = c.read(1, 100, 8000);

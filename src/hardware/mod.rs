@@ -1,0 +1,32 @@
+//! The machines under the Kafka model. It knows nothing of Kafka: hosts with cores, a page
+//! cache, disks, a NIC and a loopback device, and the network between them. Each piece computes
+//! the completion time of work when it is submitted at the current time (exact for FIFO service
+//! when submissions arrive in time order, which the event loop guarantees).
+//!
+//! | piece | model | formula |
+//! |---|---|---|
+//! | [`Host`] | one machine; `write` throttled as Linux's `balance_dirty_pages`, `fsync`, `read` | see [`host`] |
+//! | [`Cpu`] | k identical cores, FIFO, non-preemptive | start = earliest free core, done = start + work |
+//! | [`Nic`] | full duplex, each line a first-fit calendar shared by every flow | see [`nic`] |
+//! | [`Link`] | one FIFO wire with bandwidth and latency (loopback) | done = max(now, free) + bytes/bw; arrive = done + latency |
+//! | [`Disk`] | one queue, FIFO, seek on discontiguous access, IOPS, cache flush | done = max(now, free) + [seek] + max(bytes/bw, ops/iops) |
+//! | [`PageCache`] | LRU pages; writes dirty, written back in the background | hit if resident |
+//! | [`ThreadPool`] | k threads, a FIFO of waiting jobs | a job holds a thread until released |
+
+pub mod cpu;
+pub mod disk;
+pub mod host;
+pub mod link;
+pub mod network;
+pub mod nic;
+pub mod page_cache;
+pub mod pool;
+
+pub use cpu::Cpu;
+pub use disk::{Disk, DiskProfile};
+pub use host::{DirtyLimits, Host, HostSpec};
+pub use link::Link;
+pub use network::Network;
+pub use nic::Nic;
+pub use page_cache::PageCache;
+pub use pool::ThreadPool;
