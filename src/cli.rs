@@ -175,6 +175,7 @@ fn run(cli: Cli) -> Result<()> {
                     ("points.csv", export::points_csv(&results)),
                     ("timeseries.csv", export::series_csv(&results)),
                     ("consumers.csv", export::consumer_series_csv(&results)),
+                    ("hosts.csv", export::hosts_csv(&results)),
                     ("rebalances.csv", export::rebalances_csv(&results)),
                     ("assignments.csv", export::assignments_csv(&results)),
                     ("summary.json", export::runs_json(&results)),

@@ -6,6 +6,7 @@ pub mod guarantees;
 pub mod rebalances;
 pub mod stats;
 pub mod summary;
+pub mod usage;
 
 use crate::checks::Violation;
 use crate::engine::{run as run_engine, BudgetExceeded, EventQueue};
@@ -24,6 +25,8 @@ pub struct RunOutput {
     pub summary: Summary,
     /// Per-partition time series.
     pub partition_series: Vec<PartitionSample>,
+    /// Per-host hardware counters over time.
+    pub host_series: Vec<crate::hardware::HostSample>,
     /// Per-consumer time series.
     pub consumer_series: Vec<ConsumerSample>,
     /// Broken invariants (empty when every check held).
@@ -45,12 +48,18 @@ pub fn simulate(cfg: &SimConfig, seed: u64) -> Result<RunOutput, BudgetExceeded>
     let stats = run_engine(&mut cluster, &mut queue, cfg.budget)?;
     cluster.sample(stats.end_ns);
     let (_, metrics, checks, hosts, group, group848) = cluster.into_parts();
+    let usage: Vec<usage::HostUsage> = crate::kafka::cluster::host_names(cfg)
+        .into_iter()
+        .zip(&hosts)
+        .map(|(name, h)| usage::HostUsage::of(name, h, stats.end_ns))
+        .collect();
     let summary = Summary::new(
         seed,
         stats,
         &metrics,
         &checks,
         &hosts,
+        usage,
         &group,
         group848.as_ref(),
     );
@@ -58,6 +67,7 @@ pub fn simulate(cfg: &SimConfig, seed: u64) -> Result<RunOutput, BudgetExceeded>
         seed,
         summary,
         partition_series: metrics.partition_series,
+        host_series: metrics.host_series,
         consumer_series: metrics.consumer_series,
         violations: checks.violations(),
         assignments: metrics.assignments,

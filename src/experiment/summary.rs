@@ -105,6 +105,10 @@ pub struct Summary {
     pub disk_utilisation: f64,
     /// CPU busy time / (cores × run time) (busiest host).
     pub cpu_utilisation: f64,
+    /// Utilisation of every host's resources.
+    pub hosts: Vec<super::usage::HostUsage>,
+    /// The resource that bound the run (see [`super::usage::bottleneck`]).
+    pub bottleneck: String,
     /// Rebalances completed.
     pub rebalances: u32,
     /// Time spent in rebalances, s (sum of their durations).
@@ -137,6 +141,7 @@ impl Summary {
         m: &Metrics,
         checks: &Checks,
         hosts: &[Host],
+        usage: Vec<super::usage::HostUsage>,
         group: &Coordinator,
         group848: Option<&ConsumerGroup>,
     ) -> Self {
@@ -227,6 +232,8 @@ impl Summary {
                 .map(|h| h.cpu.busy_ns() as f64 / (span * h.cpu.cores() as f64))
                 .fold(0.0, f64::max)
                 .min(1.0),
+            bottleneck: super::usage::bottleneck(&usage),
+            hosts: usage,
             rebalances: rebalance_list.len() as u32,
             rebalance_s: rebalance_list.iter().map(|r| r.duration_s).sum(),
             rebalance_list,

@@ -231,6 +231,41 @@ impl Host {
     }
 }
 
+/// Cumulative counters of one host at one instant (the time series keeps these; rates come
+/// from differences between consecutive samples).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct HostSample {
+    /// When, ns.
+    pub time_ns: Nanos,
+    /// Host index.
+    pub host: u32,
+    /// CPU busy time so far, summed over cores, ns.
+    pub cpu_busy_ns: u64,
+    /// NIC transmit line busy so far, ns.
+    pub tx_busy_ns: u64,
+    /// NIC receive line busy so far, ns.
+    pub rx_busy_ns: u64,
+    /// Busy time of the host's busiest disk so far, ns.
+    pub disk_busy_ns: u64,
+    /// Dirty data now (dirty plus under write-back), bytes.
+    pub dirty_bytes: u64,
+}
+
+impl HostSample {
+    /// The counters of `host` (number `index`) at `now`.
+    pub fn of(host: &mut Host, index: usize, now: Nanos) -> Self {
+        Self {
+            time_ns: now,
+            host: index as u32,
+            cpu_busy_ns: host.cpu.busy_ns(),
+            tx_busy_ns: host.nic.tx.busy_ns(),
+            rx_busy_ns: host.nic.rx.busy_ns(),
+            disk_busy_ns: host.disks.iter().map(|d| d.busy_ns()).max().unwrap_or(0),
+            dirty_bytes: host.dirty_bytes(now),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

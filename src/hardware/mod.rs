@@ -24,7 +24,7 @@ pub mod pool;
 
 pub use cpu::Cpu;
 pub use disk::{Disk, DiskProfile};
-pub use host::{DirtyLimits, Host, HostSpec};
+pub use host::{DirtyLimits, Host, HostSample, HostSpec};
 pub use link::Link;
 pub use network::Network;
 pub use nic::Nic;

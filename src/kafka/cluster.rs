@@ -65,6 +65,24 @@ fn build_hosts(cfg: &SimConfig) -> (Vec<Host>, Network, Id) {
     (hosts, Network::new(latency), first_client)
 }
 
+/// Names of the hosts `build_hosts` makes: "host" (single-host layout), "broker N", "client
+/// host N".
+pub fn host_names(cfg: &SimConfig) -> Vec<String> {
+    if cfg.single_host {
+        return vec!["host".into()];
+    }
+    let nb = cfg.brokers as usize;
+    (0..nb + cfg.placement.client_hosts as usize)
+        .map(|h| {
+            if h < nb {
+                format!("broker {h}")
+            } else {
+                format!("client host {}", h - nb)
+            }
+        })
+        .collect()
+}
+
 /// The KIP-848 group's replies and timers, carried like the classic coordinator's.
 fn kip848_actions(actions: Vec<Action848>) -> Vec<GroupAction> {
     actions
@@ -452,6 +470,10 @@ impl Cluster {
     /// Append one time-series sample of every partition and consumer at `now` (also called once
     /// at the end of a run, so the series ends on the final counts).
     pub fn sample(&mut self, now: Nanos) {
+        for (i, h) in self.hosts.iter_mut().enumerate() {
+            let s = crate::hardware::HostSample::of(h, i, now);
+            self.metrics.host_series.push(s);
+        }
         if self.tracks_replication() {
             self.sample_replication(now);
         }

@@ -107,6 +107,8 @@ pub struct ConsumerSample {
 /// Everything observed in one run.
 #[derive(Clone, Debug)]
 pub struct Metrics {
+    /// Hardware counters of every host at every sample.
+    pub host_series: Vec<crate::hardware::HostSample>,
     /// Per producer.
     pub producers: Vec<ProducerStats>,
     /// Per consumer.
@@ -180,6 +182,7 @@ impl Metrics {
             partition_records: vec![0; partitions as usize],
             e2e_latency_us: latency_histogram(),
             partition_series: vec![],
+            host_series: vec![],
             consumer_series: vec![],
             assignments: vec![],
             group_marks: vec![],

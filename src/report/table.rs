@@ -179,6 +179,7 @@ pub fn render(name: &str, results: &[PointResult]) -> String {
                 let [h, l] = consumer_lines(run);
                 writeln!(out, "consumer-perf: {h}\nconsumer-perf: {l}").ok();
             }
+            writeln!(out, "bottleneck: {}", run.summary.bottleneck).ok();
         }
     }
     out

@@ -301,3 +301,51 @@ fn failure_events_must_name_existing_brokers() {
         &["`events[0].probability` = 1.5", "from 0 to 1"],
     );
 }
+
+#[test]
+fn hardware_settings_that_cannot_exist_are_refused() {
+    rejects(
+        "[host]\ndirty_background_ratio_pct = 30\ndirty_ratio_pct = 20\n",
+        &[],
+        &[
+            "host.dirty_background_ratio_pct = 30",
+            "above the hard dirty limit",
+            "host.dirty_ratio_pct = 20",
+        ],
+    );
+    rejects(
+        "[host]\ndirty_ratio_pct = 101\n",
+        &[],
+        &["host.dirty_ratio_pct", "101", "0 to 100"],
+    );
+    rejects(
+        "[host]\ndisk = \"floppy\"\n",
+        &[],
+        &["host.disk", "floppy", "gp3-250"],
+    );
+    rejects(
+        "[network]\nnic_gbps = 0\n",
+        &[],
+        &["network.nic_gbps", "0.001"],
+    );
+    rejects(
+        "[broker]\n\"log.dirs\" = 0\n",
+        &[],
+        &["broker.log.dirs", "1 to 64"],
+    );
+    rejects(
+        "[cluster]\nclient_hosts = 2\n",
+        &[],
+        &["cluster.client_hosts = 2", "cluster.layout = \"dedicated\""],
+    );
+    rejects(
+        "[cluster]\nlayout = \"dedicated\"\nclient_hosts = 2\n[producer]\ncount = 2\nhosts = \"0,5\"\n",
+        &[],
+        &["producer.hosts = \"0,5\"", "`5` is not a client host", "0 to 1"],
+    );
+    rejects(
+        "[cluster]\nlayout = \"dedicated\"\n[consumer]\ncount = 2\nhosts = \"0\"\n",
+        &[],
+        &["consumer.hosts", "1 host(s) for 2"],
+    );
+}

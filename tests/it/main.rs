@@ -8,6 +8,7 @@ mod experiment;
 mod failures;
 mod groups;
 mod guarantees;
+mod hardware;
 mod properties;
 mod replication;
 

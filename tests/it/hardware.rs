@@ -1,0 +1,182 @@
+//! Physics checks: the hardware binds the way real hardware does. Each failure prints the
+//! scenario and seed that reproduce it.
+
+use super::run_text;
+use kafkasim::experiment::RunOutput;
+
+/// A flat-out producer of `value_bytes` records on a dedicated layout (no consumers).
+fn flat_out(records: u64, value_bytes: u64, extra: &str) -> String {
+    format!(
+        "name = \"hw\"\n[cluster]\nlayout = \"dedicated\"\n[producer]\nrecords = {records}\nvalue_bytes = {value_bytes}\nacks = \"1\"\n[consumer]\ncount = 0\n{extra}"
+    )
+}
+
+fn run(text: &str, sets: &[&str]) -> RunOutput {
+    let out = run_text(text, sets, 1);
+    assert!(out.violations.is_empty(), "{:?}", out.violations);
+    out
+}
+
+/// Records per second produced over the second half of the run (from the time series).
+fn late_rate(out: &RunOutput) -> f64 {
+    let end = out.partition_series.last().expect("sampled").time_ns;
+    let at = |t: u64| -> u64 {
+        let first = out
+            .partition_series
+            .iter()
+            .find(|s| s.time_ns >= t)
+            .expect("in range")
+            .time_ns;
+        out.partition_series
+            .iter()
+            .filter(|s| s.time_ns == first)
+            .map(|s| s.produced)
+            .sum()
+    };
+    let (t0, t1) = (end / 2, end * 9 / 10);
+    (at(t1) - at(t0)) as f64 / ((t1 - t0) as f64 / 1e9)
+}
+
+#[test]
+fn a_client_nic_caps_the_producer_at_its_line_rate() {
+    // 40 Mbit/s = 5 MB/s each way; 1,000-byte values.
+    let text = flat_out(20_000, 1000, "[network]\nclient_nic_gbps = 0.04\n");
+    let out = run(&text, &[]);
+    let s = &out.summary;
+    assert!(
+        s.produce_mb_per_s <= 5.0 && s.produce_mb_per_s > 0.9 * 5.0 * 1000.0 / 1100.0,
+        "payload {:.2} MB/s through a 5 MB/s NIC; reproduce: kafkasim run with {text:?}",
+        s.produce_mb_per_s
+    );
+    assert!(
+        s.bottleneck.starts_with("NIC TX of client host 0"),
+        "{}",
+        s.bottleneck
+    );
+}
+
+#[test]
+fn one_client_nic_is_shared_by_its_flows_to_every_broker() {
+    // Three brokers, three partitions (one leader each), one client host at 1 GbE: the client's
+    // one NIC carries everything (the per-pair links this replaced allowed three times that).
+    let text = flat_out(
+        300_000,
+        1000,
+        "[topic]\npartitions = 3\n[network]\nnic_gbps = 1.0\n[cluster]\nbrokers = 3\n",
+    )
+    .replace("[cluster]\nlayout = \"dedicated\"\n", "")
+    .replace(
+        "[cluster]\nbrokers = 3\n",
+        "[cluster]\nlayout = \"dedicated\"\nbrokers = 3\n",
+    );
+    let one = run(&text, &[]);
+    assert!(
+        one.summary.produce_mb_per_s <= 125.0,
+        "one 1 GbE client pushed {:.1} MB/s of payload",
+        one.summary.produce_mb_per_s
+    );
+    assert!(
+        one.summary
+            .bottleneck
+            .starts_with("NIC TX of client host 0"),
+        "{}",
+        one.summary.bottleneck
+    );
+    // Three producers on three client hosts: each has its own NIC, brokers' NICs take them.
+    let three = run(&text, &["cluster.client_hosts=3", "producer.count=3"]);
+    let ratio = three.summary.produce_mb_per_s / one.summary.produce_mb_per_s;
+    assert!(ratio > 2.5, "three client hosts gave {ratio:.2}× one");
+    for h in &three.summary.hosts {
+        assert!(h.nic_tx <= 1.0 && h.nic_rx <= 1.0, "{h:?}");
+    }
+}
+
+#[test]
+fn a_flat_out_producer_settles_at_the_disk_write_bandwidth() {
+    // 10 kB records, RF 1, HDD writing 150 MB/s, a 1 GiB page cache (dirty limit 205 MiB):
+    // 3 GB in all, so most of the run is past the dirty limit.
+    let text = flat_out(
+        300_000,
+        10_000,
+        "[host]\ndisk = \"hdd\"\npage_cache_mb = 1024\n",
+    );
+    let out = run(&text, &[]);
+    let bytes_per_record = 10_000.0 + 80.0; // value + record/batch overhead on disk
+    let expected = 150e6 / bytes_per_record;
+    let rate = late_rate(&out);
+    assert!(
+        (rate / expected - 1.0).abs() < 0.06,
+        "late rate {rate:.0} records/s, disk allows {expected:.0}"
+    );
+    assert!(
+        out.summary.bottleneck.starts_with("disk of broker 0"),
+        "{}",
+        out.summary.bottleneck
+    );
+    // NVMe (2 GB/s) does not bind at the same load; a run that fits in the cache does not
+    // see the disk at all.
+    let nvme = run(&text, &["host.disk=nvme"]);
+    assert!(
+        late_rate(&nvme) > 1.2 * rate,
+        "nvme {:.0} vs hdd {rate:.0}",
+        late_rate(&nvme)
+    );
+    assert!(
+        !nvme.summary.bottleneck.contains("disk"),
+        "{}",
+        nvme.summary.bottleneck
+    );
+    let short = |disk: &str| {
+        let sets = [
+            format!("host.disk={disk}"),
+            "producer.records=5000".to_string(),
+        ];
+        let sets: Vec<&str> = sets.iter().map(|s| s.as_str()).collect();
+        run(&text, &sets).summary.produce_records_per_s
+    };
+    let (h, n) = (short("hdd"), short("nvme"));
+    assert!(
+        (h / n - 1.0).abs() < 0.01,
+        "50 MB fits the cache: hdd {h:.0} vs nvme {n:.0}"
+    );
+}
+
+#[test]
+fn fsync_per_message_is_bounded_by_the_flush_latency() {
+    // log.flush.interval.messages = 1: every append fsyncs (8.3 ms flush on an HDD); one
+    // request in flight, so each waits for its own flush.
+    let text = flat_out(
+        300,
+        1000,
+        "[broker]\n\"log.flush.interval.messages\" = 1\n[host]\ndisk = \"hdd\"\n",
+    )
+    .replace(
+        "acks = \"1\"\n",
+        "acks = \"1\"\n\"max.in.flight.requests.per.connection\" = 1\n\"linger.ms\" = 0\n\"enable.idempotence\" = false\nrate_per_s = 50\n",
+    );
+    let out = run(&text, &[]);
+    let p50 = out.summary.publish_latency.p50_ms;
+    assert!(
+        (8.3..8.3 + 8.0 + 2.0).contains(&p50),
+        "p50 {p50:.2} ms: at least one flush (8.3 ms), at most flush + seek + a round trip"
+    );
+    let never = run(
+        &text,
+        &["broker.log.flush.interval.messages=9223372036854775"],
+    );
+    assert!(never.summary.publish_latency.p50_ms < 1.0);
+}
+
+#[test]
+fn log_dirs_spread_partitions_over_disks() {
+    // Four partitions on two log dirs (two HDDs): twice one disk's bandwidth once the cache
+    // is full.
+    let text = flat_out(
+        300_000,
+        10_000,
+        "[host]\ndisk = \"hdd\"\npage_cache_mb = 1024\n[topic]\npartitions = 4\n",
+    );
+    let one = late_rate(&run(&text, &[]));
+    let two = late_rate(&run(&text, &["broker.log.dirs=2"]));
+    assert!(two > 1.6 * one, "two disks {two:.0} vs one {one:.0}");
+}
