@@ -4,6 +4,12 @@
 //! Model: `cores` identical servers, FIFO, non-preemptive. A job of `w` ns submitted at `t`
 //! starts on the core that frees first, at `s = max(t, free_at)`, and ends at `s + w`.
 //! Utilisation is busy time over elapsed time.
+//!
+//! A CFS bandwidth quota (`cpu.cfs_quota_us / cpu.cfs_period_us` = `q` cores, as a cgroup or a
+//! container limit sets it) caps the host's processes at `q` cores' worth of time: modelled as
+//! `⌈q⌉` cores (at most the machine's) each running at speed `q / ⌈q⌉`, so the capacity is
+//! exactly `q`. The throttling within each 100 ms period (run, then wait for the next period)
+//! is averaged out: throughput is right, the latency of a throttled request is not.
 
 use crate::engine::Nanos;
 
@@ -12,6 +18,8 @@ use crate::engine::Nanos;
 pub struct Cpu {
     free_at_ns: Vec<Nanos>,
     busy_ns: u64,
+    /// Speed of each core, thousandths (1000 without a quota).
+    speed_permille: u64,
 }
 
 impl Cpu {
@@ -20,6 +28,22 @@ impl Cpu {
         Self {
             free_at_ns: vec![0; cores.max(1) as usize],
             busy_ns: 0,
+            speed_permille: 1000,
+        }
+    }
+
+    /// A host with `cores` cores whose processes may use at most `quota_milli` thousandths of
+    /// a core (a CFS quota); 0 = no quota.
+    pub fn with_quota(cores: u32, quota_milli: u64) -> Self {
+        let cores = cores.max(1) as u64;
+        if quota_milli == 0 || quota_milli >= cores * 1000 {
+            return Self::new(cores as u32);
+        }
+        let n = quota_milli.div_ceil(1000);
+        Self {
+            free_at_ns: vec![0; n as usize],
+            busy_ns: 0,
+            speed_permille: quota_milli / n,
         }
     }
 
@@ -32,9 +56,10 @@ impl Cpu {
             .enumerate()
             .min_by_key(|&(i, f)| (f.max(now), i))
             .expect("at least one core");
-        let done = free.max(now) + work_ns;
+        let wall = work_ns.saturating_mul(1000) / self.speed_permille.max(1);
+        let done = free.max(now) + wall;
         self.free_at_ns[i] = done;
-        self.busy_ns += work_ns;
+        self.busy_ns += wall;
         done
     }
 
@@ -60,5 +85,21 @@ mod tests {
         assert_eq!(c.submit(0, 10), 20, "third job waits for a core");
         assert_eq!(c.submit(30, 5), 35, "an idle core starts at once");
         assert_eq!(c.busy_ns(), 35);
+    }
+
+    #[test]
+    fn a_quota_caps_the_capacity() {
+        let mut c = Cpu::with_quota(8, 200); // 0.2 core
+        assert_eq!(c.cores(), 1);
+        assert_eq!(c.submit(0, 10), 50, "10 ns of work at a fifth of a core");
+        let mut c = Cpu::with_quota(2, 1500); // 1.5 cores: 2 cores at 0.75
+        assert_eq!(c.submit(0, 75), 100);
+        assert_eq!(c.submit(0, 75), 100);
+        assert_eq!(c.submit(0, 75), 200);
+        assert_eq!(
+            Cpu::with_quota(2, 4000).cores(),
+            2,
+            "a quota above the cores changes nothing"
+        );
     }
 }

@@ -55,6 +55,8 @@ pub struct DirtyLimits {
 pub struct HostSpec {
     /// CPU cores.
     pub cores: u32,
+    /// CFS quota of the host's processes, thousandths of a core; 0 = none.
+    pub cpu_quota_milli: u64,
     /// Memory the page cache may use, bytes.
     pub page_cache_bytes: u64,
     /// Page size, bytes.
@@ -96,7 +98,7 @@ impl Host {
     /// An idle host.
     pub fn new(spec: &HostSpec) -> Self {
         Self {
-            cpu: Cpu::new(spec.cores),
+            cpu: Cpu::with_quota(spec.cores, spec.cpu_quota_milli),
             cache: PageCache::new(
                 spec.page_cache_bytes,
                 spec.page_bytes,
@@ -275,6 +277,7 @@ mod tests {
         let cache = cache_mb << 20;
         Host::new(&HostSpec {
             cores: 1,
+            cpu_quota_milli: 0,
             page_cache_bytes: cache,
             page_bytes: 1 << 20,
             disks: vec![disk],

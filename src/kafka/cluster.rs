@@ -35,6 +35,11 @@ fn build_hosts(cfg: &SimConfig) -> (Vec<Host>, Network, Id) {
     let h = &cfg.host;
     let spec = |broker: bool| HostSpec {
         cores: h.cores,
+        cpu_quota_milli: if broker {
+            h.broker_cpu_quota_milli
+        } else {
+            h.client_cpu_quota_milli
+        },
         page_cache_bytes: h.page_cache_bytes,
         page_bytes: h.page_bytes,
         disks: vec![h.disk; if broker { h.log_dirs as usize } else { 1 }],
@@ -152,7 +157,14 @@ impl Cluster {
         let (hosts, network, first_client_host) = build_hosts(&cfg);
         let broker_host = |b: usize| if cfg.single_host { 0 } else { b };
         let mut brokers: Vec<Broker> = (0..nb)
-            .map(|b| Broker::new(broker_host(b), &cfg.broker))
+            .map(|b| {
+                let jvm = super::jvm::Jvm::new(
+                    cfg.broker.gc_young_every_bytes,
+                    cfg.broker.gc_pause_ns,
+                    seeds.stream("broker.gc", b as u64),
+                );
+                Broker::new(broker_host(b), &cfg.broker, jvm)
+            })
             .collect();
         let parts: Vec<PartitionState> =
             placement::assign(cfg.partitions, cfg.replication.factor, cfg.brokers)

@@ -20,6 +20,7 @@ pub mod event;
 pub mod faults;
 pub mod group;
 pub mod hash;
+pub mod jvm;
 pub mod log;
 pub mod metadata;
 pub mod metrics;

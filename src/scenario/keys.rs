@@ -110,6 +110,8 @@ pub const KEYS: &[KeySpec] = &[
     k("cluster.layout", Enum(&["single-host", "dedicated"]), "", All(S("single-host")), "single-host: brokers and clients share one machine (a laptop); dedicated: one host per broker plus cluster.client_hosts client hosts."),
     k("cluster.client_hosts", Int { min: 1, max: 1024 }, "hosts", All(I(1)), "Client machines in the dedicated layout, each with its own cores and NIC; one, like a load-generator box."),
     k("host.cores", Int { min: 1, max: 1024 }, "cores", All(I(8)), "A student's laptop: 4 cores, 8 hardware threads."),
+    k("host.broker_cpu_quota_cores", Float { min: 0.0, max: 1024.0 }, "cores", All(F(0.0)), "CFS quota (cgroup cpu.cfs_quota_us / period, a container's --cpus) of broker hosts; 0 = none."),
+    k("host.client_cpu_quota_cores", Float { min: 0.0, max: 1024.0 }, "cores", All(F(0.0)), "CFS quota of client hosts; 0 = none."),
     k("host.page_cache_mb", Int { min: 1, max: 1 << 24 }, "MiB", All(I(4096)), "Memory the OS can give the page cache on a 16 GiB laptop."),
     k("host.page_bytes", Int { min: 512, max: 1 << 21 }, "bytes", All(I(4096)), "x86-64 page size."),
     k("host.disk", Enum(crate::hardware::DiskProfile::NAMES), "", All(S("ssd")), "Device class: seek, bandwidth, IOPS and flush latency (see hardware::disk); gp3 volumes at 125/250/1000 MB/s."),
@@ -157,6 +159,8 @@ pub const KEYS: &[KeySpec] = &[
     k("broker.replica.socket.timeout.ms", Int { min: 1, max: BIG }, "ms", All(I(30_000)), "Kafka default: a follower's Fetch without answer fails after this long."),
     k("broker.session.timeout.ms", Int { min: 1, max: BIG }, "ms", All(I(9000)), "KRaft default: the controller fences a broker whose heartbeats stopped this long ago."),
     k("broker.heartbeat.interval.ms", Int { min: 1, max: BIG }, "ms", All(I(2000)), "KRaft default: how often a broker heartbeats to the controller."),
+    k("broker.gc.young_every_mb", Int { min: 0, max: 1 << 30 }, "MiB", All(I(256)), "Request bytes a broker receives between G1 young collections (eden of a 1 GiB heap, KAFKA_HEAP_OPTS default -Xmx1G); 0 = no GC pauses."),
+    k("broker.gc.pause_ms", Float { min: 0.0, max: 1e5 }, "ms", All(F(10.0)), "Median young-collection pause (lognormal, σ = 0.5): G1 with a mostly-garbage eden pauses 5–20 ms."),
     k("broker.num.replica.fetchers", Int { min: 1, max: 64 }, "threads", All(I(1)), "Kafka default: fetcher threads per source broker."),
     // topic
     k("topic.name", Text, "", All(S("test")), "Topic name."),

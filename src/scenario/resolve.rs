@@ -52,6 +52,10 @@ pub enum Acks {
 pub struct HostCfg {
     /// CPU cores.
     pub cores: u32,
+    /// CFS quota of broker hosts' processes, thousandths of a core; 0 = none.
+    pub broker_cpu_quota_milli: u64,
+    /// CFS quota of client hosts' processes, thousandths of a core; 0 = none.
+    pub client_cpu_quota_milli: u64,
     /// Page cache size, bytes.
     pub page_cache_bytes: u64,
     /// Page size, bytes.
@@ -105,6 +109,10 @@ pub struct BrokerCfg {
     pub initial_rebalance_delay_ns: Nanos,
     /// log.segment.bytes.
     pub segment_bytes: u64,
+    /// Bytes a broker receives between young GCs (eden), 0 = no GC pauses.
+    pub gc_young_every_bytes: u64,
+    /// Median young-GC pause, ns.
+    pub gc_pause_ns: Nanos,
     /// log.flush.interval.messages: fsync a log once this many records are unflushed.
     pub flush_interval_messages: u64,
     /// log.flush.interval.ms, ns.
@@ -720,6 +728,10 @@ impl SimConfig {
             placement,
             host: HostCfg {
                 cores: g.u("host.cores") as u32,
+                broker_cpu_quota_milli: (g.float("host.broker_cpu_quota_cores") * 1000.0).round()
+                    as u64,
+                client_cpu_quota_milli: (g.float("host.client_cpu_quota_cores") * 1000.0).round()
+                    as u64,
                 page_cache_bytes,
                 page_bytes: g.u("host.page_bytes"),
                 disk: disk_profile(&g),
@@ -743,6 +755,8 @@ impl SimConfig {
                 io_threads: g.u("broker.num.io.threads") as u32,
                 initial_rebalance_delay_ns: g.ms("broker.group.initial.rebalance.delay.ms"),
                 segment_bytes: g.u("broker.log.segment.bytes"),
+                gc_young_every_bytes: g.u("broker.gc.young_every_mb") << 20,
+                gc_pause_ns: g.us_ns("broker.gc.pause_ms") * 1000,
                 flush_interval_messages: g.u("broker.log.flush.interval.messages"),
                 flush_interval_ns: g.ms("broker.log.flush.interval.ms"),
                 flush_scheduler_ns: g.ms("broker.log.flush.scheduler.interval.ms"),

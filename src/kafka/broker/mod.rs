@@ -78,6 +78,8 @@ pub struct Broker {
     pub(crate) alive: bool,
     /// Incarnation: bumped by every crash.
     pub(crate) inc: u32,
+    /// The broker's JVM (young-GC pauses).
+    pub(crate) jvm: super::jvm::Jvm,
 }
 
 /// What a crash leaves unanswered: requests waiting for threads or held behind a muted
@@ -118,8 +120,8 @@ impl Broker {
         }
     }
 
-    /// A broker on `host`.
-    pub fn new(host: Id, cfg: &BrokerCfg) -> Self {
+    /// A broker on `host` with JVM `jvm`.
+    pub fn new(host: Id, cfg: &BrokerCfg, jvm: super::jvm::Jvm) -> Self {
         Self {
             host,
             net: ThreadPool::new(cfg.network_threads),
@@ -135,6 +137,7 @@ impl Broker {
             muted: BTreeMap::new(),
             alive: true,
             inc: 0,
+            jvm,
         }
     }
 }
@@ -189,6 +192,7 @@ impl Cluster {
             self.refuse(now, b, req, q);
             return;
         }
+        self.brokers[b].jvm.allocate(now, req.wire_bytes());
         if let Some(conn) = conn_of(&req) {
             if let Some(held) = self.brokers[b].muted.get_mut(&conn) {
                 held.push_back(req);
@@ -220,6 +224,7 @@ impl Cluster {
     }
 
     fn start_net(&mut self, now: Nanos, b: Id, req: Request, q: &mut EventQueue<Event>) {
+        let now = self.brokers[b].jvm.ready_at(now);
         let done = self.hosts[self.brokers[b].host]
             .cpu
             .submit(now, self.cfg.broker.request_cpu_ns);
@@ -259,6 +264,7 @@ impl Cluster {
 
     fn start_io(&mut self, now: Nanos, b: Id, mut req: Request, q: &mut EventQueue<Event>) {
         let host = self.brokers[b].host;
+        let now = self.brokers[b].jvm.ready_at(now);
         let done = match &mut req {
             Request::Produce(pr) => {
                 let cpu = self.produce_cpu_ns(pr);

@@ -172,6 +172,12 @@ impl Cluster {
             _ => return, // an answer to a fetcher that has since been reassigned
         }
         let host = self.brokers[b].host;
+        let fetched: u64 = parts
+            .iter()
+            .flat_map(|p| &p.batches)
+            .map(|x| x.bytes as u64)
+            .sum();
+        self.brokers[b].jvm.allocate(now, fetched);
         let bc = &self.cfg.broker;
         let (batch_cpu, byte_ps) = (bc.produce_batch_cpu_ns, bc.produce_ps_per_byte);
         let mut cpu = 0;
@@ -210,7 +216,8 @@ impl Cluster {
         let at = if error {
             now + self.cfg.replication.fetch_backoff_ns
         } else {
-            self.hosts[host].cpu.submit(now, cpu).max(write_until)
+            let start = self.brokers[b].jvm.ready_at(now);
+            self.hosts[host].cpu.submit(start, cpu).max(write_until)
         };
         let f = self.brokers[b]
             .fetchers
