@@ -67,7 +67,11 @@ fn build_hosts(cfg: &SimConfig) -> (Vec<Host>, Network, Id) {
                 .collect()
         })
         .collect();
-    (hosts, Network::new(latency), first_client)
+    (
+        hosts,
+        Network::new(latency, cfg.net.mss_bytes, cfg.net.frame_overhead_bytes),
+        first_client,
+    )
 }
 
 /// Names of the hosts `build_hosts` makes: "host" (single-host layout), "broker N", "client

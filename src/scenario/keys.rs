@@ -131,6 +131,8 @@ pub const KEYS: &[KeySpec] = &[
     k("network.nic_gbps", Float { min: 0.001, max: 1e4 }, "Gbit/s", All(F(10.0)), "A 10 GbE data-centre NIC on every host (dedicated layout), each way, shared by all its flows."),
     k("network.broker_nic_gbps", Float { min: 0.0, max: 1e4 }, "Gbit/s", All(F(0.0)), "NIC of broker hosts; 0 = network.nic_gbps."),
     k("network.client_nic_gbps", Float { min: 0.0, max: 1e4 }, "Gbit/s", All(F(0.0)), "NIC of client hosts; 0 = network.nic_gbps."),
+    k("network.mss_bytes", Int { min: 64, max: 1 << 20 }, "bytes", All(I(1448)), "TCP payload per segment: 1500-byte MTU less IP (20) and TCP with timestamps (32)."),
+    k("network.frame_overhead_bytes", Int { min: 0, max: 1 << 16 }, "bytes", All(I(90)), "Wire bytes per segment besides payload: TCP 32 + IP 20 + Ethernet 14 + FCS 4 + preamble 8 + gap 12 (a tc shaper on a veth counts only the first 66)."),
     k("network.latency_us", Float { min: 0.0, max: 1e7 }, "µs", All(F(100.0)), "One-way latency between hosts in one data centre."),
     k("network.inter_broker_latency_us", Float { min: 0.0, max: 1e7 }, "µs", All(F(0.0)), "One-way latency between broker hosts (replication; brokers in other zones); 0 = network.latency_us."),
     // broker

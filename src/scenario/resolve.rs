@@ -83,6 +83,10 @@ pub struct NetCfg {
     pub client_nic_bytes_per_s: u64,
     /// One-way latency between hosts, ns.
     pub latency_ns: Nanos,
+    /// TCP payload per segment, bytes.
+    pub mss_bytes: u64,
+    /// Headers and framing per segment on the wire, bytes.
+    pub frame_overhead_bytes: u64,
     /// One-way latency between broker hosts, ns.
     pub inter_broker_latency_ns: Nanos,
 }
@@ -745,6 +749,8 @@ impl SimConfig {
                 broker_nic_bytes_per_s: nic_or_default(&g, "network.broker_nic_gbps"),
                 client_nic_bytes_per_s: nic_or_default(&g, "network.client_nic_gbps"),
                 latency_ns: g.us_ns("network.latency_us"),
+                mss_bytes: g.u("network.mss_bytes"),
+                frame_overhead_bytes: g.u("network.frame_overhead_bytes"),
                 inter_broker_latency_ns: match g.us_ns("network.inter_broker_latency_us") {
                     0 => g.us_ns("network.latency_us"),
                     x => x,
