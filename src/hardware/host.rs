@@ -200,13 +200,17 @@ impl Host {
             .map_or(now, |(&t, _)| t.max(now))
     }
 
-    /// `fsync(file)` at `now`: its dirty pages are written, then the disk's cache flushed;
+    /// `fsync(file)` at `now`: its dirty pages are written (whole pages: a page written
+    /// before and dirtied again by an append is written again), then the disk's cache flushed;
     /// returns when the call returns.
     pub fn fsync(&mut self, now: Nanos, file: u64) -> Nanos {
         self.settle(now);
         let disk = self.cache.disk_of(file) as usize;
         if let Some((off, len)) = self.cache.writeback_file(file) {
-            self.submit_write(now, file, off, len);
+            let page = self.cache.page_bytes();
+            let start = off - off % page;
+            let end = (off + len).div_ceil(page) * page;
+            self.submit_write(now, file, start, end - start);
         }
         self.disks[disk].flush(now)
     }
@@ -274,12 +278,16 @@ mod tests {
     use crate::engine::time::SEC;
 
     fn host(disk: DiskProfile, cache_mb: u64) -> Host {
+        host_with_pages(disk, cache_mb, 1 << 20)
+    }
+
+    fn host_with_pages(disk: DiskProfile, cache_mb: u64, page_bytes: u64) -> Host {
         let cache = cache_mb << 20;
         Host::new(&HostSpec {
             cores: 1,
             cpu_quota_milli: 0,
             page_cache_bytes: cache,
-            page_bytes: 1 << 20,
+            page_bytes,
             disks: vec![disk],
             dirty: DirtyLimits {
                 background_bytes: cache / 10,
@@ -333,15 +341,19 @@ mod tests {
 
     #[test]
     fn fsync_waits_for_the_write_and_the_flush() {
-        let mut h = host(DiskProfile::HDD, 1024);
+        let mut h = host_with_pages(DiskProfile::HDD, 1024, 4096);
         h.write(0, 1, 0, 0, 150_000);
-        // seek 8 ms + 150 kB at 150 MB/s (1 ms) + one rotation's flush 8.3 ms
-        assert_eq!(h.fsync(0, 1), 8 * MS + MS + 8_300_000);
+        // seek 8 ms + 37 whole pages (151,552 B) at 150 MB/s + one rotation's flush 8.3 ms
+        let written = 8 * MS + 1_010_347;
+        assert_eq!(h.fsync(0, 1), written + 8_300_000);
         assert_eq!(
-            h.dirty_bytes(8 * MS),
-            150_000,
-            "under write-back until the disk is done"
+            h.dirty_bytes(written - 1),
+            151_552,
+            "under write-back until written"
         );
-        assert_eq!(h.dirty_bytes(9 * MS), 0);
+        assert_eq!(h.dirty_bytes(written), 0);
+        // 100 more bytes dirty the last page again: the whole page is written again.
+        h.write(20 * MS, 1, 0, 150_000, 100);
+        assert_eq!(h.fsync(20 * MS, 1), 20 * MS + 8 * MS + 27_307 + 8_300_000);
     }
 }

@@ -225,6 +225,11 @@ impl PageCache {
         self.pages = keep.into_iter().map(|(s, k)| (k, s)).collect();
     }
 
+    /// Page size, bytes.
+    pub fn page_bytes(&self) -> u64 {
+        self.page_bytes
+    }
+
     /// Bytes dirty now.
     pub fn dirty_bytes(&self) -> u64 {
         self.dirty_bytes
