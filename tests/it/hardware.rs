@@ -180,3 +180,29 @@ fn log_dirs_spread_partitions_over_disks() {
     let two = late_rate(&run(&text, &["broker.log.dirs=2"]));
     assert!(two > 1.6 * one, "two disks {two:.0} vs one {one:.0}");
 }
+
+#[test]
+fn consumers_on_one_host_scale_up_to_its_cores() {
+    // Each consumer's application thread spends 50 µs per record (20,000 records/s alone);
+    // the client host has 2 cores shared by every consumer's threads. N consumers on N of 4
+    // partitions: about min(N, 2) times one consumer.
+    let text = "name = \"cpu\"\nclient = \"librdkafka\"\n[cluster]\nlayout = \"dedicated\"\n[host]\ncores = 2\n[topic]\npartitions = 4\n[producer]\nrecords = 200000\nvalue_bytes = 100\npartitioner = \"java-round-robin\"\n[consumer]\ncount = 1\nstart_after_produce = true\n\"auto.offset.reset\" = \"earliest\"\nprocess_us_per_record = 50\n[broker]\n\"group.initial.rebalance.delay.ms\" = 0\n";
+    let rate = |n: u32| {
+        let set = format!("consumer.count={n}");
+        let out = run(text, &[set.as_str()]);
+        assert_eq!(out.summary.records_consumed, 200_000);
+        out.summary.consume_records_per_s_after_join
+    };
+    let one = rate(1);
+    assert!(
+        (one / 20_000.0 - 1.0).abs() < 0.02,
+        "one consumer {one:.0}/s"
+    );
+    for (n, expected) in [(2, 2.0), (4, 2.0)] {
+        let speedup = rate(n) / one;
+        assert!(
+            (speedup / expected - 1.0).abs() < 0.03,
+            "{n} consumers on 2 cores: {speedup:.2}× one, expected {expected}×"
+        );
+    }
+}
