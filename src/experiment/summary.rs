@@ -232,7 +232,7 @@ impl Summary {
                 .map(|h| h.cpu.busy_ns() as f64 / (span * h.cpu.cores() as f64))
                 .fold(0.0, f64::max)
                 .min(1.0),
-            bottleneck: super::usage::bottleneck(&usage),
+            bottleneck: super::usage::bottleneck(&usage, &m.host_series),
             hosts: usage,
             rebalances: rebalance_list.len() as u32,
             rebalance_s: rebalance_list.iter().map(|r| r.duration_s).sum(),

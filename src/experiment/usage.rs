@@ -2,7 +2,7 @@
 //! the resource that bound each run (the busiest one, when it was busy enough to bind).
 
 use crate::engine::Nanos;
-use crate::hardware::Host;
+use crate::hardware::{Host, HostSample};
 
 /// One host's utilisation over a whole run (0–1 each).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -53,21 +53,62 @@ impl HostUsage {
     }
 }
 
-/// The busiest resource over all hosts: "NIC TX of client host 0 (98%)" when at least
-/// [`BINDING`] busy, else "none (busiest: … at 40%)" — the run was bound by latency, a rate or
-/// a client setting, not by hardware.
-pub fn bottleneck(hosts: &[HostUsage]) -> String {
-    let busiest =
-        hosts
-            .iter()
-            .flat_map(|h| h.resources())
-            .fold(None::<(String, f64)>, |best, (name, u)| match best {
-                Some((_, b)) if b >= u => best,
-                _ => Some((name, u)),
-            });
-    match busiest {
-        Some((name, u)) if u >= BINDING => format!("{name} ({:.0}%)", u * 100.0),
-        Some((name, u)) => format!("none (busiest: {name} at {:.0}%)", u * 100.0),
-        None => "none".into(),
+/// What bound the run: the resource that was at least [`BINDING`] busy for the largest share
+/// of the run's sampling intervals (`series`: every host's counters at each sample), e.g.
+/// "disk of broker 0 (≥ 90% busy during 64% of the run)"; when none ever was, "none (busiest:
+/// CPU of host, 40% on average)": latency, a rate or a client setting bound the run.
+pub fn bottleneck(hosts: &[HostUsage], series: &[HostSample]) -> String {
+    let n = hosts.len();
+    let mut prev: Vec<Option<&HostSample>> = vec![None; n];
+    let mut bound = vec![[0u64; 4]; n];
+    let mut intervals = 0u64;
+    for s in series {
+        let h = s.host as usize;
+        if h >= n {
+            continue;
+        }
+        if let Some(p) = prev[h] {
+            let dt = s.time_ns.saturating_sub(p.time_ns);
+            if dt > 0 {
+                if h == 0 {
+                    intervals += 1;
+                }
+                let busy = [
+                    (s.cpu_busy_ns - p.cpu_busy_ns) as f64 / hosts[h].cores.max(1) as f64,
+                    (s.tx_busy_ns - p.tx_busy_ns) as f64,
+                    (s.rx_busy_ns - p.rx_busy_ns) as f64,
+                    (s.disk_busy_ns - p.disk_busy_ns) as f64,
+                ];
+                for (r, b) in busy.iter().enumerate() {
+                    if *b >= BINDING * dt as f64 {
+                        bound[h][r] += 1;
+                    }
+                }
+            }
+        }
+        prev[h] = Some(s);
+    }
+    let most = (0..n)
+        .flat_map(|h| (0..4).map(move |r| (h, r)))
+        .max_by_key(|&(h, r)| (bound[h][r], std::cmp::Reverse((h, r))));
+    match most {
+        Some((h, r)) if bound[h][r] > 0 => format!(
+            "{} (≥ 90% busy during {:.0}% of the run)",
+            hosts[h].resources()[r].0,
+            100.0 * bound[h][r] as f64 / intervals.max(1) as f64
+        ),
+        _ => {
+            let busiest = hosts.iter().flat_map(|h| h.resources()).fold(
+                None::<(String, f64)>,
+                |best, (name, u)| match best {
+                    Some((_, b)) if b >= u => best,
+                    _ => Some((name, u)),
+                },
+            );
+            match busiest {
+                Some((name, u)) => format!("none (busiest: {name}, {:.0}% on average)", u * 100.0),
+                None => "none".into(),
+            }
+        }
     }
 }
