@@ -4,7 +4,8 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use kafkasim::experiment;
 use kafkasim::report::{
-    export, figures, group_figures, plot, prepare_dir, replication_figures, table, write_atomic,
+    export, figures, group_figures, hardware_figures, plot, prepare_dir, replication_figures,
+    table, write_atomic,
 };
 use kafkasim::scenario::{keys, Scenario};
 use std::path::PathBuf;
@@ -196,6 +197,7 @@ fn run(cli: Cli) -> Result<()> {
                 if !no_plots {
                     let mut charts = figures::charts(&name, &results);
                     charts.extend(group_figures::charts(&name, &results));
+                    charts.extend(hardware_figures::charts(&name, &results));
                     charts.extend(replication_figures::charts(&name, &results));
                     for (stem, chart) in charts {
                         plot::render(&chart, &dir, &stem)

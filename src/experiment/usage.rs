@@ -25,6 +25,9 @@ pub struct HostUsage {
 
 /// Utilisation above which a resource is named as what bound the run.
 pub const BINDING: f64 = 0.9;
+/// Share of the run a resource must be [`BINDING`] for to be named (a write-back burst is not
+/// a bottleneck).
+pub const MIN_SHARE: f64 = 0.2;
 
 impl HostUsage {
     /// Usage of `host` over `span_ns`.
@@ -54,7 +57,7 @@ impl HostUsage {
 }
 
 /// What bound the run: the resource that was at least [`BINDING`] busy for the largest share
-/// of the run's sampling intervals (`series`: every host's counters at each sample), e.g.
+/// (at least [`MIN_SHARE`]) of the run's sampling intervals (`series`: every host's counters at each sample), e.g.
 /// "disk of broker 0 (≥ 90% busy during 64% of the run)"; when none ever was, "none (busiest:
 /// CPU of host, 40% on average)": latency, a rate or a client setting bound the run.
 pub fn bottleneck(hosts: &[HostUsage], series: &[HostSample]) -> String {
@@ -92,7 +95,7 @@ pub fn bottleneck(hosts: &[HostUsage], series: &[HostSample]) -> String {
         .flat_map(|h| (0..4).map(move |r| (h, r)))
         .max_by_key(|&(h, r)| (bound[h][r], std::cmp::Reverse((h, r))));
     match most {
-        Some((h, r)) if bound[h][r] > 0 => format!(
+        Some((h, r)) if bound[h][r] as f64 >= MIN_SHARE * intervals.max(1) as f64 => format!(
             "{} (≥ 90% busy during {:.0}% of the run)",
             hosts[h].resources()[r].0,
             100.0 * bound[h][r] as f64 / intervals.max(1) as f64

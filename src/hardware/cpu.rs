@@ -68,6 +68,12 @@ impl Cpu {
         self.busy_ns
     }
 
+    /// CPU work done by `now` (work reserved beyond `now` not counted), ns.
+    pub fn busy_ns_at(&self, now: Nanos) -> u64 {
+        let ahead: u64 = self.free_at_ns.iter().map(|&f| f.saturating_sub(now)).sum();
+        self.busy_ns.saturating_sub(ahead)
+    }
+
     /// Number of cores.
     pub fn cores(&self) -> u32 {
         self.free_at_ns.len() as u32

@@ -184,6 +184,12 @@ impl Disk {
         self.busy_ns
     }
 
+    /// Busy time served by `now` (the queue reserved beyond `now` not counted), ns.
+    pub fn busy_ns_at(&self, now: Nanos) -> u64 {
+        self.busy_ns
+            .saturating_sub(self.free_at_ns.saturating_sub(now))
+    }
+
     /// Bytes read from the device.
     pub fn read_bytes(&self) -> u64 {
         self.read_bytes

@@ -263,10 +263,15 @@ impl HostSample {
         Self {
             time_ns: now,
             host: index as u32,
-            cpu_busy_ns: host.cpu.busy_ns(),
-            tx_busy_ns: host.nic.tx.busy_ns(),
-            rx_busy_ns: host.nic.rx.busy_ns(),
-            disk_busy_ns: host.disks.iter().map(|d| d.busy_ns()).max().unwrap_or(0),
+            cpu_busy_ns: host.cpu.busy_ns_at(now),
+            tx_busy_ns: host.nic.tx.busy_ns_at(now),
+            rx_busy_ns: host.nic.rx.busy_ns_at(now),
+            disk_busy_ns: host
+                .disks
+                .iter()
+                .map(|d| d.busy_ns_at(now))
+                .max()
+                .unwrap_or(0),
             dirty_bytes: host.dirty_bytes(now),
         }
     }

@@ -98,6 +98,16 @@ impl Line {
         self.busy_ns
     }
 
+    /// Time the line carried data by `now` (reservations beyond `now` not counted), ns.
+    pub fn busy_ns_at(&self, now: Nanos) -> u64 {
+        let ahead: u64 = self
+            .busy
+            .iter()
+            .map(|&(s, e)| e.saturating_sub(s.max(now)))
+            .sum();
+        self.busy_ns.saturating_sub(ahead)
+    }
+
     /// Bytes carried.
     pub fn bytes(&self) -> u64 {
         self.bytes

@@ -6,6 +6,7 @@ pub mod export;
 pub mod figures;
 pub mod group_figures;
 pub mod guarantees_table;
+pub mod hardware_figures;
 pub mod plot;
 pub mod replication_figures;
 pub mod table;
