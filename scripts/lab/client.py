@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+"""client.py - the lab's real Kafka client (confluent-kafka, i.e. librdkafka), one JSON line per run.
+
+Run by scripts/lab.sh inside a client network namespace; usable by hand too:
+
+  client.py topic   --bootstrap B --topic T --partitions P --rf R [--config k=v ...]
+  client.py produce --bootstrap B --topic T --records N --size S [--rate R] [--acks 1|all|0]
+                    [--linger-ms L] [--batch-size BYTES] [--batch-num-messages M]
+                    [--max-in-flight K] [--partitions P] [--warmup W] [--warmup-s S] [--set k=v ...]
+  client.py consume --bootstrap B --topic T --group G [--max-records N] [--idle-s T]
+                    [--expect-partitions K] [--start-at EPOCH] [--timeout-s T]
+  client.py fsync   --dir D [--size BYTES] [--count N]
+
+produce: throughput is measured from the first timed produce() to the last delivery report;
+latency of a record is librdkafka's produce()->delivery-report time (Message.latency()), which
+includes time queued in the client, like the Java producer's send()->callback.
+consume: reads until it has seen --max-records or nothing arrived for --idle-s after the first
+record; prints the wall times of its first and last record, and when it started fetching (the
+assignment that gave it its share), so that a group of consumers run in several namespaces can be
+aggregated (the namespaces share one clock). The first record reaches the application only once
+the whole first fetch response (up to max.partition.fetch.bytes = 1 MiB per partition) arrived.
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+
+from confluent_kafka import Consumer, KafkaException, Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+
+def cpu_seconds():
+    """User+system CPU seconds of this process (the client's own CPU use)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def percentile(sorted_values, q):
+    """Nearest-rank percentile (q in 0..100) of an ascending list; None when empty."""
+    if not sorted_values:
+        return None
+    k = max(0, min(len(sorted_values) - 1, int(round(q / 100.0 * len(sorted_values) + 0.5)) - 1))
+    return sorted_values[k]
+
+
+def emit(obj):
+    print(json.dumps(obj, sort_keys=True), flush=True)
+
+
+def cmd_topic(a):
+    admin = AdminClient({"bootstrap.servers": a.bootstrap})
+    config = dict(kv.split("=", 1) for kv in a.config)
+    fut = admin.create_topics([NewTopic(a.topic, a.partitions, a.rf, config=config)])[a.topic]
+    fut.result(timeout=30)
+    # Wait until every partition has a leader and a full ISR, so the first produce does not race.
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        md = admin.list_topics(a.topic, timeout=10).topics[a.topic]
+        parts = md.partitions.values()
+        if md.error is None and len(parts) == a.partitions and all(
+            p.leader >= 0 and len(p.isrs) == a.rf for p in parts
+        ):
+            emit({"mode": "topic", "topic": a.topic, "partitions": a.partitions, "rf": a.rf, "config": config})
+            return 0
+        time.sleep(0.2)
+    raise SystemExit(f"topic {a.topic}: partitions not all led with a full ISR after 30 s")
+
+
+def cmd_produce(a):
+    conf = {
+        "bootstrap.servers": a.bootstrap,
+        "acks": a.acks,
+        "linger.ms": a.linger_ms,  # ms; librdkafka's default is 5
+        "batch.size": a.batch_size,  # bytes per partition batch; librdkafka's default 1000000
+        "batch.num.messages": a.batch_num_messages,  # records per batch; default 10000
+        "max.in.flight.requests.per.connection": a.max_in_flight,  # default 1000000
+        "queue.buffering.max.kbytes": a.queue_kbytes,  # client-side buffer, KiB (Java buffer.memory 32 MiB)
+        "compression.type": "none",
+        "enable.idempotence": False,
+    }
+    conf.update(kv.split("=", 1) for kv in a.set)  # any other librdkafka setting, for experiments
+    p = Producer(conf)
+    payload = os.urandom(a.size)
+    lat = []
+    state = {"errors": 0, "last": 0.0, "first_error": None}
+
+    def on_delivery(err, msg):
+        if err is not None:
+            state["errors"] += 1
+            state["first_error"] = state["first_error"] or str(err)
+            return
+        lat.append(msg.latency())
+        state["last"] = time.time()
+
+    def send(i, cb):
+        kw = {"partition": i % a.partitions} if a.partitions else {}
+        while True:
+            try:
+                p.produce(a.topic, payload, on_delivery=cb, **kw)
+                return
+            except BufferError:  # client buffer full: wait for deliveries
+                p.poll(0.005)
+
+    for i in range(a.warmup):  # connections and metadata established before timing
+        send(i, None)
+    if a.rate > 0 and a.warmup_s > 0:  # untimed, at the fixed rate: the broker's JIT warms this path
+        w0 = time.time()
+        for i in range(int(a.rate * a.warmup_s)):
+            while time.time() < w0 + i / a.rate:
+                p.poll(0.001)
+            send(i, None)
+    if p.flush(30) != 0:
+        raise SystemExit("warm-up records not delivered within 30 s")
+
+    cpu0 = cpu_seconds()
+    t0 = time.time()
+    for i in range(a.records):
+        if a.rate > 0:
+            due = t0 + i / a.rate
+            while True:
+                now = time.time()
+                if now >= due:
+                    break
+                p.poll(min(due - now, 0.01))
+        send(i, on_delivery)
+        if i % 64 == 0:
+            p.poll(0)
+    left = p.flush(a.timeout_s)
+    cpu = cpu_seconds() - cpu0
+    wall = (state["last"] or time.time()) - t0
+    lat.sort()
+    ok = len(lat)
+    emit({
+        "mode": "produce", "records": a.records, "record_bytes": a.size, "delivered": ok,
+        "errors": state["errors"], "first_error": state["first_error"], "undelivered": left,
+        "elapsed_s": round(wall, 4), "first_send": t0, "last_delivery": state["last"],
+        "throughput_records_s": round(ok / wall, 2) if wall > 0 else None,
+        "throughput_mb_s": round(ok * a.size / wall / 1e6, 4) if wall > 0 else None,
+        "p50_ms": round(percentile(lat, 50) * 1e3, 3) if lat else None,
+        "p99_ms": round(percentile(lat, 99) * 1e3, 3) if lat else None,
+        "mean_ms": round(statistics.fmean(lat) * 1e3, 3) if lat else None,
+        "client_cpu_s": round(cpu, 3), "client_cpu_util": round(cpu / wall, 3) if wall > 0 else None,
+        "rate": a.rate, "acks": a.acks, "linger_ms": a.linger_ms, "batch_size": a.batch_size,
+        "batch_num_messages": a.batch_num_messages, "max_in_flight": a.max_in_flight,
+    })
+    return 0 if ok == a.records else 1
+
+
+def cmd_consume(a):
+    c = Consumer({
+        "bootstrap.servers": a.bootstrap,
+        "group.id": a.group,
+        "auto.offset.reset": "earliest",
+        "enable.auto.commit": True,
+        "partition.assignment.strategy": "range",  # classic protocol; 4 partitions split evenly
+    })
+    gate = {"assigned": 0, "open": a.expect_partitions <= 0, "open_ts": None}
+
+    def on_assign(consumer, parts):
+        # Hold fetching until this member owns its fair share, so the first member to join does
+        # not read everything before the others arrive (they are started within ~0.1 s).
+        gate["assigned"] = len(parts)
+        consumer.assign(parts)
+        if not gate["open"] and len(parts) != a.expect_partitions:
+            consumer.pause(parts)
+        else:
+            gate["open"] = True
+            gate["open_ts"] = gate["open_ts"] or time.time()  # fetching starts now
+
+    if a.start_at > 0:
+        time.sleep(max(0.0, a.start_at - time.time()))
+    c.subscribe([a.topic], on_assign=on_assign)
+    cpu0 = cpu_seconds()
+    t_sub = time.time()
+    count, nbytes, first, last = 0, 0, None, None
+    ranges = {}
+    deadline = t_sub + a.timeout_s
+    while count < a.max_records and time.time() < deadline:
+        if not gate["open"] and time.time() - t_sub > a.gate_s:  # never balanced: read anyway
+            gate["open"] = True
+            gate["open_ts"] = gate["open_ts"] or time.time()
+            c.resume(c.assignment())
+        msgs = c.consume(num_messages=500, timeout=0.2)
+        now = time.time()
+        if not msgs:
+            if last is not None and now - last > a.idle_s:
+                break
+            continue
+        for m in msgs:
+            if m.error():
+                continue
+            count += 1
+            nbytes += len(m.value() or b"")
+            r = ranges.setdefault(m.partition(), [m.offset(), m.offset()])
+            r[0], r[1] = min(r[0], m.offset()), max(r[1], m.offset())
+        first = first or now
+        last = now
+    cpu = cpu_seconds() - cpu0
+    c.close()
+    emit({
+        "mode": "consume", "group": a.group, "count": count, "bytes": nbytes,
+        "first_ts": first, "last_ts": last, "subscribed_ts": t_sub, "fetch_start_ts": gate["open_ts"],
+        "partitions": {str(k): v for k, v in sorted(ranges.items())},
+        "assigned": gate["assigned"], "client_cpu_s": round(cpu, 3),
+        "client_cpu_util": round(cpu / (last - first), 3) if first and last and last > first else None,
+    })
+    return 0
+
+
+def cmd_fsync(a):
+    """write(size) + os.fsync() on one file in --dir, --count times: this disk's fsync latency."""
+    path = os.path.join(a.dir, "lab-fsync-probe.bin")
+    buf = os.urandom(a.size)
+    lat = []
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
+    try:
+        for _ in range(a.count):
+            t = time.perf_counter()
+            os.write(fd, buf)
+            os.fsync(fd)
+            lat.append(time.perf_counter() - t)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    lat.sort()
+    emit({
+        "mode": "fsync", "dir": a.dir, "record_bytes": a.size, "count": a.count,
+        "p50_ms": round(percentile(lat, 50) * 1e3, 4), "p99_ms": round(percentile(lat, 99) * 1e3, 4),
+        "mean_ms": round(statistics.fmean(lat) * 1e3, 4),
+        "fsyncs_per_s": round(len(lat) / sum(lat), 1),
+    })
+    return 0
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    t = sub.add_parser("topic")
+    t.add_argument("--bootstrap", required=True)
+    t.add_argument("--topic", required=True)
+    t.add_argument("--partitions", type=int, default=1)
+    t.add_argument("--rf", type=int, default=1)
+    t.add_argument("--config", action="append", default=[], help="topic config k=v (repeatable)")
+
+    p = sub.add_parser("produce")
+    p.add_argument("--bootstrap", required=True)
+    p.add_argument("--topic", required=True)
+    p.add_argument("--records", type=int, required=True)
+    p.add_argument("--size", type=int, default=1024, help="value bytes per record (no key)")
+    p.add_argument("--rate", type=float, default=0, help="records/s; 0 = flat out")
+    p.add_argument("--acks", default="1")
+    p.add_argument("--linger-ms", type=float, default=5)
+    p.add_argument("--batch-size", type=int, default=1000000)
+    p.add_argument("--batch-num-messages", type=int, default=10000)
+    p.add_argument("--max-in-flight", type=int, default=5)
+    p.add_argument("--queue-kbytes", type=int, default=32768)
+    p.add_argument("--partitions", type=int, default=0, help="round-robin over P partitions; 0 = librdkafka's partitioner")
+    p.add_argument("--warmup", type=int, default=0, help="untimed records sent and flushed first")
+    p.add_argument("--warmup-s", type=float, default=0, help="then, with --rate, seconds of untimed records at that rate")
+    p.add_argument("--timeout-s", type=float, default=300)
+    p.add_argument("--set", action="append", default=[], help="librdkafka setting k=v (repeatable)")
+
+    c = sub.add_parser("consume")
+    c.add_argument("--bootstrap", required=True)
+    c.add_argument("--topic", required=True)
+    c.add_argument("--group", required=True)
+    c.add_argument("--max-records", type=int, default=1 << 62)
+    c.add_argument("--idle-s", type=float, default=5)
+    c.add_argument("--expect-partitions", type=int, default=0, help="pause until assigned exactly K; 0 = no gate")
+    c.add_argument("--gate-s", type=float, default=15, help="give up waiting for a fair share after this")
+    c.add_argument("--start-at", type=float, default=0, help="epoch seconds to subscribe at")
+    c.add_argument("--timeout-s", type=float, default=300)
+
+    f = sub.add_parser("fsync")
+    f.add_argument("--dir", required=True)
+    f.add_argument("--size", type=int, default=1024)
+    f.add_argument("--count", type=int, default=500)
+
+    a = ap.parse_args(argv)
+    try:
+        return {"topic": cmd_topic, "produce": cmd_produce, "consume": cmd_consume, "fsync": cmd_fsync}[a.cmd](a)
+    except KafkaException as e:
+        print(f"client.py {a.cmd}: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

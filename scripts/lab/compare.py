@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""compare.py - the lab's measurements next to kafkasim's predictions (standard library only).
+
+  compare.py KAFKASIM SUMMARY_CSV SCENARIO_DIR OUT_DIR
+
+Runs kafkasim on every lab scenario (lab/scenarios/*.toml, the same constraints as the lab, see
+lab/regimes.md), reads the lab's means and standard deviations (SUMMARY_CSV, written by
+`scripts/lab.sh all`) and writes OUT_DIR/comparison.csv and OUT_DIR/comparison.md: per regime and
+metric, measured mean ± sd (repetitions, how many under load), simulated, relative error, and
+whether it is within the issue's bounds (throughput 15 %, p50 latency 25 %, p99 latency 2×).
+The fsync latency the flush regimes need is this run's own probe (flush-disk / fsync-probe, p50).
+"""
+import csv
+import json
+import os
+import subprocess
+import sys
+
+# (regime, variant prefix) -> (scenario, sweep point or None, [(metric, summary.json path)])
+THROUGHPUT = ("throughput records/s", "produce_records_per_s", "throughput_records_s")
+CONSUMED = ("throughput records/s", "consume_records_per_s_after_join", "throughput_records_s")
+P50 = ("p50 latency ms", "publish_latency.p50_ms", "p50_ms")
+P99 = ("p99 latency ms", "publish_latency.p99_ms", "p99_ms")
+ROWS = [
+    ("producer-nic", "", "producer-nic", None, [THROUGHPUT]),
+    ("replication-nic", "", "replication-nic", None, [THROUGHPUT]),
+    ("broker-cpu", "", "broker-cpu", None, [THROUGHPUT]),
+    ("flush-disk", "per-record", "flush-disk", None, [THROUGHPUT, P50, P99]),
+    ("flush-disk", "write=", "flush-disk-bandwidth", None, [THROUGHPUT]),
+    ("consumer-group", "consumers=1", "consumer-group", "consumer.count=1", [CONSUMED]),
+    ("consumer-group", "consumers=2", "consumer-group", "consumer.count=2", [CONSUMED]),
+    ("consumer-group", "consumers=4", "consumer-group", "consumer.count=4", [CONSUMED]),
+    ("acks-all-latency", "", "acks-all-latency", None, [P50, P99]),
+]
+BOUND = {"throughput records/s": ("rel", 0.15), "p50 latency ms": ("rel", 0.25), "p99 latency ms": ("ratio", 2.0)}
+
+
+def get(d, path):
+    for k in path.split("."):
+        d = d[k]
+    return float(d)
+
+
+def simulate(kafkasim, scenario, out, sets):
+    cmd = [kafkasim, "run", scenario, "--out", out, "--no-plots"]
+    for s in sets:
+        cmd += ["--set", s]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    with open(os.path.join(out, "summary.json")) as f:
+        return {r["point"]: r["summary"] for r in json.load(f)}, cmd
+
+
+def main(kafkasim, summary_csv, scenario_dir, out_dir):
+    with open(summary_csv, newline="") as f:
+        measured = list(csv.DictReader(f))
+
+    def find(regime, variant):
+        for m in measured:
+            if m["regime"] == regime and m["variant"].startswith(variant):
+                return m
+        return None
+
+    probe = find("flush-disk", "fsync-probe")
+    flush_us = round(float(probe["p50_ms_mean"]) * 1000, 1) if probe and probe["p50_ms_mean"] else None
+    os.makedirs(out_dir, exist_ok=True)
+    rows, commands = [], []
+    for regime, variant, scenario, point, metrics in ROWS:
+        m = find(regime, variant)
+        if m is None:
+            continue
+        sets = [f"host.disk_flush_us={flush_us}"] if scenario.startswith("flush") and flush_us else []
+        sim_out = os.path.join(out_dir, "sim", scenario)
+        sims, cmd = simulate(kafkasim, os.path.join(scenario_dir, scenario + ".toml"), sim_out, sets)
+        if " ".join(cmd) not in commands:
+            commands.append(" ".join(cmd))
+        sim = sims[point] if point else next(iter(sims.values()))
+        for name, sim_path, col in metrics:
+            if not m[col + "_mean"]:
+                continue
+            mean, sd = float(m[col + "_mean"]), float(m[col + "_sd"] or 0)
+            s = get(sim, sim_path)
+            kind, bound = BOUND[name]
+            err = s / mean - 1 if mean else float("inf")
+            ok = abs(err) <= bound if kind == "rel" else (1 / bound <= s / mean <= bound)
+            rows.append({"regime": regime, "variant": m["variant"], "metric": name,
+                         "measured_mean": round(mean, 3), "measured_sd": round(sd, 3), "reps": m["reps"],
+                         "loaded_reps": m["loaded_reps"], "simulated": round(s, 3),
+                         "error_pct": round(100 * err, 1), "bound": f"{'±' if kind == 'rel' else '×'}{bound if kind == 'ratio' else int(bound * 100)}{'%' if kind == 'rel' else ''}",
+                         "within": "yes" if ok else "no"})
+    with open(os.path.join(out_dir, "comparison.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    with open(os.path.join(out_dir, "comparison.md"), "w") as f:
+        f.write("| regime | variant | metric | measured (mean ± sd, reps, loaded) | simulated | error | bound | within |\n")
+        f.write("|---|---|---|---|---|---|---|---|\n")
+        for r in rows:
+            f.write(f"| {r['regime']} | {r['variant']} | {r['metric']} | {r['measured_mean']:,} ± {r['measured_sd']:,} "
+                    f"({r['reps']}, {r['loaded_reps']}) | {r['simulated']:,} | {r['error_pct']:+.1f}% | {r['bound']} | {r['within']} |\n")
+        f.write(f"\nfsync latency given to the flush regimes: {flush_us} µs (this run's probe, p50).\n")
+        f.write("Simulated with:\n\n" + "".join(f"    {c}\n" for c in commands))
+    print(open(os.path.join(out_dir, "comparison.md")).read(), end="")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 5:
+        sys.exit(__doc__)
+    main(*sys.argv[1:])
