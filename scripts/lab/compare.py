@@ -16,21 +16,23 @@ import os
 import subprocess
 import sys
 
-# (regime, variant prefix) -> (scenario, sweep point or None, [(metric, summary.json path)])
+# (regime, variant prefix, scenario, sweep point or None, metrics, extra --set overrides)
 THROUGHPUT = ("throughput records/s", "produce_records_per_s", "throughput_records_s")
 CONSUMED = ("throughput records/s", "consume_records_per_s_after_join", "throughput_records_s")
 P50 = ("p50 latency ms", "publish_latency.p50_ms", "p50_ms")
 P99 = ("p99 latency ms", "publish_latency.p99_ms", "p99_ms")
 ROWS = [
-    ("producer-nic", "", "producer-nic", None, [THROUGHPUT]),
-    ("replication-nic", "", "replication-nic", None, [THROUGHPUT]),
-    ("broker-cpu", "", "broker-cpu", None, [THROUGHPUT]),
-    ("flush-disk", "per-record", "flush-disk", None, [THROUGHPUT, P50, P99]),
-    ("flush-disk", "write=", "flush-disk-bandwidth", None, [THROUGHPUT]),
-    ("consumer-group", "consumers=1", "consumer-group", "consumer.count=1", [CONSUMED]),
-    ("consumer-group", "consumers=2", "consumer-group", "consumer.count=2", [CONSUMED]),
-    ("consumer-group", "consumers=4", "consumer-group", "consumer.count=4", [CONSUMED]),
-    ("acks-all-latency", "", "acks-all-latency", None, [P50, P99]),
+    ("producer-nic", "", "producer-nic", None, [THROUGHPUT], []),
+    ("replication-nic", "", "replication-nic", None, [THROUGHPUT], []),
+    ("broker-cpu", "", "broker-cpu", None, [THROUGHPUT], []),
+    ("flush-disk", "per-record", "flush-disk", None, [THROUGHPUT], []),
+    ("flush-disk", "write=", "flush-disk-bandwidth", None, [THROUGHPUT], []),
+    ("consumer-group", "consumers=1", "consumer-group", "consumer.count=1", [CONSUMED], []),
+    ("consumer-group", "consumers=2", "consumer-group", "consumer.count=2", [CONSUMED], []),
+    ("consumer-group", "consumers=4", "consumer-group", "consumer.count=4", [CONSUMED], []),
+    ("acks-all-latency", "rate=500/s", "acks-all-latency", None, [P50, P99], []),
+    ("acks-all-latency", "rate=200/s", "acks-all-latency", None, [P50, P99],
+     ["producer.rate_per_s=200", "producer.records=4000"]),
 ]
 BOUND = {"throughput records/s": ("rel", 0.15), "p50 latency ms": ("rel", 0.25), "p99 latency ms": ("ratio", 2.0)}
 
@@ -64,12 +66,13 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
     flush_us = round(float(probe["p50_ms_mean"]) * 1000, 1) if probe and probe["p50_ms_mean"] else None
     os.makedirs(out_dir, exist_ok=True)
     rows, commands = [], []
-    for regime, variant, scenario, point, metrics in ROWS:
+    for regime, variant, scenario, point, metrics, extra in ROWS:
         m = find(regime, variant)
         if m is None:
             continue
         sets = [f"host.disk_flush_us={flush_us}"] if scenario.startswith("flush") and flush_us else []
-        sim_out = os.path.join(out_dir, "sim", scenario)
+        sets += extra
+        sim_out = os.path.join(out_dir, "sim", scenario + ("-" + variant.replace("/", "") if extra else ""))
         sims, cmd = simulate(kafkasim, os.path.join(scenario_dir, scenario + ".toml"), sim_out, sets)
         if " ".join(cmd) not in commands:
             commands.append(" ".join(cmd))

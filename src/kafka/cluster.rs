@@ -186,6 +186,7 @@ impl Cluster {
                 counts[dir] += 1;
                 let mut log = PartitionLog::new(cfg.broker.segment_bytes);
                 log.dir = dir as u32;
+                log.index_interval_bytes = cfg.broker.index_interval_bytes;
                 brokers[r].logs.insert(p as u32, log);
             }
         }

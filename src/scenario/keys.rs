@@ -143,6 +143,7 @@ pub const KEYS: &[KeySpec] = &[
     k("broker.group.consumer.session.timeout.ms", Int { min: 1, max: BIG }, "ms", All(I(45_000)), "KIP-848 default: a member silent this long is fenced."),
     k("broker.log.segment.bytes", Int { min: 14, max: BIG }, "bytes", All(I(1 << 30)), "Kafka default (1 GiB)."),
     k("broker.log.dirs", Int { min: 1, max: 64 }, "directories", All(I(1)), "Log directories per broker, each on its own disk (Kafka's log.dirs, as a count); new partitions go to the one holding fewest."),
+    k("broker.log.index.interval.bytes", Int { min: 0, max: BIG }, "bytes", All(I(4096)), "Kafka default: an offset- and time-index entry after this many log bytes (what a flush also syncs)."),
     k("broker.log.flush.interval.messages", Int { min: 1, max: BIG }, "records", All(I(BIG)), "Kafka default (Long.MAX_VALUE): never fsync on a record count; 1 = fsync after every append."),
     k("broker.log.flush.interval.ms", Int { min: 0, max: BIG }, "ms", All(I(BIG)), "Kafka default (Long.MAX_VALUE): fsync a log whose last flush is older than this, checked every log.flush.scheduler.interval.ms."),
     k("broker.log.flush.scheduler.interval.ms", Int { min: 1, max: BIG }, "ms", All(I(BIG)), "Kafka default (Long.MAX_VALUE): the log flusher never runs, so log.flush.interval.ms only acts when this is set."),

@@ -117,6 +117,8 @@ pub struct BrokerCfg {
     pub gc_young_every_bytes: u64,
     /// Median young-GC pause, ns.
     pub gc_pause_ns: Nanos,
+    /// log.index.interval.bytes.
+    pub index_interval_bytes: u64,
     /// log.flush.interval.messages: fsync a log once this many records are unflushed.
     pub flush_interval_messages: u64,
     /// log.flush.interval.ms, ns.
@@ -764,6 +766,7 @@ impl SimConfig {
                 gc_young_every_bytes: g.u("broker.gc.young_every_mb") << 20,
                 gc_pause_ns: g.us_ns("broker.gc.pause_ms") * 1000,
                 flush_interval_messages: g.u("broker.log.flush.interval.messages"),
+                index_interval_bytes: g.u("broker.log.index.interval.bytes"),
                 flush_interval_ns: g.ms("broker.log.flush.interval.ms"),
                 flush_scheduler_ns: g.ms("broker.log.flush.scheduler.interval.ms"),
                 compression: broker_codec,

@@ -159,18 +159,35 @@ impl Cluster {
         until
     }
 
-    /// Kafka's `UnifiedLog.flush`: fsync every segment of `b`'s replica of `p` holding
-    /// unflushed data; returns when the last fsync returns.
+    /// Kafka's `UnifiedLog.flush`: for every segment of `b`'s replica of `p` holding
+    /// unflushed data, `LogSegment.flush` syncs the log file, then the offset and time indexes
+    /// (storage/.../log/LogSegment.java: `log.flush(); offsetIndex().flush();
+    /// timeIndex().flush()`; the transaction index exists only after an aborted transaction),
+    /// one after the other; returns when the last returns.
     pub(crate) fn flush_log(&mut self, now: Nanos, b: Id, p: u32) -> Nanos {
         let host = self.brokers[b].host;
-        let segs = self.brokers[b]
-            .logs
-            .get_mut(&p)
-            .expect("a replica")
-            .flushed(now);
-        segs.map(|seg| self.hosts[host].fsync(now, file_id(b, p, seg)))
-            .max()
-            .unwrap_or(now)
+        let log = self.brokers[b].logs.get_mut(&p).expect("a replica");
+        let (dir, entry) = (log.dir, log.take_index_entries());
+        let segs = log.flushed(now);
+        let mut at = now;
+        for seg in segs {
+            // The mmap'ed indexes: the page holding the newest entries is written when entries
+            // were added since the last flush (their background write-back, a few bytes per
+            // 4 KiB of log, is not modelled).
+            if let Some(n) = entry {
+                for (file, size) in index_file_ids(b, p, seg).into_iter().zip(INDEX_ENTRY_BYTES) {
+                    self.hosts[host]
+                        .cache
+                        .append(now, file, dir, n * size, size);
+                }
+            }
+            let [index, time_index] = index_file_ids(b, p, seg);
+            for file in [file_id(b, p, seg), index, time_index] {
+                // Submitted together: the disk's FIFO runs them one after the other.
+                at = at.max(self.hosts[host].fsync(now, file));
+            }
+        }
+        at
     }
 }
 
@@ -179,6 +196,15 @@ impl Cluster {
 pub fn file_id(broker: Id, partition: u32, segment: u64) -> u64 {
     ((broker as u64) << 52) | ((partition as u64) << 32) | segment
 }
+
+/// Page-cache file ids of a segment's offset index (`.index`) and time index (`.timeindex`).
+pub fn index_file_ids(broker: Id, partition: u32, segment: u64) -> [u64; 2] {
+    let f = file_id(broker, partition, segment);
+    [f | 1 << 30, f | 2 << 30]
+}
+
+/// Bytes of an offset-index and a time-index entry.
+const INDEX_ENTRY_BYTES: [u64; 2] = [8, 12];
 
 impl Cluster {
     pub(crate) fn broker_arrive(

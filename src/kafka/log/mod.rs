@@ -86,6 +86,12 @@ pub struct PartitionLog {
     last_flush_ns: Nanos,
     /// Log directory (disk) the replica lives in.
     pub dir: u32,
+    /// log.index.interval.bytes: an offset- and time-index entry after this many bytes.
+    pub index_interval_bytes: u64,
+    bytes_since_index: u64,
+    index_entries_in_segment: u64,
+    /// Newest index entry (number in its segment) added since the last flush, if any.
+    unflushed_index_entry: Option<u64>,
 }
 
 /// A read: whole batches from a start offset, and where they lie.
@@ -111,12 +117,21 @@ impl PartitionLog {
             recovery_point: (0, 0),
             last_flush_ns: 0,
             dir: 0,
+            index_interval_bytes: 4096,
+            bytes_since_index: 0,
+            index_entries_in_segment: 0,
+            unflushed_index_entry: None,
         }
     }
 
     /// Records appended since the last flush (Kafka's `unflushedMessages`).
     pub fn unflushed_messages(&self) -> u64 {
         self.leo - self.recovery_point.0
+    }
+
+    /// The newest index entry added since the last call (what a flush must write), if any.
+    pub fn take_index_entries(&mut self) -> Option<u64> {
+        self.unflushed_index_entry.take()
     }
 
     /// When the log was last flushed (0 if never), ns.
@@ -163,7 +178,17 @@ impl PartitionLog {
         let in_seg = self.end_pos % self.segment_bytes;
         if in_seg > 0 && in_seg + b.bytes as u64 > self.segment_bytes {
             self.end_pos += self.segment_bytes - in_seg; // roll a new segment
+            self.bytes_since_index = 0;
+            self.index_entries_in_segment = 0;
         }
+        // Kafka's LogSegment.append: an index entry once more than the interval was appended
+        // since the last one.
+        if self.bytes_since_index > self.index_interval_bytes {
+            self.unflushed_index_entry = Some(self.index_entries_in_segment);
+            self.index_entries_in_segment += 1;
+            self.bytes_since_index = 0;
+        }
+        self.bytes_since_index += b.bytes as u64;
         b.pos = self.end_pos;
         self.leo = b.end_offset();
         self.end_pos += b.bytes as u64;
@@ -469,5 +494,25 @@ mod tests {
         assert_eq!(l.check_sequence(3, 0, 10, 10), SeqCheck::Append);
         l.truncate_to(0);
         assert_eq!(l.check_sequence(3, 0, 0, 10), SeqCheck::Append);
+    }
+
+    #[test]
+    fn index_entries_follow_the_interval_and_a_flush_takes_them() {
+        let mut l = PartitionLog::new(1 << 30);
+        l.index_interval_bytes = 4096;
+        for _ in 0..4 {
+            l.append(batch(1, 1100)); // 4,400 bytes: more than the interval by the 5th
+        }
+        assert_eq!(l.take_index_entries(), None);
+        l.append(batch(1, 1100));
+        assert_eq!(
+            l.take_index_entries(),
+            Some(0),
+            "first entry of the segment"
+        );
+        assert_eq!(l.take_index_entries(), None, "taken");
+        assert_eq!(l.unflushed_messages(), 5);
+        assert_eq!(l.flushed(7), 0..=0);
+        assert_eq!((l.unflushed_messages(), l.last_flush_ns()), (0, 7));
     }
 }
