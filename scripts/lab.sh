@@ -9,6 +9,7 @@
 #   scripts/lab.sh all [--reps N] [--scale F]
 #   scripts/lab.sh smoke                   # short producer-nic check for CI; non-zero on failure
 #   scripts/lab.sh status
+#   scripts/lab.sh compare                 # lab/results/summary.csv vs kafkasim on lab/scenarios/
 # REGIME: producer-nic replication-nic broker-cpu flush-disk consumer-group acks-all-latency
 # --reps N: repetitions per regime/variant [5]; --scale F multiplies record counts (quick checks).
 #
@@ -510,6 +511,14 @@ cmd_status() {
     fi
 }
 
+# The lab's measurements (lab/results/summary.csv) against kafkasim's predictions for the same
+# constraints (lab/scenarios/): lab/results/comparison.{md,csv}. Runs no broker; needs no root.
+cmd_compare() {
+    (cd "$ROOT" && cargo build --release --quiet)
+    python3 "$ROOT/scripts/lab/compare.py" "$ROOT/target/release/kafkasim" "$RESULTS/summary.csv" \
+        "$ROOT/lab/scenarios" "$RESULTS"
+}
+
 main() {
     local cmd=${1:-}
     [[ $# -gt 0 ]] && shift
@@ -520,8 +529,9 @@ main() {
         all) cmd_all "$@" ;;
         smoke) cmd_smoke ;;
         status) cmd_status ;;
+        compare) cmd_compare ;;
         -h | --help | help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' ;;
-        *) die "usage: $0 up | down | run REGIME [--reps N] [--scale F] | all [--reps N] [--scale F] | smoke | status" ;;
+        *) die "usage: $0 up | down | run REGIME [--reps N] [--scale F] | all [--reps N] [--scale F] | smoke | status | compare" ;;
     esac
 }
 

@@ -34,6 +34,9 @@ ROWS = [
     ("acks-all-latency", "rate=200/s", "acks-all-latency", None, [P50, P99],
      ["producer.rate_per_s=200", "producer.records=4000"]),
 ]
+# Where the simulations' outputs go (regenerated, not kept).
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+SIM_DIR = os.path.join(ROOT, "target", "lab-sim")
 BOUND = {"throughput records/s": ("rel", 0.15), "p50 latency ms": ("rel", 0.25), "p99 latency ms": ("ratio", 2.0)}
 
 
@@ -72,10 +75,11 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
             continue
         sets = [f"host.disk_flush_us={flush_us}"] if scenario.startswith("flush") and flush_us else []
         sets += extra
-        sim_out = os.path.join(out_dir, "sim", scenario + ("-" + variant.replace("/", "") if extra else ""))
+        sim_out = os.path.join(SIM_DIR, scenario + ("-" + variant.replace("/", "") if extra else ""))
         sims, cmd = simulate(kafkasim, os.path.join(scenario_dir, scenario + ".toml"), sim_out, sets)
-        if " ".join(cmd) not in commands:
-            commands.append(" ".join(cmd))
+        shown = " ".join(os.path.relpath(c, ROOT) if c.startswith("/") else c for c in cmd)
+        if shown not in commands:
+            commands.append(shown)
         sim = sims[point] if point else next(iter(sims.values()))
         for name, sim_path, col in metrics:
             if not m[col + "_mean"]:
