@@ -56,49 +56,91 @@ impl HostUsage {
     }
 }
 
-/// What bound the run: the resource that was at least [`BINDING`] busy for the largest share
-/// (at least [`MIN_SHARE`]) of the run's sampling intervals (`series`: every host's counters at each sample), e.g.
-/// "disk of broker 0 (≥ 90% busy during 64% of the run)"; when none ever was, "none (busiest:
-/// CPU of host, 40% on average)": latency, a rate or a client setting bound the run.
-pub fn bottleneck(hosts: &[HostUsage], series: &[HostSample]) -> String {
-    let n = hosts.len();
-    let mut prev: Vec<Option<&HostSample>> = vec![None; n];
-    let mut bound = vec![[0u64; 4]; n];
-    let mut intervals = 0u64;
+/// One sampling interval of one host: its utilisation (0–1) of CPU, NIC TX, NIC RX and busiest
+/// disk, and its dirty data at the end.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Interval {
+    /// End of the interval, ns.
+    pub time_ns: Nanos,
+    /// Host index.
+    pub host: usize,
+    /// CPU (over all cores), NIC TX, NIC RX, disk — in the order of [`HostUsage::resources`].
+    pub busy: [f64; 4],
+    /// Dirty data at the end, bytes.
+    pub dirty_bytes: u64,
+}
+
+/// The intervals between consecutive samples of each host (`series`: cumulative counters),
+/// the first from time 0.
+pub fn intervals(hosts: &[HostUsage], series: &[HostSample]) -> Vec<Interval> {
+    let zeros: Vec<HostSample> = (0..hosts.len())
+        .map(|h| HostSample {
+            time_ns: 0,
+            host: h as u32,
+            cpu_busy_ns: 0,
+            tx_busy_ns: 0,
+            rx_busy_ns: 0,
+            disk_busy_ns: 0,
+            dirty_bytes: 0,
+        })
+        .collect();
+    let mut prev: Vec<&HostSample> = zeros.iter().collect();
+    let mut out = vec![];
     for s in series {
         let h = s.host as usize;
-        if h >= n {
+        if h >= hosts.len() {
             continue;
         }
-        if let Some(p) = prev[h] {
-            let dt = s.time_ns.saturating_sub(p.time_ns);
-            if dt > 0 {
-                if h == 0 {
-                    intervals += 1;
-                }
-                let busy = [
-                    (s.cpu_busy_ns - p.cpu_busy_ns) as f64 / hosts[h].cores.max(1) as f64,
-                    (s.tx_busy_ns - p.tx_busy_ns) as f64,
-                    (s.rx_busy_ns - p.rx_busy_ns) as f64,
-                    (s.disk_busy_ns - p.disk_busy_ns) as f64,
-                ];
-                for (r, b) in busy.iter().enumerate() {
-                    if *b >= BINDING * dt as f64 {
-                        bound[h][r] += 1;
-                    }
-                }
+        {
+            let p = prev[h];
+            let dt = s.time_ns.saturating_sub(p.time_ns) as f64;
+            if dt > 0.0 {
+                let u = |a: u64, b: u64, units: u32| {
+                    ((a - b) as f64 / dt / units.max(1) as f64).min(1.0)
+                };
+                out.push(Interval {
+                    time_ns: s.time_ns,
+                    host: h,
+                    busy: [
+                        u(s.cpu_busy_ns, p.cpu_busy_ns, hosts[h].cores),
+                        u(s.tx_busy_ns, p.tx_busy_ns, 1),
+                        u(s.rx_busy_ns, p.rx_busy_ns, 1),
+                        u(s.disk_busy_ns, p.disk_busy_ns, 1),
+                    ],
+                    dirty_bytes: s.dirty_bytes,
+                });
             }
         }
-        prev[h] = Some(s);
+        prev[h] = s;
     }
+    out
+}
+
+/// What bound the run: the resource that was at least [`BINDING`] busy for the largest share
+/// (at least [`MIN_SHARE`]) of the run's sampling intervals, e.g. "disk of broker 0 (≥ 90%
+/// busy during 64% of the run)"; when none was, "none (busiest: CPU of host, 40% on average)":
+/// latency, a rate or a client setting bound the run.
+pub fn bottleneck(hosts: &[HostUsage], series: &[HostSample]) -> String {
+    let n = hosts.len();
+    let mut bound = vec![[0u64; 4]; n];
+    let mut per_host = vec![0u64; n];
+    for i in intervals(hosts, series) {
+        per_host[i.host] += 1;
+        for (r, b) in i.busy.iter().enumerate() {
+            if *b >= BINDING {
+                bound[i.host][r] += 1;
+            }
+        }
+    }
+    let total = per_host.first().copied().unwrap_or(0).max(1) as f64;
     let most = (0..n)
         .flat_map(|h| (0..4).map(move |r| (h, r)))
         .max_by_key(|&(h, r)| (bound[h][r], std::cmp::Reverse((h, r))));
     match most {
-        Some((h, r)) if bound[h][r] as f64 >= MIN_SHARE * intervals.max(1) as f64 => format!(
+        Some((h, r)) if bound[h][r] as f64 >= MIN_SHARE * total => format!(
             "{} (≥ 90% busy during {:.0}% of the run)",
             hosts[h].resources()[r].0,
-            100.0 * bound[h][r] as f64 / intervals.max(1) as f64
+            100.0 * bound[h][r] as f64 / total
         ),
         _ => {
             let busiest = hosts.iter().flat_map(|h| h.resources()).fold(
@@ -113,5 +155,63 @@ pub fn bottleneck(hosts: &[HostUsage], series: &[HostSample]) -> String {
                 None => "none".into(),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usage(name: &str, cores: u32) -> HostUsage {
+        HostUsage {
+            name: name.into(),
+            cores,
+            cpu: 0.5,
+            nic_tx: 0.5,
+            nic_rx: 0.0,
+            disk: 0.0,
+            write_throttled_s: 0.0,
+        }
+    }
+
+    fn sample(t: u64, host: u32, cpu: u64, tx: u64) -> HostSample {
+        HostSample {
+            time_ns: t,
+            host,
+            cpu_busy_ns: cpu,
+            tx_busy_ns: tx,
+            rx_busy_ns: 0,
+            disk_busy_ns: 0,
+            dirty_bytes: 0,
+        }
+    }
+
+    #[test]
+    fn the_resource_busy_longest_binds() {
+        let hosts = [usage("broker 0", 2), usage("client host 0", 2)];
+        // 4 intervals of 100: the client's TX is saturated in the last 3, the broker's two
+        // cores half busy throughout (CPU busy time counts over all cores).
+        let series: Vec<HostSample> = (1..=4)
+            .flat_map(|i| {
+                let tx = if i == 1 { 10 } else { 10 + 100 * (i - 1) };
+                [sample(100 * i, 0, 100 * i, 0), sample(100 * i, 1, 0, tx)]
+            })
+            .collect();
+        let iv = intervals(&hosts, &series);
+        assert_eq!(iv.len(), 8);
+        assert_eq!(
+            iv[0].busy,
+            [0.5, 0.0, 0.0, 0.0],
+            "first interval from 0, 2 cores"
+        );
+        assert_eq!(
+            bottleneck(&hosts, &series),
+            "NIC TX of client host 0 (≥ 90% busy during 75% of the run)"
+        );
+        let idle: Vec<HostSample> = series.iter().filter(|s| s.host == 0).cloned().collect();
+        assert_eq!(
+            bottleneck(&hosts, &idle),
+            "none (busiest: CPU of broker 0, 50% on average)"
+        );
     }
 }

@@ -234,41 +234,15 @@ pub fn hosts_csv(results: &[PointResult]) -> Vec<u8> {
         ],
         |run| {
             let hosts = &run.summary.hosts;
-            let n = hosts.len();
-            let mut prev: Vec<Option<&crate::hardware::HostSample>> = vec![None; n];
-            let mut rows = vec![];
-            for s in &run.host_series {
-                let h = s.host as usize;
-                let (t0, c0, tx0, rx0, d0) = prev[h].map_or((0, 0, 0, 0, 0), |p| {
-                    (
-                        p.time_ns,
-                        p.cpu_busy_ns,
-                        p.tx_busy_ns,
-                        p.rx_busy_ns,
-                        p.disk_busy_ns,
-                    )
-                });
-                prev[h] = Some(s);
-                let dt = s.time_ns.saturating_sub(t0);
-                if dt == 0 {
-                    continue;
-                }
-                let u = |a: u64, b: u64| format!("{:.3}", ((a - b) as f64 / dt as f64).min(1.0));
-                rows.push(vec![
-                    time_s(s.time_ns),
-                    hosts[h].name.clone(),
-                    format!(
-                        "{:.3}",
-                        ((s.cpu_busy_ns - c0) as f64 / (dt as f64 * hosts[h].cores as f64))
-                            .min(1.0)
-                    ),
-                    u(s.tx_busy_ns, tx0),
-                    u(s.rx_busy_ns, rx0),
-                    u(s.disk_busy_ns, d0),
-                    format!("{:.1}", s.dirty_bytes as f64 / 1e6),
-                ]);
-            }
-            rows
+            crate::experiment::usage::intervals(hosts, &run.host_series)
+                .into_iter()
+                .map(|i| {
+                    let mut row = vec![time_s(i.time_ns), hosts[i.host].name.clone()];
+                    row.extend(i.busy.iter().map(|u| format!("{u:.3}")));
+                    row.push(format!("{:.1}", i.dirty_bytes as f64 / 1e6));
+                    row
+                })
+                .collect()
         },
     )
 }

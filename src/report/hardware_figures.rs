@@ -37,28 +37,14 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
         .iter()
         .map(|&(h, i, _)| (hosts[h].resources()[i].0.clone(), vec![]))
         .collect();
-    let mut prev = vec![None; hosts.len()];
-    for s in &run.host_series {
-        let h = s.host as usize;
-        let counters = [s.cpu_busy_ns, s.tx_busy_ns, s.rx_busy_ns, s.disk_busy_ns];
-        if let Some((t0, c0)) = prev[h] {
-            let dt = s.time_ns.saturating_sub(t0) as f64;
-            if dt > 0.0 {
-                for (k, &(rh, ri, _)) in ranked.iter().enumerate() {
-                    if rh == h {
-                        let c0: [u64; 4] = c0;
-                        let cores = if ri == 0 {
-                            hosts[h].cores.max(1) as f64
-                        } else {
-                            1.0
-                        };
-                        let u = ((counters[ri] - c0[ri]) as f64 / dt / cores).min(1.0);
-                        series[k].1.push((s.time_ns as f64 / 1e9, 100.0 * u));
-                    }
-                }
+    for i in crate::experiment::usage::intervals(hosts, &run.host_series) {
+        for (k, &(h, r, _)) in ranked.iter().enumerate() {
+            if h == i.host {
+                series[k]
+                    .1
+                    .push((i.time_ns as f64 / 1e9, 100.0 * i.busy[r]));
             }
         }
-        prev[h] = Some((s.time_ns, counters));
     }
     let point = if r.point.label.is_empty() {
         String::new()
