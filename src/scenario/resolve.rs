@@ -429,6 +429,14 @@ fn dirty_limits(g: &Get, cache_bytes: u64) -> Result<DirtyLimits, ScenarioError>
     })
 }
 
+/// A CFS quota in thousandths of a core (any positive quota is at least one thousandth).
+fn quota_milli(g: &Get, key: &str) -> u64 {
+    match g.float(key) {
+        q if q > 0.0 => ((q * 1000.0).round() as u64).max(1),
+        _ => 0,
+    }
+}
+
 /// A per-host-type NIC rate, or `network.nic_gbps` when it is 0.
 fn nic_or_default(g: &Get, key: &str) -> u64 {
     if g.float(key) > 0.0 {
@@ -734,10 +742,8 @@ impl SimConfig {
             placement,
             host: HostCfg {
                 cores: g.u("host.cores") as u32,
-                broker_cpu_quota_milli: (g.float("host.broker_cpu_quota_cores") * 1000.0).round()
-                    as u64,
-                client_cpu_quota_milli: (g.float("host.client_cpu_quota_cores") * 1000.0).round()
-                    as u64,
+                broker_cpu_quota_milli: quota_milli(&g, "host.broker_cpu_quota_cores"),
+                client_cpu_quota_milli: quota_milli(&g, "host.client_cpu_quota_cores"),
                 page_cache_bytes,
                 page_bytes: g.u("host.page_bytes"),
                 disk: disk_profile(&g),
