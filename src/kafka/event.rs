@@ -191,6 +191,8 @@ pub struct SentBatch {
     pub idempotent: bool,
     /// Creation time in the accumulator.
     pub created_ns: Nanos,
+    /// When its last record was sent.
+    pub last_append_ns: Nanos,
     /// Memory it holds in the producer's buffer.
     pub buffer_bytes: u64,
     /// Key and value bytes of its records (what perf-test tools count).

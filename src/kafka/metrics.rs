@@ -204,3 +204,42 @@ pub fn record_ns(h: &mut Histogram<u64>, ns: Nanos, count: u64) {
     let us = (ns / 1000).clamp(1, h.high());
     h.record_n(us, count).expect("value within bounds");
 }
+
+/// Points a batch's latencies are spread over (cost per batch, not per record).
+const SPREAD_POINTS: u64 = 16;
+
+/// Record `count` latencies spread evenly over `[lo_ns, hi_ns]`: the records of one batch,
+/// sent one after the other between its first record (waiting `hi_ns`) and its last (`lo_ns`),
+/// as a record's latency counts from its own send() call (what kafka-producer-perf-test and
+/// librdkafka's `Message.latency()` report). At most [`SPREAD_POINTS`] histogram entries.
+pub fn record_spread_ns(h: &mut Histogram<u64>, lo_ns: Nanos, hi_ns: Nanos, count: u64) {
+    let k = count.clamp(1, SPREAD_POINTS);
+    let span = hi_ns.saturating_sub(lo_ns);
+    for i in 0..k {
+        let n = count / k + u64::from(i < count % k);
+        if n > 0 {
+            let at = lo_ns + (span as u128 * (2 * i as u128 + 1) / (2 * k as u128)) as u64;
+            record_ns(h, at, n);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_spreads_its_records_latencies() {
+        let mut h = latency_histogram();
+        // 32 records sent over 0–16 ms, all acknowledged 20 ms after the first: latencies from
+        // 4 ms (the last record) to 20 ms (the first), 2 records at each of 16 points.
+        record_spread_ns(&mut h, 4_000_000, 20_000_000, 32);
+        assert_eq!(h.len(), 32);
+        assert_eq!(h.min(), 4_500, "first point: half a step above the last record's");
+        assert!(h.max() >= 19_490 && h.max() <= 19_510, "max {}", h.max());
+        assert!(h.value_at_quantile(0.5) >= 11_000 && h.value_at_quantile(0.5) <= 12_600);
+        let mut one = latency_histogram();
+        record_spread_ns(&mut one, 7_000_000, 7_000_000, 3);
+        assert_eq!((one.len(), one.min()), (3, 7_000), "no spread: one value");
+    }
+}

@@ -36,8 +36,10 @@ pub struct OpenBatch {
     pub attempts: u32,
     /// Not to be sent again before this time (retry backoff).
     pub retry_at: Nanos,
-    /// When it was opened.
+    /// When it was opened (its first record was sent).
     pub created_ns: Nanos,
+    /// When its last record was sent.
+    pub last_append_ns: Nanos,
     /// Buffer memory it holds.
     pub buffer_bytes: u64,
     /// Closed to appends.
@@ -148,6 +150,7 @@ impl Accumulator {
                 attempts: 0,
                 retry_at: 0,
                 created_ns: now,
+                last_append_ns: now,
                 buffer_bytes,
                 full: false,
                 payload_bytes: 0,
@@ -157,6 +160,7 @@ impl Accumulator {
         let b = q.back_mut().expect("a batch is open");
         let rec = record_bytes(key_len, value_len, b.records) as u64;
         b.records += 1;
+        b.last_append_ns = now;
         b.raw_bytes += rec;
         b.payload_bytes += key_len.unwrap_or(0) as u64 + value_len as u64;
         if !self.java {

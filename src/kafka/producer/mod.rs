@@ -407,6 +407,7 @@ impl Cluster {
                 epoch,
                 idempotent,
                 created_ns: b.created_ns,
+                last_append_ns: b.last_append_ns,
                 buffer_bytes: b.buffer_bytes,
                 payload_bytes: b.payload_bytes,
                 attempts: b.attempts,

@@ -17,7 +17,7 @@ use super::accumulator::OpenBatch;
 use crate::engine::{EventQueue, Nanos};
 use crate::kafka::cluster::Cluster;
 use crate::kafka::event::{Event, Id, ProduceError, ProduceResponse, SentBatch};
-use crate::kafka::metrics::record_ns;
+use crate::kafka::metrics::record_spread_ns;
 use rand::Rng;
 
 impl Cluster {
@@ -112,6 +112,7 @@ impl Cluster {
                 attempts,
                 retry_at: now + backoff,
                 created_ns: b.created_ns,
+                last_append_ns: b.last_append_ns,
                 buffer_bytes: b.buffer_bytes,
                 full: true,
                 payload_bytes: b.payload_bytes,
@@ -189,8 +190,9 @@ impl Cluster {
             m.records += b.records as u64;
             m.payload_bytes += b.payload_bytes;
             m.last_ack_ns = now;
-            record_ns(
+            record_spread_ns(
                 &mut m.latency_us,
+                now.saturating_sub(b.last_append_ns),
                 now.saturating_sub(b.created_ns),
                 b.records as u64,
             );
