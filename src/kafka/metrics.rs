@@ -235,7 +235,11 @@ mod tests {
         // 4 ms (the last record) to 20 ms (the first), 2 records at each of 16 points.
         record_spread_ns(&mut h, 4_000_000, 20_000_000, 32);
         assert_eq!(h.len(), 32);
-        assert_eq!(h.min(), 4_500, "first point: half a step above the last record's");
+        assert_eq!(
+            h.min(),
+            4_500,
+            "first point: half a step above the last record's"
+        );
         assert!(h.max() >= 19_490 && h.max() <= 19_510, "max {}", h.max());
         assert!(h.value_at_quantile(0.5) >= 11_000 && h.value_at_quantile(0.5) <= 12_600);
         let mut one = latency_histogram();

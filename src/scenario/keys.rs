@@ -204,6 +204,8 @@ pub const KEYS: &[KeySpec] = &[
     k("producer.compression.ratio", Float { min: 0.0, max: 1000.0 }, "×", All(F(0.0)), "Payload compressibility; 0 = the codec's figure for JSON-like events."),
     k("producer.send_cpu_us_per_record", Float { min: 0.0, max: 1e6 }, "µs", Client(F(0.6), F(0.4)), "Application-thread CPU per send()/produce() call (serialise, partition, append)."),
     k("producer.request_cpu_us", Float { min: 0.0, max: 1e6 }, "µs", All(F(20.0)), "Sender-thread CPU per ProduceRequest."),
+    k("producer.gc.young_every_mb", Int { min: 0, max: 1 << 30 }, "MiB", All(I(256)), "Java client only: bytes its application allocates between young collections (serialising ≈ the record's size); 0 = no GC pauses."),
+    k("producer.gc.pause_ms", Float { min: 0.0, max: 1e5 }, "ms", All(F(5.0)), "Java client only: median young-collection pause (lognormal, σ = 0.5) of a client heap whose live set is small."),
     k("producer.cpu_ns_per_byte", Float { min: 0.0, max: 1e6 }, "ns/B", All(F(0.3)), "Client CPU per record byte (copy, CRC)."),
     // consumer
     k("consumer.count", Int { min: 0, max: 10_000 }, "consumers", All(I(1)), "Consumer processes."),

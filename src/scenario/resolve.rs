@@ -227,6 +227,10 @@ pub struct ProducerCfg {
     pub request_cpu_ns: Nanos,
     /// Client CPU per byte, ps.
     pub ps_per_byte: u64,
+    /// Bytes the Java producer allocates between young GCs, 0 = none.
+    pub gc_young_every_bytes: u64,
+    /// Median young-GC pause of the Java producer, ns.
+    pub gc_pause_ns: Nanos,
 }
 
 /// Consumer settings and costs (per consumer).
@@ -813,6 +817,8 @@ impl SimConfig {
                 send_cpu_ns: g.us_ns("producer.send_cpu_us_per_record"),
                 request_cpu_ns: g.us_ns("producer.request_cpu_us"),
                 ps_per_byte: g.ps("producer.cpu_ns_per_byte"),
+                gc_young_every_bytes: g.u("producer.gc.young_every_mb") << 20,
+                gc_pause_ns: g.us_ns("producer.gc.pause_ms") * 1000,
             },
             consumer: ConsumerCfg {
                 count: g.u("consumer.count") as u32,

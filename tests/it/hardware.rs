@@ -207,3 +207,29 @@ fn consumers_on_one_host_scale_up_to_its_cores() {
         );
     }
 }
+
+#[test]
+fn java_clients_pause_for_gc_and_librdkafka_does_not() {
+    // 100 MB produced at 20 MB/s; a young collection every 8 MiB the application allocates.
+    let text = "name = \"gc\"\nclient = \"java\"\n[producer]\nrecords = 100000\nvalue_bytes = 1000\nrate_per_s = 20000\n[consumer]\ncount = 0\n[broker]\n\"gc.young_every_mb\" = 0\n";
+    let max = |sets: &[&str]| run(text, sets).summary.publish_latency.max_ms;
+    let (quiet, paused) = (max(&["producer.gc.young_every_mb=0"]), max(&[]));
+    assert!(quiet < 2.0, "no GC: max {quiet:.2} ms");
+    let paused_gc = max(&["producer.gc.young_every_mb=8"]);
+    assert!(
+        paused_gc > quiet + 2.0,
+        "GC every 8 MiB: max {paused_gc:.2} ms vs {quiet:.2}"
+    );
+    assert!(
+        paused < 2.0,
+        "the default 256 MiB eden is not filled by 100 MB: {paused:.2} ms"
+    );
+    let c = |gc: &str| {
+        let sets = ["client=librdkafka", gc];
+        run(text, &sets).summary.publish_latency.max_ms
+    };
+    assert_eq!(
+        c("producer.gc.young_every_mb=8"),
+        c("producer.gc.young_every_mb=0")
+    );
+}

@@ -33,6 +33,9 @@ const CHUNK_CPU_NS: Nanos = 1_000_000;
 /// One producer's state.
 pub struct Producer {
     pub(crate) host: Id,
+    /// The Java client's JVM (young-GC pauses of its application and sender threads); never
+    /// pauses for librdkafka.
+    pub(crate) jvm: crate::kafka::jvm::Jvm,
     pub(crate) acc: Accumulator,
     partitioner: Partitioner,
     workload: Workload,
@@ -133,6 +136,15 @@ impl Producer {
                 seeds.stream("producer.workload", index as u64),
             ),
             rng: seeds.stream("producer.partitioner", index as u64),
+            jvm: crate::kafka::jvm::Jvm::new(
+                if cfg.client == crate::scenario::resolve::ClientKind::Java {
+                    cfg.producer.gc_young_every_bytes
+                } else {
+                    0
+                },
+                cfg.producer.gc_pause_ns,
+                seeds.stream("producer.gc", index as u64),
+            ),
             retry_rng: seeds.stream("producer.retry", index as u64),
             generated: 0,
             done: 0,
@@ -213,9 +225,13 @@ impl Cluster {
             .clamp(1, 1024)
             .min(due);
         self.producers[p].app_busy = true;
+        // Serialising allocates about the record's bytes.
+        let jvm = &mut self.producers[p].jvm;
+        jvm.allocate(now, chunk * (pc.value_bytes.1 as u64 + 24));
+        let start = jvm.ready_at(now);
         let done = self.hosts[self.producers[p].host]
             .cpu
-            .submit(now, chunk * per_record_ns);
+            .submit(start, chunk * per_record_ns);
         q.schedule(
             done,
             Event::ProducerAppDone {
@@ -424,7 +440,8 @@ impl Cluster {
             producer: p,
             broker,
         };
-        let done = self.hosts[pr.host].cpu.submit(now, cpu);
+        let start = pr.jvm.ready_at(now);
+        let done = self.hosts[pr.host].cpu.submit(start, cpu);
         q.schedule(done, Event::SenderBuilt { p, broker, req });
     }
 
