@@ -245,10 +245,9 @@ pub fn run(a: CalibrateArgs) -> Result<()> {
             .count(),
     );
     let outcome = pipeline::analyse(&points, &env, &opts)?;
-    print!(
-        "{}",
-        std::fs::read_to_string(out.join("comparison.txt")).unwrap_or_default()
-    );
+    crate::cli::write_stdout(
+        &std::fs::read_to_string(out.join("comparison.txt")).unwrap_or_default(),
+    )?;
     eprintln!(
         "kafkasim calibrate: fit: mean squared log error {:.4} (defaults {:.4}) after {} evaluations",
         outcome.fit.msle, outcome.fit.msle_start, outcome.fit.evals

@@ -72,11 +72,29 @@ enum Command {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// Standard output was closed by its reader (`kafkasim config | head -1`): stop quietly.
+#[derive(Debug, thiserror::Error)]
+#[error("standard output closed")]
+pub struct StdoutClosed;
+
+/// Write `text` to standard output: a closed pipe stops the command quietly ([`StdoutClosed`]),
+/// any other failure (a full device) is an error naming standard output — never a panic.
+pub fn write_stdout(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    match o.write_all(text.as_bytes()).and_then(|()| o.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
+        Err(e) => Err(anyhow::anyhow!("cannot write to standard output: {e}")),
+    }
+}
+
 /// Run the command line; returns the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => 0,
+        Err(e) if e.downcast_ref::<StdoutClosed>().is_some() => 0,
         Err(e) => {
             eprintln!("error: {e:#}");
             let usage = e.downcast_ref::<UsageError>().is_some()
@@ -101,10 +119,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Config { client } => {
             let mut base = kafkasim::scenario::Config::default();
             base.set("client", kafkasim::scenario::Value::Text(client));
-            println!("{:<52} {:>20} {:<10} meaning", "key", "default", "unit");
+            let mut text = format!("{:<52} {:>20} {:<10} meaning\n", "key", "default", "unit");
             for s in keys::KEYS {
-                println!(
-                    "{:<52} {:>20} {:<10} {} (accepts {})",
+                text += &format!(
+                    "{:<52} {:>20} {:<10} {} (accepts {})\n",
                     s.path,
                     base.get(s.path).to_string(),
                     s.unit,
@@ -112,8 +130,8 @@ fn run(cli: Cli) -> Result<()> {
                     s.kind.accepted()
                 );
             }
-            print!("{}", kafkasim::scenario::events::describe());
-            Ok(())
+            text += &kafkasim::scenario::events::describe();
+            write_stdout(&text)
         }
         Command::Run {
             scenario,
@@ -159,17 +177,12 @@ fn run(cli: Cli) -> Result<()> {
                 experiment::RunError::Scenario(s) => usage(s),
                 other => anyhow::Error::new(other),
             })?;
-            match format {
-                Format::Table => print!("{}", table::render(&name, &results)),
-                Format::Json => print!(
-                    "{}",
-                    String::from_utf8(export::runs_json(&results)).expect("utf-8")
-                ),
-                Format::Csv => print!(
-                    "{}",
-                    String::from_utf8(export::runs_csv(&results)).expect("utf-8")
-                ),
-            }
+            let printed = match format {
+                Format::Table => table::render(&name, &results),
+                Format::Json => String::from_utf8(export::runs_json(&results)).expect("utf-8"),
+                Format::Csv => String::from_utf8(export::runs_csv(&results)).expect("utf-8"),
+            };
+            write_stdout(&printed)?;
             if let Some(dir) = dir {
                 let mut files: Vec<(&str, Vec<u8>)> = vec![
                     ("summary.csv", export::runs_csv(&results)),

@@ -349,3 +349,31 @@ fn hardware_settings_that_cannot_exist_are_refused() {
         &["consumer.hosts", "1 host(s) for 2"],
     );
 }
+
+#[test]
+fn a_closed_or_full_standard_output_is_not_a_panic() {
+    use std::process::Stdio;
+    // `kafkasim config | head -0`: the reader is gone before kafkasim writes.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kafkasim"))
+        .arg("config")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    // `kafkasim run … > /dev/full`: a clear error, exit 1, no panic.
+    let full = std::fs::File::create("/dev/full").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_kafkasim"))
+        .args(["config"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("cannot write to standard output"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
