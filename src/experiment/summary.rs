@@ -191,7 +191,6 @@ impl Summary {
         let (hit, miss) = hosts.iter().fold((0, 0), |(h, mi), x| {
             (h + x.cache.hit_bytes(), mi + x.cache.miss_bytes())
         });
-        let span = stats.end_ns.max(1) as f64;
         let consume_s = secs(last.saturating_sub(c_start));
         let after = secs(last.saturating_sub(formed));
         Summary {
@@ -222,16 +221,8 @@ impl Summary {
             } else {
                 1.0
             },
-            disk_utilisation: hosts
-                .iter()
-                .flat_map(|h| h.disks.iter().map(|d| d.busy_ns() as f64 / span))
-                .fold(0.0, f64::max)
-                .min(1.0),
-            cpu_utilisation: hosts
-                .iter()
-                .map(|h| h.cpu.busy_ns() as f64 / (span * h.cpu.cores() as f64))
-                .fold(0.0, f64::max)
-                .min(1.0),
+            disk_utilisation: usage.iter().map(|h| h.disk).fold(0.0, f64::max),
+            cpu_utilisation: usage.iter().map(|h| h.cpu).fold(0.0, f64::max),
             bottleneck: super::usage::bottleneck(&usage, &m.host_series),
             hosts: usage,
             rebalances: rebalance_list.len() as u32,

@@ -60,6 +60,8 @@ impl HostUsage {
 /// disk, and its dirty data at the end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Interval {
+    /// Start of the interval, ns.
+    pub start_ns: Nanos,
     /// End of the interval, ns.
     pub time_ns: Nanos,
     /// Host index.
@@ -99,6 +101,7 @@ pub fn intervals(hosts: &[HostUsage], series: &[HostSample]) -> Vec<Interval> {
                     ((a - b) as f64 / dt / units.max(1) as f64).min(1.0)
                 };
                 out.push(Interval {
+                    start_ns: p.time_ns,
                     time_ns: s.time_ns,
                     host: h,
                     busy: [

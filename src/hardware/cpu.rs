@@ -17,6 +17,9 @@ use crate::engine::Nanos;
 #[derive(Clone, Debug)]
 pub struct Cpu {
     free_at_ns: Vec<Nanos>,
+    /// Per core, the idle gap its latest job left before it when submitted for a later start
+    /// (work handed over for after a disk read), so reserved-ahead busy time excludes it.
+    gap_ns: Vec<(Nanos, Nanos)>,
     busy_ns: u64,
     /// Speed of each core, thousandths (1000 without a quota).
     speed_permille: u64,
@@ -27,6 +30,7 @@ impl Cpu {
     pub fn new(cores: u32) -> Self {
         Self {
             free_at_ns: vec![0; cores.max(1) as usize],
+            gap_ns: vec![(0, 0); cores.max(1) as usize],
             busy_ns: 0,
             speed_permille: 1000,
         }
@@ -42,6 +46,7 @@ impl Cpu {
         let n = quota_milli.div_ceil(1000);
         Self {
             free_at_ns: vec![0; n as usize],
+            gap_ns: vec![(0, 0); n as usize],
             busy_ns: 0,
             speed_permille: quota_milli / n,
         }
@@ -58,6 +63,9 @@ impl Cpu {
             .expect("at least one core");
         let wall = work_ns.saturating_mul(1000) / self.speed_permille.max(1);
         let done = free.max(now) + wall;
+        if now > free {
+            self.gap_ns[i] = (free, now);
+        }
         self.free_at_ns[i] = done;
         self.busy_ns += wall;
         done
@@ -70,7 +78,15 @@ impl Cpu {
 
     /// CPU work done by `now` (work reserved beyond `now` not counted), ns.
     pub fn busy_ns_at(&self, now: Nanos) -> u64 {
-        let ahead: u64 = self.free_at_ns.iter().map(|&f| f.saturating_sub(now)).sum();
+        let ahead: u64 = self
+            .free_at_ns
+            .iter()
+            .zip(&self.gap_ns)
+            .map(|(&f, &(g0, g1))| {
+                let idle = g1.min(f).saturating_sub(g0.max(now));
+                f.saturating_sub(now) - idle
+            })
+            .sum();
         self.busy_ns.saturating_sub(ahead)
     }
 
@@ -107,5 +123,16 @@ mod tests {
             2,
             "a quota above the cores changes nothing"
         );
+    }
+
+    #[test]
+    fn work_reserved_ahead_is_counted_when_served_not_the_gap_before_it() {
+        let mut c = Cpu::new(1);
+        c.submit(0, 10); // 0..10
+        c.submit(100, 10); // handed over for 100..110, idle 10..100
+        assert_eq!(c.busy_ns_at(5), 5);
+        assert_eq!(c.busy_ns_at(50), 10, "the idle gap is not busy");
+        assert_eq!(c.busy_ns_at(105), 15);
+        assert_eq!(c.busy_ns_at(200), 20);
     }
 }

@@ -40,9 +40,10 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
     for i in crate::experiment::usage::intervals(hosts, &run.host_series) {
         for (k, &(h, r, _)) in ranked.iter().enumerate() {
             if h == i.host {
-                series[k]
-                    .1
-                    .push((i.time_ns as f64 / 1e9, 100.0 * i.busy[r]));
+                // Flat over the interval it measures.
+                for t in [i.start_ns, i.time_ns] {
+                    series[k].1.push((t as f64 / 1e9, 100.0 * i.busy[r]));
+                }
             }
         }
     }
