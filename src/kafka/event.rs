@@ -117,6 +117,8 @@ pub enum Timeout {
     },
     /// `client`'s metadata request number `n`.
     Metadata { client: Client, n: u64 },
+    /// Consumer client `c`'s ListOffsets number `id` to `broker` (request.timeout.ms).
+    ListOffsets { c: Id, broker: Id, id: u64 },
 }
 
 /// A request to a broker, from a client or from a follower's fetcher.
@@ -131,6 +133,13 @@ pub enum Request {
     Group { c: Id, req: GroupRequest },
     /// Which broker leads each partition, from `client`.
     Metadata { client: Client },
+    /// The first or next offset of `parts` (`earliest`: log start, else the high watermark),
+    /// from consumer client `c` resetting positions it has no committed offset for.
+    ListOffsets {
+        c: Id,
+        parts: Vec<u32>,
+        earliest: bool,
+    },
 }
 
 impl Request {
@@ -147,6 +156,7 @@ impl Request {
             Request::Fetch(f) => 100 + 24 * f.parts.len() as u64,
             Request::Group { .. } => 200,
             Request::Metadata { .. } => 100,
+            Request::ListOffsets { parts, .. } => 100 + 16 * parts.len() as u64,
         }
     }
 }
@@ -326,4 +336,9 @@ pub enum Reply {
     Group(GroupReply),
     /// The connection to `broker` closed (it crashed): outstanding requests to it failed.
     Disconnected { broker: Id },
+    /// A ListOffsets answer: each partition's offset, or None where `broker` does not lead it.
+    Offsets {
+        broker: Id,
+        parts: Vec<(u32, Option<u64>)>,
+    },
 }

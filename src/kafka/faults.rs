@@ -96,6 +96,9 @@ impl Cluster {
                 }
             }
             Timeout::Fetch { c, broker, id } => self.consumer_fetch_timeout(now, c, broker, id, q),
+            Timeout::ListOffsets { c, broker, id } => {
+                self.consumer_list_offsets_timeout(now, c, broker, id, q)
+            }
             Timeout::Replica {
                 broker,
                 leader,

@@ -30,14 +30,24 @@ impl Config {
         let spec = keys::spec(key).unwrap_or_else(|| panic!("`{key}` is not in keys::KEYS"));
         match spec.default {
             Def::All(l) => Value::from_lit(l),
-            Def::Client(java, rdk) => {
-                let client = self.get("client");
-                Value::from_lit(if client == Value::Text("librdkafka".into()) {
-                    rdk
-                } else {
-                    java
-                })
-            }
+            Def::Client(java, rdk) => Value::from_lit(match self.client() {
+                ClientDefaults::Java => java,
+                ClientDefaults::Librdkafka | ClientDefaults::Python => rdk,
+            }),
+            Def::Python(java, rdk, python) => Value::from_lit(match self.client() {
+                ClientDefaults::Java => java,
+                ClientDefaults::Librdkafka => rdk,
+                ClientDefaults::Python => python,
+            }),
+        }
+    }
+
+    /// Which client's defaults apply.
+    fn client(&self) -> ClientDefaults {
+        match self.get("client") {
+            Value::Text(t) if t == "librdkafka" => ClientDefaults::Librdkafka,
+            Value::Text(t) if t == "confluent-kafka-python" => ClientDefaults::Python,
+            _ => ClientDefaults::Java,
         }
     }
 
@@ -72,6 +82,13 @@ impl Config {
         }
         out
     }
+}
+
+/// The client presets defaults are chosen by.
+enum ClientDefaults {
+    Java,
+    Librdkafka,
+    Python,
 }
 
 /// A scenario: a base configuration and a grid of values to sweep.

@@ -23,8 +23,10 @@ pub enum Kind {
 pub enum Default {
     /// Same for every client.
     All(Lit),
-    /// Java client, librdkafka.
+    /// Java client, librdkafka (and confluent-kafka-python on it).
     Client(Lit, Lit),
+    /// Java client, librdkafka, confluent-kafka-python: where Python's own per-call cost differs.
+    Python(Lit, Lit, Lit),
 }
 
 /// A literal default value.
@@ -71,7 +73,7 @@ const fn k(
     }
 }
 
-use self::Default::{All, Client};
+use self::Default::{All, Client, Python};
 use Kind::{Bool, Enum, Float, Int, Text};
 use Lit::{B, F, I, S};
 
@@ -99,7 +101,7 @@ pub const KEYS: &[KeySpec] = &[
     k("description", Text, "", All(S("")), "One paragraph saying what the scenario shows."),
     k("seed", Int { min: 0, max: BIG }, "", All(I(1)), "Master seed; every random stream derives from it."),
     k("seeds", Int { min: 1, max: 1000 }, "runs", All(I(1)), "Seeds per sweep point (seed, seed+1, …); ≥ 2 gives a 95% confidence interval."),
-    k("client", Enum(&["java", "librdkafka"]), "", All(S("java")), "Client whose defaults and request shapes apply (Java: one request per broker; librdkafka: one partition per request)."),
+    k("client", Enum(&["java", "librdkafka", "confluent-kafka-python"]), "", All(S("java")), "Client whose defaults and request shapes apply (Java: one request per broker; librdkafka: one partition per request; confluent-kafka-python: librdkafka plus the Python interpreter's cost per produce() and poll() call)."),
     // run
     k("run.max_events", Int { min: 1, max: BIG }, "events", All(I(200_000_000)), "Stops a runaway scenario."),
     k("run.max_sim_time_s", Float { min: 0.001, max: 1e7 }, "s", All(F(3600.0)), "Stops a scenario whose consumers can never finish."),
@@ -202,7 +204,7 @@ pub const KEYS: &[KeySpec] = &[
     k("producer.request.timeout.ms", Int { min: 1, max: BIG }, "ms", All(I(30_000)), "Java and librdkafka default: a request without response fails (and the broker's acks=all wait ends)."),
     k("producer.compression.type", Enum(CODECS), "", All(S("none")), "Kafka default."),
     k("producer.compression.ratio", Float { min: 0.0, max: 1000.0 }, "×", All(F(0.0)), "Payload compressibility; 0 = the codec's figure for JSON-like events."),
-    k("producer.send_cpu_us_per_record", Float { min: 0.0, max: 1e6 }, "µs", Client(F(0.6), F(0.4)), "Application-thread CPU per send()/produce() call (serialise, partition, append)."),
+    k("producer.send_cpu_us_per_record", Float { min: 0.0, max: 1e6 }, "µs", Python(F(0.6), F(0.4), F(4.0)), "Application-thread CPU per send()/produce() call (serialise, partition, append; Python: the interpreter's produce() and poll(0) calls, measured in plots/classroom-real)."),
     k("producer.request_cpu_us", Float { min: 0.0, max: 1e6 }, "µs", All(F(20.0)), "Sender-thread CPU per ProduceRequest."),
     k("producer.gc.young_every_mb", Int { min: 0, max: 1 << 30 }, "MiB", All(I(256)), "Java client only: bytes its application allocates between young collections (serialising ≈ the record's size); 0 = no GC pauses."),
     k("producer.gc.pause_ms", Float { min: 0.0, max: 1e5 }, "ms", All(F(5.0)), "Java client only: median young-collection pause (lognormal, σ = 0.5) of a client heap whose live set is small."),
@@ -223,6 +225,8 @@ pub const KEYS: &[KeySpec] = &[
     k("consumer.max.partition.fetch.bytes", Int { min: 1, max: BIG }, "bytes", All(I(1_048_576)), "Java / librdkafka fetch.message.max.bytes default (1 MiB)."),
     k("consumer.max.poll.records", Int { min: 1, max: BIG }, "records", Client(I(500), I(500)), "Java default; librdkafka hands one record per poll, simulated in groups of this size."),
     k("consumer.queued.min.messages", Int { min: 1, max: BIG }, "records", Client(I(1), I(100_000)), "Prefetch: Java fetches a partition again only when its buffer is empty; librdkafka keeps this many queued."),
+    k("consumer.queued.max.messages.kbytes", Int { min: 1, max: BIG }, "KiB", All(I(65_536)), "librdkafka's other prefetch limit (64 MiB queued per partition); Java fetches only into an empty buffer, so it never binds there."),
+    k("consumer.fetch.queue.backoff.ms", Int { min: 0, max: BIG }, "ms", Client(I(0), I(1000)), "librdkafka (rdkafka_fetcher.c): a partition over a prefetch limit is left out of Fetches this long, even if drained sooner; Java has no such backoff."),
     k("consumer.auto.offset.reset", Enum(&["earliest", "latest"]), "", All(S("latest")), "Kafka default."),
     k("consumer.enable.auto.commit", Bool, "", All(B(true)), "Kafka default."),
     k("consumer.auto.commit.interval.ms", Int { min: 1, max: BIG }, "ms", All(I(5000)), "Kafka default."),
@@ -236,7 +240,7 @@ pub const KEYS: &[KeySpec] = &[
     k("consumer.commit_mode", Enum(&["sync", "async"]), "", All(S("sync")), "Manual commits (enable.auto.commit = false): commitSync blocks the poll loop for a round trip, commitAsync does not."),
     k("consumer.commit_every_records", Int { min: 0, max: BIG }, "records", All(I(0)), "Manual commits: after this many records; 0 = after every poll's records."),
     k("consumer.delivery_semantics", Enum(&["at-least-once", "at-most-once"]), "", All(S("at-least-once")), "Manual commits: commit after processing (duplicates after a failure) or before (losses after a failure)."),
-    k("consumer.poll_cpu_us_per_record", Float { min: 0.0, max: 1e6 }, "µs", Client(F(0.3), F(0.3)), "Client-library CPU per record handed to the application."),
+    k("consumer.poll_cpu_us_per_record", Float { min: 0.0, max: 1e6 }, "µs", Python(F(0.3), F(0.3), F(3.0)), "Client-library CPU per record handed to the application (Python: one poll() call and one Message object per record, measured in plots/classroom-real)."),
     k("consumer.process_us_per_record", Float { min: 0.0, max: 1e9 }, "µs", All(F(0.0)), "Application CPU per record (the seed's Python loop prints each one)."),
     k("consumer.cpu_ns_per_byte", Float { min: 0.0, max: 1e6 }, "ns/B", All(F(0.2)), "Client CPU per fetched byte (parse, CRC, copy)."),
     k("consumer.request_cpu_us", Float { min: 0.0, max: 1e6 }, "µs", All(F(20.0)), "Client CPU per request sent (Fetch, JoinGroup, …)."),
@@ -285,6 +289,7 @@ mod tests {
             let lits = match s.default {
                 All(a) => vec![a],
                 Client(a, b) => vec![a, b],
+                Python(a, b, c) => vec![a, b, c],
             };
             for l in lits {
                 let ok = match (s.kind, l) {

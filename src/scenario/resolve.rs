@@ -17,7 +17,8 @@ use crate::kafka::records::Codec;
 pub enum ClientKind {
     /// The Java client (KafkaProducer / KafkaConsumer): one ProduceRequest per broker carrying many partitions.
     Java,
-    /// librdkafka (and confluent-kafka-python on top of it): one partition per ProduceRequest.
+    /// librdkafka (and confluent-kafka-python on top of it, with its own per-call costs as
+    /// defaults): one partition per ProduceRequest.
     Librdkafka,
 }
 
@@ -260,6 +261,10 @@ pub struct ConsumerCfg {
     pub max_poll_records: u32,
     /// Prefetch threshold (records buffered below which a partition is fetched again).
     pub prefetch_records: u64,
+    /// librdkafka's queued.max.messages.kbytes, in bytes.
+    pub prefetch_bytes: u64,
+    /// librdkafka's fetch.queue.backoff.ms: a partition over a prefetch limit sits out this long.
+    pub queue_backoff_ns: Nanos,
     /// auto.offset.reset = earliest.
     pub reset_earliest: bool,
     /// enable.auto.commit.
@@ -571,10 +576,9 @@ impl SimConfig {
     /// Type and cross-check a configuration.
     pub fn from_config(c: &Config) -> Result<Self, ScenarioError> {
         let g = Get(c);
-        let client = if g.text("client") == "librdkafka" {
-            ClientKind::Librdkafka
-        } else {
-            ClientKind::Java
+        let client = match g.text("client").as_str() {
+            "java" => ClientKind::Java,
+            _ => ClientKind::Librdkafka, // confluent-kafka-python runs librdkafka
         };
         let page_cache_bytes = g.u("host.page_cache_mb") << 20;
         let value_min = g.u("producer.value_bytes") as u32;
@@ -833,6 +837,10 @@ impl SimConfig {
                 max_partition_fetch_bytes: g.u("consumer.max.partition.fetch.bytes"),
                 max_poll_records: g.u("consumer.max.poll.records").min(u32::MAX as u64) as u32,
                 prefetch_records: g.u("consumer.queued.min.messages"),
+                prefetch_bytes: g
+                    .u("consumer.queued.max.messages.kbytes")
+                    .saturating_mul(1024),
+                queue_backoff_ns: g.ms("consumer.fetch.queue.backoff.ms"),
                 reset_earliest: g.text("consumer.auto.offset.reset") == "earliest",
                 auto_commit: g.flag("consumer.enable.auto.commit"),
                 auto_commit_interval_ns: g.ms("consumer.auto.commit.interval.ms"),

@@ -319,6 +319,16 @@ fn hardware_settings_that_cannot_exist_are_refused() {
         &["host.dirty_ratio_pct", "101", "0 to 100"],
     );
     rejects(
+        "client = \"python\"\n",
+        &[],
+        &["client", "python", "confluent-kafka-python"],
+    );
+    rejects(
+        "[consumer]\n\"fetch.queue.backoff.ms\" = -1\n",
+        &[],
+        &["consumer.fetch.queue.backoff.ms", "-1"],
+    );
+    rejects(
         "[host]\ndisk = \"floppy\"\n",
         &[],
         &["host.disk", "floppy", "gp3-250"],

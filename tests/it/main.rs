@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod calibrate;
+mod clients;
 mod determinism;
 mod experiment;
 mod failures;

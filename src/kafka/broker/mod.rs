@@ -52,6 +52,8 @@ pub fn conn_of(req: &Request) -> Option<Conn> {
             Some(r) => Conn::Fetcher(r.follower, r.fetcher),
             None => Conn::Consumer(f.consumer),
         }),
+        // librdkafka and the Java client send it on the connection they fetch on.
+        Request::ListOffsets { c, .. } => Some(Conn::Consumer(*c)),
         Request::Group { .. } | Request::Metadata { .. } => None,
     }
 }
@@ -307,7 +309,8 @@ impl Cluster {
                 }
                 self.fetch_io_done_at(now, b, f)
             }
-            Request::Group { .. } | Request::Metadata { .. } => self.hosts[host]
+            Request::Group { .. } | Request::Metadata { .. } | Request::ListOffsets { .. } => self
+                .hosts[host]
                 .cpu
                 .submit(now, self.cfg.broker.request_cpu_ns),
         };
@@ -393,7 +396,35 @@ impl Cluster {
                 self.apply_group_actions(now, actions, q);
             }
             Request::Metadata { client } => self.answer_metadata(now, b, client, q),
+            Request::ListOffsets { c, parts, earliest } => {
+                self.answer_list_offsets(now, b, c, parts, earliest, q)
+            }
         }
+    }
+
+    /// ListOffsets: where each partition `b` leads starts (earliest; nothing is deleted, so 0)
+    /// or ends for a reader (its high watermark).
+    fn answer_list_offsets(
+        &mut self,
+        now: Nanos,
+        b: Id,
+        c: Id,
+        parts: Vec<u32>,
+        earliest: bool,
+        q: &mut EventQueue<Event>,
+    ) {
+        let parts: Vec<(u32, Option<u64>)> = parts
+            .into_iter()
+            .map(|p| {
+                let led = self.parts[p as usize].leader == Some(b);
+                let at = if earliest { 0 } else { self.leader_log(p).hw() };
+                (p, led.then_some(at))
+            })
+            .collect();
+        let bytes = 60 + 16 * parts.len() as u64;
+        let reply = super::event::Reply::Offsets { broker: b, parts };
+        let sent = self.to_consumer(q, now, b, c, bytes, reply);
+        self.unmute(sent, b, Conn::Consumer(c), q);
     }
 
     /// `b` cannot handle `req` (crashed): the sender sees its connection close one network
@@ -441,6 +472,13 @@ impl Cluster {
                     )
                 }
             },
+            Request::ListOffsets { c, .. } => {
+                let reply = Reply::Disconnected { broker: b };
+                (
+                    self.consumers[c % self.consumers.len()].host,
+                    Event::ToConsumer { c, reply },
+                )
+            }
             Request::Metadata { client } => {
                 let to = match client {
                     super::metadata::Client::Producer(p) => self.producers[p].host,

@@ -15,6 +15,7 @@
 mod kip848;
 mod membership;
 mod poll;
+mod reset;
 
 use super::cluster::Cluster;
 use super::event::{Event, Id, Reply};
@@ -72,6 +73,11 @@ pub struct Consumer {
     /// Offset after the last record processed, per partition.
     processed: BTreeMap<u32, u64>,
     awaiting_offsets: BTreeSet<u32>,
+    /// Partitions with no position yet whose ListOffsets (auto.offset.reset) is to be sent.
+    needs_reset: BTreeSet<u32>,
+    /// Partitions whose ListOffsets is in flight: (broker, request number).
+    resetting: BTreeMap<u32, (Id, u64)>,
+    list_no: u64,
     fetch_pos: BTreeMap<u32, u64>,
     /// Leader epoch of the last record fetched per partition (for divergence checks).
     last_epoch: BTreeMap<u32, u32>,
@@ -81,6 +87,10 @@ pub struct Consumer {
     pub(crate) meta: crate::kafka::metadata::MetadataState,
     buffer: BTreeMap<u32, VecDeque<(LogBatch, u32)>>,
     buffered: BTreeMap<u32, u64>,
+    /// Bytes of the records in `buffer`, per partition.
+    buffered_bytes: BTreeMap<u32, u64>,
+    /// librdkafka: partitions left out of Fetches until then (fetch.queue.backoff.ms).
+    queue_backoff: BTreeMap<u32, Nanos>,
     fetching: BTreeSet<Id>,
     /// Number of the Fetch outstanding per broker (for timeouts).
     fetch_ids: BTreeMap<Id, u64>,
@@ -125,12 +135,17 @@ impl Consumer {
             position: BTreeMap::new(),
             processed: BTreeMap::new(),
             awaiting_offsets: BTreeSet::new(),
+            needs_reset: BTreeSet::new(),
+            resetting: BTreeMap::new(),
+            list_no: 0,
             fetch_pos: BTreeMap::new(),
             last_epoch: BTreeMap::new(),
             leaders: vec![],
             meta: Default::default(),
             buffer: BTreeMap::new(),
             buffered: BTreeMap::new(),
+            buffered_bytes: BTreeMap::new(),
+            queue_backoff: BTreeMap::new(),
             fetching: BTreeSet::new(),
             fetch_ids: BTreeMap::new(),
             fetch_no: 0,
@@ -262,8 +277,10 @@ impl Cluster {
             Reply::Fetch { broker, parts } => self.fetched(now, c, broker, parts, q),
             Reply::Disconnected { broker } => {
                 self.consumers[c].fetching.remove(&broker);
+                self.offsets_lost(c, broker, None);
                 self.consumer_stale_leader(now, c, broker, q);
             }
+            Reply::Offsets { broker, parts } => self.offsets_listed(now, c, broker, parts, q),
             Reply::Group(g) => self.group_reply(now, c, g, q),
         }
     }
@@ -394,7 +411,11 @@ impl Cluster {
             con.fetch_pos.remove(p);
             con.buffer.remove(p);
             con.buffered.remove(p);
+            con.buffered_bytes.remove(p);
+            con.queue_backoff.remove(p);
             con.awaiting_offsets.remove(p);
+            con.needs_reset.remove(p);
+            con.resetting.remove(p);
             self.checks.order.stop(c, *p);
         }
         self.checks.ownership.revoked(c, parts);

@@ -64,6 +64,8 @@ impl Cluster {
             for b in part.batches {
                 let skip = part.fetch_offset.saturating_sub(b.base_offset) as u32;
                 *con.buffered.entry(p).or_default() += (b.records - skip) as u64;
+                *con.buffered_bytes.entry(p).or_default() +=
+                    b.bytes as u64 * (b.records - skip) as u64 / b.records.max(1) as u64;
                 con.fetch_pos.insert(p, b.end_offset());
                 con.last_epoch.insert(p, b.leader_epoch);
                 con.buffer.entry(p).or_default().push_back((b, skip));
@@ -74,7 +76,7 @@ impl Cluster {
     }
 
     /// Positions for the partitions waiting for them: the committed offset, else
-    /// auto.offset.reset.
+    /// auto.offset.reset through a ListOffsets round trip ([`super::reset`]).
     pub(super) fn set_positions(
         &mut self,
         now: Nanos,
@@ -82,47 +84,24 @@ impl Cluster {
         committed: &BTreeMap<u32, u64>,
         q: &mut EventQueue<Event>,
     ) {
-        let earliest = self.cfg.consumer.reset_earliest;
         let waiting = std::mem::take(&mut self.consumers[c].awaiting_offsets);
         for p in waiting {
             if !self.consumers[c].assigned.contains(&p) {
                 continue;
             }
-            let pos = match committed.get(&p) {
-                Some(&o) => {
-                    self.consumed_records += self.checks.delivery.resume_at(p, o);
-                    o
-                }
-                None if earliest => 0,
+            match committed.get(&p) {
+                Some(&o) => self.start_at(c, p, o, false),
                 None => {
-                    // Records below a "latest" reset (the high watermark) were never meant
-                    // for this group: accounted for, neither lost nor consumed.
-                    let hw = self.leader_log(p).hw();
-                    let from = self.checks.delivery.consumed_upto(p);
-                    let passed: Vec<(u32, u64, u64)> = self
-                        .leader_log(p)
-                        .batches_in(from, hw)
-                        .map(|b| (b.producer, b.first_seq, b.records as u64))
-                        .collect();
-                    for (producer, seq, n) in passed {
-                        self.checks.delivery.accounted(p, producer, seq, n);
-                    }
-                    self.consumed_records += self.checks.delivery.skip_to(p, hw);
-                    hw
+                    self.consumers[c].needs_reset.insert(p);
                 }
-            };
-            let con = &mut self.consumers[c];
-            con.last_epoch.remove(&p);
-            con.position.insert(p, pos);
-            con.processed.insert(p, pos);
-            con.fetch_pos.insert(p, pos);
-            self.checks.order.start(c, p, pos);
+            }
         }
         self.send_fetches(now, c, q);
         self.app_idle(now, c, q);
     }
 
     pub(crate) fn send_fetches(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
+        self.send_list_offsets(now, c, q);
         let con = &self.consumers[c];
         if !con.running || con.paused {
             return;
@@ -133,10 +112,13 @@ impl Cluster {
             if con.fetching.contains(&b) || con.retry_at.get(&b).is_some_and(|&t| t > now) {
                 continue;
             }
+            let cc = &self.cfg.consumer;
+            let mut full = vec![];
             let parts: Vec<FetchPart> = con
                 .assigned
                 .iter()
                 .filter(|&&p| con.leaders[p as usize] == Some(b))
+                .filter(|p| con.queue_backoff.get(p).is_none_or(|&t| t <= now))
                 .filter_map(|p| {
                     con.fetch_pos.get(p).map(|&o| FetchPart {
                         partition: *p,
@@ -145,11 +127,17 @@ impl Cluster {
                     })
                 })
                 .filter(|x| {
-                    con.buffered.get(&x.partition).copied().unwrap_or(0)
-                        < self.cfg.consumer.prefetch_records
+                    let p = x.partition;
+                    let fits = con.buffered.get(&p).copied().unwrap_or(0) < cc.prefetch_records
+                        && con.buffered_bytes.get(&p).copied().unwrap_or(0) < cc.prefetch_bytes;
+                    if !fits {
+                        full.push(p);
+                    }
+                    fits
                 })
                 .collect();
             if parts.is_empty() {
+                self.back_off_full(now, c, full, q);
                 continue;
             }
             let cc = &self.cfg.consumer;
@@ -164,6 +152,7 @@ impl Cluster {
                 waited: false,
                 result: vec![],
             };
+            self.back_off_full(now, c, full, q);
             let con = &mut self.consumers[c];
             con.fetching.insert(b);
             con.fetch_no += 1;
@@ -187,6 +176,22 @@ impl Cluster {
                 );
             }
         }
+    }
+
+    /// librdkafka (`rdkafka_fetcher.c`, `rd_kafka_toppar_fetch_decide`): partitions over a
+    /// prefetch limit are left out of Fetches for fetch.queue.backoff.ms, however soon the
+    /// application drains them. (The Java client has no such backoff: 0.)
+    fn back_off_full(&mut self, now: Nanos, c: Id, full: Vec<u32>, q: &mut EventQueue<Event>) {
+        let backoff = self.cfg.consumer.queue_backoff_ns;
+        if backoff == 0 || full.is_empty() {
+            return;
+        }
+        let until = now + backoff;
+        let con = &mut self.consumers[c];
+        for p in full {
+            con.queue_backoff.insert(p, until);
+        }
+        q.schedule(until, Event::ConsumerRetry { c: con.client });
     }
 
     /// The application is at a poll() call: group work first (a lost membership noticed, an
@@ -253,6 +258,9 @@ impl Cluster {
                 batch.ranges.push((p, from, to, b.producer, seq));
                 con.position.insert(p, to);
                 *con.buffered.get_mut(&p).expect("buffered with data") -= take;
+                if let Some(bytes) = con.buffered_bytes.get_mut(&p) {
+                    *bytes = bytes.saturating_sub(b.bytes as u64 * take / b.records as u64);
+                }
                 self.checks.order.consumed(c, p, from, to);
                 if *skip == b.records {
                     buf.pop_front();
@@ -420,6 +428,7 @@ impl Cluster {
         con.last_epoch.insert(p, epoch);
         con.buffer.remove(&p);
         con.buffered.remove(&p);
+        con.buffered_bytes.remove(&p);
         self.checks.order.start(c, p, pos);
     }
 

@@ -1,0 +1,117 @@
+//! Client libraries as they run: the start-up between an assignment and the first Fetch, which
+//! partitions a Fetch names, and the broker's long poll on empty partitions. Timings are those
+//! read from librdkafka (`rdkafka_assignment.c`, `rdkafka_offset.c`, `rdkafka_fetcher.c`,
+//! `rdkafka_broker.c`) and the Java consumer (`OffsetFetcher`, `Fetcher`); see
+//! `src/kafka/consumer/reset.rs` and `poll.rs`. Failures print the reproducing command.
+
+use super::run_text;
+use kafkasim::experiment::RunOutput;
+
+/// One consumer reading 20,000 records produced beforehand to `partitions` partitions.
+fn read_all(client: &str, partitions: u32, keys: &str, sets: &[&str]) -> (RunOutput, String) {
+    let text = format!(
+        "name = \"clients\"\nclient = \"{client}\"\n[cluster]\nlayout = \"single-host\"\n[host]\ncores = 4\n\
+         [topic]\npartitions = {partitions}\n[producer]\nrecords = 20000\nvalue_bytes = 100\nkeys = \"{keys}\"\n\
+         [consumer]\nstart_after_produce = true\n\"auto.offset.reset\" = \"earliest\"\n"
+    );
+    let out = run_text(&text, sets, 1);
+    assert!(out.violations.is_empty(), "{:?}", out.violations);
+    let sets: String = sets.iter().map(|s| format!(" --set {s}")).collect();
+    (
+        out,
+        format!("kafkasim run <scenario {text:?}>{sets} --seed 1"),
+    )
+}
+
+#[test]
+fn librdkafka_waits_fetch_wait_max_ms_when_its_first_fetch_names_only_an_empty_partition() {
+    // The fixed key's records all land on one partition; librdkafka starts the partitions
+    // highest first, each with its own ListOffsets, and its first Fetch names only the first
+    // one answered. That one is empty, so the broker holds the Fetch for fetch.wait.max.ms.
+    let (fixed, cmd) = read_all("librdkafka", 4, "fixed", &[]);
+    let busy = fixed
+        .summary
+        .partition_records
+        .iter()
+        .position(|&n| n > 0)
+        .unwrap();
+    assert!(
+        busy < 3,
+        "the fixed key landed on the last partition: choose another key"
+    );
+    let (spread, _) = read_all("librdkafka", 4, "random", &[]);
+    let extra = fixed.summary.consume_after_join_s - spread.summary.consume_after_join_s;
+    assert!(
+        (0.45..0.56).contains(&extra),
+        "fixed key on 4 partitions reads {extra:.3} s slower than random keys; expected ≈ 0.5 s \
+         (fetch.wait.max.ms); reproduce: {cmd}"
+    );
+    let (short, cmd) = read_all(
+        "librdkafka",
+        4,
+        "fixed",
+        &["consumer.fetch.max.wait.ms=100"],
+    );
+    let extra = short.summary.consume_after_join_s - spread.summary.consume_after_join_s;
+    assert!(
+        (0.05..0.16).contains(&extra),
+        "with fetch.wait.max.ms = 100 the wait is {extra:.3} s; reproduce: {cmd}"
+    );
+}
+
+/// When the first record was processed, s of simulated time (5 ms buckets).
+fn first_record_s(out: &RunOutput) -> f64 {
+    out.consumer_series
+        .iter()
+        .find(|x| x.records > 0)
+        .expect("records read")
+        .time_ns as f64
+        / 1e9
+}
+
+#[test]
+fn the_java_consumer_resets_every_partition_of_a_broker_in_one_request_and_reads_at_once() {
+    // OffsetFetcher.resetPositionsIfNeeded: one ListOffsets per leader for all four
+    // partitions; the first Fetch names them all and the one with data answers at once, where
+    // librdkafka's first Fetch (the highest partition only, empty) waits fetch.wait.max.ms.
+    // (Later, the Java consumer too sends Fetches naming only the empty partitions while the
+    // busy one still has buffered records, and those wait: that is not what this checks.)
+    let sets = ["run.series_interval_ms=5"];
+    for (client, lo, hi) in [("java", -0.02, 0.02), ("librdkafka", 0.45, 0.56)] {
+        let (fixed, cmd) = read_all(client, 4, "fixed", &sets);
+        let (spread, _) = read_all(client, 4, "random", &sets);
+        let later = first_record_s(&fixed) - first_record_s(&spread);
+        assert!(
+            (lo..hi).contains(&later),
+            "{client}: the first record of a fixed-key topic arrives {later:.3} s later than with \
+             random keys; expected {lo}..{hi} s; reproduce: {cmd}"
+        );
+    }
+}
+
+#[test]
+fn librdkafka_leaves_a_full_partition_out_of_fetches_for_fetch_queue_backoff_ms() {
+    // queued.min.messages = 2,000 with a slow application: once a Fetch leaves more than 2,000
+    // records queued, librdkafka does not ask for that partition again for 1 s, even though
+    // the application drains it in 0.2 s (rd_kafka_toppar_fetch_decide).
+    let sets = [
+        "consumer.queued.min.messages=2000",
+        "consumer.process_us_per_record=20",
+    ];
+    let (backoff, cmd) = read_all("librdkafka", 1, "none", &sets);
+    let mut no_backoff_sets = sets.to_vec();
+    no_backoff_sets.push("consumer.fetch.queue.backoff.ms=0");
+    let (none, _) = read_all("librdkafka", 1, "none", &no_backoff_sets);
+    let (b, n) = (
+        backoff.summary.consume_after_join_s,
+        none.summary.consume_after_join_s,
+    );
+    // A Fetch brings about 8,700 records (1 MiB per partition), so 20,000 records take three
+    // Fetches and wait out two backoffs of 1 s.
+    assert!(
+        (1.9..2.3).contains(&b) && n < 0.5,
+        "after join: {b:.3} s with fetch.queue.backoff.ms = 1000, {n:.3} s without; expected \
+         two backoffs of 1 s (3 Fetches of ≈ 8,700 records) against 20,000 × 20 µs = 0.4 s; \
+         reproduce: {cmd}"
+    );
+}
