@@ -31,6 +31,14 @@ pub struct Row {
     pub measured_wall_s: f64,
     /// Simulated wall time of the phase, s.
     pub simulated_wall_s: f64,
+    /// Consume: measured time to form the group, s.
+    pub measured_join: Option<Spread>,
+    /// Consume: simulated time to form the group, s.
+    pub simulated_join_s: f64,
+    /// Consume: measured time after the group formed, s.
+    pub measured_after: Option<Spread>,
+    /// Whether two or more consumers read in parallel (measured).
+    pub parallel: bool,
 }
 
 impl Row {
@@ -42,6 +50,23 @@ impl Row {
     /// Error of the simulated wall time (join included), %.
     pub fn wall_error_pct(&self) -> f64 {
         pct(self.simulated_wall_s, self.measured_wall_s)
+    }
+
+    /// Consume: simulated time after the group formed, s.
+    pub fn simulated_after_s(&self) -> f64 {
+        self.simulated_wall_s - self.simulated_join_s
+    }
+
+    /// Consume: error of the simulated time after the group formed, % (None for produce).
+    pub fn after_error_pct(&self) -> Option<f64> {
+        self.measured_after
+            .map(|m| pct(self.simulated_after_s(), m.mean))
+    }
+
+    /// Consume: error of the simulated time to form the group, % (None for produce).
+    pub fn join_error_pct(&self) -> Option<f64> {
+        self.measured_join
+            .map(|m| pct(self.simulated_join_s, m.mean))
     }
 }
 
@@ -72,6 +97,10 @@ pub fn rows(points: &[CalPoint], fitted: &[Prediction], defaults: &[Prediction])
                 simulated_default: d.throughput,
                 measured_wall_s: p.warm_wall_s().unwrap_or(0.0),
                 simulated_wall_s: f.wall_s,
+                measured_join: p.warm_join(),
+                simulated_join_s: f.join_s,
+                measured_after: p.warm_after_join(),
+                parallel: p.parallel(),
             })
         })
         .collect()
@@ -92,6 +121,14 @@ pub fn median_abs(values: impl Iterator<Item = f64>) -> Option<f64> {
     })
 }
 
+/// Largest of |values| (None when empty).
+pub fn max_abs(values: impl Iterator<Item = f64>) -> Option<f64> {
+    values
+        .map(f64::abs)
+        .filter(|e| e.is_finite())
+        .reduce(f64::max)
+}
+
 /// Headline errors of a comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Errors {
@@ -109,6 +146,12 @@ pub struct Errors {
     pub held_out_default_median_pct: Option<f64>,
     /// Median |error| of the wall time (join included) on held-out consume points, %.
     pub held_out_wall_median_pct: Option<f64>,
+    /// Median |error| of the time after the group formed on held-out consume points, %.
+    pub held_out_after_median_pct: Option<f64>,
+    /// Largest |error| of the time after the group formed where consumers read in parallel, %.
+    pub parallel_after_max_pct: Option<f64>,
+    /// Largest |error| of the time to form the group on consume points, %.
+    pub join_max_pct: Option<f64>,
 }
 
 /// The headline errors of `rows`.
@@ -122,11 +165,7 @@ pub fn errors(rows: &[Row]) -> Errors {
                 .filter(|r| r.consumers >= 2)
                 .map(|r| r.error_pct),
         ),
-        held_out_max_pct: held
-            .iter()
-            .map(|r| r.error_pct.abs())
-            .filter(|e| e.is_finite())
-            .reduce(f64::max),
+        held_out_max_pct: max_abs(held.iter().map(|r| r.error_pct)),
         fit_median_pct: median_abs(
             rows.iter()
                 .filter(|r| r.role == Role::Fit)
@@ -138,6 +177,13 @@ pub fn errors(rows: &[Row]) -> Errors {
                 .filter(|r| r.phase == Phase::Consume)
                 .map(|r| r.wall_error_pct()),
         ),
+        held_out_after_median_pct: median_abs(held.iter().filter_map(|r| r.after_error_pct())),
+        parallel_after_max_pct: max_abs(
+            held.iter()
+                .filter(|r| r.parallel)
+                .filter_map(|r| r.after_error_pct()),
+        ),
+        join_max_pct: max_abs(rows.iter().filter_map(|r| r.join_error_pct())),
     }
 }
 
@@ -163,7 +209,7 @@ impl Errors {
 }
 
 /// Columns of `comparison.csv`.
-pub const CSV_HEADER: [&str; 19] = [
+pub const CSV_HEADER: [&str; 26] = [
     "point",
     "role",
     "phase",
@@ -183,6 +229,13 @@ pub const CSV_HEADER: [&str; 19] = [
     "wall_error_pct",
     "throughput",
     "wall",
+    "measured_after_join_s",
+    "measured_after_join_sd",
+    "simulated_after_join_s",
+    "after_join_error_pct",
+    "measured_join_s",
+    "simulated_join_s",
+    "join_error_pct",
 ];
 
 /// `comparison.csv` bytes.
@@ -216,10 +269,22 @@ pub fn comparison_csv(rows: &[Row]) -> Vec<u8> {
                 Phase::Produce => "produce time".to_string(),
                 Phase::Consume => "from subscribe, group join included".to_string(),
             },
+            opt(r.measured_after.map(|a| a.mean), 4),
+            opt(r.measured_after.map(|a| a.sd), 4),
+            opt(r.measured_after.map(|_| r.simulated_after_s()), 4),
+            opt(r.after_error_pct(), 2),
+            opt(r.measured_join.map(|j| j.mean), 4),
+            opt(r.measured_join.map(|_| r.simulated_join_s), 4),
+            opt(r.join_error_pct(), 2),
         ])
         .expect("write to Vec");
     }
     w.into_inner().expect("flush to Vec")
+}
+
+/// `v` with `digits` decimals, or an empty cell.
+fn opt(v: Option<f64>, digits: usize) -> String {
+    v.map_or(String::new(), |x| format!("{x:.digits$}"))
 }
 
 fn thousands(v: f64) -> String {
@@ -271,15 +336,48 @@ pub fn comparison_txt(title: &str, rows: &[Row]) -> String {
             format!("{:.3}/{:.3}", r.measured_wall_s, r.simulated_wall_s),
         ));
     }
+    let consume: Vec<&Row> = rows.iter().filter(|r| r.measured_after.is_some()).collect();
+    if !consume.is_empty() {
+        out.push_str(&format!(
+            "\n{:<w$}  {:<8}  {:>17}  {:>9}  {:>7}  {:>17}  {:>9}  {:>7}\n",
+            "consume point",
+            "role",
+            "after join s ±sd",
+            "simulated",
+            "error",
+            "join s ±sd",
+            "simulated",
+            "error"
+        ));
+        for r in consume {
+            let (a, j) = (r.measured_after.expect("consume"), r.measured_join);
+            out.push_str(&format!(
+                "{:<w$}  {:<8}  {:>17}  {:>9.3}  {:>6.1}%  {:>17}  {:>9.3}  {:>7}\n",
+                r.point,
+                r.role.to_string(),
+                format!("{:.3} ±{:.3}", a.mean, a.sd),
+                r.simulated_after_s(),
+                r.after_error_pct().unwrap_or(f64::NAN),
+                j.map_or("-".into(), |j| format!("{:.3} ±{:.3}", j.mean, j.sd)),
+                r.simulated_join_s,
+                opt_pct(r.join_error_pct()),
+            ));
+        }
+    }
     let e = errors(rows);
     out.push_str(&format!(
         "\nThroughput: produce = records/s from the first send to the last acknowledgement; consume = \
          records/s after the group formed (the group join, group.initial.rebalance.delay.ms \
          included, is in the wall time).\nerror = simulated / measured mean − 1; `defaults` = the \
          model before fitting; `cold` = the first run of the point, kept out of the mean.\n\n{}\n\
-         held-out median |error| of the wall time, join included (consume points): {}\n",
+         held-out median |error| of the wall time, join included (consume points): {}\n\
+         held-out median |error| of the time after the group formed: {}; worst where two or more \
+         consumers read in parallel: {}; worst |error| of the join time: {}\n",
         e.headline(),
-        opt_pct(e.held_out_wall_median_pct)
+        opt_pct(e.held_out_wall_median_pct),
+        opt_pct(e.held_out_after_median_pct),
+        opt_pct(e.parallel_after_max_pct),
+        opt_pct(e.join_max_pct),
     ));
     out
 }
@@ -405,6 +503,10 @@ mod tests {
             simulated_default: sim * 2.0,
             measured_wall_s: 1.0,
             simulated_wall_s: 1.1,
+            measured_join: None,
+            simulated_join_s: 0.0,
+            measured_after: None,
+            parallel: consumers >= 2,
         }
     }
 

@@ -171,6 +171,37 @@ impl CalPoint {
         self.samples.iter().find(|s| s.cold).map(Sample::throughput)
     }
 
+    /// Consume: time to form the group in the warm repetitions, s.
+    pub fn warm_join(&self) -> Option<Spread> {
+        let v: Vec<f64> = self
+            .samples
+            .iter()
+            .filter(|s| !s.cold)
+            .filter_map(|s| s.group_join_s)
+            .collect();
+        Spread::of(&v)
+    }
+
+    /// Consume: time from the group's forming to the last record in the warm repetitions, s.
+    pub fn warm_after_join(&self) -> Option<Spread> {
+        let v: Vec<f64> = self
+            .samples
+            .iter()
+            .filter(|s| !s.cold)
+            .filter_map(|s| s.group_join_s.map(|j| s.wall_s - j))
+            .collect();
+        Spread::of(&v)
+    }
+
+    /// Whether two or more consumers read records in the warm repetitions (a group reading in
+    /// parallel, not one member with the others idle).
+    pub fn parallel(&self) -> bool {
+        self.samples
+            .iter()
+            .filter(|s| !s.cold)
+            .any(|s| s.records_per_consumer.iter().filter(|&&n| n > 0).count() >= 2)
+    }
+
     /// Mean wall time of the warm repetitions (consume: including the group join), s.
     pub fn warm_wall_s(&self) -> Option<f64> {
         let v: Vec<f64> = self

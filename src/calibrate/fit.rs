@@ -129,12 +129,15 @@ pub struct Prediction {
     pub throughput: f64,
     /// Wall time of the phase, s (consume: from the consumers' start, join included).
     pub wall_s: f64,
+    /// Consume: time until the group formed, s (0 for produce).
+    pub join_s: f64,
 }
 
 /// Simulates `point` once per seed and averages.
 pub fn predict(cfg: &SimConfig, point: &CalPoint, seeds: &[u64]) -> Result<Prediction, FitError> {
     let mut t = 0.0;
     let mut w = 0.0;
+    let mut j = 0.0;
     for &seed in seeds {
         let out = simulate(cfg, seed).map_err(|e| FitError::Simulation {
             point: point.name.clone(),
@@ -149,6 +152,7 @@ pub fn predict(cfg: &SimConfig, point: &CalPoint, seeds: &[u64]) -> Result<Predi
             Phase::Consume => {
                 t += s.consume_records_per_s_after_join;
                 w += s.consume_s;
+                j += s.join_s;
             }
         }
     }
@@ -156,6 +160,7 @@ pub fn predict(cfg: &SimConfig, point: &CalPoint, seeds: &[u64]) -> Result<Predi
     Ok(Prediction {
         throughput: t / n,
         wall_s: w / n,
+        join_s: j / n,
     })
 }
 

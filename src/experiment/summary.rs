@@ -184,7 +184,7 @@ impl Summary {
                     partitions: c.partitions.clone(),
                     records: c.records,
                     records_per_s: rate(c.records, secs(busy)),
-                    idle: c.partitions.is_empty(),
+                    idle: c.records == 0,
                 }
             })
             .collect();

@@ -48,6 +48,22 @@ pub fn consumer_lines(run: &RunOutput) -> [String; 2] {
     ]
 }
 
+/// The point with the same settings as `r` but one consumer (for the speed-up column).
+fn one_consumer<'a>(results: &'a [PointResult], r: &PointResult) -> Option<&'a PointResult> {
+    let key = "consumer.count";
+    let same = |o: &PointResult| {
+        o.point.label.len() == r.point.label.len()
+            && o.point
+                .label
+                .iter()
+                .zip(&r.point.label)
+                .all(|(a, b)| a.0 == b.0 && (a.0 == key || a.1 == b.1))
+    };
+    results
+        .iter()
+        .find(|o| o.config.consumer.count == 1 && same(o))
+}
+
 /// The whole table.
 pub fn render(name: &str, results: &[PointResult]) -> String {
     let mut out = String::new();
@@ -64,12 +80,13 @@ pub fn render(name: &str, results: &[PointResult]) -> String {
     .ok();
     writeln!(
         out,
-        "{:<54} {:>16} {:>14} {:>16} {:>20} {:>5} {:>26} {:>6}",
+        "{:<54} {:>16} {:>14} {:>16} {:>20} {:>8} {:>5} {:>26} {:>6}",
         "point",
         "consume_s",
         "join_s",
         "after_join_s",
         "records/s after join",
+        "speed-up",
         "idle",
         "records per partition",
         "hit"
@@ -95,14 +112,19 @@ pub fn render(name: &str, results: &[PointResult]) -> String {
                     .join("/")
             })
             .unwrap_or_default();
+        let speedup = one_consumer(results, r)
+            .map(|one| point_estimate(one, |s| s.consume_records_per_s_after_join).mean)
+            .filter(|&one| one > 0.0 && t.mean > 0.0)
+            .map_or("-".to_string(), |one| format!("{:.2}×", t.mean / one));
         writeln!(
             out,
-            "{:<54} {:>16} {:>14} {:>16} {:>20} {:>5.1} {:>26} {:>6.2}",
+            "{:<54} {:>16} {:>14} {:>16} {:>20} {:>8} {:>5.1} {:>26} {:>6.2}",
             r.point.name(),
             pm(c.mean, c.ci95, 3),
             pm(j.mean, j.ci95, 3),
             pm(a.mean, a.ci95, 3),
             pm(t.mean, t.ci95, 0),
+            speedup,
             idle.mean,
             parts,
             hit.mean
