@@ -336,6 +336,9 @@ pub enum Reply {
     Group(GroupReply),
     /// The connection to `broker` closed (it crashed): outstanding requests to it failed.
     Disconnected { broker: Id },
+    /// A Fetch response from `broker` that librdkafka's broker thread has parsed (scheduled by
+    /// the consumer itself when parsing ends; never on the network).
+    Parsed { broker: Id, parts: Vec<FetchedPart> },
     /// A ListOffsets answer: each partition's offset, or None where `broker` does not lead it.
     Offsets {
         broker: Id,

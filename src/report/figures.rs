@@ -4,7 +4,10 @@
 //!    experiment), one line per consumer count, mean ± 95% CI — from the consumers' start and
 //!    after the group formed;
 //! 2. records consumed over time per consumer (the point with the most partitions and consumers);
-//! 3. records per partition for each key mode (when `producer.keys` is swept).
+//! 3. records per partition for each key mode (when `producer.keys` is swept);
+//! 4. when `host.cores` and `consumer.count` are both swept: the speed-up after the join
+//!    relative to one consumer on the same machine, vs consumers, one line per core count —
+//!    when more partitions and consumers help, and when the machine is the limit.
 //!
 //! Other swept keys are held at their first value; the title says which.
 
@@ -161,6 +164,12 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
             ));
         }
     }
+    if swept.contains(&"host.cores") && swept.contains(&"consumer.count") {
+        out.push((
+            "speedup-by-cores".into(),
+            speedup_by_cores(results, caption()),
+        ));
+    }
     if swept.contains(&"producer.keys") {
         let max_p = results
             .iter()
@@ -202,4 +211,62 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
         ));
     }
     out
+}
+
+/// Speed-up after the join vs consumers, one line per core count (other swept keys at their
+/// first value). Each run is divided by the mean of the one-consumer point with the same cores.
+fn speedup_by_cores(results: &[PointResult], caption: Caption) -> Chart {
+    let first = &results[0];
+    let fixed: Vec<(&str, &Value)> = first
+        .point
+        .label
+        .iter()
+        .filter(|(k, _)| *k != "host.cores" && *k != "consumer.count")
+        .map(|(k, v)| (*k, v))
+        .collect();
+    let selected: Vec<&PointResult> = results
+        .iter()
+        .filter(|r| fixed.iter().all(|(k, v)| label_of(r, k) == Some(*v)))
+        .collect();
+    let mut series: Vec<Series> = vec![];
+    for r in &selected {
+        let cores = r.config.host.cores;
+        let Some(one) = selected
+            .iter()
+            .find(|o| o.config.host.cores == cores && o.config.consumer.count == 1)
+        else {
+            continue;
+        };
+        let base = point_estimate(one, |s| s.consume_records_per_s_after_join).mean;
+        if base <= 0.0 {
+            continue;
+        }
+        let e = point_estimate(r, |s| s.consume_records_per_s_after_join);
+        let label = format!("{cores} core(s)");
+        let point = (r.config.consumer.count as f64, e.mean / base, e.ci95 / base);
+        match series.iter_mut().find(|x| x.label == label) {
+            Some(x) => x.points.push(point),
+            None => series.push(Series {
+                label,
+                points: vec![point],
+            }),
+        }
+    }
+    let fixed_text = fixed
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Chart::Line(LineChart {
+        title: if fixed_text.is_empty() {
+            "Speed-up of a consumer group, by the machine's cores".into()
+        } else {
+            format!("Speed-up of a consumer group, by the machine's cores ({fixed_text})")
+        },
+        x_label: "consumers in the group".into(),
+        y_label: "speed-up after the join (× one consumer)".into(),
+        series,
+        caption,
+        x_is_categorical: true,
+    })
 }

@@ -242,7 +242,8 @@ pub const KEYS: &[KeySpec] = &[
     k("consumer.delivery_semantics", Enum(&["at-least-once", "at-most-once"]), "", All(S("at-least-once")), "Manual commits: commit after processing (duplicates after a failure) or before (losses after a failure)."),
     k("consumer.poll_cpu_us_per_record", Float { min: 0.0, max: 1e6 }, "µs", Python(F(0.3), F(0.3), F(3.0)), "Client-library CPU per record handed to the application (Python: one poll() call and one Message object per record, measured in plots/classroom-real)."),
     k("consumer.process_us_per_record", Float { min: 0.0, max: 1e9 }, "µs", All(F(0.0)), "Application CPU per record (the seed's Python loop prints each one)."),
-    k("consumer.cpu_ns_per_byte", Float { min: 0.0, max: 1e6 }, "ns/B", All(F(0.2)), "Client CPU per fetched byte (parse, CRC, copy)."),
+    k("consumer.cpu_ns_per_byte", Float { min: 0.0, max: 1e6 }, "ns/B", All(F(0.2)), "Client CPU per fetched byte (parse, CRC, copy), in the thread that parses Fetch responses."),
+    k("consumer.fetch_cpu_us_per_record", Float { min: 0.0, max: 1e6 }, "µs", Client(F(0.1), F(0.6)), "Client CPU per record received, where Fetch responses are parsed: librdkafka's broker thread, beside the application (0.6: its threads used 0.05–0.08 s per 100,000 records in plots/classroom-real); Java's application thread, inside poll()."),
     k("consumer.request_cpu_us", Float { min: 0.0, max: 1e6 }, "µs", All(F(20.0)), "Client CPU per request sent (Fetch, JoinGroup, …)."),
 ];
 

@@ -285,6 +285,8 @@ pub struct ConsumerCfg {
     pub process_ns: Nanos,
     /// Client CPU per byte, ps.
     pub ps_per_byte: u64,
+    /// Client CPU per record received, where Fetch responses are parsed, ns.
+    pub fetch_cpu_ns: Nanos,
     /// Client CPU per request, ns.
     pub request_cpu_ns: Nanos,
     /// group.instance.id prefix (static membership), None = dynamic.
@@ -851,6 +853,7 @@ impl SimConfig {
                 poll_cpu_ns: g.us_ns("consumer.poll_cpu_us_per_record"),
                 process_ns: g.us_ns("consumer.process_us_per_record"),
                 ps_per_byte: g.ps("consumer.cpu_ns_per_byte"),
+                fetch_cpu_ns: g.us_ns("consumer.fetch_cpu_us_per_record"),
                 request_cpu_ns: g.us_ns("consumer.request_cpu_us"),
                 instance_id: (!instance.is_empty()).then_some(instance),
                 kip848,

@@ -17,6 +17,8 @@ mod membership;
 mod poll;
 mod reset;
 
+pub use reset::LIBRDKAFKA_RESET_QUERY_DELAY_NS;
+
 use super::cluster::Cluster;
 use super::event::{Event, Id, Reply};
 use super::log::LogBatch;
@@ -35,6 +37,8 @@ pub enum ConsumerTimer {
     StallEnd,
     /// A pause ends.
     PauseEnd,
+    /// librdkafka's offset query timer: partitions waiting for a reset may ask now.
+    OffsetQuery,
 }
 
 /// A batch taken by poll() and being processed: (partition, from, to, producer, sequence of
@@ -73,8 +77,9 @@ pub struct Consumer {
     /// Offset after the last record processed, per partition.
     processed: BTreeMap<u32, u64>,
     awaiting_offsets: BTreeSet<u32>,
-    /// Partitions with no position yet whose ListOffsets (auto.offset.reset) is to be sent.
-    needs_reset: BTreeSet<u32>,
+    /// Partitions with no position yet whose ListOffsets (auto.offset.reset) is to be sent, and
+    /// not before when.
+    needs_reset: BTreeMap<u32, Nanos>,
     /// Partitions whose ListOffsets is in flight: (broker, request number).
     resetting: BTreeMap<u32, (Id, u64)>,
     list_no: u64,
@@ -135,7 +140,7 @@ impl Consumer {
             position: BTreeMap::new(),
             processed: BTreeMap::new(),
             awaiting_offsets: BTreeSet::new(),
-            needs_reset: BTreeSet::new(),
+            needs_reset: BTreeMap::new(),
             resetting: BTreeMap::new(),
             list_no: 0,
             fetch_pos: BTreeMap::new(),
@@ -274,7 +279,8 @@ impl Cluster {
             return;
         };
         match reply {
-            Reply::Fetch { broker, parts } => self.fetched(now, c, broker, parts, q),
+            Reply::Fetch { broker, parts } => self.fetch_arrived(now, c, broker, parts, q),
+            Reply::Parsed { broker, parts } => self.fetched(now, c, broker, parts, q),
             Reply::Disconnected { broker } => {
                 self.consumers[c].fetching.remove(&broker);
                 self.offsets_lost(c, broker, None);
@@ -310,6 +316,7 @@ impl Cluster {
                 con.poll_seq += 1; // it calls poll() again
                 self.app_idle(now, c, q);
             }
+            ConsumerTimer::OffsetQuery => self.send_fetches(now, c, q),
             ConsumerTimer::PauseEnd => {
                 self.consumers[c].paused = false;
                 self.app_idle(now, c, q);

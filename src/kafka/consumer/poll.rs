@@ -28,8 +28,69 @@ use crate::engine::{EventQueue, Nanos};
 use crate::scenario::resolve::ClientKind;
 use std::collections::BTreeMap;
 
+/// Records, bytes and uncompressed bytes of a Fetch response, from each partition's fetch offset.
+fn fetched_size(parts: &[FetchedPart]) -> (u64, u64, u64) {
+    let (mut records, mut bytes, mut raw) = (0, 0, 0);
+    for part in parts {
+        for b in &part.batches {
+            let skip = part
+                .fetch_offset
+                .saturating_sub(b.base_offset)
+                .min(b.records as u64);
+            let n = b.records as u64 - skip;
+            let total = (b.records as u64).max(1);
+            records += n;
+            bytes += b.bytes as u64 * n / total;
+            raw += b.raw_bytes as u64 * n / total;
+        }
+    }
+    (records, bytes, raw)
+}
+
 impl Cluster {
-    /// Data (possibly none) from `broker` for consumer `c`.
+    /// Client CPU to parse `records` records of `bytes` bytes (`raw` uncompressed): per record
+    /// and per byte, plus decompression.
+    fn parse_cpu_ns(&self, records: u64, bytes: u64, raw: u64) -> Nanos {
+        let cc = &self.cfg.consumer;
+        records * cc.fetch_cpu_ns
+            + bytes * cc.ps_per_byte / 1000
+            + raw * self.cfg.producer.codec.decompress_ps_per_byte / 1000
+    }
+
+    /// A Fetch response reached consumer `c`. librdkafka's broker thread parses it (CRC,
+    /// decompression, one message object per record) beside the application before its
+    /// records are queued, and sends no other Fetch to that broker meanwhile
+    /// (`rdkafka_fetcher.c`, `rd_kafka_fetch_reply_handle`); the Java consumer parses in
+    /// poll(), on the application thread.
+    pub(super) fn fetch_arrived(
+        &mut self,
+        now: Nanos,
+        c: Id,
+        broker: Id,
+        parts: Vec<FetchedPart>,
+        q: &mut EventQueue<Event>,
+    ) {
+        if self.cfg.client == ClientKind::Java {
+            return self.fetched(now, c, broker, parts, q);
+        }
+        let (records, bytes, raw) = fetched_size(&parts);
+        let cpu = self.parse_cpu_ns(records, bytes, raw);
+        if cpu == 0 {
+            return self.fetched(now, c, broker, parts, q);
+        }
+        let con = &self.consumers[c];
+        let done = self.hosts[con.host].cpu.submit(now, cpu);
+        let reply = super::super::event::Reply::Parsed { broker, parts };
+        q.schedule(
+            done,
+            Event::ToConsumer {
+                c: con.client,
+                reply,
+            },
+        );
+    }
+
+    /// Data (possibly none) from `broker` for consumer `c`, ready to hand to the application.
     pub(super) fn fetched(
         &mut self,
         now: Nanos,
@@ -91,9 +152,7 @@ impl Cluster {
             }
             match committed.get(&p) {
                 Some(&o) => self.start_at(c, p, o, false),
-                None => {
-                    self.consumers[c].needs_reset.insert(p);
-                }
+                None => self.reset_later(now, c, p, q),
             }
         }
         self.send_fetches(now, c, q);
@@ -271,9 +330,10 @@ impl Cluster {
             return;
         }
         con.cursor = (con.cursor + 1) % n.max(1);
-        batch.cpu_ns = batch.records * (cc.poll_cpu_ns + con.process_ns)
-            + batch.bytes * cc.ps_per_byte / 1000
-            + raw * self.cfg.producer.codec.decompress_ps_per_byte / 1000;
+        batch.cpu_ns = batch.records * (cc.poll_cpu_ns + con.process_ns);
+        if self.cfg.client == ClientKind::Java {
+            batch.cpu_ns += self.parse_cpu_ns(batch.records, batch.bytes, raw);
+        }
         if !cc.auto_commit && cc.at_most_once {
             // Commit what was just handed over, before processing it.
             self.send_commit(now, c, self.consumers[c].position.clone(), q);

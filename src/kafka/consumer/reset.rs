@@ -4,9 +4,14 @@
 //! - **librdkafka** (`rdkafka_assignment.c`, `rd_kafka_assignment_serve_pending`; then
 //!   `rdkafka_offset.c`, `rd_kafka_offset_reset`, and `rdkafka_partition.c`,
 //!   `rd_kafka_toppar_offset_request`): after OffsetFetch, each assigned partition starts on its
-//!   own, scanning the pending list *backwards* (highest partition first); each sends its own
-//!   ListOffsets to its leader, with no backoff when the leader is known; a partition becomes
-//!   fetchable when its answer arrives. The broker thread sends a Fetch as soon as one partition
+//!   own, scanning the pending list *backwards* (highest partition first). A partition without
+//!   a committed offset is reset with the error "no previously committed offset", and
+//!   `rd_kafka_offset_reset` passes a 100 ms backoff whenever it has an error
+//!   (`err ? 100 : 0`): its offset query timer sends the ListOffsets 100 ms later
+//!   ([`LIBRDKAFKA_RESET_QUERY_DELAY_NS`]; librdkafka 2.16's debug log shows "backoff:
+//!   (re)starting offset query timer", and the course's Python consumers read their first record
+//!   110 ± 2 ms after the assignment, plots/classroom-real/runs.csv). Each partition sends its own
+//!   ListOffsets to its leader; it becomes fetchable when its answer arrives. The broker thread sends a Fetch as soon as one partition
 //!   is fetchable and none is in flight (`rdkafka_broker.c`, `rd_kafka_broker_consumer_serve`),
 //!   so the first Fetch names only the first partition answered — if that one is empty, the
 //!   broker holds it for `fetch.wait.max.ms` and the others wait behind it.
@@ -23,7 +28,28 @@ use crate::engine::{EventQueue, Nanos};
 use crate::scenario::resolve::ClientKind;
 use std::collections::BTreeMap;
 
+/// librdkafka's hard-coded delay before the ListOffsets of a partition reset for want of a
+/// committed offset (`rdkafka_offset.c`, `rd_kafka_offset_reset`: `err ? 100 : 0` ms); the
+/// Java consumer sends its ListOffsets at once.
+pub const LIBRDKAFKA_RESET_QUERY_DELAY_NS: Nanos = 100_000_000;
+
 impl Cluster {
+    /// Partition `p` of `c` has no committed offset: reset it by auto.offset.reset, after
+    /// librdkafka's offset query delay (none for Java).
+    pub(super) fn reset_later(&mut self, now: Nanos, c: Id, p: u32, q: &mut EventQueue<Event>) {
+        let at = match self.cfg.client {
+            ClientKind::Java => now,
+            ClientKind::Librdkafka => {
+                let at = now + LIBRDKAFKA_RESET_QUERY_DELAY_NS;
+                let client = self.consumers[c].client;
+                let timer = super::ConsumerTimer::OffsetQuery;
+                q.schedule(at, Event::ConsumerTimer { c: client, timer });
+                at
+            }
+        };
+        self.consumers[c].needs_reset.insert(p, at);
+    }
+
     /// Send ListOffsets for the partitions of `c` waiting for a reset whose leader is known
     /// and not backed off.
     pub(super) fn send_list_offsets(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
@@ -32,7 +58,7 @@ impl Cluster {
             return;
         }
         let mut by_broker: BTreeMap<Id, Vec<u32>> = BTreeMap::new();
-        for &p in con.needs_reset.iter().rev() {
+        for (&p, _) in con.needs_reset.iter().rev().filter(|(_, &at)| at <= now) {
             if let Some(b) = con.leaders.get(p as usize).copied().flatten() {
                 if con.retry_at.get(&b).is_none_or(|&t| t <= now) {
                     by_broker.entry(b).or_default().push(p);
@@ -104,7 +130,7 @@ impl Cluster {
             match offset {
                 Some(o) => self.start_at(c, p, o, true),
                 None => {
-                    con.needs_reset.insert(p);
+                    con.needs_reset.insert(p, now);
                     stale = true;
                 }
             }
@@ -128,7 +154,7 @@ impl Cluster {
             .collect();
         for p in &lost {
             con.resetting.remove(p);
-            con.needs_reset.insert(*p);
+            con.needs_reset.insert(*p, 0);
         }
         !lost.is_empty()
     }
