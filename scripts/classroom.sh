@@ -5,7 +5,10 @@
 #
 #   scripts/classroom.sh run [--repetitions 5] [--out plots/classroom-real] [experiment.py flags]
 #   scripts/classroom.sh smoke            # CI: 2,000 records, 1 repetition, two points
-#   scripts/classroom.sh compare [DIR]    # kafkasim calibrate --from-csv DIR/measurements.csv
+#   scripts/classroom.sh compare [DIR]    # kafkasim calibrate --from-csv DIR/measurements.csv,
+#                                         # then DIR/summary.md (scripts/classroom/report.py)
+#   scripts/classroom.sh loop-cost        # the Python thread's CPU per record: poll(), print
+#                                         # (→ plots/classroom-real/loop-cost.txt)
 #
 # `run` installs confluent-kafka into target/lab-venv (first run), starts the project's local
 # Apache Kafka (scripts/kafka-local.sh) when nothing listens on the bootstrap address and stops
@@ -88,14 +91,24 @@ PYEOF
         cd "$ROOT"
         cores=$(sed -n 's/^cores: //p' "$dir/machine.txt")
         notes=()
-        while IFS= read -r line; do notes+=(--note "$line"); done < <(grep -v '^cores: ' "$dir/machine.txt")
+        while IFS= read -r line; do notes+=(--note "$line"); done < <(grep -v '^cores: \|^machine: \|^cluster: ' "$dir/machine.txt")
         settings=()
         [[ -f $dir/broker-settings.txt ]] && settings=(--broker-settings "$dir/broker-settings.txt")
         cargo run --release --quiet -- calibrate --from-csv "$dir/measurements.csv" --out "$dir" \
             --set "host.cores=${cores:-2}" --set cluster.layout=single-host "${settings[@]}" "${notes[@]}"
+        ensure_venv
+        "$PY" "$ROOT/scripts/classroom/report.py" "$dir" "$ROOT/target/release/kafkasim"
+        ;;
+    loop-cost)
+        ensure_venv
+        ensure_broker
+        out=$OUT_DEFAULT/loop-cost.txt
+        "$PY" "$ROOT/scripts/classroom/loop_cost.py" --bootstrap "$BOOTSTRAP" "$@" >"$out.tmp"
+        mv "$out.tmp" "$out"
+        cat "$out"
         ;;
     *)
-        sed -n 2,13p "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        sed -n 2,16p "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
         [[ -z $cmd || $cmd == -h || $cmd == --help ]] || exit 2
         ;;
 esac
