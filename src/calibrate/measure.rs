@@ -69,7 +69,7 @@ pub enum KeyMode {
 
 impl KeyMode {
     /// The key used by [`KeyMode::Fixed`].
-    pub const FIXED_KEY: &'static [u8] = b"kafkasim-fixed-key";
+    pub const FIXED_KEY: &'static [u8] = super::plan::FIXED_KEY.as_bytes();
 }
 
 /// One configuration to measure.

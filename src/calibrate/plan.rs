@@ -158,6 +158,10 @@ pub fn points(
     }
 }
 
+/// The key of every record in the fixed-key points (the simulator must hash the same key to put
+/// the records on the same partition).
+pub const FIXED_KEY: &str = "kafkasim-fixed-key";
+
 /// The scenario keys that make the simulator run `point`'s workload with `consumers` consumers.
 pub fn settings(point: &MeasurePoint, consumers: u32) -> Vec<(String, String)> {
     let mut s: Vec<(String, String)> = vec![
@@ -179,6 +183,9 @@ pub fn settings(point: &MeasurePoint, consumers: u32) -> Vec<(String, String)> {
         ("consumer.auto.offset.reset".into(), "earliest".into()),
         ("consumer.enable.auto.commit".into(), "false".into()),
     ];
+    if point.key_mode == KeyMode::Fixed {
+        s.push(("producer.fixed_key".into(), FIXED_KEY.into()));
+    }
     for (k, v) in &point.producer_config {
         let key = match k.as_str() {
             "batch.size" => "producer.batch.size",
