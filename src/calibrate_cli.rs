@@ -9,6 +9,7 @@ use kafkasim::calibrate::data::{parse_measurements_csv, CalPoint};
 use kafkasim::calibrate::fit::{Env, FitOptions};
 use kafkasim::calibrate::{perftest, pipeline};
 use kafkasim::report::prepare_dir;
+use kafkasim::scenario::config::read_text_file;
 use kafkasim::scenario::keys;
 
 use crate::cli::UsageError;
@@ -190,8 +191,8 @@ pub fn run(a: CalibrateArgs) -> Result<()> {
         (points, format!("calibration against {bootstrap}"))
     } else if let Some(csv) = &a.from_csv {
         let shown = csv.display().to_string();
-        let text =
-            std::fs::read_to_string(csv).map_err(|e| usage(format!("--from-csv {shown}: {e}")))?;
+        let text = read_text_file(csv, MAX_INPUT_BYTES)
+            .map_err(|e| usage(format!("--from-csv {shown}: {e}")))?;
         let points = parse_measurements_csv(&text, &shown).map_err(usage)?;
         provenance.push(format!("measurements: {} (refitted)", file_name(csv)));
         (points, format!("calibration from {}", file_name(csv)))
@@ -199,7 +200,7 @@ pub fn run(a: CalibrateArgs) -> Result<()> {
         let mut points: Vec<CalPoint> = vec![];
         for f in &a.from_perf_test {
             let shown = f.display().to_string();
-            let text = std::fs::read_to_string(f)
+            let text = read_text_file(f, MAX_INPUT_BYTES)
                 .map_err(|e| usage(format!("--from-perf-test {shown}: {e}")))?;
             for p in perftest::parse(&text, &shown).map_err(usage)? {
                 if points.iter().any(|q| q.name == p.name) {
@@ -279,9 +280,13 @@ fn cpu_model() -> Option<String> {
         .map(|(_, m)| m.trim().to_string())
 }
 
+/// The largest measurement, perf-test or settings file read, bytes (a full calibration's
+/// measurements.csv is about 40 KiB).
+const MAX_INPUT_BYTES: u64 = 64 << 20;
+
 /// `key=value` lines of scripts/kafka-local.sh's broker-settings.txt (comments skipped).
 fn read_broker_settings(path: &Path) -> Result<Vec<(String, String)>> {
-    let text = std::fs::read_to_string(path)
+    let text = read_text_file(path, MAX_INPUT_BYTES)
         .map_err(|e| usage(format!("--broker-settings {}: {e}", path.display())))?;
     Ok(text
         .lines()

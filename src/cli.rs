@@ -49,9 +49,9 @@ enum Command {
         /// Sweep a key: --vary topic.partitions=1,2,4 (repeatable; grid of all).
         #[arg(long = "vary", value_name = "KEY=V1,V2,…")]
         varies: Vec<String>,
-        /// Worker threads (0 = every core). Outputs are identical at any count.
-        #[arg(long, default_value_t = 0)]
-        threads: usize,
+        /// Worker threads, 0 to 256 (0 = every core). Outputs are identical at any count.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=256))]
+        threads: u16,
         /// Skip the plots.
         #[arg(long)]
         no_plots: bool,
@@ -173,7 +173,7 @@ fn run(cli: Cli) -> Result<()> {
                 "kafkasim: scenario `{name}` from {path}, seed {}, {total} run(s)",
                 sc.base.get("seed")
             );
-            let results = experiment::run(&sc, threads).map_err(|e| match e {
+            let results = experiment::run(&sc, threads as usize).map_err(|e| match e {
                 experiment::RunError::Scenario(s) => usage(s),
                 other => anyhow::Error::new(other),
             })?;

@@ -39,9 +39,8 @@ import os
 import platform
 import random
 import signal
-import statistics
-import subprocess
 import sys
+import tempfile
 import time
 
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition, libversion, version
@@ -356,9 +355,7 @@ def run(a):
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     tag = f"kafkasim-class-{os.getpid()}-{int(time.time())}"
-    os.makedirs(a.out, exist_ok=True)
-    logdir = os.path.join(a.out, f".logs-{os.getpid()}")
-    os.makedirs(logdir, exist_ok=True)
+    logdir = tempfile.mkdtemp(prefix="kafkasim-classroom-")  # the consumers' printed lines
     runs, meas = [], []
     plan = points(a.only)
     total_reps = a.warmup + a.repetitions
@@ -493,6 +490,8 @@ def say(row, a):
 
 
 def write_outputs(a, runs, nbrokers):
+    os.makedirs(a.out, exist_ok=True)
+
     def atomic(name, text):
         path = os.path.join(a.out, name)
         tmp = path + f".tmp-{os.getpid()}"

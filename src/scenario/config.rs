@@ -171,6 +171,48 @@ fn known(path: &str) -> Result<&'static keys::KeySpec, ScenarioError> {
 
 /// Includes may nest this deep (a guard against runaway chains; cycles are caught earlier).
 const MAX_INCLUDE_DEPTH: usize = 16;
+/// The most files one scenario may read, itself and its includes (a file included twice counts
+/// twice): an include "bomb" of files that each include the next several times stops here.
+const MAX_INCLUDED_FILES: usize = 64;
+/// The largest scenario or included file read, bytes (a scenario is a few KiB).
+pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
+
+/// Reads a regular file of at most `limit` bytes as text. Anything else — a directory, a FIFO, a
+/// device such as /dev/zero — is refused before reading, so it can neither block nor fill memory.
+pub fn read_text_file(path: &Path, limit: u64) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    if meta.len() > limit {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("{} bytes, more than the {limit} accepted", meta.len()),
+        ));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("more than the {limit} bytes accepted"),
+        ));
+    }
+    Ok(text)
+}
+
+/// The most points a sweep may have (checked before the grid is built).
+pub const MAX_SWEEP_POINTS: usize = 100_000;
+
+/// The files being read while loading a scenario (outermost first) and how many were read.
+#[derive(Default)]
+struct Includes {
+    stack: Vec<PathBuf>,
+    files: usize,
+}
 
 /// A scenario file as flat (key, TOML value) pairs before checking, includes merged in.
 #[derive(Default)]
@@ -183,20 +225,21 @@ struct Raw {
 
 impl Raw {
     /// Reads `path`; `stack` holds the files being read, outermost first (cycle detection).
-    fn load(path: &Path, shown: &str, stack: &mut Vec<PathBuf>) -> Result<Raw, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Read {
+    fn load(path: &Path, shown: &str, inc: &mut Includes) -> Result<Raw, ScenarioError> {
+        let text = read_text_file(path, MAX_SCENARIO_BYTES).map_err(|e| ScenarioError::Read {
             path: shown.into(),
             source: e,
         })?;
-        Raw::parse(&text, shown, path, stack)
+        Raw::parse(&text, shown, path, inc)
     }
 
     fn parse(
         text: &str,
         shown: &str,
         path: &Path,
-        stack: &mut Vec<PathBuf>,
+        inc: &mut Includes,
     ) -> Result<Raw, ScenarioError> {
+        inc.files += 1;
         let table: toml::Table =
             text.parse()
                 .map_err(|e: toml::de::Error| ScenarioError::Toml {
@@ -221,7 +264,7 @@ impl Raw {
                 _ => return Err(bad()),
             };
             let here = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-            stack.push(here);
+            inc.stack.push(here);
             for file in files {
                 let target = path.parent().unwrap_or(Path::new("")).join(file);
                 let shown_target = target.display().to_string();
@@ -230,8 +273,8 @@ impl Raw {
                     path: shown_target.clone(),
                     reason: format!("cannot read it: {e}"),
                 })?;
-                if let Some(at) = stack.iter().position(|p| *p == canon) {
-                    let chain: Vec<String> = stack[at..]
+                if let Some(at) = inc.stack.iter().position(|p| *p == canon) {
+                    let chain: Vec<String> = inc.stack[at..]
                         .iter()
                         .chain([&canon])
                         .map(|p| p.display().to_string())
@@ -242,14 +285,23 @@ impl Raw {
                         reason: format!("include cycle: {}", chain.join(" → ")),
                     });
                 }
-                if stack.len() >= MAX_INCLUDE_DEPTH {
+                if inc.stack.len() >= MAX_INCLUDE_DEPTH {
                     return Err(ScenarioError::Include {
                         from: shown.into(),
                         path: shown_target,
                         reason: format!("includes nest deeper than {MAX_INCLUDE_DEPTH} files"),
                     });
                 }
-                let inner = Raw::load(&target, &shown_target, stack)?;
+                if inc.files >= MAX_INCLUDED_FILES {
+                    return Err(ScenarioError::Include {
+                        from: shown.into(),
+                        path: shown_target,
+                        reason: format!(
+                            "the scenario would read more than {MAX_INCLUDED_FILES} files (each inclusion counts)"
+                        ),
+                    });
+                }
+                let inner = Raw::load(&target, &shown_target, inc)?;
                 if !inner.sweep.is_empty() {
                     return Err(ScenarioError::Include {
                         from: shown.into(),
@@ -260,7 +312,7 @@ impl Raw {
                 raw.flat.extend(inner.flat);
                 raw.events.extend(inner.events);
             }
-            stack.pop();
+            inc.stack.pop();
         }
         for (k, v) in &table {
             match (k.as_str(), v) {
@@ -325,8 +377,7 @@ impl Raw {
 impl Scenario {
     /// Read and check a scenario file (and the files it includes, see [`Scenario::parse`]).
     pub fn load(path: &str) -> Result<Self, ScenarioError> {
-        let mut stack = vec![];
-        let raw = Raw::load(Path::new(path), path, &mut stack)?;
+        let raw = Raw::load(Path::new(path), path, &mut Includes::default())?;
         raw.check(path)
     }
 
@@ -337,8 +388,7 @@ impl Scenario {
     /// in order; keys of the including text override theirs (and `--set` overrides both).
     /// Include cycles and missing files are errors naming the `include` key and the path.
     pub fn parse(text: &str, source: &str) -> Result<Self, ScenarioError> {
-        let mut stack = vec![];
-        let raw = Raw::parse(text, source, Path::new(source), &mut stack)?;
+        let raw = Raw::parse(text, source, Path::new(source), &mut Includes::default())?;
         raw.check(source)
     }
 
@@ -415,14 +465,25 @@ impl Scenario {
 
     /// Resolve every point, so a bad combination fails before anything runs.
     pub fn resolve_all(&self) -> Result<Vec<(Point, SimConfig)>, ScenarioError> {
-        let pts = self.points();
-        if pts.len() > 100_000 {
+        // Counted before the grid is built: a grid of 10⁷ points would not fit in memory.
+        let size = self
+            .sweep
+            .iter()
+            .try_fold(1usize, |n, (_, vals)| n.checked_mul(vals.len()));
+        if size.is_none_or(|n| n > MAX_SWEEP_POINTS) {
+            let sizes: Vec<String> = self
+                .sweep
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", v.len()))
+                .collect();
             return Err(ScenarioError::Conflict(format!(
-                "the sweep has {} points; at most 100000 are accepted",
-                pts.len()
+                "the sweep has {} points ({}); at most {MAX_SWEEP_POINTS} are accepted",
+                size.map_or("more than 2^64".to_string(), |n| n.to_string()),
+                sizes.join(" × ")
             )));
         }
-        pts.into_iter()
+        self.points()
+            .into_iter()
             .map(|p| {
                 let c = SimConfig::from_config(&p.config).map_err(|e| {
                     match (&e, p.label.is_empty()) {

@@ -407,7 +407,7 @@ impl Action {
     /// Type `e`, checking the indices it names against `n`.
     pub fn from_raw(e: &RawEvent, n: Counts) -> Result<Action, ScenarioError> {
         let consumer = || index_of(e, "consumer", n.consumers, "consumer");
-        let ms = |name: &str| (e.int(name) as u64).saturating_mul(MS);
+        let ms = |name: &str| crate::engine::time::span(e.int(name) as u64, MS);
         Ok(match e.action.name {
             "consumer.join" => Action::ConsumerJoin {
                 consumer: consumer()?,
@@ -423,7 +423,7 @@ impl Action {
             },
             "consumer.slow" => Action::ConsumerSlow {
                 consumer: consumer()?,
-                process_ns: (e.float("process_us_per_record") * 1000.0).round() as Nanos,
+                process_ns: crate::engine::time::span_us(e.float("process_us_per_record")),
             },
             "consumer.pause" => Action::ConsumerPause {
                 consumer: consumer()?,
@@ -491,7 +491,7 @@ pub fn resolve(events: &[RawEvent], n: Counts) -> Result<Vec<TimedAction>, Scena
         .iter()
         .map(|e| {
             Ok(TimedAction {
-                at_ns: e.at_ms.saturating_mul(MS),
+                at_ns: crate::engine::time::span(e.at_ms, MS),
                 action: Action::from_raw(e, n)?,
             })
         })

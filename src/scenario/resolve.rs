@@ -379,11 +379,11 @@ impl Get<'_> {
         self.0.get(k).to_string()
     }
     fn ms(&self, k: &str) -> Nanos {
-        self.u(k).saturating_mul(MS)
+        crate::engine::time::span(self.u(k), MS)
     }
     /// µs as a float → integer ns.
     fn us_ns(&self, k: &str) -> Nanos {
-        (self.float(k) * 1000.0).round() as Nanos
+        crate::engine::time::span_us(self.float(k))
     }
     /// ns/B as a float → integer ps/B.
     fn ps(&self, k: &str) -> u64 {
@@ -495,7 +495,7 @@ fn parse_ms_list(text: &str, key: &str) -> Result<Vec<Nanos>, ScenarioError> {
         .map(|s| {
             s.replace('_', "")
                 .parse::<u64>()
-                .map(|ms| ms.saturating_mul(MS))
+                .map(|ms| crate::engine::time::span(ms, MS))
                 .map_err(|_| ScenarioError::Invalid {
                     key: key.into(),
                     value: format!("\"{text}\""),
@@ -652,8 +652,8 @@ impl SimConfig {
         if hb >= session {
             return Err(conflict(format!(
                 "consumer.heartbeat.interval.ms = {} must be below consumer.session.timeout.ms = {} (Kafka recommends at most a third)",
-                hb / MS,
-                session / MS
+                g.u("consumer.heartbeat.interval.ms"),
+                g.u("consumer.session.timeout.ms")
             )));
         }
         let brokers = g.u("cluster.brokers") as u32;
@@ -707,8 +707,8 @@ impl SimConfig {
         {
             return Err(conflict(format!(
                 "producer.delivery.timeout.ms = {} is below producer.linger.ms + producer.request.timeout.ms = {}: the Java client refuses it (ConfigException: delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms)",
-                delivery_timeout_ns / MS,
-                (linger_ns + request_timeout_ns) / MS
+                g.u("producer.delivery.timeout.ms"),
+                g.u("producer.linger.ms").saturating_add(g.u("producer.request.timeout.ms"))
             )));
         }
         let events = events::resolve(

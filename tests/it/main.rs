@@ -12,6 +12,7 @@ mod guarantees;
 mod hardware;
 mod properties;
 mod replication;
+mod robustness;
 
 use kafkasim::experiment::{simulate, RunOutput};
 use kafkasim::scenario::Scenario;

@@ -1,0 +1,200 @@
+//! Never panic, never hang, never eat the machine (issue 12): each class of input that once
+//! panicked, blocked or allocated without bound has its regression test here. Failures print
+//! the input that reproduces them.
+
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn kafkasim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kafkasim"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("kafkasim runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A small run of `text` (with `sets`): it must end cleanly — 0, 1 (a budget) or 2 (a conflict
+/// between keys, with a message) — never a panic.
+fn ends_cleanly(text: &str, sets: &[&str]) -> Output {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("s.toml");
+    std::fs::write(&file, text).unwrap();
+    let mut args = vec![
+        "run",
+        file.to_str().unwrap(),
+        "--no-plots",
+        "--format",
+        "csv",
+    ];
+    for s in sets {
+        args.extend(["--set", s]);
+    }
+    let o = kafkasim(&args);
+    let err = stderr(&o);
+    assert!(
+        matches!(o.status.code(), Some(0..=2))
+            && (o.status.code() != Some(2) || err.starts_with("error: "))
+            && !err.contains("panicked"),
+        "exit {:?} for {text:?} {sets:?}: {err}",
+        o.status.code()
+    );
+    o
+}
+
+#[test]
+fn time_values_at_the_top_of_their_range_mean_never_not_a_panic() {
+    // Once: ≥ 1.8·10¹³ ms overflowed ms → ns and wrapped `now + delay` into the past.
+    let base = "[producer]\nrecords = 2000\n[consumer]\ncount = 2\n[run]\nmax_sim_time_s = 20\n";
+    let top = "2305843009213693951"; // the accepted maximum, i64::MAX / 4
+    for key in [
+        "consumer.heartbeat.interval.ms",
+        "consumer.session.timeout.ms",
+        "consumer.max.poll.interval.ms",
+        "consumer.fetch.max.wait.ms",
+        "consumer.retry.backoff.ms",
+        "consumer.request.timeout.ms",
+        "consumer.auto.commit.interval.ms",
+        "consumer.fetch.queue.backoff.ms",
+        "producer.linger.ms",
+        "producer.retry.backoff.ms",
+        "producer.request.timeout.ms",
+        "producer.delivery.timeout.ms",
+        "broker.group.initial.rebalance.delay.ms",
+        "broker.replica.lag.time.max.ms",
+        "broker.log.flush.interval.ms",
+    ] {
+        ends_cleanly(base, &[&format!("{key}={top}")]);
+    }
+    // A heartbeat must stay below the session timeout: both far out, still no panic.
+    let o = ends_cleanly(
+        base,
+        &[
+            "consumer.heartbeat.interval.ms=1000000000000",
+            &format!("consumer.session.timeout.ms={top}"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for event in [
+        "at_ms = 2305843009213693951\naction = \"consumer.leave\"\nconsumer = 0",
+        "at_ms = 100\naction = \"consumer.stall\"\nconsumer = 0\nduration_ms = 2305843009213693951",
+        "at_ms = 100\naction = \"consumer.pause\"\nconsumer = 0\nduration_ms = 2305843009213693951",
+        "at_ms = 100\naction = \"group.rolling_restart\"\ninterval_ms = 2305843009213693951\ndown_ms = 2305843009213693951",
+    ] {
+        ends_cleanly(&format!("{base}[[events]]\n{event}\n"), &[]);
+    }
+}
+
+#[test]
+fn a_huge_thread_count_is_refused_naming_the_flag() {
+    let o = kafkasim(&[
+        "run",
+        "scenarios/partitions-experiment.toml",
+        "--threads",
+        "100000",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--threads") && err.contains("100000") && err.contains("0..=256"),
+        "{err}"
+    );
+}
+
+#[test]
+fn devices_and_fifos_are_refused_before_reading() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inc = tmp.path().join("inc.toml");
+    std::fs::write(&inc, "include = [\"/dev/zero\"]\n").unwrap();
+    let fifo = tmp.path().join("fifo.toml");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let out = tmp.path().join("cal");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["run", inc.to_str().unwrap()], "/dev/zero"),
+        (vec!["run", "/dev/zero"], "/dev/zero"),
+        (vec!["run", fifo.to_str().unwrap()], "fifo.toml"),
+        (
+            vec![
+                "calibrate",
+                "--from-csv",
+                "/dev/zero",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            "/dev/zero",
+        ),
+    ];
+    for (args, name) in cases {
+        let t = Instant::now();
+        let o = kafkasim(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(name) && err.contains("not a regular file"),
+            "{args:?}: {err}"
+        );
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "{args:?} took {:?}",
+            t.elapsed()
+        );
+    }
+}
+
+#[test]
+fn an_include_bomb_stops_at_the_file_limit() {
+    // 14 levels, each file including the next three times: 3¹⁴ reads if nothing stopped it.
+    let tmp = tempfile::tempdir().unwrap();
+    for level in 0..14 {
+        let next = format!("l{}.toml", level + 1);
+        let text = format!("include = [\"{next}\", \"{next}\", \"{next}\"]\n");
+        std::fs::write(tmp.path().join(format!("l{level}.toml")), text).unwrap();
+    }
+    std::fs::write(tmp.path().join("l14.toml"), "[producer]\nrecords = 10\n").unwrap();
+    let t = Instant::now();
+    let o = kafkasim(&["run", tmp.path().join("l0.toml").to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("more than 64 files"), "{err}");
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        t.elapsed()
+    );
+}
+
+#[test]
+fn an_oversized_sweep_is_refused_before_it_is_built() {
+    // 1,000³ = 10⁹ points: building the grid first would exhaust memory.
+    let list: Vec<String> = (1..=1000).map(|i| i.to_string()).collect();
+    let list = list.join(",");
+    let a = format!("producer.records={list}");
+    let b = format!("producer.value_bytes={list}");
+    let c = format!("consumer.process_us_per_record={list}");
+    let t = Instant::now();
+    let o = kafkasim(&[
+        "run",
+        "scenarios/partitions-experiment.toml",
+        "--vary",
+        &a,
+        "--vary",
+        &b,
+        "--vary",
+        &c,
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("at most 100000"), "{err}");
+    assert!(
+        t.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        t.elapsed()
+    );
+}
