@@ -95,7 +95,7 @@ pub enum RunError {
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
     /// A run hit its budget.
-    #[error("{source}\n  at sweep point `{point}`, seed {seed}; reproduce with: kafkasim run {file} --seed {seed}{sets}")]
+    #[error("{source}\n  at sweep point `{point}`, seed {seed}; reproduce with: kafkasim run {file} --seed {seed} --seeds 1{sets}")]
     Budget {
         /// Cause.
         source: BudgetExceeded,
@@ -105,9 +105,29 @@ pub enum RunError {
         seed: u64,
         /// Scenario file.
         file: String,
-        /// `--set` flags fixing the point.
+        /// `--set` flags: the user's overrides, then the point's swept values.
         sets: String,
     },
+}
+
+/// `--set` flags that make `kafkasim run FILE` run point `p` of `sc` alone: the user's own
+/// overrides (but seed and seeds, given apart), then the point's swept values.
+fn reproduce_sets(sc: &Scenario, p: &crate::scenario::Point) -> String {
+    let quote = |v: &crate::scenario::Value| {
+        let s = v.to_string();
+        if s.is_empty() || s.contains([' ', '"', '\'', ',']) {
+            format!("'{}'", s.replace('\'', "'\\''"))
+        } else {
+            s
+        }
+    };
+    sc.overrides
+        .iter()
+        .filter(|(k, _)| !matches!(*k, "seed" | "seeds"))
+        .filter(|(k, _)| !p.label.iter().any(|(l, _)| l == k))
+        .chain(p.label.iter())
+        .map(|(k, v)| format!(" --set {k}={}", quote(v)))
+        .collect()
 }
 
 /// Every run of a scenario: each grid point with `seeds` seeds from its `seed`, on `threads`
@@ -132,11 +152,7 @@ pub fn run(sc: &Scenario, threads: usize) -> Result<Vec<PointResult>, RunError> 
                     point: p.name(),
                     seed,
                     file: sc.source.clone(),
-                    sets: p
-                        .label
-                        .iter()
-                        .map(|(k, v)| format!(" --set {k}={v}"))
-                        .collect(),
+                    sets: reproduce_sets(sc, p),
                 })
             })
             .collect()

@@ -100,6 +100,8 @@ pub struct Scenario {
     pub base: Config,
     /// Keys to vary, each with its values, in file order; points are their cartesian product.
     pub sweep: Vec<(&'static str, Vec<Value>)>,
+    /// The `--set` overrides applied, in order (for reproduce commands and captions).
+    pub overrides: Vec<(&'static str, Value)>,
 }
 
 /// One point of the sweep grid.
@@ -339,6 +341,7 @@ impl Raw {
             source: source.into(),
             base: Config::default(),
             sweep: vec![],
+            overrides: vec![],
         };
         for (i, item) in self.events.iter().enumerate() {
             let t = item.as_table().ok_or_else(|| ScenarioError::Invalid {
@@ -412,8 +415,11 @@ impl Scenario {
     /// Apply `--set key=value`: the key is fixed for every point (and removed from the sweep).
     pub fn apply_set(&mut self, arg: &str) -> Result<(), ScenarioError> {
         let (spec, v) = Self::split_arg("--set", arg)?;
-        self.base.set(spec.path, Value::from_str(spec, v)?);
+        let value = Value::from_str(spec, v)?;
+        self.base.set(spec.path, value.clone());
         self.sweep.retain(|(k, _)| *k != spec.path);
+        self.overrides.retain(|(k, _)| *k != spec.path);
+        self.overrides.push((spec.path, value));
         Ok(())
     }
 

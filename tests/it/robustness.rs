@@ -198,3 +198,35 @@ fn an_oversized_sweep_is_refused_before_it_is_built() {
         t.elapsed()
     );
 }
+
+#[test]
+fn the_reproduce_command_carries_the_users_overrides_and_fails_the_same_way() {
+    // Only the user's --set makes these runs fail: a reproduce command without it exits 0.
+    let o = kafkasim(&[
+        "run",
+        "scenarios/partitions-experiment.toml",
+        "--set",
+        "run.max_sim_time_s=0.5",
+        "--vary",
+        "topic.partitions=2",
+        "--seeds",
+        "1",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let cmd = err
+        .lines()
+        .find_map(|l| l.split("reproduce with: ").nth(1))
+        .and_then(|c| c.split(": ").next())
+        .unwrap_or_else(|| panic!("no reproduce command in {err}"));
+    assert!(cmd.contains("--set run.max_sim_time_s=0.5"), "{cmd}");
+    assert!(cmd.contains("--set topic.partitions=2"), "{cmd}");
+    let args: Vec<&str> = cmd.split_whitespace().skip(1).collect();
+    let again = kafkasim(&args);
+    assert_eq!(again.status.code(), Some(1), "{cmd}: {}", stderr(&again));
+    assert!(
+        stderr(&again).contains("run.max_sim_time_s = 0.500"),
+        "{}",
+        stderr(&again)
+    );
+}
