@@ -167,7 +167,7 @@ fn run(cli: Cli) -> Result<()> {
             if total > 1_000_000 {
                 return Err(usage(format!("the sweep asks for {total} runs; at most 1000000 are accepted (reduce --vary lists or seeds)")));
             }
-            let dir = out.as_deref().map(prepare_dir).transpose()?;
+            let dir = out.as_deref().map(prepare_dir).transpose().map_err(usage)?;
             let name = sc.name();
             eprintln!(
                 "kafkasim: scenario `{name}` from {path}, seed {}, {total} run(s)",

@@ -314,12 +314,26 @@ pub fn parse_measurements_csv(text: &str, path: &str) -> Result<Vec<CalPoint>, C
         let row = row.map_err(|e| err(line, e.to_string()))?;
         let col = |c: usize| row.get(c).unwrap_or("");
         let num = |c: usize| -> Result<f64, CsvError> {
-            col(c).parse::<f64>().map_err(|_| {
-                err(
-                    line,
-                    format!("`{}` = {:?}: expected a number", CSV_HEADER[c], col(c)),
-                )
-            })
+            // Times and rates: a finite number, not negative (a wall time must be above 0).
+            let least = if CSV_HEADER[c] == "wall_s" {
+                "above 0"
+            } else {
+                "≥ 0"
+            };
+            col(c)
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && (*v > 0.0 || (*v == 0.0 && least == "≥ 0")))
+                .ok_or_else(|| {
+                    err(
+                        line,
+                        format!(
+                            "`{}` = {:?}: expected a number {least}",
+                            CSV_HEADER[c],
+                            col(c)
+                        ),
+                    )
+                })
         };
         let int = |c: usize| -> Result<u64, CsvError> {
             col(c).parse::<u64>().map_err(|_| {
@@ -464,5 +478,28 @@ mod tests {
             e.contains("x.csv: line 1") && e.contains("point,role,phase"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn negative_or_zero_times_are_refused_with_the_line() {
+        let good = measurements_csv(&[CalPoint {
+            name: "p1/produce".into(),
+            phase: Phase::Produce,
+            consumers: 0,
+            role: Role::Fit,
+            settings: vec![("topic.partitions".into(), "1".into())],
+            samples: vec![sample(0, false, 0.5, None)],
+        }]);
+        let text = String::from_utf8(good).unwrap();
+        assert!(parse_measurements_csv(&text, "m.csv").is_ok());
+        for bad in ["-0.5", "0", "NaN", "inf"] {
+            let t = text.replacen(",0.500000,", &format!(",{bad},"), 1);
+            assert_ne!(t, text, "the wall time column was not found");
+            let e = parse_measurements_csv(&t, "m.csv").unwrap_err().to_string();
+            assert!(
+                e.contains("m.csv: line 2") && e.contains("wall_s") && e.contains("above 0"),
+                "{bad}: {e}"
+            );
+        }
     }
 }

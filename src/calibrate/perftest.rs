@@ -213,11 +213,14 @@ fn producer_total(line: &str) -> Option<(u64, bool, (f64, f64))> {
     let records = count.trim().parse::<u64>().ok()?;
     let (rate, rest) = rest.split_once(" records/sec (")?;
     let (mb, _) = rest.split_once(" MB/sec)")?;
-    Some((
-        records,
-        steady,
-        (rate.trim().parse().ok()?, mb.trim().parse().ok()?),
-    ))
+    // A rate must be a positive, finite number: a negative one is not a perf-test result.
+    let positive = |t: &str| {
+        t.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v > 0.0)
+    };
+    Some((records, steady, (positive(rate)?, positive(mb)?)))
 }
 
 struct ConsumerRow {
@@ -238,7 +241,9 @@ fn consumer_row(line: &str) -> Option<Result<ConsumerRow, String>> {
     }
     let num = |i: usize, name: &str| {
         f[i].parse::<f64>()
-            .map_err(|_| format!("`{name}` = {:?}: expected a number", f[i]))
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .ok_or_else(|| format!("`{name}` = {:?}: expected a number ≥ 0", f[i]))
     };
     Some((|| {
         let records = f[4].parse::<u64>().map_err(|_| {
@@ -334,5 +339,17 @@ start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.s
         let bad = "2025-06-01 10:00:00:000, 2025-06-01 10:00:03:500, x, 2.7, 100000, 1.0, 3100, 400, 1.0, 1.0";
         let e = parse(bad, "b.txt").unwrap_err().to_string();
         assert!(e.contains("data.consumed.in.MB"), "{e}");
+    }
+
+    #[test]
+    fn negative_rates_and_times_are_refused() {
+        // A producer total with a negative rate is no perf-test result: the file has none.
+        let neg = "100000 records sent, -96993.2 records/sec (9.25 MB/sec), 1 ms avg latency, 2 ms max latency, 1 ms 50th, 1 ms 95th, 1 ms 99th, 1 ms 99.9th.\n";
+        assert!(parse(neg, "neg.txt").is_err());
+        // A consumer row with a negative fetch time names the field.
+        let bad = CONSUMER.replace(", 400, ", ", -400, ");
+        assert_ne!(bad, CONSUMER);
+        let e = parse(&bad, "cons.txt").unwrap_err().to_string();
+        assert!(e.contains("fetch.time.ms") && e.contains("≥ 0"), "{e}");
     }
 }

@@ -1,6 +1,16 @@
 //! Errors in a scenario or in command-line overrides. Each names the key or flag, the value and
 //! what is accepted.
 
+/// `s` as written, or its first 60 characters and its length when it is longer than 80: a
+/// message names what was wrong without echoing a megabyte back.
+pub fn shorten(s: &str) -> String {
+    if s.chars().count() <= 80 {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(60).collect();
+    format!("{head}… ({} bytes)", s.len())
+}
+
 /// A scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
@@ -21,7 +31,7 @@ pub enum ScenarioError {
         msg: String,
     },
     /// A key that the simulator does not know.
-    #[error("unknown key `{key}`{}; `kafkasim config` lists every key", match suggestion { Some(s) => format!(" (did you mean `{s}`?)"), None => String::new() })]
+    #[error("unknown key `{}`{}; `kafkasim config` lists every key", shorten(key), match suggestion { Some(s) => format!(" (did you mean `{s}`?)"), None => String::new() })]
     UnknownKey {
         /// The key as written.
         key: String,
@@ -29,7 +39,7 @@ pub enum ScenarioError {
         suggestion: Option<&'static str>,
     },
     /// A value of the wrong kind or out of range.
-    #[error("`{key}` = {value}: expected {accepted}")]
+    #[error("`{}` = {}: expected {accepted}", shorten(key), shorten(value))]
     Invalid {
         /// The key.
         key: String,
@@ -52,7 +62,7 @@ pub enum ScenarioError {
     #[error("{0}")]
     Conflict(String),
     /// A malformed `--set` or `--vary` argument.
-    #[error("{flag} `{arg}`: expected KEY=VALUE{}", if *flag == "--vary" { "[,VALUE…]" } else { "" })]
+    #[error("{flag} `{}`: expected KEY=VALUE{}", shorten(arg), if *flag == "--vary" { "[,VALUE…]" } else { "" })]
     BadOverride {
         /// `--set` or `--vary`.
         flag: &'static str,

@@ -230,3 +230,29 @@ fn the_reproduce_command_carries_the_users_overrides_and_fails_the_same_way() {
         stderr(&again)
     );
 }
+
+#[test]
+fn a_megabyte_key_is_named_not_echoed_and_an_unwritable_out_is_bad_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("s.toml");
+    std::fs::write(&file, format!("{} = 1\n", "k".repeat(1_000_000))).unwrap();
+    let o = kafkasim(&["run", file.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{}", &err[..err.len().min(300)]);
+    assert!(
+        err.len() < 1000 && err.contains("(1000000 bytes)"),
+        "{} bytes: {}",
+        err.len(),
+        &err[..err.len().min(300)]
+    );
+    std::fs::write(&file, "[producer]\nrecords = 10\n").unwrap();
+    let o = kafkasim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        "/proc/kafkasim-cannot-be-here",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("/proc/kafkasim-cannot-be-here"), "{err}");
+}
