@@ -168,15 +168,21 @@ fn run(cli: Cli) -> Result<()> {
                 return Err(usage(format!("the sweep asks for {total} runs; at most 1000000 are accepted (reduce --vary lists or seeds)")));
             }
             let dir = out.as_deref().map(prepare_dir).transpose().map_err(usage)?;
+            let dir_given = dir.is_some();
             let name = sc.name();
             eprintln!(
                 "kafkasim: scenario `{name}` from {path}, seed {}, {total} run(s)",
                 sc.base.get("seed")
             );
-            let results = experiment::run(&sc, threads as usize).map_err(|e| match e {
-                experiment::RunError::Scenario(s) => usage(s),
-                other => anyhow::Error::new(other),
-            })?;
+            let experiment::Outcome { results, failed } =
+                experiment::run_all(&sc, threads as usize).map_err(|e| match e {
+                    experiment::RunError::Scenario(s) => usage(s),
+                    other => anyhow::Error::new(other),
+                })?;
+            let failures: Vec<String> = failed.iter().map(|e| e.to_string()).collect();
+            if results.is_empty() {
+                anyhow::bail!("{}", failures.join("\n"));
+            }
             let printed = match format {
                 Format::Table => table::render(&name, &results),
                 Format::Json => String::from_utf8(export::runs_json(&results)).expect("utf-8"),
@@ -217,7 +223,29 @@ fn run(cli: Cli) -> Result<()> {
                             .with_context(|| format!("plot {stem}"))?;
                     }
                 }
+                let failed_txt = dir.join("failed.txt");
+                if failures.is_empty() {
+                    if failed_txt.exists() {
+                        std::fs::remove_file(&failed_txt)
+                            .with_context(|| format!("removing {}", failed_txt.display()))?;
+                    }
+                } else {
+                    write_atomic(&failed_txt, (failures.join("\n\n") + "\n").as_bytes())?;
+                }
                 eprintln!("kafkasim: wrote outputs to {}", dir.display());
+            }
+            if !failures.is_empty() {
+                anyhow::bail!(
+                    "{} of {} point(s) did not finish; the others' outputs were written{}:\n{}",
+                    failures.len(),
+                    failures.len() + results.len(),
+                    if dir_given {
+                        " (the failures in failed.txt)"
+                    } else {
+                        ""
+                    },
+                    failures.join("\n")
+                );
             }
             Ok(())
         }

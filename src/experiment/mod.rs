@@ -130,9 +130,19 @@ fn reproduce_sets(sc: &Scenario, p: &crate::scenario::Point) -> String {
         .collect()
 }
 
+/// The points of a sweep that ran, and why the others did not.
+pub struct Outcome {
+    /// Points whose every seed finished, in grid order.
+    pub results: Vec<PointResult>,
+    /// One error per point that did not (its first failing seed, with a reproduce command).
+    pub failed: Vec<RunError>,
+}
+
 /// Every run of a scenario: each grid point with `seeds` seeds from its `seed`, on `threads`
-/// threads (0 = all cores). Results are in grid order whatever the thread count.
-pub fn run(sc: &Scenario, threads: usize) -> Result<Vec<PointResult>, RunError> {
+/// threads (0 = all cores). Results are in grid order whatever the thread count; a point over
+/// its budget is reported in [`Outcome::failed`] without discarding the others. Only a bad
+/// scenario is an error.
+pub fn run_all(sc: &Scenario, threads: usize) -> Result<Outcome, RunError> {
     let points = sc.resolve_all()?;
     let jobs: Vec<(usize, u64)> = points
         .iter()
@@ -159,15 +169,28 @@ pub fn run(sc: &Scenario, threads: usize) -> Result<Vec<PointResult>, RunError> 
     });
     let mut outs = outs.into_iter();
     let mut results = Vec::with_capacity(points.len());
+    let mut failed = vec![];
     for (point, config) in points {
         let runs = (0..config.seeds)
             .map(|_| outs.next().expect("one output per job"))
-            .collect::<Result<Vec<_>, _>>()?;
-        results.push(PointResult {
-            point,
-            config,
-            runs,
-        });
+            .collect::<Result<Vec<_>, _>>();
+        match runs {
+            Ok(runs) => results.push(PointResult {
+                point,
+                config,
+                runs,
+            }),
+            Err(e) => failed.push(e), // the point's first failing seed
+        }
     }
-    Ok(results)
+    Ok(Outcome { results, failed })
+}
+
+/// Every run of a scenario, all or nothing: the first failed point's error if any failed.
+pub fn run(sc: &Scenario, threads: usize) -> Result<Vec<PointResult>, RunError> {
+    let out = run_all(sc, threads)?;
+    match out.failed.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(out.results),
+    }
 }

@@ -256,3 +256,59 @@ fn a_megabyte_key_is_named_not_echoed_and_an_unwritable_out_is_bad_input() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("/proc/kafkasim-cannot-be-here"), "{err}");
 }
+
+#[test]
+fn a_sweep_with_one_failing_point_writes_the_others_and_lists_the_failure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = kafkasim(&[
+        "run",
+        "scenarios/partitions-experiment.toml",
+        "--set",
+        "topic.partitions=1",
+        "--set",
+        "consumer.count=1",
+        "--set",
+        "producer.keys=none",
+        "--vary",
+        "run.max_sim_time_s=0.5,60",
+        "--seeds",
+        "1",
+        "--no-plots",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("1 of 2 point(s) did not finish"), "{err}");
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert_eq!(
+        summary.lines().count(),
+        2,
+        "header + the point that finished: {summary}"
+    );
+    let failed = std::fs::read_to_string(out.join("failed.txt")).unwrap();
+    assert!(
+        failed.contains("--set run.max_sim_time_s=0.5")
+            && failed.contains("--set topic.partitions=1"),
+        "{failed}"
+    );
+    // A later run where everything finishes leaves no stale failed.txt behind.
+    let o = kafkasim(&[
+        "run",
+        "scenarios/partitions-experiment.toml",
+        "--set",
+        "topic.partitions=1",
+        "--set",
+        "consumer.count=1",
+        "--set",
+        "producer.keys=none",
+        "--seeds",
+        "1",
+        "--no-plots",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!out.join("failed.txt").exists());
+}
