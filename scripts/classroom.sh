@@ -17,26 +17,13 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-VENV=$ROOT/target/lab-venv
-PY=$VENV/bin/python
-CLIENT_VERSION=2.16.1   # confluent-kafka (bundles librdkafka 2.16); same venv as the lab
+source "$ROOT/scripts/lab/venv.sh"   # VENV, PY, ensure_venv
 BOOTSTRAP=${KAFKASIM_BOOTSTRAP:-127.0.0.1:${KAFKASIM_KAFKA_PORT:-19092}}
 OUT_DEFAULT=$ROOT/plots/classroom-real
 
 say() { echo "classroom: $*" >&2; }
 die() { say "$*"; exit 1; }
 
-ensure_venv() {
-    if "$PY" -c 'import confluent_kafka' 2>/dev/null; then return; fi
-    say "creating $VENV with confluent-kafka $CLIENT_VERSION (pip, first run) ..."
-    if ! python3 -m venv "$VENV" 2>/dev/null; then
-        command -v apt-get >/dev/null || die "python3 -m venv fails and apt-get is missing: install python3-venv"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
-        rm -rf "$VENV"
-        python3 -m venv "$VENV"
-    fi
-    "$VENV/bin/pip" install -q --disable-pip-version-check "confluent-kafka==$CLIENT_VERSION"
-}
 
 STARTED=0
 ensure_broker() {

@@ -26,15 +26,13 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STATE=$ROOT/target/lab                 # broker data, logs, client output of the current lab
 RESULTS=${LAB_RESULTS:-$ROOT/lab/results}
-VENV=$ROOT/target/lab-venv
-PY=$VENV/bin/python
+source "$ROOT/scripts/lab/venv.sh"   # VENV, PY, ensure_venv
 CLIENT=$ROOT/scripts/lab/client.py
 RESULTS_PY=$ROOT/scripts/lab/results.py
 KAFKA_LOCAL=$ROOT/scripts/kafka-local.sh
 export KAFKASIM_KAFKA_DIR=$STATE/kafka
 export KAFKASIM_KAFKA_STOP_TIMEOUT_S=15
 export KAFKASIM_GROUP_INITIAL_REBALANCE_DELAY_MS=0   # ms; no 3 s wait before a group's first assignment
-CLIENT_VERSION=2.16.1                  # confluent-kafka (bundles librdkafka 2.16) installed into VENV
 
 NET=10.77.0                            # the lab's /24, used only inside ksl-* namespaces
 SW=ksl-sw
@@ -107,17 +105,6 @@ preflight() {
     [[ -z $left ]] || die "lab cgroups already exist in $CG ($left); run 'scripts/lab.sh down' first"
 }
 
-ensure_venv() {
-    if "$PY" -c 'import confluent_kafka' 2>/dev/null; then return; fi
-    say "creating $VENV with confluent-kafka $CLIENT_VERSION (pip, first run) ..."
-    if ! python3 -m venv "$VENV" 2>/dev/null; then
-        command -v apt-get >/dev/null || die "python3 -m venv fails and apt-get is missing: install python3-venv"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
-        rm -rf "$VENV"
-        python3 -m venv "$VENV"
-    fi
-    "$VENV/bin/pip" install -q --disable-pip-version-check "confluent-kafka==$CLIENT_VERSION"
-}
 
 # ---------------------------------------------------------------- network, cgroups
 net_up() {
