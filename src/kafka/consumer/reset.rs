@@ -10,9 +10,10 @@
 //!   (`err ? 100 : 0`): its offset query timer sends the ListOffsets 100 ms later
 //!   ([`LIBRDKAFKA_RESET_QUERY_DELAY_NS`]; librdkafka 2.16's debug log shows "backoff:
 //!   (re)starting offset query timer", and the course's Python consumers read their first record
-//!   110 ± 2 ms after the assignment, plots/classroom-real/runs.csv). Each partition sends its own
-//!   ListOffsets to its leader; it becomes fetchable when its answer arrives. The broker thread sends a Fetch as soon as one partition
-//!   is fetchable and none is in flight (`rdkafka_broker.c`, `rd_kafka_broker_consumer_serve`),
+//!   110 ± 2 ms after the assignment, plots/classroom-real/runs.csv). Each partition sends its
+//!   own ListOffsets to its leader; it becomes fetchable when its answer arrives. The broker
+//!   thread sends a Fetch as soon as one partition is fetchable and none is in flight
+//!   (`rdkafka_broker.c`, `rd_kafka_broker_consumer_serve`),
 //!   so the first Fetch names only the first partition answered — if that one is empty, the
 //!   broker holds it for `fetch.wait.max.ms` and the others wait behind it.
 //! - **Java** (`OffsetFetcher.resetPositionsIfNeeded`): one ListOffsets per leader broker for
