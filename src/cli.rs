@@ -169,6 +169,14 @@ fn run(cli: Cli) -> Result<()> {
             }
             let dir = out.as_deref().map(prepare_dir).transpose().map_err(usage)?;
             let dir_given = dir.is_some();
+            if let Some(d) = &dir {
+                // Written last: a folder without it holds an interrupted or failed run.
+                let manifest = d.join("manifest.txt");
+                if manifest.exists() {
+                    std::fs::remove_file(&manifest)
+                        .with_context(|| format!("removing {}", manifest.display()))?;
+                }
+            }
             let name = sc.name();
             eprintln!(
                 "kafkasim: scenario `{name}` from {path}, seed {}, {total} run(s)",
@@ -210,8 +218,10 @@ fn run(cli: Cli) -> Result<()> {
                 if let Some(csv) = export::replicas_csv(&results) {
                     files.push(("replicas.csv", csv));
                 }
+                let mut written: Vec<(String, usize)> = vec![];
                 for (f, bytes) in files {
                     write_atomic(&dir.join(f), &bytes)?;
+                    written.push((f.to_string(), bytes.len()));
                 }
                 if !no_plots {
                     let mut charts = figures::charts(&name, &results);
@@ -219,8 +229,13 @@ fn run(cli: Cli) -> Result<()> {
                     charts.extend(hardware_figures::charts(&name, &results));
                     charts.extend(replication_figures::charts(&name, &results));
                     for (stem, chart) in charts {
-                        plot::render(&chart, &dir, &stem)
-                            .with_context(|| format!("plot {stem}"))?;
+                        for path in plot::render(&chart, &dir, &stem)
+                            .with_context(|| format!("plot {stem}"))?
+                        {
+                            let bytes = std::fs::metadata(&path).map_or(0, |m| m.len() as usize);
+                            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                            written.push((name.unwrap_or_default(), bytes));
+                        }
                     }
                 }
                 let failed_txt = dir.join("failed.txt");
@@ -230,8 +245,22 @@ fn run(cli: Cli) -> Result<()> {
                             .with_context(|| format!("removing {}", failed_txt.display()))?;
                     }
                 } else {
-                    write_atomic(&failed_txt, (failures.join("\n\n") + "\n").as_bytes())?;
+                    let text = failures.join("\n\n") + "\n";
+                    write_atomic(&failed_txt, text.as_bytes())?;
+                    written.push(("failed.txt".into(), text.len()));
                 }
+                written.sort();
+                let mut manifest = format!(
+                    "# kafkasim {} — written last: the files below are one complete run\n\
+                     scenario: {name} ({path})\npoints: {} finished, {} failed\nfiles:\n",
+                    env!("CARGO_PKG_VERSION"),
+                    results.len(),
+                    failures.len()
+                );
+                for (f, bytes) in &written {
+                    manifest.push_str(&format!("{f} {bytes}\n"));
+                }
+                write_atomic(&dir.join("manifest.txt"), manifest.as_bytes())?;
                 eprintln!("kafkasim: wrote outputs to {}", dir.display());
             }
             if !failures.is_empty() {

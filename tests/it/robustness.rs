@@ -287,6 +287,11 @@ fn a_sweep_with_one_failing_point_writes_the_others_and_lists_the_failure() {
         2,
         "header + the point that finished: {summary}"
     );
+    let manifest = std::fs::read_to_string(out.join("manifest.txt")).unwrap();
+    assert!(
+        manifest.contains("points: 1 finished, 1 failed") && manifest.contains("\nfailed.txt "),
+        "{manifest}"
+    );
     let failed = std::fs::read_to_string(out.join("failed.txt")).unwrap();
     assert!(
         failed.contains("--set run.max_sim_time_s=0.5")
@@ -311,4 +316,26 @@ fn a_sweep_with_one_failing_point_writes_the_others_and_lists_the_failure() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!out.join("failed.txt").exists());
+    let manifest = std::fs::read_to_string(out.join("manifest.txt")).unwrap();
+    assert!(
+        manifest.contains("points: 1 finished, 0 failed") && manifest.contains("\nsummary.csv "),
+        "{manifest}"
+    );
+    // A rerun in which nothing finishes removes the manifest first: the outputs left are stale.
+    let o = kafkasim(&[
+        "run",
+        "scenarios/partitions-experiment.toml",
+        "--set",
+        "run.max_sim_time_s=0.5",
+        "--seeds",
+        "1",
+        "--no-plots",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        !out.join("manifest.txt").exists(),
+        "a failed run left a manifest"
+    );
 }
