@@ -257,11 +257,9 @@ fn a_megabyte_key_is_named_not_echoed_and_an_unwritable_out_is_bad_input() {
     assert!(err.contains("/proc/kafkasim-cannot-be-here"), "{err}");
 }
 
-#[test]
-fn a_sweep_with_one_failing_point_writes_the_others_and_lists_the_failure() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    let o = kafkasim(&[
+/// The classroom scenario at 1 partition, 1 consumer, no key, one seed, into `out`, with `extra`.
+fn classroom_point_into(out: &std::path::Path, extra: &[&str]) -> Output {
+    let mut args = vec![
         "run",
         "scenarios/partitions-experiment.toml",
         "--set",
@@ -270,14 +268,21 @@ fn a_sweep_with_one_failing_point_writes_the_others_and_lists_the_failure() {
         "consumer.count=1",
         "--set",
         "producer.keys=none",
-        "--vary",
-        "run.max_sim_time_s=0.5,60",
         "--seeds",
         "1",
         "--no-plots",
         "--out",
         out.to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    kafkasim(&args)
+}
+
+#[test]
+fn a_sweep_with_one_failing_point_writes_the_others_and_lists_the_failure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = classroom_point_into(&out, &["--vary", "run.max_sim_time_s=0.5,60"]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("1 of 2 point(s) did not finish"), "{err}");
@@ -299,21 +304,7 @@ fn a_sweep_with_one_failing_point_writes_the_others_and_lists_the_failure() {
         "{failed}"
     );
     // A later run where everything finishes leaves no stale failed.txt behind.
-    let o = kafkasim(&[
-        "run",
-        "scenarios/partitions-experiment.toml",
-        "--set",
-        "topic.partitions=1",
-        "--set",
-        "consumer.count=1",
-        "--set",
-        "producer.keys=none",
-        "--seeds",
-        "1",
-        "--no-plots",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = classroom_point_into(&out, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!out.join("failed.txt").exists());
     let manifest = std::fs::read_to_string(out.join("manifest.txt")).unwrap();
@@ -322,17 +313,7 @@ fn a_sweep_with_one_failing_point_writes_the_others_and_lists_the_failure() {
         "{manifest}"
     );
     // A rerun in which nothing finishes removes the manifest first: the outputs left are stale.
-    let o = kafkasim(&[
-        "run",
-        "scenarios/partitions-experiment.toml",
-        "--set",
-        "run.max_sim_time_s=0.5",
-        "--seeds",
-        "1",
-        "--no-plots",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = classroom_point_into(&out, &["--set", "run.max_sim_time_s=0.5"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
         !out.join("manifest.txt").exists(),

@@ -21,6 +21,7 @@
 use super::super::cluster::Cluster;
 use super::super::event::{Event, FetchError, FetchPart, FetchRequest, FetchedPart, Id, Request};
 use super::super::group::coordinator::GroupRequest;
+use super::super::log::LogBatch;
 use super::super::metadata::Client;
 use super::super::metrics::record_ns;
 use super::{ConsumerTimer, InProcess};
@@ -28,23 +29,21 @@ use crate::engine::{EventQueue, Nanos};
 use crate::scenario::resolve::ClientKind;
 use std::collections::BTreeMap;
 
+/// Records of batch `b` at or after `fetch_offset` (a fetch may start inside a batch), and
+/// their share of its bytes and uncompressed bytes.
+fn unread(b: &LogBatch, fetch_offset: u64) -> (u64, u64, u64) {
+    let total = b.records as u64;
+    let n = total - fetch_offset.saturating_sub(b.base_offset).min(total);
+    let share = |x: u32| x as u64 * n / total.max(1);
+    (n, share(b.bytes), share(b.raw_bytes))
+}
+
 /// Records, bytes and uncompressed bytes of a Fetch response, from each partition's fetch offset.
 fn fetched_size(parts: &[FetchedPart]) -> (u64, u64, u64) {
-    let (mut records, mut bytes, mut raw) = (0, 0, 0);
-    for part in parts {
-        for b in &part.batches {
-            let skip = part
-                .fetch_offset
-                .saturating_sub(b.base_offset)
-                .min(b.records as u64);
-            let n = b.records as u64 - skip;
-            let total = (b.records as u64).max(1);
-            records += n;
-            bytes += b.bytes as u64 * n / total;
-            raw += b.raw_bytes as u64 * n / total;
-        }
-    }
-    (records, bytes, raw)
+    parts
+        .iter()
+        .flat_map(|part| part.batches.iter().map(|b| unread(b, part.fetch_offset)))
+        .fold((0, 0, 0), |(r, b, w), (n, x, y)| (r + n, b + x, w + y))
 }
 
 impl Cluster {
@@ -123,10 +122,10 @@ impl Cluster {
             }
             let con = &mut self.consumers[c];
             for b in part.batches {
-                let skip = part.fetch_offset.saturating_sub(b.base_offset) as u32;
-                *con.buffered.entry(p).or_default() += (b.records - skip) as u64;
-                *con.buffered_bytes.entry(p).or_default() +=
-                    b.bytes as u64 * (b.records - skip) as u64 / b.records.max(1) as u64;
+                let (n, bytes, _) = unread(&b, part.fetch_offset);
+                let skip = b.records - n as u32;
+                *con.buffered.entry(p).or_default() += n;
+                *con.buffered_bytes.entry(p).or_default() += bytes;
                 con.fetch_pos.insert(p, b.end_offset());
                 con.last_epoch.insert(p, b.leader_epoch);
                 con.buffer.entry(p).or_default().push_back((b, skip));
