@@ -4,6 +4,11 @@
 //! machines are noisy: compare ratios, not absolute figures).
 
 use kafkasim::experiment::{run, simulate};
+
+/// As in the binary: the memory budget counts each run's bytes (its cost is part of the speed).
+#[global_allocator]
+static ALLOC: kafkasim::engine::memory::CountingAlloc = kafkasim::engine::memory::CountingAlloc;
+
 use kafkasim::scenario::Scenario;
 use std::time::Instant;
 

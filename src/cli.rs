@@ -176,6 +176,7 @@ fn run(cli: Cli) -> Result<()> {
                     std::fs::remove_file(&manifest)
                         .with_context(|| format!("removing {}", manifest.display()))?;
                 }
+                kafkasim::report::remove_stale_temp_files(d)?;
             }
             let name = sc.name();
             eprintln!(

@@ -1,6 +1,10 @@
 mod calibrate_cli;
 mod cli;
 
+/// Counts each thread's live bytes, for the runs' memory budget (`run.max_memory_mb`).
+#[global_allocator]
+static ALLOC: kafkasim::engine::memory::CountingAlloc = kafkasim::engine::memory::CountingAlloc;
+
 fn main() {
     std::process::exit(cli::main());
 }

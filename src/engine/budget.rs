@@ -1,7 +1,17 @@
-//! Run budgets: a limit on events and on simulated time, so a runaway scenario stops with a
-//! clear message instead of running forever.
+//! Run budgets: limits on events, simulated time, wall time and memory, so a runaway scenario
+//! stops with a clear message instead of running forever or eating the machine.
+//!
+//! Events, simulated time and memory are checked before every event (memory is a thread-local
+//! read), wall time every [`WALL_CHECK_EVERY`] events. Wall time and memory are the only things
+//! a run reads from the machine, and they can only stop it (exit 1), never change what it
+//! computes: a run that finishes within them gives the same bytes on any machine.
 
+use super::memory::thread_live_bytes;
 use super::time::{secs, Nanos};
+use std::time::Instant;
+
+/// Events between two reads of the clock for the wall-time budget.
+pub const WALL_CHECK_EVERY: u64 = 1024;
 
 /// Limits on one run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -10,6 +20,28 @@ pub struct RunBudget {
     pub max_events: u64,
     /// Latest simulated time an event may have, in ns (`run.max_sim_time_s`).
     pub max_sim_time_ns: Nanos,
+    /// Most wall time one run may take, ms (`run.max_wall_s`).
+    pub max_wall_ms: u64,
+    /// Most memory one run may hold, bytes (`run.max_memory_mb`), counted from before the
+    /// model is built ([`super::memory`]).
+    pub max_memory_bytes: u64,
+}
+
+/// When and with how much memory a run started, for the wall-time and memory budgets.
+#[derive(Clone, Copy, Debug)]
+pub struct RunStart {
+    wall: Instant,
+    live_bytes: i64,
+}
+
+impl RunStart {
+    /// Now, on this thread (call before building the model).
+    pub fn now() -> Self {
+        Self {
+            wall: Instant::now(),
+            live_bytes: thread_live_bytes(),
+        }
+    }
 }
 
 impl RunBudget {
@@ -18,7 +50,37 @@ impl RunBudget {
         Self {
             max_events: u64::MAX,
             max_sim_time_ns: u64::MAX,
+            max_wall_ms: u64::MAX,
+            max_memory_bytes: u64::MAX,
         }
+    }
+
+    /// Fails when the run started at `start` holds more memory than allowed, or (every
+    /// [`WALL_CHECK_EVERY`] events) has taken more wall time.
+    pub fn check_machine(
+        &self,
+        start: &RunStart,
+        events: u64,
+        now: Nanos,
+    ) -> Result<(), BudgetExceeded> {
+        if events % WALL_CHECK_EVERY == 0
+            && start.wall.elapsed().as_millis() as u64 > self.max_wall_ms
+        {
+            return Err(BudgetExceeded::WallTime {
+                limit_ms: self.max_wall_ms,
+                events,
+                at_ns: now,
+            });
+        }
+        let held = thread_live_bytes().saturating_sub(start.live_bytes).max(0) as u64;
+        if held > self.max_memory_bytes {
+            return Err(BudgetExceeded::Memory {
+                limit_bytes: self.max_memory_bytes,
+                held_bytes: held,
+                at_ns: now,
+            });
+        }
+        Ok(())
     }
 
     /// Fails when handling event number `events` at time `now` would exceed the budget.
@@ -57,5 +119,35 @@ pub enum BudgetExceeded {
         limit_ns: Nanos,
         /// Events handled.
         events: u64,
+    },
+    /// The run took too long on this machine.
+    #[error("the run took more than run.max_wall_s = {} s of wall time (after {events} events, at simulated time {:.3} s) without finishing; raise run.max_wall_s or shorten the scenario", *limit_ms as f64 / 1e3, secs(*at_ns))]
+    WallTime {
+        /// The limit, ms.
+        limit_ms: u64,
+        /// Events handled.
+        events: u64,
+        /// Simulated time reached.
+        at_ns: Nanos,
+    },
+    /// The run held too much memory.
+    #[error("the run held {} MiB of memory, more than run.max_memory_mb = {} (at simulated time {:.3} s); raise run.max_memory_mb or use fewer partitions, clients, records or a larger host.page_bytes", held_bytes >> 20, limit_bytes >> 20, secs(*at_ns))]
+    Memory {
+        /// The limit, bytes.
+        limit_bytes: u64,
+        /// Bytes held when it was found.
+        held_bytes: u64,
+        /// Simulated time reached.
+        at_ns: Nanos,
+    },
+    /// The model would need more memory than allowed before it starts.
+    #[error("the run would need about {} MiB of memory before its first event (mostly {largest}), more than run.max_memory_mb = {}; raise run.max_memory_mb or use fewer partitions or clients", estimate_bytes >> 20, limit_bytes >> 20)]
+    MemoryEstimate {
+        /// The limit, bytes.
+        limit_bytes: u64,
+        /// The estimate, bytes.
+        estimate_bytes: u64,
+        /// Its largest term, in words.
+        largest: String,
     },
 }

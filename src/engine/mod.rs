@@ -6,11 +6,12 @@
 //! a pure function of the model's initial state and its seed.
 
 pub mod budget;
+pub mod memory;
 pub mod queue;
 pub mod rng;
 pub mod time;
 
-pub use budget::{BudgetExceeded, RunBudget};
+pub use budget::{BudgetExceeded, RunBudget, RunStart};
 pub use queue::EventQueue;
 pub use rng::{SeedTree, SimRng};
 pub use time::Nanos;
@@ -34,11 +35,13 @@ pub struct RunStats {
     pub end_ns: Nanos,
 }
 
-/// Run `model` until it is finished or no event is left, within `budget`.
+/// Run `model` until it is finished or no event is left, within `budget`; wall time and memory
+/// count from `start` (taken before the model was built).
 pub fn run<M: Model>(
     model: &mut M,
     queue: &mut EventQueue<M::Event>,
     budget: RunBudget,
+    start: &RunStart,
 ) -> Result<RunStats, BudgetExceeded> {
     let mut stats = RunStats::default();
     while !model.finished() {
@@ -46,6 +49,7 @@ pub fn run<M: Model>(
             break;
         };
         budget.check(stats.events + 1, now)?;
+        budget.check_machine(start, stats.events, now)?;
         model.handle(now, event, queue);
         stats.events += 1;
         stats.end_ns = now;
@@ -84,7 +88,7 @@ mod tests {
         };
         let mut q = EventQueue::new();
         q.schedule(5, 0);
-        let stats = run(&mut m, &mut q, RunBudget::unlimited()).unwrap();
+        let stats = run(&mut m, &mut q, RunBudget::unlimited(), &RunStart::now()).unwrap();
         assert_eq!(m.seen, vec![(5, 0), (15, 1), (25, 2), (35, 3)]);
         assert_eq!(
             stats,
@@ -108,8 +112,9 @@ mod tests {
             &mut q,
             RunBudget {
                 max_events: 100,
-                max_sim_time_ns: u64::MAX,
+                ..RunBudget::unlimited()
             },
+            &RunStart::now(),
         )
         .unwrap_err();
         assert!(
@@ -122,9 +127,10 @@ mod tests {
             &mut m,
             &mut q,
             RunBudget {
-                max_events: u64::MAX,
                 max_sim_time_ns: 1_000,
+                ..RunBudget::unlimited()
             },
+            &RunStart::now(),
         )
         .unwrap_err();
         assert!(err.to_string().contains("run.max_sim_time_s"), "{err}");

@@ -2,14 +2,16 @@
 //! parallel ([`run`]) whose results come back in grid order, so output bytes never depend on
 //! thread scheduling.
 
+pub mod footprint;
 pub mod guarantees;
 pub mod rebalances;
 pub mod stats;
 pub mod summary;
+pub mod untrusted;
 pub mod usage;
 
 use crate::checks::Violation;
-use crate::engine::{run as run_engine, BudgetExceeded, EventQueue};
+use crate::engine::{run as run_engine, BudgetExceeded, EventQueue, RunStart};
 use crate::kafka::metrics::{AssignmentSample, ConsumerSample, PartitionSample};
 use crate::kafka::Cluster;
 use crate::scenario::{Point, Scenario, ScenarioError, SimConfig};
@@ -41,11 +43,21 @@ pub struct RunOutput {
     pub replica_series: Vec<crate::kafka::replication::describe::ReplicaSample>,
 }
 
-/// Run `cfg` once with master seed `seed`.
+/// Run `cfg` once with master seed `seed`; refused before the model is built when its
+/// estimated memory ([`footprint`]) is over `run.max_memory_mb`.
 pub fn simulate(cfg: &SimConfig, seed: u64) -> Result<RunOutput, BudgetExceeded> {
+    let need = footprint::estimate(cfg);
+    if need.bytes > cfg.budget.max_memory_bytes {
+        return Err(BudgetExceeded::MemoryEstimate {
+            limit_bytes: cfg.budget.max_memory_bytes,
+            estimate_bytes: need.bytes,
+            largest: need.largest,
+        });
+    }
+    let start = RunStart::now();
     let mut queue = EventQueue::new();
     let mut cluster = Cluster::new(cfg.clone(), seed, &mut queue);
-    let stats = run_engine(&mut cluster, &mut queue, cfg.budget)?;
+    let stats = run_engine(&mut cluster, &mut queue, cfg.budget, &start)?;
     cluster.sample(stats.end_ns);
     let (_, metrics, checks, hosts, group, group848) = cluster.into_parts();
     let usage: Vec<usage::HostUsage> = crate::kafka::cluster::host_names(cfg)

@@ -119,6 +119,10 @@ fn joins_later(cfg: &SimConfig, c: Id) -> bool {
 /// Partitions of `__consumer_offsets` (offsets.topic.num.partitions default).
 pub const OFFSETS_PARTITIONS: u32 = 50;
 
+/// Partitions whose consumed records one housekeeping releases (round-robin): every partition
+/// each series interval up to this many, so work per interval stays bounded with more.
+pub const RELEASE_SLICE: usize = 4096;
+
 /// The simulated cluster and clients.
 pub struct Cluster {
     pub(crate) cfg: SimConfig,
@@ -151,6 +155,8 @@ pub struct Cluster {
     /// Scenario events scheduled and not yet carried out.
     pub(crate) events_pending: usize,
     housekeeping_ns: Nanos,
+    /// Next partition whose consumed records housekeeping releases ([`RELEASE_SLICE`] a time).
+    release_cursor: usize,
 }
 
 impl Cluster {
@@ -292,6 +298,7 @@ impl Cluster {
                 cfg.consumer.count as usize,
             ),
             housekeeping_ns: cfg.series_interval_ns,
+            release_cursor: 0,
             cfg,
             hosts,
             network,
@@ -472,8 +479,17 @@ impl Cluster {
     }
 
     fn housekeeping(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
-        self.sample(now);
-        for p in 0..self.parts.len() {
+        let interval = self.housekeeping_ns.max(1);
+        if (now / interval) % self.metrics.series_stride == 0 {
+            self.sample(now);
+            self.metrics.thin_series(interval);
+        }
+        // At most RELEASE_SLICE partitions per housekeeping, round-robin: with 100,000 idle
+        // partitions a full pass every interval was most of a run's work.
+        let n = self.parts.len();
+        let slice = n.min(RELEASE_SLICE);
+        for i in 0..slice {
+            let p = (self.release_cursor + i) % n;
             let floor = self.release_floor(p as u32);
             for &r in &self.parts[p].replicas {
                 if let Some(log) = self.brokers[r].logs.get_mut(&(p as u32)) {
@@ -481,6 +497,7 @@ impl Cluster {
                 }
             }
         }
+        self.release_cursor = (self.release_cursor + slice) % n.max(1);
         q.schedule(now + self.housekeeping_ns, Event::Housekeeping);
     }
 

@@ -144,7 +144,15 @@ pub struct Metrics {
     pub group_marks: Vec<GroupMark>,
     /// `kafka-consumer-groups --describe` views taken at run.describe_at_ms.
     pub describes: Vec<String>,
+    /// The time series keep a sample every this many series intervals (1, doubled by
+    /// [`Metrics::thin_series`]).
+    pub series_stride: u64,
 }
+
+/// Most rows the time series (partition, consumer, host and replica) keep together. Beyond it
+/// every other sample instant is dropped and sampling goes on at twice the interval, so a long
+/// run of many partitions keeps its memory flat (2^20 rows: about 50 MiB).
+pub const MAX_SERIES_ROWS: usize = 1 << 20;
 
 /// The group's state at a rebalance boundary.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
@@ -155,6 +163,31 @@ pub struct GroupMark {
     pub lag: u64,
     /// Duplicates counted so far.
     pub duplicates: u64,
+}
+
+impl Metrics {
+    /// Rows in all the time series together.
+    pub fn series_rows(&self) -> usize {
+        self.partition_series.len()
+            + self.consumer_series.len()
+            + self.host_series.len()
+            + self.replica_series.len()
+    }
+
+    /// Keep the time series within [`MAX_SERIES_ROWS`]: while over it, keep only the samples
+    /// taken at a multiple of twice the current stride of `interval_ns`, and double the stride.
+    pub fn thin_series(&mut self, interval_ns: Nanos) {
+        let interval = interval_ns.max(1);
+        while self.series_rows() > MAX_SERIES_ROWS && self.series_stride < 1 << 40 {
+            let every = self.series_stride * 2;
+            let keep = |t: Nanos| (t / interval) % every == 0;
+            self.partition_series.retain(|s| keep(s.time_ns));
+            self.consumer_series.retain(|s| keep(s.time_ns));
+            self.host_series.retain(|s| keep(s.time_ns));
+            self.replica_series.retain(|s| keep(s.time_ns));
+            self.series_stride = every;
+        }
+    }
 }
 
 impl Metrics {
@@ -183,6 +216,7 @@ impl Metrics {
             e2e_latency_us: latency_histogram(),
             partition_series: vec![],
             host_series: vec![],
+            series_stride: 1,
             consumer_series: vec![],
             assignments: vec![],
             group_marks: vec![],

@@ -31,6 +31,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("cannot rename `{}` to `{}`", tmp.display(), path.display()))
 }
 
+/// Remove the hidden `.NAME[.PID].tmp[.EXT]` files a killed run left half-written in `dir`
+/// (every output is written to such a file, then renamed into place).
+pub fn remove_stale_temp_files(dir: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading `{}`", dir.display()))? {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let temp = name.starts_with('.')
+            && [".tmp", ".tmp.png", ".tmp.svg"]
+                .iter()
+                .any(|ext| name.ends_with(ext));
+        if temp && path.is_file() {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("removing `{}`", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Create `dir` if needed and check that files can be written in it, before any run starts.
 pub fn prepare_dir(dir: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).with_context(|| {

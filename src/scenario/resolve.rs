@@ -745,6 +745,8 @@ impl SimConfig {
             budget: RunBudget {
                 max_events: g.u("run.max_events"),
                 max_sim_time_ns: (g.float("run.max_sim_time_s") * SEC as f64) as Nanos,
+                max_wall_ms: (g.float("run.max_wall_s") * 1e3) as u64,
+                max_memory_bytes: g.u("run.max_memory_mb") << 20,
             },
             series_interval_ns: g.ms("run.series_interval_ms"),
             brokers,

@@ -15,6 +15,10 @@ mod properties;
 mod replication;
 mod robustness;
 
+/// As in the binary: the memory budget counts each run's bytes.
+#[global_allocator]
+static ALLOC: kafkasim::engine::memory::CountingAlloc = kafkasim::engine::memory::CountingAlloc;
+
 use kafkasim::experiment::{simulate, RunOutput};
 use kafkasim::scenario::Scenario;
 

@@ -320,3 +320,118 @@ fn a_sweep_with_one_failing_point_writes_the_others_and_lists_the_failure() {
         "a failed run left a manifest"
     );
 }
+
+#[test]
+fn a_model_that_cannot_fit_is_refused_before_it_is_built() {
+    // Once: 10⁴ producers × 10⁵ partitions grew to 24 GB before the kernel killed kafkasim.
+    let t = Instant::now();
+    let o = ends_cleanly(
+        "name = \"huge\"\n",
+        &[
+            "producer.count=10000",
+            "topic.partitions=100000",
+            "producer.records=1",
+        ],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("run.max_memory_mb = 4096")
+            && err.contains("10000 producer(s) × 100000 partition(s)"),
+        "{err}"
+    );
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "refused in {:?}",
+        t.elapsed()
+    );
+}
+
+#[test]
+fn a_run_stops_when_it_holds_more_than_its_memory_budget() {
+    let o = ends_cleanly(
+        "name = \"grows\"\n",
+        &[
+            "topic.partitions=1000",
+            "producer.records=100000000",
+            "run.max_memory_mb=32",
+        ],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("more than run.max_memory_mb = 32"), "{err}");
+}
+
+#[test]
+fn a_run_stops_at_its_wall_time_guard() {
+    let t = Instant::now();
+    let o = ends_cleanly(
+        "name = \"long\"\n",
+        &["producer.records=100000000", "run.max_wall_s=0.5"],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("run.max_wall_s = 0.5 s"), "{err}");
+    assert!(
+        t.elapsed() < Duration::from_secs(10),
+        "stopped after {:?}",
+        t.elapsed()
+    );
+}
+
+#[test]
+fn tiny_segments_with_huge_pages_and_thousands_of_partitions_stay_within_budgets() {
+    // Once: 1-record segments on 2 MiB pages slowed down faster than linearly (per-page maps).
+    for text in [
+        "[broker]\n\"log.segment.bytes\" = 14\n[host]\npage_bytes = 2097152\n[producer]\nrecords = 20000\n",
+        "[topic]\npartitions = 10000\n[consumer]\ncount = 4\n[producer]\nrecords = 20000\n",
+    ] {
+        kafkasim::experiment::untrusted::check(text).unwrap_or_else(|e| panic!("{e} for\n{text}"));
+        let o = ends_cleanly(text, &["run.max_wall_s=20"]);
+        assert_eq!(o.status.code(), Some(0), "{text}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_killed_run_leaves_no_manifest_and_the_next_run_clears_its_temp_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    assert_eq!(classroom_point_into(&out, &[]).status.code(), Some(0));
+    assert!(out.join("manifest.txt").exists());
+    // Killed (SIGKILL, no chance to clean up) while it runs: the manifest is already gone.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kafkasim"))
+        .args([
+            "run",
+            "scenarios/partitions-experiment.toml",
+            "--set",
+            "producer.records=100000000",
+        ])
+        .args(["--seeds", "1", "--out", out.to_str().unwrap()])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while out.join("manifest.txt").exists() && t.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !out.join("manifest.txt").exists(),
+        "a killed run's folder kept the manifest"
+    );
+    // What a kill in the middle of a write leaves: hidden temporary files.
+    for stale in [".summary.csv.tmp", ".lag.4242.tmp.png", ".lag.4242.tmp.svg"] {
+        std::fs::write(out.join(stale), b"half").unwrap();
+    }
+    let o = classroom_point_into(&out, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let left: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "stale temporary files kept: {left:?}");
+    assert!(out.join("manifest.txt").exists());
+}
