@@ -225,6 +225,7 @@ fn run(cli: Cli) -> Result<()> {
                     written.push((f.to_string(), bytes.len()));
                 }
                 if !no_plots {
+                    let name = sc.caption_name();
                     let mut charts = figures::charts(&name, &results);
                     charts.extend(group_figures::charts(&name, &results));
                     charts.extend(hardware_figures::charts(&name, &results));

@@ -9,6 +9,7 @@ pub mod guarantees_table;
 pub mod hardware_figures;
 pub mod plot;
 pub mod replication_figures;
+pub mod svg_check;
 pub mod table;
 pub mod timeline;
 

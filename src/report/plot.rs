@@ -198,28 +198,58 @@ where
     }
 }
 
-/// "Nice" ticks covering [lo, hi]; returns (ticks, step).
-fn nice_ticks(lo: f64, hi: f64, target: usize) -> (Vec<f64>, f64) {
+/// "Nice" ticks covering [lo, hi] (steps 1, 2, 2.5 or 5 × 10^k; whole steps only when
+/// `whole`, for counts: no tick at half a leader); returns (ticks, step).
+fn nice_ticks(lo: f64, hi: f64, target: usize, whole: bool) -> (Vec<f64>, f64) {
     let span = (hi - lo).max(1e-12);
     let raw = span / target.max(1) as f64;
     let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0, 20.0]
         .iter()
         .map(|m| m * mag)
-        .find(|s| *s >= raw * 0.999)
-        .unwrap_or(10.0 * mag);
+        .find(|s| *s >= raw * 0.999 && (!whole || (*s >= 1.0 && s.fract() == 0.0)))
+        .unwrap_or(if whole {
+            1f64.max(10.0 * mag)
+        } else {
+            10.0 * mag
+        });
     let first = (lo / step - 1e-9).ceil() as i64;
     let last = (hi / step + 1e-9).floor() as i64;
     let ticks = (first..=last).map(|k| k as f64 * step).collect();
     (ticks, step)
 }
 
+/// Decimals that tell ticks `k × step` apart exactly: the fewest places in which `step` is
+/// whole (2.5 → 1, 0.25 → 2, 20 → 0), at most 9.
 fn decimals_for(step: f64) -> usize {
-    if step >= 1.0 || step <= 0.0 {
-        0
-    } else {
-        ((-step.log10()) - 1e-9).ceil().clamp(0.0, 9.0) as usize
+    if !step.is_finite() || step <= 0.0 {
+        return 0;
     }
+    (0..9)
+        .find(|&d| {
+            let scaled = step * 10f64.powi(d as i32);
+            (scaled - scaled.round()).abs() <= 1e-6 * scaled.max(1.0)
+        })
+        .unwrap_or(9)
+}
+
+/// `v` with `sig` significant digits, trailing zeros dropped ("0.00008", "3.14", "12,345").
+fn fmt_sig(v: f64, sig: i32) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return fmt_num(if v.is_finite() { v } else { 0.0 }, 0);
+    }
+    let decimals = (sig - 1 - v.abs().log10().floor() as i32).clamp(0, 9) as usize;
+    let s = fmt_num(v, decimals);
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// Whether every value is a whole number (counts: ticks at whole numbers only).
+fn all_whole(mut values: impl Iterator<Item = f64>) -> bool {
+    values.all(|v| v.is_finite() && v.fract() == 0.0)
 }
 
 /// Number with `decimals` places and thousands separators ("12,500", "0.25").
@@ -329,14 +359,14 @@ fn build<'a, DB: DrawingBackend>(
     title: &str,
     labels: (&str, &str),
     x: (f64, f64, Vec<f64>),
-    (y0, y1): (f64, f64),
+    (y0, y1, y_whole): (f64, f64, bool),
     x_fmt: &dyn Fn(&f64) -> String,
     x_mesh: bool,
 ) -> Result<Ctx<'a, DB>>
 where
     DB::ErrorType: 'static,
 {
-    let (yticks, ystep) = nice_ticks(y0, y1, 8);
+    let (yticks, ystep) = nice_ticks(y0, y1, 8, y_whole);
     let yd = decimals_for(ystep);
     let y_fmt = move |v: &f64| fmt_num(*v, yd);
     build_with(
@@ -368,7 +398,7 @@ where
 {
     let ylabels: Vec<String> = yticks.iter().map(y_fmt).collect();
     let mut chart = ChartBuilder::on(area)
-        .caption(title, (FONT, 48))
+        .caption(title, (FONT, title_px(title)))
         .margin_top(16)
         .margin_left(24)
         .margin_right(48)
@@ -552,7 +582,7 @@ where
         };
         (xs, d)
     } else {
-        let (t, step) = nice_ticks(x0, x1, 10);
+        let (t, step) = nice_ticks(x0, x1, 10, false);
         (t, decimals_for(step))
     };
     let x_fmt = move |v: &f64| fmt_num(*v, xd);
@@ -561,7 +591,7 @@ where
         &c.title,
         (&c.x_label, &c.y_label),
         (x0, x1, xticks),
-        (y0, y1),
+        (y0, y1, all_whole(all.iter().map(|p| p.1))),
         &x_fmt,
         true,
     )?;
@@ -602,39 +632,34 @@ where
     let vals = c.groups.iter().flat_map(|g| g.1.iter().map(|b| fin(b.1)));
     let (lo, hi) = vals.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
     let (y0, y1) = y_range(lo, hi);
+    // Room above the tallest bar for the legend (upper right), so it never covers a bar.
+    let legend_share = if items.len() > 1 {
+        (items.len() as f64 * LEGEND_ENTRY_PX + 60.0) / PLOT_HEIGHT_PX
+    } else {
+        0.0
+    };
+    let y1 = y0 + (y1 - y0) / (1.0 - legend_share.min(0.6));
     let n = c.groups.len().max(1);
     let centres: Vec<f64> = (0..c.groups.len()).map(|i| i as f64 + 0.5).collect();
-    let names: Vec<String> = c.groups.iter().map(|g| g.0.clone()).collect();
-    let x_fmt = move |v: &f64| {
-        let i = v.floor();
-        if i >= 0.0 && (i as usize) < names.len() {
-            names[i as usize].clone()
-        } else {
-            String::new()
-        }
-    };
+    // Category names are drawn under the axis by `draw_category_labels`, wrapped.
+    let x_fmt = |_: &f64| String::new();
     let mut chart = build(
         area,
         &c.title,
         (&c.x_label, &c.y_label),
         (0.0, n as f64, centres),
-        (y0, y1),
+        (
+            y0,
+            y1,
+            all_whole(c.groups.iter().flat_map(|g| g.1.iter().map(|b| b.1))),
+        ),
         &x_fmt,
         false,
     )?;
+    let names: Vec<&str> = c.groups.iter().map(|g| g.0.as_str()).collect();
+    draw_category_labels(&chart, area, &names, y0)?;
     let width = 0.8 / items.len().max(1) as f64;
     let nbars: usize = c.groups.iter().map(|g| g.1.len()).sum();
-    let (_, ystep) = nice_ticks(y0, y1, 8);
-    let integral = c
-        .groups
-        .iter()
-        .all(|g| g.1.iter().all(|b| b.1.fract() == 0.0));
-    let vd = if integral {
-        0
-    } else {
-        (decimals_for(ystep) + 1).min(3)
-    };
-    let mut top_pts = Vec::new();
     for (k, item) in items.iter().enumerate() {
         let col = colour(k);
         let mut rects = Vec::new();
@@ -643,7 +668,6 @@ where
                 let left = g as f64 + 0.1 + k as f64 * width;
                 let v = fin(*v);
                 rects.push((left, v));
-                top_pts.push((left + width / 2.0, v));
             }
         }
         chart
@@ -662,18 +686,78 @@ where
                 .pos(Pos::new(HPos::Center, VPos::Bottom));
             chart.draw_series(rects.iter().map(|&(l, v)| {
                 Text::new(
-                    fmt_num(v, vd),
+                    fmt_sig(v, 3),
                     (l + width / 2.0, v + (y1 - y0) * 0.01),
                     font.clone(),
                 )
             }))?;
         }
     }
-    draw_legend(
-        &mut chart,
-        legend_corner(&top_pts, (0.0, n as f64), (y0, y1)),
-    )
+    if items.len() > 1 {
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+    }
+    Ok(())
 }
+
+/// Height of one legend entry, px (30 px font).
+const LEGEND_ENTRY_PX: f64 = 38.0;
+/// Height of a chart's plotting area, px (1000 less title, x labels and caption).
+const PLOT_HEIGHT_PX: f64 = 760.0;
+
+/// Category names under a bar chart's x axis, one line per `, `-separated part, in a font
+/// small enough that the longest line fits its group's width and every line fits the 60 px
+/// above the axis title (26 px at most, 12 at least).
+fn draw_category_labels<DB: DrawingBackend>(
+    chart: &Ctx<'_, DB>,
+    area: &DrawingArea<DB, Shift>,
+    names: &[&str],
+    y0: f64,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let base = area.get_base_pixel();
+    let px = |x: f64| {
+        let (a, b) = chart.backend_coord(&(x, y0));
+        (a - base.0, b - base.1)
+    };
+    let group_px = (px(1.0).0 - px(0.0).0).max(1) as f64;
+    let lines: Vec<Vec<&str>> = names.iter().map(|n| n.split(", ").collect()).collect();
+    let longest = lines
+        .iter()
+        .flatten()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(1);
+    let most = lines.iter().map(Vec::len).max().unwrap_or(1);
+    let size = (group_px * 0.95 / (longest as f64 * CHAR_WIDTH_EM))
+        .min(60.0 / (most as f64 * LINE_HEIGHT_EM))
+        .clamp(12.0, 26.0)
+        .floor();
+    let font = (FONT, size)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    for (i, parts) in lines.iter().enumerate() {
+        let (x, y) = px(i as f64 + 0.5);
+        for (j, line) in parts.iter().enumerate() {
+            let dy = 8 + (j as f64 * size * LINE_HEIGHT_EM) as i32;
+            area.draw(&Text::new(line.to_string(), (x, y + dy), font.clone()))?;
+        }
+    }
+    Ok(())
+}
+
+/// A title's font size, px: 48, smaller for a title too long to fit the canvas's width.
+fn title_px(title: &str) -> f64 {
+    let chars = title.chars().count().max(1) as f64;
+    (W as f64 * 0.92 / (chars * CHAR_WIDTH_EM)).clamp(20.0, 48.0).floor()
+}
+
+/// Width of an average character of [`FONT`], in em (DejaVu Sans: about 0.55; kept wide).
+const CHAR_WIDTH_EM: f64 = 0.6;
+/// Line spacing of wrapped labels, in em.
+const LINE_HEIGHT_EM: f64 = 1.15;
 
 fn draw_time<DB: DrawingBackend>(c: &TimeChart, area: &DrawingArea<DB, Shift>) -> Result<()>
 where
@@ -692,7 +776,7 @@ where
         .iter()
         .fold((0.0f64, 0.0f64), |(a, b), p| (a.min(p.1), b.max(p.1)));
     let (y0, y1) = y_range(lo, hi);
-    let (xticks, step) = nice_ticks(tmin, tmax, 10);
+    let (xticks, step) = nice_ticks(tmin, tmax, 10, false);
     let xd = decimals_for(step);
     let x_fmt = move |v: &f64| fmt_num(*v, xd);
     let mut chart = build(
@@ -700,7 +784,7 @@ where
         &c.title,
         (&c.x_label, &c.y_label),
         (tmin, tmax, xticks),
-        (y0, y1),
+        (y0, y1, all_whole(all.iter().map(|p| p.1))),
         &x_fmt,
         true,
     )?;
@@ -831,12 +915,12 @@ where
         }
     };
     let clamp_t = |t: f64| fin(t).clamp(0.0, x_max);
-    let (xticks, xstep) = nice_ticks(0.0, x_max, 10);
+    let (xticks, xstep) = nice_ticks(0.0, x_max, 10, false);
     let xd = decimals_for(xstep);
     let x_fmt = move |v: &f64| fmt_num(*v, xd);
 
     // Title over the full width; plot on the left, legend + notes in a right-hand panel.
-    let inner = area.margin(16, 0, 0, 0).titled(&c.title, (FONT, 48))?;
+    let inner = area.margin(16, 0, 0, 0).titled(&c.title, (FONT, title_px(&c.title)))?;
     let (w, h) = inner.dim_in_pixel();
     let panel_w = w * 22 / 100;
     let (plot_area, panel) = inner.split_horizontally(w - panel_w);
@@ -1058,6 +1142,50 @@ where
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn counts_get_whole_ticks_and_bar_values_keep_three_significant_digits() {
+        // Once: 0.5 leaders on a count axis, and a bar of 0.00008 s labelled "0.000".
+        let (ticks, step) = super::nice_ticks(0.0, 3.36, 8, true);
+        assert_eq!(step, 1.0);
+        assert_eq!(ticks, [0.0, 1.0, 2.0, 3.0]);
+        let (_, step) = super::nice_ticks(0.0, 200.0, 8, true);
+        assert_eq!(step, 25.0);
+        for (v, text) in [
+            (0.00008, "0.00008"),
+            (3.14159, "3.14"),
+            (12345.0, "12,345"),
+            (0.0, "0"),
+            (2.5, "2.5"),
+        ] {
+            assert_eq!(super::fmt_sig(v, 3), text);
+        }
+    }
+
+    #[test]
+    fn tick_labels_keep_the_decimals_their_step_needs() {
+        // Once: ticks at 2.5, 7.5, 12.5 were printed "2", "8", "12".
+        for (step, d) in [
+            (2.5, 1),
+            (25.0, 0),
+            (0.25, 2),
+            (0.1, 1),
+            (0.2, 1),
+            (5e-5, 5),
+            (1.0, 0),
+        ] {
+            assert_eq!(super::decimals_for(step), d, "step {step}");
+        }
+        let (ticks, step) = super::nice_ticks(0.0, 20.0, 8, false);
+        let labels: Vec<String> = ticks
+            .iter()
+            .map(|&t| super::fmt_num(t, super::decimals_for(step)))
+            .collect();
+        assert_eq!(
+            labels,
+            ["0.0", "2.5", "5.0", "7.5", "10.0", "12.5", "15.0", "17.5", "20.0"]
+        );
+    }
+
     use super::*;
 
     fn cap() -> Caption {

@@ -102,6 +102,8 @@ pub struct Scenario {
     pub sweep: Vec<(&'static str, Vec<Value>)>,
     /// The `--set` overrides applied, in order (for reproduce commands and captions).
     pub overrides: Vec<(&'static str, Value)>,
+    /// The keys `--vary` swept, in order (for captions).
+    pub varied: Vec<&'static str>,
 }
 
 /// One point of the sweep grid.
@@ -137,7 +139,7 @@ impl Point {
         self.label
             .iter()
             .map(|(k, v)| {
-                let word = k.rsplit('.').next().unwrap_or(k);
+                let word = short_key(k);
                 let v = v.to_string();
                 if v.is_empty() {
                     format!("{word}=\"\"")
@@ -148,6 +150,22 @@ impl Point {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// A key as a point's short name gives it: without its table (`producer.`, `topic.`, …), at
+/// most three words (`max.in.flight` for `max.in.flight.requests.per.connection`), with the
+/// table kept when the rest is a word that says nothing alone (`consumer.count`).
+fn short_key(key: &str) -> String {
+    const VAGUE: [&str; 8] = [
+        "count", "cores", "hosts", "mode", "records", "disk", "layout", "brokers",
+    ];
+    let Some((_, rest)) = key.split_once('.') else {
+        return key.to_string();
+    };
+    if VAGUE.contains(&rest) {
+        return key.to_string();
+    }
+    rest.split('.').take(3).collect::<Vec<_>>().join(".")
 }
 
 fn flatten(prefix: &str, t: &toml::Table, out: &mut Vec<(String, toml::Value)>) {
@@ -342,6 +360,7 @@ impl Raw {
             base: Config::default(),
             sweep: vec![],
             overrides: vec![],
+            varied: vec![],
         };
         for (i, item) in self.events.iter().enumerate() {
             let t = item.as_table().ok_or_else(|| ScenarioError::Invalid {
@@ -440,6 +459,9 @@ impl Scenario {
             Some(entry) => entry.1 = vals,
             None => self.sweep.push((spec.path, vals)),
         }
+        if !self.varied.contains(&spec.path) {
+            self.varied.push(spec.path);
+        }
         Ok(())
     }
 
@@ -509,10 +531,73 @@ impl Scenario {
     pub fn name(&self) -> String {
         self.base.get("name").to_string()
     }
+
+    /// The name figures' captions give: with the user's `--set` and `--vary` flags (seeds
+    /// apart, which captions give on their own), so a figure from a what-if run never claims
+    /// to be the bundled scenario; at most about 110 characters.
+    pub fn caption_name(&self) -> String {
+        let mut flags: Vec<String> = self
+            .overrides
+            .iter()
+            .filter(|(k, _)| !matches!(*k, "seed" | "seeds"))
+            .map(|(k, v)| format!("--set {k}={v}"))
+            .collect();
+        flags.extend(self.varied.iter().map(|k| format!("--vary {k}")));
+        let name = self.name();
+        if flags.is_empty() {
+            return name;
+        }
+        let mut text = flags.join(" ");
+        if text.chars().count() > 90 {
+            text = text.chars().take(89).collect::<String>() + "…";
+        }
+        format!("{name} ({text})")
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn short_names_keep_enough_of_each_key_to_read_it() {
+        for (key, short) in [
+            ("producer.acks", "acks"),
+            (
+                "producer.max.in.flight.requests.per.connection",
+                "max.in.flight",
+            ),
+            ("topic.replication.factor", "replication.factor"),
+            ("consumer.count", "consumer.count"),
+            ("seed", "seed"),
+        ] {
+            assert_eq!(super::short_key(key), short);
+        }
+    }
+
+    #[test]
+    fn captions_name_the_users_overrides_but_not_the_seeds() {
+        let mut sc = super::Scenario::parse("name = \"demo\"\n", "demo.toml").unwrap();
+        assert_eq!(sc.caption_name(), "demo");
+        sc.apply_set("producer.linger.ms=20").unwrap();
+        sc.apply_set("seeds=3").unwrap();
+        sc.apply_vary("producer.batch.size=16384,65536").unwrap();
+        assert_eq!(
+            sc.caption_name(),
+            "demo (--set producer.linger.ms=20 --vary producer.batch.size)"
+        );
+        for i in 0..20 {
+            sc.apply_set(&format!("producer.records={}", 1000 + i))
+                .unwrap();
+            sc.apply_set("consumer.count=4").unwrap();
+        }
+        sc.apply_set("topic.partitions=12").unwrap();
+        sc.apply_set("producer.value_bytes=1000").unwrap();
+        assert!(
+            sc.caption_name().chars().count() <= 100,
+            "{}",
+            sc.caption_name()
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -7,6 +7,7 @@ mod clients;
 mod determinism;
 mod experiment;
 mod failures;
+mod figures;
 mod fuzz;
 mod groups;
 mod guarantees;

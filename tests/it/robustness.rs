@@ -435,3 +435,31 @@ fn a_killed_run_leaves_no_manifest_and_the_next_run_clears_its_temp_files() {
     assert!(left.is_empty(), "stale temporary files kept: {left:?}");
     assert!(out.join("manifest.txt").exists());
 }
+
+#[test]
+fn a_what_if_runs_figures_name_its_overrides_in_their_captions() {
+    // Once: a figure made with --set/--vary claimed to be the bundled scenario.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = kafkasim(&[
+        "run",
+        "scenarios/partitions-experiment.toml",
+        "--seeds",
+        "1",
+        "--set",
+        "producer.linger.ms=20",
+        "--vary",
+        "topic.partitions=1,4",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(out.join("records-per-partition.svg")).unwrap();
+    assert!(
+        svg.contains(
+            "scenario partitions-experiment (--set producer.linger.ms=20 --vary topic.partitions) · seed 1"
+        ),
+        "caption: {:?}",
+        svg.find("kafkasim ·").map(|i| &svg[i..(i + 160).min(svg.len())])
+    );
+}

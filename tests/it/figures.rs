@@ -1,0 +1,85 @@
+//! Figures fit for a slide (issue 11): every figure of every bundled scenario, rendered afresh,
+//! passes the SVG render check (`kafkasim::report::svg_check`): no text over other text, none
+//! past the canvas. A deliberately crowded figure shows the check can fail.
+
+use kafkasim::report::plot::{render, BarChart, Caption, Chart};
+use kafkasim::report::svg_check::{problems, Problem};
+use std::process::Command;
+
+#[test]
+fn every_bundled_figure_has_no_overlapping_or_clipped_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut bad = vec![];
+    let mut checked = 0;
+    let mut scenarios: Vec<_> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    scenarios.sort();
+    for sc in scenarios {
+        let out = tmp.path().join(sc.file_stem().unwrap());
+        let o = Command::new(env!("CARGO_BIN_EXE_kafkasim"))
+            .args(["run", sc.to_str().unwrap(), "--out", out.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{}: {}",
+            sc.display(),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let mut svgs: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+            .collect();
+        svgs.sort();
+        for svg in svgs {
+            checked += 1;
+            let found = problems(&std::fs::read_to_string(&svg).unwrap());
+            if !found.is_empty() {
+                bad.push(format!(
+                    "{}: {found:?}",
+                    svg.strip_prefix(tmp.path()).unwrap().display()
+                ));
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} figures rendered");
+    assert!(
+        bad.is_empty(),
+        "{} of {checked} figures have overlapping or clipped text (reproduce: kafkasim run scenarios/NAME.toml --out DIR):\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}
+
+#[test]
+fn the_render_check_fails_on_a_crowded_figure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let groups = (0..60)
+        .map(|i| {
+            (
+                format!("a.rather.long.category.name={i}"),
+                vec![("value".to_string(), i as f64)],
+            )
+        })
+        .collect();
+    let chart = Chart::Bar(BarChart {
+        title: "Sixty long categories on one axis".into(),
+        x_label: "category".into(),
+        y_label: "value (units)".into(),
+        groups,
+        caption: Caption("crowded on purpose".into()),
+    });
+    render(&chart, tmp.path(), "crowded").unwrap();
+    let svg = std::fs::read_to_string(tmp.path().join("crowded.svg")).unwrap();
+    let found = problems(&svg);
+    assert!(
+        found
+            .iter()
+            .any(|p| matches!(p, Problem::Overlap(a, _) if a.starts_with("a.rather"))),
+        "{found:?}"
+    );
+}
