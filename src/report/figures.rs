@@ -62,10 +62,18 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
             .iter()
             .copied()
             .find(|k| *k == "consumer.count" && *k != x_key);
+        // Other swept keys are fixed at their first value, but for keys at `random`: the even
+        // spread the lesson is about (no key is sticky and lumpy, a fixed key one partition).
         let fixed: Vec<(&str, Value)> = swept
             .iter()
             .filter(|k| **k != x_key && Some(**k) != series_key)
-            .map(|k| (*k, label_of(first, k).unwrap().clone()))
+            .map(|k| {
+                let random = results
+                    .iter()
+                    .filter_map(|r| label_of(r, k))
+                    .find(|v| *k == "producer.keys" && v.to_string() == "random");
+                (*k, random.unwrap_or(label_of(first, k).unwrap()).clone())
+            })
             .collect();
         let selected: Vec<&PointResult> = results
             .iter()
@@ -140,26 +148,42 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
         })
         .expect("non-empty");
     if let Some(run) = busiest.runs.first() {
+        // From just before the first record: the join before it is in the title, not the width.
+        let first_ns = run
+            .consumer_series
+            .iter()
+            .filter(|s| s.records > 0)
+            .map(|s| s.time_ns)
+            .min()
+            .unwrap_or(0);
+        let last_ns = run.consumer_series.iter().map(|s| s.time_ns).max().unwrap_or(0);
+        let from_ns = first_ns.saturating_sub((last_ns - first_ns.min(last_ns)) / 10);
+        let from_s = from_ns as f64 / 1e9;
         let mut series: Vec<(String, Vec<(f64, f64)>)> = (0..busiest.config.consumer.count)
-            .map(|c| (format!("consumer {c}"), vec![(0.0, 0.0)]))
+            .map(|c| (format!("consumer {c}"), vec![(from_s, 0.0)]))
             .collect();
-        for s in &run.consumer_series {
+        for s in run.consumer_series.iter().filter(|s| s.time_ns > from_ns) {
             series[s.consumer as usize]
                 .1
                 .push((s.time_ns as f64 / 1e9, s.records as f64));
         }
+        let keys = label_of(busiest, "producer.keys")
+            .map(|v| format!(", keys {v}"))
+            .unwrap_or_default();
         if !series.is_empty() {
             out.push((
                 "consumption-over-time".into(),
                 Chart::Time(TimeChart {
                     title: format!(
-                        "Records read per consumer ({} partitions, {} consumers)",
-                        busiest.config.partitions, busiest.config.consumer.count
+                        "Records read per consumer from the first record at {:.1} s ({} partitions, {} consumers{keys})",
+                        first_ns as f64 / 1e9,
+                        busiest.config.partitions,
+                        busiest.config.consumer.count
                     ),
                     x_label: "simulated time (s)".into(),
                     y_label: "records consumed".into(),
                     series,
-                    caption: caption(),
+                    caption: Caption(format!("kafkasim · scenario {name} · seed {}", run.seed)),
                 }),
             ));
         }

@@ -595,11 +595,20 @@ where
         &x_fmt,
         true,
     )?;
+    // On a categorical axis, series are dodged sideways so that equal values (1, 2 and 4
+    // consumers on 1 partition) stay visible side by side instead of one marker on another.
+    let nseries = c.series.len() as f64;
+    let dodge = if c.x_is_categorical && nseries > 1.0 {
+        (x1 - x0) * DODGE_SHARE
+    } else {
+        0.0
+    };
     for (i, s) in c.series.iter().enumerate() {
         let col = colour(i);
-        let pts: Vec<(f64, f64)> = s.points.iter().map(|p| (p.0, p.1)).collect();
+        let dx = (i as f64 - (nseries - 1.0) / 2.0) * dodge;
+        let pts: Vec<(f64, f64)> = s.points.iter().map(|p| (p.0 + dx, p.1)).collect();
         chart.draw_series(s.points.iter().filter(|p| p.2 > 0.0).map(|&(x, m, ci)| {
-            ErrorBar::new_vertical(x, m - ci, m, m + ci, col.stroke_width(3), 20)
+            ErrorBar::new_vertical(x + dx, m - ci, m, m + ci, col.stroke_width(3), 20)
         }))?;
         chart
             .draw_series(LineSeries::new(pts.clone(), col.stroke_width(4)))?
@@ -699,6 +708,9 @@ where
     Ok(())
 }
 
+/// Sideways shift between series on a categorical axis, as a share of the axis's span.
+const DODGE_SHARE: f64 = 0.012;
+
 /// Height of one legend entry, px (30 px font).
 const LEGEND_ENTRY_PX: f64 = 38.0;
 /// Height of a chart's plotting area, px (1000 less title, x labels and caption).
@@ -769,8 +781,9 @@ where
         .iter()
         .flat_map(|s| s.1.iter().map(|p| (fin(p.0), fin(p.1))))
         .collect();
-    let tmin = all.iter().map(|p| p.0).fold(0.0, f64::min);
-    let tmax = all.iter().map(|p| p.0).fold(0.0, f64::max);
+    let tmin = all.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let tmin = if tmin.is_finite() { tmin } else { 0.0 };
+    let tmax = all.iter().map(|p| p.0).fold(tmin, f64::max);
     let tmax = if tmax > tmin { tmax } else { tmin + 1.0 };
     let (lo, hi) = all
         .iter()
