@@ -74,16 +74,31 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
                 caption: caption(),
             }),
         ));
-        out.push((
-            "duplicates".into(),
-            Chart::Bar(BarChart {
-                title: "Records processed twice".into(),
-                x_label: "scenario point".into(),
-                y_label: "duplicates (records)".into(),
-                groups: bars(|s| s.duplicates as f64),
-                caption: caption(),
-            }),
-        ));
+        // What went wrong with records, per point: drawn only when something did.
+        let kinds: [(&str, fn(&crate::experiment::Summary) -> f64); 3] = [
+            ("processed twice", |s| s.duplicates as f64),
+            ("in the log twice", |s| s.guarantees.log_duplicates as f64),
+            ("acknowledged, then lost", |s| s.lost as f64),
+        ];
+        let groups: Vec<(String, Vec<(String, f64)>)> = results
+            .iter()
+            .map(|r| {
+                let vals = kinds.iter().map(|(k, f)| (k.to_string(), mean(r, *f)));
+                (r.point.short_name(), vals.collect())
+            })
+            .collect();
+        if groups.iter().any(|g| g.1.iter().any(|b| b.1 > 0.0)) {
+            out.push((
+                "duplicates".into(),
+                Chart::Bar(BarChart {
+                    title: "Records duplicated or lost".into(),
+                    x_label: "scenario point".into(),
+                    y_label: "records (mean over seeds)".into(),
+                    groups,
+                    caption: caption(),
+                }),
+            ));
+        }
     }
     out
 }

@@ -717,7 +717,7 @@ const LEGEND_ENTRY_PX: f64 = 38.0;
 const PLOT_HEIGHT_PX: f64 = 760.0;
 
 /// Category names under a bar chart's x axis, one line per `, `-separated part, in a font
-/// small enough that the longest line fits its group's width and every line fits the 60 px
+/// small enough that the longest line fits its group's width and every line fits the 54 px
 /// above the axis title (26 px at most, 12 at least).
 fn draw_category_labels<DB: DrawingBackend>(
     chart: &Ctx<'_, DB>,
@@ -743,7 +743,7 @@ where
         .unwrap_or(1);
     let most = lines.iter().map(Vec::len).max().unwrap_or(1);
     let size = (group_px * 0.95 / (longest as f64 * CHAR_WIDTH_EM))
-        .min(60.0 / (most as f64 * LINE_HEIGHT_EM))
+        .min(54.0 / (most as f64 * LINE_HEIGHT_EM))
         .clamp(12.0, 26.0)
         .floor();
     let font = (FONT, size)
@@ -753,7 +753,7 @@ where
     for (i, parts) in lines.iter().enumerate() {
         let (x, y) = px(i as f64 + 0.5);
         for (j, line) in parts.iter().enumerate() {
-            let dy = 8 + (j as f64 * size * LINE_HEIGHT_EM) as i32;
+            let dy = 14 + (j as f64 * size * LINE_HEIGHT_EM) as i32;
             area.draw(&Text::new(line.to_string(), (x, y + dy), font.clone()))?;
         }
     }
