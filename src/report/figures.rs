@@ -156,7 +156,12 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
             .map(|s| s.time_ns)
             .min()
             .unwrap_or(0);
-        let last_ns = run.consumer_series.iter().map(|s| s.time_ns).max().unwrap_or(0);
+        let last_ns = run
+            .consumer_series
+            .iter()
+            .map(|s| s.time_ns)
+            .max()
+            .unwrap_or(0);
         let from_ns = first_ns.saturating_sub((last_ns - first_ns.min(last_ns)) / 10);
         let from_s = from_ns as f64 / 1e9;
         let mut series: Vec<(String, Vec<(f64, f64)>)> = (0..busiest.config.consumer.count)

@@ -638,9 +638,33 @@ where
         }
     }
     let fin = |v: f64| if v.is_finite() { v } else { 0.0 };
-    let vals = c.groups.iter().flat_map(|g| g.1.iter().map(|b| fin(b.1)));
-    let (lo, hi) = vals.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
-    let (y0, y1) = y_range(lo, hi);
+    let vals: Vec<f64> = c
+        .groups
+        .iter()
+        .flat_map(|g| g.1.iter().map(|b| fin(b.1)))
+        .collect();
+    let (lo, hi) = vals
+        .iter()
+        .fold((0.0f64, 0.0f64), |(a, b), &v| (a.min(v), b.max(v)));
+    // Positive values spanning two decades or more (latency percentiles) go on a log axis,
+    // where the small ones stay visible; bars then rise from the decade below the smallest.
+    let smallest = vals.iter().copied().fold(f64::INFINITY, f64::min);
+    let log = smallest > 0.0 && hi / smallest >= LOG_AXIS_SPAN;
+    let to_axis = move |v: f64| {
+        if log {
+            v.max(f64::MIN_POSITIVE).log10()
+        } else {
+            v
+        }
+    };
+    let (y0, y1) = if log {
+        (
+            smallest.log10().floor(),
+            hi.log10() + (hi.log10() - smallest.log10().floor()) * 0.12,
+        )
+    } else {
+        y_range(lo, hi)
+    };
     // Room above the tallest bar for the legend (upper right), so it never covers a bar.
     let legend_share = if items.len() > 1 {
         (items.len() as f64 * LEGEND_ENTRY_PX + 60.0) / PLOT_HEIGHT_PX
@@ -652,19 +676,28 @@ where
     let centres: Vec<f64> = (0..c.groups.len()).map(|i| i as f64 + 0.5).collect();
     // Category names are drawn under the axis by `draw_category_labels`, wrapped.
     let x_fmt = |_: &f64| String::new();
-    let mut chart = build(
-        area,
-        &c.title,
-        (&c.x_label, &c.y_label),
-        (0.0, n as f64, centres),
-        (
-            y0,
-            y1,
-            all_whole(c.groups.iter().flat_map(|g| g.1.iter().map(|b| b.1))),
-        ),
-        &x_fmt,
-        false,
-    )?;
+    let mut chart = if log {
+        let y_fmt = |v: &f64| fmt_sig(10f64.powf(*v), 3);
+        build_with(
+            area,
+            &c.title,
+            (&c.x_label, &format!("{} (log scale)", c.y_label)),
+            (0.0, n as f64, centres),
+            (y0, y1, log_ticks(y0, y1)),
+            (&x_fmt, &y_fmt),
+            false,
+        )?
+    } else {
+        build(
+            area,
+            &c.title,
+            (&c.x_label, &c.y_label),
+            (0.0, n as f64, centres),
+            (y0, y1, all_whole(vals.iter().copied())),
+            &x_fmt,
+            false,
+        )?
+    };
     let names: Vec<&str> = c.groups.iter().map(|g| g.0.as_str()).collect();
     draw_category_labels(&chart, area, &names, y0)?;
     let width = 0.8 / items.len().max(1) as f64;
@@ -675,14 +708,14 @@ where
         for (g, (_, bars)) in c.groups.iter().enumerate() {
             for (_, v) in bars.iter().filter(|b| b.0 == *item) {
                 let left = g as f64 + 0.1 + k as f64 * width;
-                let v = fin(*v);
-                rects.push((left, v));
+                rects.push((left, fin(*v)));
             }
         }
+        let base = if log { y0 } else { 0.0 };
         chart
             .draw_series(rects.iter().map(|&(l, v)| {
                 Rectangle::new(
-                    [(l + width * 0.04, 0.0), (l + width * 0.96, v)],
+                    [(l + width * 0.04, base), (l + width * 0.96, to_axis(v))],
                     col.filled(),
                 )
             }))?
@@ -696,7 +729,7 @@ where
             chart.draw_series(rects.iter().map(|&(l, v)| {
                 Text::new(
                     fmt_sig(v, 3),
-                    (l + width / 2.0, v + (y1 - y0) * 0.01),
+                    (l + width / 2.0, to_axis(v) + (y1 - y0) * 0.01),
                     font.clone(),
                 )
             }))?;
@@ -707,6 +740,9 @@ where
     }
     Ok(())
 }
+
+/// Largest over smallest value from which a bar chart of positive values uses a log axis.
+const LOG_AXIS_SPAN: f64 = 100.0;
 
 /// Sideways shift between series on a categorical axis, as a share of the axis's span.
 const DODGE_SHARE: f64 = 0.012;
@@ -763,7 +799,9 @@ where
 /// A title's font size, px: 48, smaller for a title too long to fit the canvas's width.
 fn title_px(title: &str) -> f64 {
     let chars = title.chars().count().max(1) as f64;
-    (W as f64 * 0.92 / (chars * CHAR_WIDTH_EM)).clamp(20.0, 48.0).floor()
+    (W as f64 * 0.92 / (chars * CHAR_WIDTH_EM))
+        .clamp(20.0, 48.0)
+        .floor()
 }
 
 /// Width of an average character of [`FONT`], in em (DejaVu Sans: about 0.55; kept wide).
@@ -933,7 +971,9 @@ where
     let x_fmt = move |v: &f64| fmt_num(*v, xd);
 
     // Title over the full width; plot on the left, legend + notes in a right-hand panel.
-    let inner = area.margin(16, 0, 0, 0).titled(&c.title, (FONT, title_px(&c.title)))?;
+    let inner = area
+        .margin(16, 0, 0, 0)
+        .titled(&c.title, (FONT, title_px(&c.title)))?;
     let (w, h) = inner.dim_in_pixel();
     let panel_w = w * 22 / 100;
     let (plot_area, panel) = inner.split_horizontally(w - panel_w);
