@@ -1178,15 +1178,40 @@ where
         }
         y += box_h + 28;
     }
-    let note_style = (FONT, 24).into_font().color(&RGBColor(0x33, 0x33, 0x33));
-    let width = |s: &str| panel.estimate_text_size(s, &note_style).map_or(0, |d| d.0);
-    'notes: for note in &c.notes {
-        for line in wrap(note, (bw - 8) as u32, &width) {
-            if y + 30 > ph as i32 {
-                break 'notes;
-            }
-            panel.draw(&Text::new(line, (bx + 4, y), note_style.clone()))?;
-            y += 31;
+    // Notes in the largest font (24 px down to 14) in which all of them fit below the legend;
+    // if even 14 px is too big, as many as fit and a line saying how many more there are.
+    let grey = RGBColor(0x33, 0x33, 0x33);
+    let avail = ph as i32 - y;
+    let layout = |size: u32| {
+        let style = (FONT, size).into_font().color(&grey);
+        let width = |s: &str| panel.estimate_text_size(s, &style).map_or(0, |d| d.0);
+        let wrapped: Vec<Vec<String>> = c
+            .notes
+            .iter()
+            .map(|n| wrap(n, (bw - 8) as u32, &width))
+            .collect();
+        let line_h = (size * 13 / 10) as i32;
+        let height: i32 = wrapped.iter().map(|l| l.len() as i32 * line_h + 12).sum();
+        (wrapped, line_h, height)
+    };
+    let mut size = 24;
+    while size > 14 && layout(size).2 > avail {
+        size -= 2;
+    }
+    let (wrapped, line_h, _) = layout(size);
+    let note_style = (FONT, size).into_font().color(&grey);
+    for (i, lines) in wrapped.iter().enumerate() {
+        let needed = lines.len() as i32 * line_h;
+        let more = wrapped.len() - i - 1;
+        // Keep one line for "+ N more" unless this is the last note.
+        if y + needed + if more > 0 { line_h } else { 0 } > ph as i32 {
+            let text = format!("+ {} more: rebalances.csv", wrapped.len() - i);
+            panel.draw(&Text::new(text, (bx + 4, y), note_style.clone()))?;
+            break;
+        }
+        for line in lines {
+            panel.draw(&Text::new(line.clone(), (bx + 4, y), note_style.clone()))?;
+            y += line_h;
         }
         y += 12;
     }

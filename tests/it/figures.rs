@@ -3,7 +3,7 @@
 //! past the canvas. A deliberately crowded figure shows the check can fail.
 
 use kafkasim::report::plot::{render, BarChart, Caption, Chart};
-use kafkasim::report::svg_check::{problems, Problem};
+use kafkasim::report::svg_check::{problems, text_boxes, Problem};
 use std::process::Command;
 
 #[test]
@@ -37,12 +37,27 @@ fn every_bundled_figure_has_no_overlapping_or_clipped_text() {
         svgs.sort();
         for svg in svgs {
             checked += 1;
-            let found = problems(&std::fs::read_to_string(&svg).unwrap());
+            let text = std::fs::read_to_string(&svg).unwrap();
+            let name = svg.strip_prefix(tmp.path()).unwrap().display().to_string();
+            let found = problems(&text);
             if !found.is_empty() {
-                bad.push(format!(
-                    "{}: {found:?}",
-                    svg.strip_prefix(tmp.path()).unwrap().display()
-                ));
+                bad.push(format!("{name}: {found:?}"));
+            }
+            // Every rebalance marked on a timeline (R1, R2, …) has its note, or the notes end
+            // with how many more there are (once: the notes were cut after R8 without a word).
+            let (boxes, _) = text_boxes(&text);
+            let is_mark =
+                |t: &str| t.len() > 1 && t.starts_with('R') && t[1..].parse::<u32>().is_ok();
+            for mark in boxes.iter().filter(|b| is_mark(&b.text)) {
+                let noted = boxes
+                    .iter()
+                    .any(|b| b.text.starts_with(&format!("{}:", mark.text)));
+                let more = boxes
+                    .iter()
+                    .any(|b| b.text.ends_with("more: rebalances.csv"));
+                if !noted && !more {
+                    bad.push(format!("{name}: rebalance {} has no note", mark.text));
+                }
             }
         }
     }
