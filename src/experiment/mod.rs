@@ -133,9 +133,7 @@ fn reproduce_sets(sc: &Scenario, p: &crate::scenario::Point) -> String {
             s
         }
     };
-    sc.overrides
-        .iter()
-        .filter(|(k, _)| !matches!(*k, "seed" | "seeds"))
+    sc.user_overrides()
         .filter(|(k, _)| !p.label.iter().any(|(l, _)| l == k))
         .chain(p.label.iter())
         .map(|(k, v)| format!(" --set {k}={}", quote(v)))

@@ -479,10 +479,9 @@ impl Cluster {
     }
 
     fn housekeeping(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
-        let interval = self.housekeeping_ns.max(1);
-        if (now / interval) % self.metrics.series_stride == 0 {
+        if (now / self.housekeeping_ns.max(1)) % self.metrics.series_stride == 0 {
             self.sample(now);
-            self.metrics.thin_series(interval);
+            self.metrics.thin_series(self.housekeeping_ns);
         }
         // At most RELEASE_SLICE partitions per housekeeping, round-robin: with 100,000 idle
         // partitions a full pass every interval was most of a run's work.

@@ -532,14 +532,20 @@ impl Scenario {
         self.base.get("name").to_string()
     }
 
+    /// The `--set` overrides but `seed` and `seeds` (which reproduce commands and captions
+    /// give on their own), in order.
+    pub fn user_overrides(&self) -> impl Iterator<Item = &(&'static str, Value)> {
+        self.overrides
+            .iter()
+            .filter(|(k, _)| !matches!(*k, "seed" | "seeds"))
+    }
+
     /// The name figures' captions give: with the user's `--set` and `--vary` flags (seeds
     /// apart, which captions give on their own), so a figure from a what-if run never claims
     /// to be the bundled scenario; at most about 110 characters.
     pub fn caption_name(&self) -> String {
         let mut flags: Vec<String> = self
-            .overrides
-            .iter()
-            .filter(|(k, _)| !matches!(*k, "seed" | "seeds"))
+            .user_overrides()
             .map(|(k, v)| format!("--set {k}={v}"))
             .collect();
         flags.extend(self.varied.iter().map(|k| format!("--vary {k}")));
