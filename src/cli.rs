@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use kafkasim::experiment;
 use kafkasim::report::{
     export, figures, group_figures, hardware_figures, plot, prepare_dir, replication_figures,
-    table, write_atomic,
+    storage_figures, table, write_atomic,
 };
 use kafkasim::scenario::{keys, Scenario};
 use std::path::PathBuf;
@@ -230,6 +230,7 @@ fn run(cli: Cli) -> Result<()> {
                     charts.extend(group_figures::charts(&name, &results));
                     charts.extend(hardware_figures::charts(&name, &results));
                     charts.extend(replication_figures::charts(&name, &results));
+                    charts.extend(storage_figures::charts(&name, &results));
                     for (stem, chart) in charts {
                         for path in plot::render(&chart, &dir, &stem)
                             .with_context(|| format!("plot {stem}"))?

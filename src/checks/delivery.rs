@@ -16,6 +16,10 @@
 //!   numbers, and Kafka no longer promises exactly once).
 //! - **re-reads**: offsets consumed again (at-least-once after a rebalance): counted.
 //!
+//! - **deleted unread** (not a violation): records retention deleted from a log before any
+//!   consumer processed them (a consumer that fell behind retention.ms or retention.bytes);
+//!   Kafka promises nothing for them.
+//!
 //! "Consumed" means processed by the application. Where the scenario's commits do not promise
 //! at-least-once (commit before processing; librdkafka's offset store at hand-over), records
 //! a consumer skips over after a failure are counted as `lost` instead of being violations.
@@ -30,6 +34,11 @@ pub struct DeliveryCheck {
     consumed_upto: Vec<u64>,
     acked: BTreeMap<(u32, u32), IntervalSet>,
     consumed: BTreeMap<(u32, u32), IntervalSet>,
+    /// Records retention deleted from some replica's log (consumed or not).
+    expired: BTreeMap<(u32, u32), IntervalSet>,
+    /// Acknowledged records deleted by retention before any consumer processed them (set by
+    /// [`finish`](Self::finish)).
+    pub deleted_unread: u64,
     /// Offsets read again below `consumed_upto` (re-reads).
     pub duplicates: u64,
     /// Records that reached the log more than once.
@@ -155,6 +164,15 @@ impl DeliveryCheck {
         back
     }
 
+    /// Records `[seq, seq + n)` of `producer` were deleted from a replica of `partition` by
+    /// retention: they may never be read, and that is no loss.
+    pub fn expired(&mut self, partition: u32, producer: u32, seq: u64, n: u64) {
+        self.expired
+            .entry((partition, producer))
+            .or_default()
+            .insert(seq, seq + n);
+    }
+
     /// Highest offset consumed on `partition`.
     pub fn consumed_upto(&self, partition: u32) -> u64 {
         self.consumed_upto[partition as usize]
@@ -176,7 +194,12 @@ impl DeliveryCheck {
     pub fn finish(&mut self, offline: &[u32]) {
         let empty = IntervalSet::default();
         for (&(p, producer), a) in &self.acked {
-            let missing = a.minus(self.consumed.get(&(p, producer)).unwrap_or(&empty));
+            let mut missing = a.minus(self.consumed.get(&(p, producer)).unwrap_or(&empty));
+            if let Some(expired) = self.expired.get(&(p, producer)) {
+                let unread = missing.len();
+                missing = missing.minus(expired);
+                self.deleted_unread += unread - missing.len();
+            }
             if missing.is_empty() {
                 continue;
             }

@@ -7,7 +7,8 @@
 //! - [`delivery`]: no acknowledged record is lost (every one is consumed), how many records
 //!   reached the log twice, how many offsets were read again;
 //! - [`high_watermark`]: no consumer reads above the high watermark;
-//! - [`ownership`]: one owner per partition per group generation.
+//! - [`ownership`]: one owner per partition per group generation;
+//! - [`retention`]: retention never deletes the active segment nor passes the high watermark.
 
 pub mod delivery;
 pub mod high_watermark;
@@ -15,6 +16,7 @@ pub mod intervals;
 pub mod key_order;
 pub mod order;
 pub mod ownership;
+pub mod retention;
 
 /// One broken invariant.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -38,6 +40,8 @@ pub struct Checks {
     pub high_watermark: high_watermark::HighWatermarkCheck,
     /// One owner per partition per generation.
     pub ownership: ownership::OwnershipCheck,
+    /// What retention may delete.
+    pub retention: retention::RetentionCheck,
 }
 
 impl Checks {
@@ -49,6 +53,7 @@ impl Checks {
             delivery: delivery::DeliveryCheck::new(partitions),
             high_watermark: high_watermark::HighWatermarkCheck::default(),
             ownership: ownership::OwnershipCheck::default(),
+            retention: retention::RetentionCheck::default(),
         }
     }
 
@@ -59,6 +64,7 @@ impl Checks {
         v.extend(self.delivery.violations.iter().cloned());
         v.extend(self.high_watermark.violations.iter().cloned());
         v.extend(self.ownership.violations.iter().cloned());
+        v.extend(self.retention.violations.iter().cloned());
         v
     }
 

@@ -14,6 +14,20 @@ use crate::kafka::metrics::Metrics;
 use hdrhistogram::Histogram;
 
 /// One consumer's result.
+/// Bytes the leaders held at the last sample, over every partition.
+fn log_bytes(m: &Metrics) -> u64 {
+    let Some(last) = m.partition_series.last().map(|s| s.time_ns) else {
+        return 0;
+    };
+    m.partition_series
+        .iter()
+        .rev()
+        .take_while(|s| s.time_ns == last)
+        .map(|s| s.log_bytes)
+        .sum()
+}
+
+/// One consumer's result.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ConsumerSummary {
     /// Partitions assigned (latest assignment).
@@ -125,12 +139,27 @@ pub struct Summary {
     pub lost: u64,
     /// Retries, failures, elections, duplicates and reorderings.
     pub guarantees: super::guarantees::Guarantees,
+    /// What retention deleted and what it cost readers.
+    pub storage: Storage,
     /// Commits refused because the member had been removed from the group.
     pub failed_commits: u64,
     /// Events handled.
     pub events: u64,
     /// Simulated time at the end, s.
     pub sim_end_s: f64,
+}
+
+/// What retention deleted and what it cost readers.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Storage {
+    /// Deletions and resets counted during the run.
+    #[serde(flatten)]
+    pub stats: crate::kafka::metrics::StorageStats,
+    /// Acknowledged records retention deleted before any consumer processed them (lost to
+    /// retention: no violation, Kafka promises nothing for them).
+    pub deleted_unread: u64,
+    /// Bytes the leaders' replicas hold at the end, over every partition.
+    pub log_bytes: u64,
 }
 
 impl Summary {
@@ -236,6 +265,11 @@ impl Summary {
             duplicates: checks.delivery.duplicates,
             lost: checks.delivery.lost,
             guarantees: super::guarantees::Guarantees::new(m, checks),
+            storage: Storage {
+                stats: m.storage,
+                deleted_unread: checks.delivery.deleted_unread,
+                log_bytes: log_bytes(m),
+            },
             failed_commits: m.consumers.iter().map(|c| c.failed_commits).sum(),
             events: stats.events,
             sim_end_s: secs(stats.end_ns),

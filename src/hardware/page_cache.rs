@@ -149,6 +149,20 @@ impl PageCache {
         f.dirty_log.retain(|&(_, end)| end > f.flushed);
     }
 
+    /// Delete `file` (a log segment removed by retention): its dirty data will never be
+    /// written and its pages leave the cache at once.
+    pub fn delete(&mut self, file: u64) {
+        let Some(f) = self.files.remove(&file) else {
+            return;
+        };
+        self.dirty_bytes -= f.written - f.flushed;
+        for page in 0..f.written.div_ceil(self.page_bytes) {
+            if let Some(stamp) = self.pages.remove(&(file, page)) {
+                self.lru.remove(&stamp);
+            }
+        }
+    }
+
     /// Read `bytes` at `offset` of `file`: which bytes were in memory, which must come from disk.
     pub fn read(&mut self, file: u64, offset: u64, bytes: u64) -> ReadOutcome {
         let mut out = ReadOutcome::default();

@@ -193,6 +193,7 @@ impl Cluster {
                 let mut log = PartitionLog::new(cfg.broker.segment_bytes);
                 log.dir = dir as u32;
                 log.index_interval_bytes = cfg.broker.index_interval_bytes;
+                log.roll_ns = cfg.broker.roll_ns;
                 brokers[r].logs.insert(p as u32, log);
             }
         }
@@ -257,6 +258,12 @@ impl Cluster {
             }
         }
         queue.schedule(cfg.series_interval_ns, Event::Housekeeping);
+        if crate::kafka::broker::retention::may_delete(&cfg) {
+            for b in 0..nb {
+                let at = cfg.broker.initial_task_delay_ns;
+                queue.schedule(at, Event::LogRetention { broker: b });
+            }
+        }
         if cfg.replication.factor > 1 {
             for b in 0..nb {
                 queue.schedule(
@@ -521,6 +528,8 @@ impl Cluster {
                     produced: log.leo(),
                     consumed,
                     lag: log.leo().saturating_sub(consumed),
+                    log_start: log.log_start(),
+                    log_bytes: log.size_bytes(),
                 });
         }
         for (c, s) in self.metrics.consumers.iter().enumerate() {
@@ -704,6 +713,7 @@ impl Model for Cluster {
                 self.metrics.topic_describes.push(topic);
             }
             Event::Housekeeping => self.housekeeping(now, q),
+            Event::LogRetention { broker } => self.log_retention(now, broker, q),
         }
     }
 

@@ -97,6 +97,8 @@ pub enum Event {
     Group { timer: GroupTimer },
     /// Periodic bookkeeping: time-series buckets and releasing read log batches.
     Housekeeping,
+    /// Broker `broker`'s log manager runs its retention pass.
+    LogRetention { broker: Id },
 }
 
 /// A request whose answer a client stopped waiting for (fields named in each variant's doc).
@@ -308,6 +310,11 @@ pub enum FetchError {
         epoch: u32,
         /// Offset to truncate to.
         offset: u64,
+    },
+    /// OFFSET_OUT_OF_RANGE: the fetch offset lies below the log start (retention deleted it).
+    OutOfRange {
+        /// The leader's log start offset.
+        log_start: u64,
     },
 }
 

@@ -91,6 +91,26 @@ pub struct PartitionSample {
     pub consumed: u64,
     /// produced − consumed.
     pub lag: u64,
+    /// The leader's log start offset (records below it were deleted by retention).
+    pub log_start: u64,
+    /// Bytes the leader's replica holds in its segments.
+    pub log_bytes: u64,
+}
+
+/// What retention did over a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StorageStats {
+    /// Segments deleted, over every replica.
+    pub segments_deleted: u64,
+    /// Bytes of those segments.
+    pub bytes_deleted: u64,
+    /// Records deleted from the leaders' logs (the log start offsets' advance).
+    pub records_deleted: u64,
+    /// Fetches answered OFFSET_OUT_OF_RANGE whose partition a consumer reset by
+    /// auto.offset.reset.
+    pub out_of_range_resets: u64,
+    /// Followers that fell below their leader's log start and started over there.
+    pub follower_restarts: u64,
 }
 
 /// One row of the per-consumer time series.
@@ -147,6 +167,8 @@ pub struct Metrics {
     /// The time series keep a sample every this many series intervals (1, doubled by
     /// [`Metrics::thin_series`]).
     pub series_stride: u64,
+    /// Retention's deletions and what readers met.
+    pub storage: StorageStats,
 }
 
 /// Most rows the time series (partition, consumer, host and replica) keep together. Beyond it
@@ -217,6 +239,7 @@ impl Metrics {
             partition_series: vec![],
             host_series: vec![],
             series_stride: 1,
+            storage: StorageStats::default(),
             consumer_series: vec![],
             assignments: vec![],
             group_marks: vec![],

@@ -65,6 +65,9 @@ pub fn runs_csv(results: &[PointResult]) -> Vec<u8> {
             "leader_elections",
             "unclean_elections",
             "truncated_records",
+            "records_deleted",
+            "deleted_unread",
+            "out_of_range_resets",
         ]
         .map(String::from),
     );
@@ -119,6 +122,9 @@ pub fn runs_csv(results: &[PointResult]) -> Vec<u8> {
                 s.guarantees.leader_elections.to_string(),
                 s.guarantees.unclean_elections.to_string(),
                 s.guarantees.truncated_records.to_string(),
+                s.storage.stats.records_deleted.to_string(),
+                s.storage.deleted_unread.to_string(),
+                s.storage.stats.out_of_range_resets.to_string(),
             ]);
             w.write_record(&row).expect("in-memory write");
         }
@@ -206,7 +212,15 @@ fn time_s(ns: u64) -> String {
 pub fn series_csv(results: &[PointResult]) -> Vec<u8> {
     first_run_csv(
         results,
-        &["time_s", "partition", "produced", "consumed", "lag"],
+        &[
+            "time_s",
+            "partition",
+            "produced",
+            "consumed",
+            "lag",
+            "log_start",
+            "log_bytes",
+        ],
         |run| {
             run.partition_series
                 .iter()
@@ -217,6 +231,8 @@ pub fn series_csv(results: &[PointResult]) -> Vec<u8> {
                         s.produced.to_string(),
                         s.consumed.to_string(),
                         s.lag.to_string(),
+                        s.log_start.to_string(),
+                        s.log_bytes.to_string(),
                     ]
                 })
                 .collect()

@@ -4,7 +4,7 @@
 //! and, across points, the time spent rebalancing and the duplicates.
 
 use super::plot::{BarChart, Caption, Chart, TimeChart};
-use super::PointLabel;
+use super::{mean_bars, Metric, PointLabel};
 use crate::experiment::PointResult;
 
 /// At most this many points get per-point plots.
@@ -55,38 +55,23 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
                 results[0].config.seed
             ))
         };
-        let mean = |r: &PointResult, f: fn(&crate::experiment::Summary) -> f64| {
-            r.runs.iter().map(|x| f(&x.summary)).sum::<f64>() / r.runs.len().max(1) as f64
-        };
-        let bars = |f: fn(&crate::experiment::Summary) -> f64| {
-            results
-                .iter()
-                .map(|r| (r.point.short_name(), vec![(String::new(), mean(r, f))]))
-                .collect::<Vec<_>>()
-        };
         out.push((
             "rebalance-time".into(),
             Chart::Bar(BarChart {
                 title: "Time spent rebalancing".into(),
                 x_label: "scenario point".into(),
                 y_label: "rebalance time, summed (s)".into(),
-                groups: bars(|s| s.rebalance_s),
+                groups: mean_bars(results, &[("", |s| s.rebalance_s)]),
                 caption: caption(),
             }),
         ));
         // What went wrong with records, per point: drawn only when something did.
-        let kinds: [(&str, fn(&crate::experiment::Summary) -> f64); 3] = [
+        let kinds: [(&str, Metric); 3] = [
             ("processed twice", |s| s.duplicates as f64),
             ("in the log twice", |s| s.guarantees.log_duplicates as f64),
             ("acknowledged, then lost", |s| s.lost as f64),
         ];
-        let groups: Vec<(String, Vec<(String, f64)>)> = results
-            .iter()
-            .map(|r| {
-                let vals = kinds.iter().map(|(k, f)| (k.to_string(), mean(r, *f)));
-                (r.point.short_name(), vals.collect())
-            })
-            .collect();
+        let groups = mean_bars(results, &kinds);
         if groups.iter().any(|g| g.1.iter().any(|b| b.1 > 0.0)) {
             out.push((
                 "duplicates".into(),

@@ -9,6 +9,7 @@ pub mod guarantees_table;
 pub mod hardware_figures;
 pub mod plot;
 pub mod replication_figures;
+pub mod storage_figures;
 pub mod svg_check;
 pub mod table;
 pub mod timeline;
@@ -63,6 +64,26 @@ pub fn prepare_dir(dir: &Path) -> Result<PathBuf> {
         .with_context(|| format!("--out `{}`: the directory is not writable", dir.display()))?;
     std::fs::remove_file(&probe).ok();
     Ok(dir.to_path_buf())
+}
+
+/// A number taken from a run's summary.
+pub type Metric = fn(&crate::experiment::Summary) -> f64;
+
+/// Bars per point: for each point, each named metric's mean over the point's seeds.
+pub fn mean_bars(
+    results: &[crate::experiment::PointResult],
+    kinds: &[(&str, Metric)],
+) -> Vec<(String, Vec<(String, f64)>)> {
+    results
+        .iter()
+        .map(|r| {
+            let mean = |f: Metric| {
+                r.runs.iter().map(|x| f(&x.summary)).sum::<f64>() / r.runs.len().max(1) as f64
+            };
+            let bars = kinds.iter().map(|(k, f)| (k.to_string(), mean(*f)));
+            (r.point.short_name(), bars.collect())
+        })
+        .collect()
 }
 
 /// How a per-point figure names itself when a scenario has one or several points: the file stem

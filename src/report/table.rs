@@ -64,6 +64,36 @@ fn one_consumer<'a>(results: &'a [PointResult], r: &PointResult) -> Option<&'a P
         .find(|o| o.config.consumer.count == 1 && same(o))
 }
 
+/// What retention did at each point, when it deleted anything.
+fn storage_lines(results: &[PointResult]) -> String {
+    let deleted = |r: &PointResult| {
+        r.runs
+            .iter()
+            .any(|x| x.summary.storage.stats.segments_deleted > 0)
+    };
+    if !results.iter().any(deleted) {
+        return String::new();
+    }
+    let mut out = format!(
+        "\nstorage: {:<56} {:>16} {:>15} {:>14} {:>13}\n",
+        "point", "segments_deleted", "records_deleted", "deleted_unread", "resets"
+    );
+    for r in results {
+        let e = |f| point_estimate(r, f);
+        writeln!(
+            out,
+            "storage: {:<56} {:>16.1} {:>15.0} {:>14.0} {:>13.1}",
+            r.point.short_name(),
+            e(|s| s.storage.stats.segments_deleted as f64).mean,
+            e(|s| s.storage.stats.records_deleted as f64).mean,
+            e(|s| s.storage.deleted_unread as f64).mean,
+            e(|s| s.storage.stats.out_of_range_resets as f64).mean,
+        )
+        .ok();
+    }
+    out
+}
+
 /// The whole table.
 pub fn render(name: &str, results: &[PointResult]) -> String {
     let mut out = String::new();
@@ -177,6 +207,7 @@ pub fn render(name: &str, results: &[PointResult]) -> String {
         }
     }
     out.push_str(&super::guarantees_table::render(results));
+    out.push_str(&storage_lines(results));
     let violations: usize = results
         .iter()
         .flat_map(|r| &r.runs)

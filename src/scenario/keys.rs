@@ -147,6 +147,8 @@ pub const KEYS: &[KeySpec] = &[
     k("broker.group.consumer.session.timeout.ms", Int { min: 1, max: BIG }, "ms", All(I(45_000)), "KIP-848 default: a member silent this long is fenced."),
     k("broker.log.segment.bytes", Int { min: 14, max: BIG }, "bytes", All(I(1 << 30)), "Kafka default (1 GiB)."),
     k("broker.log.dirs", Int { min: 1, max: 64 }, "directories", All(I(1)), "Log directories per broker, each on its own disk (Kafka's log.dirs, as a count); new partitions go to the one holding fewest."),
+    k("broker.log.retention.check.interval.ms", Int { min: 1, max: BIG }, "ms", All(I(300_000)), "Kafka default (5 min): how often the log manager's retention pass runs over every log."),
+    k("broker.log.initial.task.delay.ms", Int { min: 0, max: BIG }, "ms", All(I(30_000)), "Kafka default: the log manager's first retention pass comes this long after start."),
     k("broker.log.index.interval.bytes", Int { min: 0, max: BIG }, "bytes", All(I(4096)), "Kafka default: an offset- and time-index entry after this many log bytes (what a flush also syncs)."),
     k("broker.log.flush.interval.messages", Int { min: 1, max: BIG }, "records", All(I(BIG)), "Kafka default (Long.MAX_VALUE): never fsync on a record count; 1 = fsync after every append."),
     k("broker.log.flush.interval.ms", Int { min: 0, max: BIG }, "ms", All(I(BIG)), "Kafka default (Long.MAX_VALUE): fsync a log whose last flush is older than this, checked every log.flush.scheduler.interval.ms."),
@@ -174,6 +176,9 @@ pub const KEYS: &[KeySpec] = &[
     k("topic.partitions", Int { min: 1, max: 100_000 }, "partitions", All(I(1)), "Partitions of the topic."),
     k("topic.replication.factor", Int { min: 1, max: 64 }, "replicas", All(I(1)), "Kafka's default.replication.factor; the seed's single broker holds the only replica."),
     k("topic.min.insync.replicas", Int { min: 1, max: 64 }, "replicas", All(I(1)), "Kafka default: acks=all needs only the leader once the ISR has shrunk to it."),
+    k("topic.retention.ms", Int { min: -1, max: BIG }, "ms", All(I(604_800_000)), "Kafka default (log.retention.hours = 168: 7 days): delete a segment whose newest record is older; -1 = keep forever."),
+    k("topic.retention.bytes", Int { min: -1, max: BIG }, "bytes", All(I(-1)), "Kafka default: no size limit; else delete the oldest segments while a partition replica holds more."),
+    k("topic.segment.ms", Int { min: 1, max: BIG }, "ms", All(I(604_800_000)), "Kafka default (log.roll.hours = 168): roll the active segment once its first record is this old."),
     k("topic.unclean.leader.election.enable", Bool, "", All(B(false)), "Kafka default: only an in-sync replica may become leader (no silent loss)."),
     // producer
     k("producer.count", Int { min: 0, max: 10_000 }, "producers", All(I(1)), "Producer processes."),

@@ -120,6 +120,14 @@ pub struct BrokerCfg {
     pub gc_pause_ns: Nanos,
     /// log.index.interval.bytes.
     pub index_interval_bytes: u64,
+    /// segment.ms, ns.
+    pub roll_ns: Nanos,
+    /// retention.ms and retention.bytes.
+    pub retention: crate::kafka::log::Retention,
+    /// log.retention.check.interval.ms, ns.
+    pub retention_check_ns: Nanos,
+    /// log.initial.task.delay.ms, ns.
+    pub initial_task_delay_ns: Nanos,
     /// log.flush.interval.messages: fsync a log once this many records are unflushed.
     pub flush_interval_messages: u64,
     /// log.flush.interval.ms, ns.
@@ -784,6 +792,14 @@ impl SimConfig {
                 gc_young_every_bytes: g.u("broker.gc.young_every_mb") << 20,
                 gc_pause_ns: g.us_ns("broker.gc.pause_ms") * 1000,
                 flush_interval_messages: g.u("broker.log.flush.interval.messages"),
+                roll_ns: g.ms("topic.segment.ms"),
+                retention: crate::kafka::log::Retention {
+                    time_ns: (g.int("topic.retention.ms") >= 0).then(|| g.ms("topic.retention.ms")),
+                    bytes: (g.int("topic.retention.bytes") >= 0)
+                        .then(|| g.u("topic.retention.bytes")),
+                },
+                retention_check_ns: g.ms("broker.log.retention.check.interval.ms"),
+                initial_task_delay_ns: g.ms("broker.log.initial.task.delay.ms"),
                 index_interval_bytes: g.u("broker.log.index.interval.bytes"),
                 flush_interval_ns: g.ms("broker.log.flush.interval.ms"),
                 flush_scheduler_ns: g.ms("broker.log.flush.scheduler.interval.ms"),

@@ -14,6 +14,7 @@ mod guarantees;
 mod hardware;
 mod properties;
 mod replication;
+mod retention;
 mod robustness;
 
 /// As in the binary: the memory budget counts each run's bytes.

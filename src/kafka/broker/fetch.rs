@@ -3,7 +3,8 @@
 //! Per partition: not the leader → NOT_LEADER_OR_FOLLOWER; a reader whose last record's leader
 //! epoch ends before its fetch offset in this log → DivergingEpoch (it truncates and asks
 //! again); otherwise whole batches from the fetch offset, below the HW for a consumer and below
-//! the LEO for a follower. A follower's fetch offset is its LEO: the leader records it (once,
+//! the LEO for a follower; a fetch offset below the log start (deleted by retention) →
+//! OFFSET_OUT_OF_RANGE with the log start. A follower's fetch offset is its LEO: the leader records it (once,
 //! when the fetch is first handled), may add the follower back to the ISR, and advances the HW
 //! — which answers waiting acks=all produces and parked consumer fetches.
 //!
@@ -29,6 +30,10 @@ impl Cluster {
             if let Some((epoch, offset)) = log.diverging(epoch, part.offset) {
                 return Err(FetchError::Diverging { epoch, offset });
             }
+        }
+        if part.offset < log.log_start() {
+            let log_start = log.log_start();
+            return Err(FetchError::OutOfRange { log_start });
         }
         Ok(if follower { log.leo() } else { log.hw() })
     }

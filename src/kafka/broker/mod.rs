@@ -20,6 +20,7 @@
 
 pub mod fetch;
 pub mod produce;
+pub mod retention;
 
 use super::cluster::Cluster;
 use super::event::{Event, FetchRequest, Id, Request};
@@ -402,7 +403,7 @@ impl Cluster {
         }
     }
 
-    /// ListOffsets: where each partition `b` leads starts (earliest; nothing is deleted, so 0)
+    /// ListOffsets: where each partition `b` leads starts (earliest: its log start offset)
     /// or ends for a reader (its high watermark).
     fn answer_list_offsets(
         &mut self,
@@ -417,7 +418,8 @@ impl Cluster {
             .into_iter()
             .map(|p| {
                 let led = self.parts[p as usize].leader == Some(b);
-                let at = if earliest { 0 } else { self.leader_log(p).hw() };
+                let log = self.leader_log(p);
+                let at = if earliest { log.log_start() } else { log.hw() };
                 (p, led.then_some(at))
             })
             .collect();

@@ -108,20 +108,23 @@ impl Cluster {
                 SeqCheck::Append => {}
             }
         }
-        let stored = log.append(LogBatch {
-            base_offset: 0,
-            records: batch.records,
-            bytes: batch.wire_bytes,
-            raw_bytes: batch.raw_bytes,
-            pos: 0,
-            producer: pr.producer as u32,
-            first_seq: batch.first_seq,
-            seq: batch.seq,
-            producer_epoch: batch.epoch,
-            idempotent: batch.idempotent,
-            leader_epoch: epoch,
-            created_ns: batch.created_ns,
-        });
+        let stored = log.append(
+            now,
+            LogBatch {
+                base_offset: 0,
+                records: batch.records,
+                bytes: batch.wire_bytes,
+                raw_bytes: batch.raw_bytes,
+                pos: 0,
+                producer: pr.producer as u32,
+                first_seq: batch.first_seq,
+                seq: batch.seq,
+                producer_epoch: batch.epoch,
+                idempotent: batch.idempotent,
+                leader_epoch: epoch,
+                created_ns: batch.created_ns,
+            },
+        );
         self.log_end_total += batch.records as u64;
         self.metrics.partition_records[p as usize] += batch.records as u64;
         *io_until = (*io_until).max(self.write_log(now, b, p, &stored));

@@ -82,6 +82,9 @@ pub struct Consumer {
     needs_reset: BTreeMap<u32, Nanos>,
     /// Partitions whose ListOffsets is in flight: (broker, request number).
     resetting: BTreeMap<u32, (Id, u64)>,
+    /// Partitions answered OFFSET_OUT_OF_RANGE while the application still processes some of
+    /// their records: reset once it is done.
+    reset_after_poll: BTreeSet<u32>,
     list_no: u64,
     fetch_pos: BTreeMap<u32, u64>,
     /// Leader epoch of the last record fetched per partition (for divergence checks).
@@ -141,6 +144,7 @@ impl Consumer {
             processed: BTreeMap::new(),
             awaiting_offsets: BTreeSet::new(),
             needs_reset: BTreeMap::new(),
+            reset_after_poll: BTreeSet::new(),
             resetting: BTreeMap::new(),
             list_no: 0,
             fetch_pos: BTreeMap::new(),
@@ -423,6 +427,7 @@ impl Cluster {
             con.awaiting_offsets.remove(p);
             con.needs_reset.remove(p);
             con.resetting.remove(p);
+            con.reset_after_poll.remove(p);
             self.checks.order.stop(c, *p);
         }
         self.checks.ownership.revoked(c, parts);

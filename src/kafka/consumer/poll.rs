@@ -113,6 +113,10 @@ impl Cluster {
                     self.consumer_truncated(c, p, epoch, offset);
                     continue;
                 }
+                Some(FetchError::OutOfRange { .. }) => {
+                    self.consumer_out_of_range(now, c, p, q);
+                    continue;
+                }
                 None => {}
             }
             if let Some(last) = part.batches.last() {
@@ -393,6 +397,9 @@ impl Cluster {
         for &(t, k) in &batch.created {
             record_ns(&mut self.metrics.e2e_latency_us, now.saturating_sub(t), k);
         }
+        for p in std::mem::take(&mut self.consumers[c].reset_after_poll) {
+            self.reset_later(now, c, p, q);
+        }
         let m = &mut self.metrics.consumers[c];
         m.records += batch.records;
         m.bytes += batch.bytes;
@@ -489,6 +496,26 @@ impl Cluster {
         con.buffered.remove(&p);
         con.buffered_bytes.remove(&p);
         self.checks.order.start(c, p, pos);
+    }
+
+    /// Partition `p`'s next offset for `c` was deleted by retention (OFFSET_OUT_OF_RANGE): its
+    /// buffered records are dropped and auto.offset.reset chooses where to go on — as the Java
+    /// consumer does (`AbstractFetch` → `SubscriptionState.requestOffsetReset`, then a
+    /// ListOffsets in the next poll, after the application has processed what it holds) and
+    /// librdkafka (`rd_kafka_offset_reset` with the error: its 100 ms query delay).
+    fn consumer_out_of_range(&mut self, now: Nanos, c: Id, p: u32, q: &mut EventQueue<Event>) {
+        let con = &mut self.consumers[c];
+        con.fetch_pos.remove(&p);
+        con.buffer.remove(&p);
+        con.buffered.remove(&p);
+        con.buffered_bytes.remove(&p);
+        self.metrics.storage.out_of_range_resets += 1;
+        let held = con.in_process.as_ref();
+        if held.is_some_and(|b| b.ranges.iter().any(|r| r.0 == p)) {
+            con.reset_after_poll.insert(p);
+        } else {
+            self.reset_later(now, c, p, q);
+        }
     }
 
     /// Commit the offsets this client's commit policy stands for: what was processed, or (at

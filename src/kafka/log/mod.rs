@@ -14,9 +14,21 @@
 //! The epoch cache records where each leader epoch starts: a follower or consumer that fetched
 //! under an older epoch learns from it where its log diverges (KIP-101/KIP-595) and truncates
 //! ([`truncate_to`](PartitionLog::truncate_to)).
+//!
+//! The log's life (storage/.../log/UnifiedLog.java and LocalLog.java, Kafka 4.x): a segment
+//! rolls when the next batch would overflow `segment.bytes` or when `segment.ms` has passed
+//! since its first batch's timestamp (`LogSegment.shouldRoll`, checked on append).
+//! [`delete_old_segments`](PartitionLog::delete_old_segments) is Kafka's retention pass
+//! (`UnifiedLog.deleteOldSegments`): by size (`retention.bytes`), then by time (`retention.ms`
+//! against a segment's largest timestamp), oldest first, stopping at the first segment that
+//! must stay; a segment is deletable only when the high watermark has passed its end (so the
+//! log start never passes the HW), and when every segment goes a new empty one is rolled
+//! first, so the active segment is never deleted. The log start offset moves to the first
+//! remaining segment; reads below it get OFFSET_OUT_OF_RANGE.
 
 pub mod producer_state;
 
+use crate::checks::retention::{PassShape, SegmentShape};
 use crate::engine::Nanos;
 use producer_state::{ProducerStates, SeqBatch, SeqCheck};
 use std::collections::VecDeque;
@@ -69,10 +81,46 @@ impl LogBatch {
     }
 }
 
+/// One segment file of a replica's log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Segment {
+    /// Its number: its first byte's global position / segment bytes (names its files).
+    pub index: u64,
+    /// Offset of its first record (Kafka names the file after it).
+    pub base_offset: u64,
+    /// Bytes in it.
+    pub bytes: u64,
+    /// Timestamp of its first batch, ns (what segment.ms counts from).
+    pub first_ts_ns: Nanos,
+    /// Largest timestamp in it, ns (what retention.ms compares with).
+    pub max_ts_ns: Nanos,
+}
+
+/// Retention limits of a topic (None = keep forever: Kafka's -1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Retention {
+    /// retention.ms, ns.
+    pub time_ns: Option<Nanos>,
+    /// retention.bytes, per partition replica.
+    pub bytes: Option<u64>,
+}
+
+/// What one retention pass removed from a log.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Deleted {
+    /// The segments deleted, oldest first.
+    pub segments: Vec<Segment>,
+    /// Their batches still indexed (those no reader had passed when released).
+    pub batches: Vec<LogBatch>,
+}
+
 /// One partition's log on one replica.
 #[derive(Clone, Debug)]
 pub struct PartitionLog {
     batches: VecDeque<LogBatch>,
+    /// Segments from the oldest kept to the active one.
+    segments: VecDeque<Segment>,
+    log_start: u64,
     leo: u64,
     hw: u64,
     end_pos: u64,
@@ -92,6 +140,8 @@ pub struct PartitionLog {
     index_entries_in_segment: u64,
     /// Newest index entry (number in its segment) added since the last flush, if any.
     unflushed_index_entry: Option<u64>,
+    /// segment.ms: roll the active segment once its first batch is older than this, ns.
+    pub roll_ns: Nanos,
 }
 
 /// A read: whole batches from a start offset, and where they lie.
@@ -108,6 +158,8 @@ impl PartitionLog {
     pub fn new(segment_bytes: u64) -> Self {
         Self {
             batches: VecDeque::new(),
+            segments: VecDeque::new(),
+            log_start: 0,
             leo: 0,
             hw: 0,
             end_pos: 0,
@@ -121,6 +173,7 @@ impl PartitionLog {
             bytes_since_index: 0,
             index_entries_in_segment: 0,
             unflushed_index_entry: None,
+            roll_ns: Nanos::MAX,
         }
     }
 
@@ -174,12 +227,29 @@ impl PartitionLog {
         (pos / self.segment_bytes, pos % self.segment_bytes)
     }
 
-    fn place(&mut self, mut b: LogBatch) -> LogBatch {
+    /// Move the end to the next segment boundary: the next batch starts a new segment.
+    fn roll(&mut self) {
         let in_seg = self.end_pos % self.segment_bytes;
-        if in_seg > 0 && in_seg + b.bytes as u64 > self.segment_bytes {
-            self.end_pos += self.segment_bytes - in_seg; // roll a new segment
-            self.bytes_since_index = 0;
-            self.index_entries_in_segment = 0;
+        if in_seg > 0 {
+            self.end_pos += self.segment_bytes - in_seg;
+        }
+        self.bytes_since_index = 0;
+        self.index_entries_in_segment = 0;
+    }
+
+    /// The batch's timestamp: its creation time (message.timestamp.type = CreateTime).
+    fn timestamp(b: &LogBatch) -> Nanos {
+        b.created_ns
+    }
+
+    fn place(&mut self, now: Nanos, mut b: LogBatch) -> LogBatch {
+        let in_seg = self.end_pos % self.segment_bytes;
+        let old = self
+            .segments
+            .back()
+            .is_some_and(|s| s.bytes > 0 && now.saturating_sub(s.first_ts_ns) > self.roll_ns);
+        if in_seg > 0 && (in_seg + b.bytes as u64 > self.segment_bytes || old) {
+            self.roll();
         }
         // Kafka's LogSegment.append: an index entry once more than the interval was appended
         // since the last one.
@@ -190,6 +260,22 @@ impl PartitionLog {
         }
         self.bytes_since_index += b.bytes as u64;
         b.pos = self.end_pos;
+        let (index, ts) = (b.pos / self.segment_bytes, Self::timestamp(&b));
+        if self.segments.back().is_none_or(|s| s.index != index) {
+            self.segments.push_back(Segment {
+                index,
+                base_offset: b.base_offset,
+                bytes: 0,
+                first_ts_ns: ts,
+                max_ts_ns: ts,
+            });
+        }
+        let seg = self.segments.back_mut().expect("pushed above");
+        if seg.bytes == 0 {
+            (seg.first_ts_ns, seg.max_ts_ns) = (ts, ts);
+        }
+        seg.bytes += b.bytes as u64;
+        seg.max_ts_ns = seg.max_ts_ns.max(ts);
         self.leo = b.end_offset();
         self.end_pos += b.bytes as u64;
         if self.epochs.last().is_none_or(|&(e, _)| e < b.leader_epoch) {
@@ -202,21 +288,136 @@ impl PartitionLog {
         b
     }
 
-    /// Leader append: offsets and position assigned here; returns the stored batch. The high
-    /// watermark does not move (the replication logic moves it).
-    pub fn append(&mut self, mut b: LogBatch) -> LogBatch {
+    /// Leader append at `now`: offsets and position assigned here; returns the stored batch.
+    /// The high watermark does not move (the replication logic moves it).
+    pub fn append(&mut self, now: Nanos, mut b: LogBatch) -> LogBatch {
         b.base_offset = self.leo;
-        self.place(b)
+        self.place(now, b)
     }
 
-    /// Follower append of a batch copied from the leader, keeping its offsets (which must
-    /// continue this log).
-    pub fn append_replica(&mut self, b: LogBatch) -> LogBatch {
+    /// Follower append at `now` of a batch copied from the leader, keeping its offsets (which
+    /// must continue this log).
+    pub fn append_replica(&mut self, now: Nanos, b: LogBatch) -> LogBatch {
         assert_eq!(
             b.base_offset, self.leo,
             "replicated batches continue the log"
         );
-        self.place(b)
+        self.place(now, b)
+    }
+
+    /// Log start offset: the first offset a reader may ask for.
+    pub fn log_start(&self) -> u64 {
+        self.log_start
+    }
+
+    /// Segments from the oldest kept to the active one.
+    pub fn segments(&self) -> impl Iterator<Item = &Segment> {
+        self.segments.iter()
+    }
+
+    /// The log as the retention check sees it, with `active_before` the segment that was active
+    /// before a pass.
+    pub fn pass_shape(&self, active_before: Option<SegmentShape>) -> PassShape {
+        let shape = |s: &Segment| SegmentShape {
+            index: s.index,
+            base_offset: s.base_offset,
+            bytes: s.bytes,
+        };
+        PassShape {
+            active_before,
+            oldest: self.segments.front().map(shape),
+            active: self.segments.back().map(shape),
+            log_start: self.log_start,
+            hw: self.hw,
+            leo: self.leo,
+        }
+    }
+
+    /// Bytes of the kept segments (what the replica holds on disk).
+    pub fn size_bytes(&self) -> u64 {
+        self.segments.iter().map(|s| s.bytes).sum()
+    }
+
+    /// How many of the oldest segments Kafka's `deletableSegments` would hand over: each one
+    /// wholly below the HW, not the last one when it is empty, while `delete` says yes.
+    fn deletable(&self, mut delete: impl FnMut(&Segment) -> bool) -> usize {
+        let mut n = 0;
+        for (i, s) in self.segments.iter().enumerate() {
+            let next = self.segments.get(i + 1);
+            let upper = next.map_or(self.leo, |x| x.base_offset);
+            let last_and_empty = next.is_none() && s.bytes == 0;
+            if self.hw < upper || last_and_empty || !delete(s) {
+                break;
+            }
+            n += 1;
+        }
+        n
+    }
+
+    /// Remove the `n` oldest segments into `out`; when that is all of them, roll an empty
+    /// active segment first (`UnifiedLog.deleteSegments`). The log start follows.
+    fn remove_segments(&mut self, n: usize, out: &mut Deleted) {
+        if n == 0 {
+            return;
+        }
+        if n == self.segments.len() {
+            self.roll();
+            self.segments.push_back(Segment {
+                index: self.end_pos / self.segment_bytes,
+                base_offset: self.leo,
+                bytes: 0,
+                first_ts_ns: 0,
+                max_ts_ns: 0,
+            });
+        }
+        out.segments.extend(self.segments.drain(..n));
+        let first = self.segments.front().expect("one kept").base_offset;
+        self.log_start = self.log_start.max(first);
+        while self
+            .batches
+            .front()
+            .is_some_and(|b| b.end_offset() <= self.log_start)
+        {
+            out.batches.extend(self.batches.pop_front());
+        }
+    }
+
+    /// Kafka's retention pass at `now`: delete the oldest segments beyond `retention.bytes`,
+    /// then those whose largest timestamp is older than `retention.ms`.
+    pub fn delete_old_segments(&mut self, now: Nanos, r: Retention) -> Deleted {
+        let mut out = Deleted::default();
+        if let Some(limit) = r.bytes {
+            let size = self.size_bytes();
+            if size >= limit {
+                let mut over = size - limit;
+                let n = self.deletable(|s| {
+                    let fits = over >= s.bytes;
+                    if fits {
+                        over -= s.bytes;
+                    }
+                    fits
+                });
+                self.remove_segments(n, &mut out);
+            }
+        }
+        if let Some(time_ns) = r.time_ns {
+            let n = self.deletable(|s| now.saturating_sub(s.max_ts_ns) > time_ns);
+            self.remove_segments(n, &mut out);
+        }
+        out
+    }
+
+    /// A follower whose log ends below the leader's log start drops everything and starts
+    /// empty at `offset` (`UnifiedLog.truncateFullyAndStartAt`); returns the dropped segments.
+    pub fn restart_at(&mut self, offset: u64) -> Vec<Segment> {
+        self.batches.clear();
+        self.roll();
+        (self.leo, self.hw, self.log_start) = (offset, offset, offset);
+        self.epochs.clear();
+        self.producers = ProducerStates::default();
+        self.recovery_point = (offset, self.end_pos);
+        self.unflushed_index_entry = None;
+        self.segments.drain(..).collect()
     }
 
     /// How the leader treats an idempotent batch (see [`producer_state`]).
@@ -237,6 +438,20 @@ impl PartitionLog {
             self.leo = self.leo.min(offset);
         }
         self.hw = self.hw.min(self.leo);
+        self.log_start = self.log_start.min(self.leo);
+        let start_of = |s: &Segment, sb: u64| s.index * sb;
+        while self.segments.len() > 1
+            && self.segments.back().is_some_and(|s| {
+                start_of(s, self.segment_bytes) >= self.end_pos && s.base_offset >= self.leo
+            })
+        {
+            self.segments.pop_back();
+        }
+        if let Some(s) = self.segments.back_mut() {
+            s.bytes = s
+                .bytes
+                .min(self.end_pos.saturating_sub(start_of(s, self.segment_bytes)));
+        }
         if self.recovery_point.0 > self.leo {
             self.recovery_point = (self.leo, self.end_pos);
         }
@@ -388,8 +603,8 @@ mod tests {
     #[test]
     fn offsets_and_positions_are_assigned_in_order() {
         let mut l = PartitionLog::new(1 << 30);
-        let a = l.append(batch(10, 1000));
-        let b = l.append(batch(5, 500));
+        let a = l.append(0, batch(10, 1000));
+        let b = l.append(0, batch(5, 500));
         assert_eq!(
             (a.base_offset, a.pos, b.base_offset, b.pos),
             (0, 0, 10, 1000)
@@ -403,7 +618,7 @@ mod tests {
     fn reads_return_whole_batches_up_to_max_bytes_and_the_limit() {
         let mut l = PartitionLog::new(1 << 30);
         for _ in 0..4 {
-            l.append(batch(10, 1000));
+            l.append(0, batch(10, 1000));
         }
         let r = l.read(15, 2500, 40);
         assert_eq!(
@@ -431,9 +646,9 @@ mod tests {
     #[test]
     fn a_batch_never_crosses_a_segment() {
         let mut l = PartitionLog::new(2500);
-        l.append(batch(1, 1000));
-        l.append(batch(1, 1000));
-        let c = l.append(batch(1, 1000));
+        l.append(0, batch(1, 1000));
+        l.append(0, batch(1, 1000));
+        let c = l.append(0, batch(1, 1000));
         assert_eq!(c.pos, 2500, "third batch rolls to segment 1");
         assert_eq!(l.segment_of(c.pos), (1, 0));
     }
@@ -442,7 +657,7 @@ mod tests {
     fn releasing_read_batches_bounds_memory() {
         let mut l = PartitionLog::new(1 << 30);
         for _ in 0..100 {
-            l.append(batch(10, 100));
+            l.append(0, batch(10, 100));
         }
         l.release_below(995);
         assert_eq!(l.indexed_batches(), 1);
@@ -454,14 +669,14 @@ mod tests {
         let mut leader = PartitionLog::new(1 << 30);
         let mut follower = PartitionLog::new(1 << 30);
         for e in [0, 0, 1] {
-            let b = leader.append(epoch(batch(10, 100), e));
-            follower.append_replica(b);
+            let b = leader.append(0, epoch(batch(10, 100), e));
+            follower.append_replica(0, b);
         }
         // The old leader (epoch 1) took two more batches nobody copied; the follower became
         // leader in epoch 2 and appended its own.
-        leader.append(epoch(batch(10, 100), 1));
-        leader.append(epoch(batch(10, 100), 1));
-        follower.append(epoch(batch(5, 50), 2));
+        leader.append(0, epoch(batch(10, 100), 1));
+        leader.append(0, epoch(batch(10, 100), 1));
+        follower.append(0, epoch(batch(5, 50), 2));
         assert_eq!(leader.end_offset_for_epoch(1), Some((1, 50)));
         assert_eq!(follower.end_offset_for_epoch(1), Some((1, 30)));
         assert_eq!(follower.end_offset_for_epoch(5), Some((2, 35)));
@@ -475,7 +690,7 @@ mod tests {
             (30, 300, 1)
         );
         let b = follower.read(30, 1 << 20, 35).batches[0];
-        leader.append_replica(b);
+        leader.append_replica(0, b);
         assert_eq!(leader.latest_epoch(), 2);
         assert_eq!(leader.common_prefix(&follower), 35);
     }
@@ -486,7 +701,7 @@ mod tests {
         let mut b = batch(10, 100);
         b.idempotent = true;
         b.producer = 3;
-        l.append(b);
+        l.append(0, b);
         assert_eq!(
             l.check_sequence(3, 0, 0, 10),
             SeqCheck::Duplicate { base_offset: 0 }
@@ -501,10 +716,10 @@ mod tests {
         let mut l = PartitionLog::new(1 << 30);
         l.index_interval_bytes = 4096;
         for _ in 0..4 {
-            l.append(batch(1, 1100)); // 4,400 bytes: more than the interval by the 5th
+            l.append(0, batch(1, 1100)); // 4,400 bytes: more than the interval by the 5th
         }
         assert_eq!(l.take_index_entries(), None);
-        l.append(batch(1, 1100));
+        l.append(0, batch(1, 1100));
         assert_eq!(
             l.take_index_entries(),
             Some(0),
@@ -514,5 +729,129 @@ mod tests {
         assert_eq!(l.unflushed_messages(), 5);
         assert_eq!(l.flushed(7), 0..=0);
         assert_eq!((l.unflushed_messages(), l.last_flush_ns()), (0, 7));
+    }
+
+    fn at(mut b: LogBatch, ts: Nanos) -> LogBatch {
+        b.created_ns = ts;
+        b
+    }
+
+    const S: Nanos = 1_000_000_000;
+
+    #[test]
+    fn segment_ms_rolls_the_active_segment_on_the_next_append() {
+        let mut l = PartitionLog::new(1 << 30);
+        l.roll_ns = 2 * S;
+        l.append(0, at(batch(1, 100), 0));
+        l.append(2 * S, at(batch(1, 100), 2 * S));
+        let c = l.append(2 * S + 1, at(batch(1, 100), 2 * S + 1));
+        let segs: Vec<(u64, u64, u64)> = l
+            .segments()
+            .map(|s| (s.index, s.base_offset, s.bytes))
+            .collect();
+        assert_eq!(
+            segs,
+            vec![(0, 0, 200), (1, 2, 100)],
+            "rolled once 2 s had passed, not at 2 s"
+        );
+        assert_eq!(c.pos, 1 << 30);
+    }
+
+    #[test]
+    fn time_retention_deletes_old_segments_below_the_hw_oldest_first() {
+        let mut l = PartitionLog::new(1000);
+        for t in 0..5 {
+            l.append(t * S, at(batch(10, 1000), t * S)); // one segment each, at 0..4 s
+        }
+        let r = Retention {
+            time_ns: Some(2 * S),
+            bytes: None,
+        };
+        l.set_hw(25); // inside segment 2
+        let d = l.delete_old_segments(10 * S, r);
+        assert_eq!(
+            d.segments.len(),
+            2,
+            "segment 2 ends above the HW: it and all after it stay"
+        );
+        assert_eq!((l.log_start(), d.batches.len()), (20, 2));
+        assert_eq!(l.read(20, 1 << 20, 30).batches[0].base_offset, 20);
+        l.set_hw(50);
+        let d = l.delete_old_segments(10 * S, r);
+        assert_eq!(
+            d.segments.len(),
+            3,
+            "all of them, the active one too once a new one rolled"
+        );
+        let segs: Vec<(u64, u64, u64)> = l
+            .segments()
+            .map(|s| (s.index, s.base_offset, s.bytes))
+            .collect();
+        assert_eq!(
+            segs,
+            vec![(5, 50, 0)],
+            "an empty active segment at the log end"
+        );
+        assert_eq!(l.log_start(), 50);
+        assert!(crate::checks::retention::problems(&l.pass_shape(None)).is_empty());
+        assert!(
+            l.delete_old_segments(100 * S, r).segments.is_empty(),
+            "the last, empty segment stays"
+        );
+        let b = l.append(100 * S, at(batch(1, 10), 100 * S));
+        assert_eq!((b.base_offset, b.pos, l.segments().count()), (50, 5000, 1));
+    }
+
+    #[test]
+    fn size_retention_keeps_the_newest_segments_within_the_limit() {
+        let mut l = PartitionLog::new(1000);
+        for _ in 0..5 {
+            l.append(0, batch(10, 1000));
+        }
+        l.set_hw(50);
+        // 5,000 bytes, limit 2,500: Kafka deletes while the size stays ≥ the limit after it.
+        let r = Retention {
+            time_ns: None,
+            bytes: Some(2500),
+        };
+        let d = l.delete_old_segments(0, r);
+        assert_eq!(
+            (d.segments.len(), l.size_bytes(), l.log_start()),
+            (2, 3000, 20)
+        );
+        assert!(l.delete_old_segments(0, r).segments.is_empty());
+    }
+
+    #[test]
+    fn a_follower_below_the_leaders_log_start_starts_over_there() {
+        let mut l = PartitionLog::new(1000);
+        l.append(0, batch(10, 500));
+        let dropped = l.restart_at(40);
+        assert_eq!(dropped.len(), 1);
+        assert_eq!(
+            (l.leo(), l.hw(), l.log_start(), l.segments().count()),
+            (40, 40, 40, 0)
+        );
+        let b = l.append_replica(
+            0,
+            LogBatch {
+                base_offset: 40,
+                ..batch(5, 100)
+            },
+        );
+        assert_eq!((b.pos, l.log_start()), (1000, 40), "in a new segment");
+    }
+
+    #[test]
+    fn truncation_drops_the_segments_past_the_cut() {
+        let mut l = PartitionLog::new(1000);
+        for _ in 0..3 {
+            l.append(0, batch(10, 600));
+        }
+        assert_eq!(l.segments().count(), 3);
+        l.truncate_to(15);
+        let segs: Vec<(u64, u64)> = l.segments().map(|s| (s.index, s.bytes)).collect();
+        assert_eq!(segs, vec![(0, 600)]);
+        assert_eq!(l.append(0, batch(1, 600)).pos, 1000);
     }
 }

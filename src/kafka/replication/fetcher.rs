@@ -195,6 +195,16 @@ impl Cluster {
                 Some(FetchError::Diverging { offset, .. }) => {
                     self.truncate_replica(b, p, offset);
                 }
+                Some(FetchError::OutOfRange { log_start }) => {
+                    // AbstractFetcherThread: a follower whose log ends below the leader's
+                    // start drops its log and starts at the leader's log start.
+                    let log = self.brokers[b].logs.get_mut(&p).expect("a replica");
+                    if log.leo() < log_start {
+                        let dropped = log.restart_at(log_start);
+                        self.delete_segment_files(b, p, &dropped);
+                        self.metrics.storage.follower_restarts += 1;
+                    }
+                }
                 None => {
                     for batch in part.batches {
                         let log = self.brokers[b].logs.get_mut(&p).expect("a replica");
@@ -204,7 +214,7 @@ impl Cluster {
                         if batch.base_offset != log.leo() {
                             break; // not contiguous (raced with a truncation): fetch again
                         }
-                        let stored = log.append_replica(batch);
+                        let stored = log.append_replica(now, batch);
                         cpu += batch_cpu + batch.bytes as u64 * byte_ps / 1000;
                         write_until = write_until.max(self.write_log(now, b, p, &stored));
                     }

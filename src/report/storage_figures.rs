@@ -1,0 +1,80 @@
+//! Figures of the log's life, drawn only when retention deleted something: where every
+//! produced record went at each point (processed, or deleted before anyone read it), and, for
+//! the first point's first run, one partition's log end, log start and consumed offset over
+//! time — the consumer falling below the log start and being sent forward.
+
+use super::plot::{BarChart, Caption, Chart, TimeChart};
+use super::{mean_bars, Metric, PointLabel};
+use crate::experiment::PointResult;
+
+fn deleted(results: &[PointResult]) -> bool {
+    results
+        .iter()
+        .flat_map(|r| &r.runs)
+        .any(|x| x.summary.storage.stats.segments_deleted > 0)
+}
+
+/// The storage charts, with file stems.
+pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
+    let (Some(first), true) = (results.first(), deleted(results)) else {
+        return vec![];
+    };
+    let mut out = vec![];
+    let seeds = first.runs.len();
+    let kinds: [(&str, Metric); 2] = [
+        ("processed", |s| s.records_consumed as f64),
+        ("deleted by retention, never read", |s| {
+            s.storage.deleted_unread as f64
+        }),
+    ];
+    let groups = mean_bars(results, &kinds);
+    out.push((
+        "records-deleted".into(),
+        Chart::Bar(BarChart {
+            title: "Records read, and records retention deleted first".into(),
+            x_label: "scenario point".into(),
+            y_label: "records (mean over seeds)".into(),
+            groups,
+            caption: Caption(format!(
+                "kafkasim · scenario {name} · mean over {seeds} seed(s) from {}",
+                first.config.seed
+            )),
+        }),
+    ));
+    if let Some(run) = first.runs.first() {
+        let label = PointLabel::new(name, first, run.seed, 0, false);
+        let mut series: Vec<(String, Vec<(f64, f64)>)> = [
+            "log end offset (produced)",
+            "log start offset (retention)",
+            "consumed offset",
+        ]
+        .into_iter()
+        .map(|s| (s.to_string(), vec![]))
+        .collect();
+        for s in run.partition_series.iter().filter(|s| s.partition == 0) {
+            let t = s.time_ns as f64 / 1e9;
+            for (i, v) in [s.produced, s.log_start, s.consumed]
+                .into_iter()
+                .enumerate()
+            {
+                series[i].1.push((t, v as f64));
+            }
+        }
+        let point = if first.point.label.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", first.point.short_name())
+        };
+        out.push((
+            "log-start".into(),
+            Chart::Time(TimeChart {
+                title: format!("Partition 0: retention moves the log start{point}"),
+                x_label: "simulated time (s)".into(),
+                y_label: "offset".into(),
+                series,
+                caption: label.caption(),
+            }),
+        ));
+    }
+    out
+}
