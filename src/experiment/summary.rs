@@ -143,6 +143,10 @@ pub struct Summary {
     pub storage: Storage,
     /// Commits refused because the member had been removed from the group.
     pub failed_commits: u64,
+    /// `group.reset_offsets` events carried out.
+    pub offset_resets: u64,
+    /// Scenario events refused at their time (a reset of a group with members), and why.
+    pub refused_events: Vec<String>,
     /// Events handled.
     pub events: u64,
     /// Simulated time at the end, s.
@@ -271,6 +275,8 @@ impl Summary {
                 log_bytes: log_bytes(m),
             },
             failed_commits: m.consumers.iter().map(|c| c.failed_commits).sum(),
+            offset_resets: m.offset_resets,
+            refused_events: m.refused_events.clone(),
             events: stats.events,
             sim_end_s: secs(stats.end_ns),
         }

@@ -34,10 +34,14 @@ impl Cluster {
                     .filter(|&c| self.consumers[c].running)
                     .collect();
                 for (i, c) in running.into_iter().enumerate() {
-                    let down = now + i as u64 * interval_ns;
+                    // Saturating: an interval near the top of its range means "never".
+                    let down = now.saturating_add((i as u64).saturating_mul(interval_ns));
                     let schedule = [
                         (down, Action::ConsumerLeave { consumer: c }),
-                        (down + down_ns, Action::ConsumerRestart { consumer: c }),
+                        (
+                            down.saturating_add(down_ns),
+                            Action::ConsumerRestart { consumer: c },
+                        ),
                     ];
                     for (at, action) in schedule {
                         self.events_pending += 1;
@@ -54,6 +58,7 @@ impl Cluster {
                     self.producer_set_rate(now, p, rate_milli_per_s, q);
                 }
             }
+            Action::ResetOffsets { to } => self.reset_offsets(now, to),
             Action::BrokerCrash { broker } => self.broker_crash(now, broker, q),
             Action::BrokerRestart { broker } => self.broker_restart(now, broker, q),
             Action::BrokerSlowDisk {

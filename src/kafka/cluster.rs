@@ -22,6 +22,7 @@ use crate::engine::{EventQueue, Model, Nanos, SeedTree};
 use crate::hardware::{Host, HostSpec, Network};
 use crate::scenario::events::Action;
 use crate::scenario::SimConfig;
+use std::collections::BTreeMap;
 
 /// The machines: broker hosts first (one in the single-host layout), then the client hosts;
 /// the network between them; and the first client host.
@@ -151,6 +152,11 @@ pub struct Cluster {
     /// Records in the partitions' leader logs (what consumers must read to finish).
     pub(crate) log_end_total: u64,
     pub(crate) consumed_records: u64,
+    /// Partitions reset backwards by `group.reset_offsets`: the offset the group had read to,
+    /// which it must reach again before the run ends.
+    pub(crate) reread_until: BTreeMap<u32, u64>,
+    /// Whether consumed log metadata must be kept (a reset may send the group back).
+    keeps_history: bool,
     pub(crate) consumers_started: bool,
     /// Scenario events scheduled and not yet carried out.
     pub(crate) events_pending: usize,
@@ -273,6 +279,10 @@ impl Cluster {
             }
         }
         let events_pending = cfg.events.len();
+        let keeps_history = cfg
+            .events
+            .iter()
+            .any(|e| matches!(e.action, Action::ResetOffsets { .. }));
         let faults = super::faults::Faults {
             requests_fail: None,
             cuts: vec![],
@@ -320,6 +330,8 @@ impl Cluster {
             producers_done: 0,
             log_end_total: 0,
             consumed_records: 0,
+            reread_until: BTreeMap::new(),
+            keeps_history,
             consumers_started: false,
             events_pending,
         };
@@ -493,7 +505,11 @@ impl Cluster {
         // At most RELEASE_SLICE partitions per housekeeping, round-robin: with 100,000 idle
         // partitions a full pass every interval was most of a run's work.
         let n = self.parts.len();
-        let slice = n.min(RELEASE_SLICE);
+        let slice = if self.keeps_history {
+            0
+        } else {
+            n.min(RELEASE_SLICE)
+        };
         for i in 0..slice {
             let p = (self.release_cursor + i) % n;
             let floor = self.release_floor(p as u32);
@@ -719,9 +735,12 @@ impl Model for Cluster {
 
     fn finished(&self) -> bool {
         let produced = self.producers_done as usize == self.producers.len();
+        let reread = self.reread_until.is_empty() || !self.consumers.iter().any(|c| c.running);
         produced
             && self.events_pending == 0
             && (!self.expects_consumption()
-                || (self.consumers_started && self.consumed_records >= self.log_end_total))
+                || (self.consumers_started
+                    && self.consumed_records >= self.log_end_total
+                    && reread))
     }
 }

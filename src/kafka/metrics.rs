@@ -169,6 +169,10 @@ pub struct Metrics {
     pub series_stride: u64,
     /// Retention's deletions and what readers met.
     pub storage: StorageStats,
+    /// `group.reset_offsets` events carried out.
+    pub offset_resets: u64,
+    /// Scenario events refused at their time, and why.
+    pub refused_events: Vec<String>,
 }
 
 /// Most rows the time series (partition, consumer, host and replica) keep together. Beyond it
@@ -240,6 +244,8 @@ impl Metrics {
             host_series: vec![],
             series_stride: 1,
             storage: StorageStats::default(),
+            offset_resets: 0,
+            refused_events: vec![],
             consumer_series: vec![],
             assignments: vec![],
             group_marks: vec![],

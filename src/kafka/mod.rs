@@ -28,6 +28,7 @@ pub mod partitioner;
 pub mod producer;
 pub mod records;
 pub mod replication;
+pub mod reset_offsets;
 pub mod workload;
 
 pub use cluster::Cluster;

@@ -208,6 +208,14 @@ pub fn render(name: &str, results: &[PointResult]) -> String {
     }
     out.push_str(&super::guarantees_table::render(results));
     out.push_str(&storage_lines(results));
+    let refused: std::collections::BTreeSet<&String> = results
+        .iter()
+        .flat_map(|r| &r.runs)
+        .flat_map(|x| &x.summary.refused_events)
+        .collect();
+    for why in refused {
+        writeln!(out, "event: {why}").ok();
+    }
     let violations: usize = results
         .iter()
         .flat_map(|r| &r.runs)

@@ -25,6 +25,7 @@ fn event_label(a: &Action) -> String {
         Action::BrokerSlowDisk { broker, .. } => format!("b{broker} slow disk"),
         Action::NetworkCut { .. } => "network cut".into(),
         Action::RequestsFail { .. } => "requests fail".into(),
+        Action::ResetOffsets { .. } => "offsets reset".into(),
     }
 }
 

@@ -88,6 +88,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec { name: "broker.slow_disk", fields: &[BROKER, field("factor", Kind::Float { min: 1.0, max: 1e6 }, "×", None, "Every disk access takes this many times longer."), DURATION], doc: "The disk of the broker's host slows down (write-back and reads that miss the page cache)." },
     ActionSpec { name: "network.cut", fields: &[field("from", ENDPOINT, "", None, "\"broker:N\" or \"clients\" (the clients' host)."), field("to", ENDPOINT, "", None, "\"broker:N\" or \"clients\"."), DURATION], doc: "Messages between the two hosts are lost both ways (needs cluster.layout = dedicated); requests time out after request.timeout.ms." },
     ActionSpec { name: "requests.fail", fields: &[field("probability", Kind::Float { min: 0.0, max: 1.0 }, "", None, "Chance that a ProduceRequest fails."), DURATION, field("stage", Kind::Enum(&["either", "before_append", "after_append"]), "", Some(Lit::S("either")), "Lost on the way in (nothing appended) or its response lost after the append; either = half each.")], doc: "Transient errors: produce requests fail with NETWORK_EXCEPTION and are retried." },
+    ActionSpec { name: "group.reset_offsets", fields: &[field("to", Kind::Enum(&["earliest", "latest", "current", "offset", "shift-by", "datetime", "duration"]), "", None, "kafka-consumer-groups --reset-offsets --to-earliest, --to-latest, --to-current, --to-offset, --shift-by, --to-datetime or --by-duration."), field("offset", Kind::Int { min: -(1 << 62), max: 1 << 62 }, "records", Some(Lit::I(0)), "The offset (to = offset) or the shift (to = shift-by)."), field("timestamp_ms", MS_KIND, "ms", Some(Lit::I(0)), "to = datetime: the first record created at or after this simulated time."), field("duration_ms", MS_KIND, "ms", Some(Lit::I(0)), "to = duration: the first record created at most this long before the reset.")], doc: "Set the group's committed offset of every partition as kafka-consumer-groups --reset-offsets --execute does (clamped to the log start and end); refused while the group has members." },
     ActionSpec { name: "producer.rate", fields: &[field("producer", Kind::Int { min: -1, max: 1_000_000 }, "", Some(Lit::I(-1)), "Producer index; -1 = every producer."), field("rate_per_s", Kind::Float { min: 0.0, max: 1e12 }, "records/s", None, "New send rate; 0 = as fast as possible.")], doc: "A producer's send rate changes." },
 ];
 
@@ -304,6 +305,28 @@ pub enum Action {
         duration_ns: Nanos,
         stage: FailStage,
     },
+    ResetOffsets {
+        to: ResetTo,
+    },
+}
+
+/// Where `group.reset_offsets` moves each partition's committed offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResetTo {
+    /// The log start offset.
+    Earliest,
+    /// The high watermark.
+    Latest,
+    /// The committed offset (or the log end where none is).
+    Current,
+    /// This offset.
+    Offset(u64),
+    /// The committed offset plus this.
+    ShiftBy(i64),
+    /// The first record created at or after this simulated time, ns.
+    Datetime(Nanos),
+    /// The first record created at most this long before the reset, ns.
+    Duration(Nanos),
 }
 
 /// One end of a network cut.
@@ -382,6 +405,9 @@ pub struct Counts {
     pub producers: u32,
     /// cluster.brokers.
     pub brokers: u32,
+    /// consumer.start_ms, or None when consumers start after producing (a time not known in
+    /// advance).
+    pub consumers_start_ms: Option<u64>,
 }
 
 fn index_of(e: &RawEvent, name: &str, count: u32, what: &str) -> Result<usize, ScenarioError> {
@@ -480,13 +506,80 @@ impl Action {
                     _ => FailStage::Either,
                 },
             },
+            "group.reset_offsets" => Action::ResetOffsets {
+                to: match e.arg("to").to_string().as_str() {
+                    "earliest" => ResetTo::Earliest,
+                    "latest" => ResetTo::Latest,
+                    "current" => ResetTo::Current,
+                    "offset" => ResetTo::Offset(e.int("offset").max(0) as u64),
+                    "shift-by" => ResetTo::ShiftBy(e.int("offset")),
+                    "datetime" => ResetTo::Datetime(ms("timestamp_ms")),
+                    _ => ResetTo::Duration(ms("duration_ms")),
+                },
+            },
             other => unreachable!("action {other} is in ACTIONS but not typed"),
         })
     }
 }
 
+/// A `group.reset_offsets` at a time when, by the scenario's own events, some consumer surely
+/// is a member of the group (it started and has not left or crashed since) is refused, as
+/// kafka-consumer-groups refuses it. Rolling restarts make membership unknown: not checked.
+fn check_resets(events: &[RawEvent], n: Counts) -> Result<(), ScenarioError> {
+    let mut sorted: Vec<&RawEvent> = events.iter().collect();
+    sorted.sort_by_key(|e| e.at_ms);
+    for reset in sorted
+        .iter()
+        .filter(|e| e.action.name == "group.reset_offsets")
+    {
+        // Events run in time order, file order among equal times.
+        let before = sorted
+            .iter()
+            .filter(|e| (e.at_ms, e.index) < (reset.at_ms, reset.index));
+        if before
+            .clone()
+            .any(|e| e.action.name == "group.rolling_restart")
+        {
+            continue;
+        }
+        let Some(start_ms) = n.consumers_start_ms else {
+            continue;
+        };
+        for c in 0..n.consumers as i64 {
+            let membership = [
+                "consumer.join",
+                "consumer.leave",
+                "consumer.crash",
+                "consumer.restart",
+            ];
+            let mine =
+                |e: &&&RawEvent| membership.contains(&e.action.name) && e.int("consumer") == c;
+            let joins = events
+                .iter()
+                .any(|e| e.action.name == "consumer.join" && e.int("consumer") == c);
+            let last = before.clone().rev().find(mine);
+            let member = match last {
+                Some(e) => matches!(e.action.name, "consumer.join" | "consumer.restart"),
+                None => !joins && start_ms < reset.at_ms,
+            };
+            if member {
+                return Err(ScenarioError::Invalid {
+                    key: format!("events[{}].action", reset.index),
+                    value: format!("\"group.reset_offsets\" at {} ms", reset.at_ms),
+                    accepted: format!(
+                        "a reset while the group is empty: consumer {c} is still a member at {} ms (kafka-consumer-groups refuses to reset a group with active members); stop every consumer first with consumer.leave",
+                        reset.at_ms
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Type every event of a sweep point, in time order (file order among equal times).
 pub fn resolve(events: &[RawEvent], n: Counts) -> Result<Vec<TimedAction>, ScenarioError> {
+    check_resets(events, n)?;
     let mut out = events
         .iter()
         .map(|e| {
@@ -537,6 +630,7 @@ mod tests {
         consumers: 3,
         producers: 1,
         brokers: 1,
+        consumers_start_ms: Some(0),
     };
 
     #[test]

@@ -725,6 +725,8 @@ impl SimConfig {
                 consumers: g.u("consumer.count") as u32,
                 producers: g.u("producer.count") as u32,
                 brokers: g.u("cluster.brokers") as u32,
+                consumers_start_ms: (!g.flag("consumer.start_after_produce"))
+                    .then(|| g.u("consumer.start_ms")),
             },
         )?;
         if g.text("cluster.layout") == "single-host"

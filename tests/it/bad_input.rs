@@ -208,6 +208,17 @@ fn bad_events_name_the_event_field_and_what_is_accepted() {
         &[],
         &["run.describe_at_ms", "milliseconds"],
     );
+    // kafka-consumer-groups refuses to reset a group with members: consumer 1 never left.
+    rejects(
+        "[consumer]\ncount = 2\n[[events]]\nat_ms = 10\naction = \"consumer.leave\"\nconsumer = 0\n[[events]]\nat_ms = 20\naction = \"group.reset_offsets\"\nto = \"earliest\"\n",
+        &[],
+        &["events[1].action", "group.reset_offsets", "consumer 1 is still a member", "consumer.leave"],
+    );
+    rejects(
+        "[[events]]\nat_ms = 20\naction = \"group.reset_offsets\"\nto = \"yesterday\"\n",
+        &[],
+        &["events[0].to", "yesterday", "datetime"],
+    );
 }
 
 #[test]

@@ -12,6 +12,7 @@ mod fuzz;
 mod groups;
 mod guarantees;
 mod hardware;
+mod offsets_tool;
 mod properties;
 mod replication;
 mod retention;

@@ -66,8 +66,13 @@ fn time_values_at_the_top_of_their_range_mean_never_not_a_panic() {
         "broker.group.initial.rebalance.delay.ms",
         "broker.replica.lag.time.max.ms",
         "broker.log.flush.interval.ms",
+        "broker.log.retention.check.interval.ms",
+        "broker.log.initial.task.delay.ms",
+        "topic.retention.ms",
+        "topic.segment.ms",
     ] {
         ends_cleanly(base, &[&format!("{key}={top}")]);
+        ends_cleanly(base, &[&format!("{key}={top}"), "topic.retention.bytes=0"]);
     }
     // A heartbeat must stay below the session timeout: both far out, still no panic.
     let o = ends_cleanly(
@@ -83,9 +88,14 @@ fn time_values_at_the_top_of_their_range_mean_never_not_a_panic() {
         "at_ms = 100\naction = \"consumer.stall\"\nconsumer = 0\nduration_ms = 2305843009213693951",
         "at_ms = 100\naction = \"consumer.pause\"\nconsumer = 0\nduration_ms = 2305843009213693951",
         "at_ms = 100\naction = \"group.rolling_restart\"\ninterval_ms = 2305843009213693951\ndown_ms = 2305843009213693951",
+        "at_ms = 2305843009213693951\naction = \"group.reset_offsets\"\nto = \"duration\"\nduration_ms = 2305843009213693951",
     ] {
         ends_cleanly(&format!("{base}[[events]]\n{event}\n"), &[]);
     }
+    // Found by the fuzzer: the fifth consumer's stop at 4 × the top interval wrapped around.
+    let five = base.replace("count = 2", "count = 5");
+    let event = "at_ms = 4801\naction = \"group.rolling_restart\"\ninterval_ms = 2305843009213693951\ndown_ms = 0";
+    ends_cleanly(&format!("{five}[[events]]\n{event}\n"), &[]);
 }
 
 #[test]

@@ -393,6 +393,9 @@ impl Cluster {
             if let Some(done) = self.consumers[c].processed.get_mut(&p) {
                 *done = (*done).max(to);
             }
+            if self.reread_until.get(&p).is_some_and(|&until| to >= until) {
+                self.reread_until.remove(&p);
+            }
         }
         for &(t, k) in &batch.created {
             record_ns(&mut self.metrics.e2e_latency_us, now.saturating_sub(t), k);

@@ -177,21 +177,27 @@ impl Cluster {
         }
     }
 
+    /// The records of partition `p` between what was consumed and `offset` are passed over on
+    /// purpose (a reset): accounted for, neither lost nor consumed.
+    pub(crate) fn pass_over(&mut self, p: u32, offset: u64) {
+        let from = self.checks.delivery.consumed_upto(p);
+        let passed: Vec<(u32, u64, u64)> = self
+            .leader_log(p)
+            .batches_in(from, offset)
+            .map(|b| (b.producer, b.first_seq, b.records as u64))
+            .collect();
+        for (producer, seq, n) in passed {
+            self.checks.delivery.accounted(p, producer, seq, n);
+        }
+        self.consumed_records += self.checks.delivery.skip_to(p, offset);
+    }
+
     /// Partition `p` of consumer `c` starts at `offset` (`reset`: from auto.offset.reset, else
     /// a committed offset). A reset to the end leaves the records below it to no one: they are
     /// accounted for, neither lost nor consumed.
     pub(super) fn start_at(&mut self, c: Id, p: u32, offset: u64, reset: bool) {
         if reset && offset > 0 {
-            let from = self.checks.delivery.consumed_upto(p);
-            let passed: Vec<(u32, u64, u64)> = self
-                .leader_log(p)
-                .batches_in(from, offset)
-                .map(|b| (b.producer, b.first_seq, b.records as u64))
-                .collect();
-            for (producer, seq, n) in passed {
-                self.checks.delivery.accounted(p, producer, seq, n);
-            }
-            self.consumed_records += self.checks.delivery.skip_to(p, offset);
+            self.pass_over(p, offset);
         } else if !reset {
             self.consumed_records += self.checks.delivery.resume_at(p, offset);
         }

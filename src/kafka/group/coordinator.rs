@@ -245,6 +245,8 @@ pub struct Coordinator {
     leader: Option<String>,
     protocol: Option<AssignorKind>,
     new_member_added: bool,
+    /// The current join began with the group empty (group.initial.rebalance.delay.ms).
+    initial_join: bool,
     round: u64,
     rebalance_start_ns: Nanos,
     next_seq: u64,
@@ -271,6 +273,7 @@ impl Coordinator {
             leader: None,
             protocol: None,
             new_member_added: false,
+            initial_join: false,
             round: 0,
             rebalance_start_ns: 0,
             next_seq: 0,
@@ -295,6 +298,17 @@ impl Coordinator {
     /// Committed offset of `partition`.
     pub fn committed(&self, partition: u32) -> Option<u64> {
         self.committed.get(&partition).copied()
+    }
+
+    /// Set the committed offset of `partition` (an admin tool's OffsetCommit on an empty
+    /// group).
+    pub fn set_committed(&mut self, partition: u32, offset: u64) {
+        self.committed.insert(partition, offset);
+    }
+
+    /// Members in the group (joined or waiting to).
+    pub fn member_count(&self) -> usize {
+        self.members.len() + self.pending.len()
     }
 
     /// Whether a rebalance is under way, and since when.
@@ -703,6 +717,7 @@ impl Coordinator {
         match self.state {
             State::Empty => {
                 self.state = State::PreparingRebalance;
+                self.initial_join = true;
                 self.round += 1;
                 self.rebalance_start_ns = now;
                 let timeout = self.rebalance_timeout();
@@ -745,8 +760,14 @@ impl Coordinator {
         }
     }
 
+    /// Complete the join once every member has rejoined — except in a join that began with
+    /// the group empty: Kafka's `InitialDelayedJoin` never completes early
+    /// (core/.../coordinator/group/DelayedJoin.scala), whatever the generation.
     fn try_complete(&mut self, now: Nanos, out: &mut Vec<Action>) {
-        if self.generation > 0 && self.members.values().all(|m| m.awaiting_join) {
+        if !self.initial_join
+            && self.generation > 0
+            && self.members.values().all(|m| m.awaiting_join)
+        {
             self.complete_join(now, out);
         }
     }
@@ -760,6 +781,7 @@ impl Coordinator {
     }
 
     fn complete_join(&mut self, now: Nanos, out: &mut Vec<Action>) {
+        self.initial_join = false;
         if self.members.is_empty() {
             self.state = State::Empty;
             return;

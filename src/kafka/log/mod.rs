@@ -556,6 +556,22 @@ impl PartitionLog {
             .take_while(move |b| b.base_offset < to)
     }
 
+    /// The time index's answer (ListOffsets by timestamp): the first offset at or after the log
+    /// start whose record was created at or after `ts`, or None when no record is that recent.
+    /// A batch carries one timestamp, its creation time; like Kafka's time index, the answer
+    /// follows the largest timestamp so far.
+    pub fn offset_for_time(&self, ts: Nanos) -> Option<u64> {
+        let mut newest = 0;
+        self.batches
+            .iter()
+            .filter(|b| b.end_offset() > self.log_start)
+            .find(|b| {
+                newest = newest.max(Self::timestamp(b));
+                newest >= ts
+            })
+            .map(|b| b.base_offset.max(self.log_start))
+    }
+
     /// Forget batches that end at or below `offset` (every reader is past them).
     pub fn release_below(&mut self, offset: u64) {
         while self
