@@ -55,6 +55,19 @@ enum Command {
         /// Skip the plots.
         #[arg(long)]
         no_plots: bool,
+        /// Figure colours: light (print, light slides) or dark (dark slides).
+        #[arg(long, default_value = "light", value_parser = ["light", "dark"])]
+        theme: String,
+        /// Figure size: 16:10 (1600 × 1000 px), 16:9 (1600 × 900) or 4:3 (1600 × 1200).
+        #[arg(long, default_value = "16:10", value_parser = ["16:10", "16:9", "4:3"])]
+        figure_size: String,
+        /// Replace a figure's title: --title lag="Lag after the crash" (repeatable; FIGURE is
+        /// the file name without .png).
+        #[arg(long = "title", value_name = "FIGURE=TEXT", value_parser = figure_title)]
+        titles: Vec<(String, String)>,
+        /// Add your own words to every figure's caption (a course, a date).
+        #[arg(long, value_name = "TEXT")]
+        caption: Option<String>,
     },
     /// Calibrate the model against a real cluster (or perf-test output): measure, fit the cost
     /// parameters, write a profile and the measured-versus-simulated comparison.
@@ -65,6 +78,18 @@ enum Command {
         #[arg(long, default_value = "java", value_parser = ["java", "librdkafka"])]
         client: String,
     },
+}
+
+/// `FIGURE=TEXT` of `--title`.
+fn figure_title(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((f, t)) if !f.trim().is_empty() && !t.trim().is_empty() => {
+            Ok((f.trim().to_string(), t.trim().to_string()))
+        }
+        _ => Err(format!(
+            "`{s}`: expected FIGURE=TEXT, e.g. lag=\"Lag after the crash\" (FIGURE is a figure's file name without .png)"
+        )),
+    }
 }
 
 /// A user error: exit code 2.
@@ -143,6 +168,10 @@ fn run(cli: Cli) -> Result<()> {
             varies,
             threads,
             no_plots,
+            theme,
+            figure_size,
+            titles,
+            caption,
         } => {
             let path = scenario.to_string_lossy().to_string();
             let mut sc = Scenario::load(&path).map_err(usage)?;
@@ -231,8 +260,30 @@ fn run(cli: Cli) -> Result<()> {
                     charts.extend(hardware_figures::charts(&name, &results));
                     charts.extend(replication_figures::charts(&name, &results));
                     charts.extend(storage_figures::charts(&name, &results));
-                    for (stem, chart) in charts {
-                        for path in plot::render(&chart, &dir, &stem)
+                    for (figure, _) in &titles {
+                        if !charts.iter().any(|(stem, _)| stem == figure) {
+                            let drawn: Vec<&str> = charts.iter().map(|(s, _)| s.as_str()).collect();
+                            eprintln!(
+                                "kafkasim: warning: --title {figure}=…: this run draws no figure named `{figure}` (it draws: {})",
+                                drawn.join(", ")
+                            );
+                        }
+                    }
+                    let (width, height) = plot::Look::size(&figure_size).expect("checked by clap");
+                    let look = plot::Look {
+                        width,
+                        height,
+                        dark: theme == "dark",
+                    };
+                    for (stem, mut chart) in charts {
+                        let (title, cap) = chart.title_and_caption();
+                        if let Some((_, t)) = titles.iter().find(|(f, _)| *f == stem) {
+                            *title = t.clone();
+                        }
+                        if let Some(extra) = &caption {
+                            cap.0 = format!("{} · {extra}", cap.0);
+                        }
+                        for path in plot::render_with(&chart, &dir, &stem, look)
                             .with_context(|| format!("plot {stem}"))?
                         {
                             let bytes = std::fs::metadata(&path).map_or(0, |m| m.len() as usize);

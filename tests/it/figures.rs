@@ -8,6 +8,18 @@ use std::process::Command;
 
 #[test]
 fn every_bundled_figure_has_no_overlapping_or_clipped_text() {
+    check_every_figure(&[]);
+}
+
+#[test]
+fn every_bundled_figure_fits_in_the_other_sizes_and_the_dark_theme() {
+    check_every_figure(&["--figure-size", "16:9", "--theme", "dark"]);
+    let long = "Apache Kafka course, chapter 4: partitions, consumer groups and what the machine underneath does to both";
+    check_every_figure(&["--figure-size", "4:3", "--caption", long]);
+}
+
+/// Run every bundled scenario with `look` flags and check each figure's SVG.
+fn check_every_figure(look: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();
     let mut bad = vec![];
     let mut checked = 0;
@@ -21,6 +33,7 @@ fn every_bundled_figure_has_no_overlapping_or_clipped_text() {
         let out = tmp.path().join(sc.file_stem().unwrap());
         let o = Command::new(env!("CARGO_BIN_EXE_kafkasim"))
             .args(["run", sc.to_str().unwrap(), "--out", out.to_str().unwrap()])
+            .args(look)
             .output()
             .unwrap();
         assert!(
@@ -64,8 +77,9 @@ fn every_bundled_figure_has_no_overlapping_or_clipped_text() {
     assert!(checked > 50, "only {checked} figures rendered");
     assert!(
         bad.is_empty(),
-        "{} of {checked} figures have overlapping or clipped text (reproduce: kafkasim run scenarios/NAME.toml --out DIR):\n{}",
+        "{} of {checked} figures have overlapping or clipped text (reproduce: kafkasim run scenarios/NAME.toml --out DIR {}):\n{}",
         bad.len(),
+        look.join(" "),
         bad.join("\n")
     );
 }

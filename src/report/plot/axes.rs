@@ -207,7 +207,7 @@ where
 {
     let ylabels: Vec<String> = yticks.iter().map(y_fmt).collect();
     let mut chart = ChartBuilder::on(area)
-        .caption(title, (FONT, title_px(title)))
+        .caption(title, (FONT, title_px(title)).into_font().color(&ink()))
         .margin_top(16)
         .margin_left(24)
         .margin_right(48)
@@ -221,12 +221,12 @@ where
     }
     mesh.x_desc(x_label)
         .y_desc(y_label)
-        .axis_desc_style((FONT, 36))
-        .label_style((FONT, 28))
+        .axis_desc_style((FONT, 36).into_font().color(&ink()))
+        .label_style((FONT, 28).into_font().color(&ink()))
         .x_label_formatter(x_fmt)
         .y_label_formatter(y_fmt)
-        .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD).stroke_width(1))
-        .axis_style(BLACK.stroke_width(2))
+        .bold_line_style(grid().stroke_width(1))
+        .axis_style(ink().stroke_width(2))
         .draw()?;
     Ok(chart)
 }
@@ -257,9 +257,9 @@ where
         .position(pos)
         .margin(20)
         .legend_area_size(50)
-        .label_font((FONT, 30))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(0x99, 0x99, 0x99))
+        .label_font((FONT, 30).into_font().color(&ink()))
+        .background_style(paper().mix(0.85))
+        .border_style(frame())
         .draw()?;
     Ok(())
 }

@@ -48,7 +48,7 @@ where
     };
     // Room above the tallest bar for the legend (upper right), so it never covers a bar.
     let legend_share = if items.len() > 1 {
-        (items.len() as f64 * LEGEND_ENTRY_PX + 60.0) / PLOT_HEIGHT_PX
+        (items.len() as f64 * LEGEND_ENTRY_PX + 60.0) / plot_height_px()
     } else {
         0.0
     };
@@ -105,7 +105,7 @@ where
         if nbars <= 24 {
             let font = (FONT, 22)
                 .into_font()
-                .color(&BLACK)
+                .color(&ink())
                 .pos(Pos::new(HPos::Center, VPos::Bottom));
             chart.draw_series(rects.iter().map(|&(l, v)| {
                 Text::new(
@@ -130,8 +130,10 @@ pub(super) const DODGE_SHARE: f64 = 0.012;
 
 /// Height of one legend entry, px (30 px font).
 pub(super) const LEGEND_ENTRY_PX: f64 = 38.0;
-/// Height of a chart's plotting area, px (1000 less title, x labels and caption).
-pub(super) const PLOT_HEIGHT_PX: f64 = 760.0;
+/// Height of a chart's plotting area, px (the figure less title, x labels and caption).
+pub(super) fn plot_height_px() -> f64 {
+    look().height as f64 - 240.0
+}
 
 /// Category names under a bar chart's x axis, one line per `, `-separated part, in a font
 /// small enough that the longest line fits its group's width and every line fits the 54 px
@@ -165,7 +167,7 @@ where
         .floor();
     let font = (FONT, size)
         .into_font()
-        .color(&BLACK)
+        .color(&ink())
         .pos(Pos::new(HPos::Center, VPos::Top));
     for (i, parts) in lines.iter().enumerate() {
         let (x, y) = px(i as f64 + 0.5);

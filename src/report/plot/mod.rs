@@ -114,11 +114,112 @@ pub enum Chart {
     Scatter(ScatterChart),
 }
 
+impl Chart {
+    /// Its title and caption, to change them.
+    pub fn title_and_caption(&mut self) -> (&mut String, &mut Caption) {
+        match self {
+            Chart::Line(c) => (&mut c.title, &mut c.caption),
+            Chart::Bar(c) => (&mut c.title, &mut c.caption),
+            Chart::Time(c) => (&mut c.title, &mut c.caption),
+            Chart::Timeline(c) => (&mut c.title, &mut c.caption),
+            Chart::Scatter(c) => (&mut c.title, &mut c.caption),
+        }
+    }
+}
+
 const FONT: &str = "sans-serif";
 static FONT_BYTES: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
-const W: u32 = 1600;
-const H: u32 = 1000;
 const CAPTION_H: u32 = 50;
+
+/// How figures look: their size in pixels and their colours (light for print and light
+/// slides, dark for dark slides).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Look {
+    /// Width, px.
+    pub width: u32,
+    /// Height, px.
+    pub height: u32,
+    /// Light text and lines on a dark background.
+    pub dark: bool,
+}
+
+impl Default for Look {
+    /// 1600 × 1000 (16:10), light.
+    fn default() -> Self {
+        Look {
+            width: 1600,
+            height: 1000,
+            dark: false,
+        }
+    }
+}
+
+impl Look {
+    /// A figure size by its name: "16:10" (1600 × 1000), "16:9" (1600 × 900) or "4:3"
+    /// (1600 × 1200).
+    pub fn size(name: &str) -> Option<(u32, u32)> {
+        match name {
+            "16:10" => Some((1600, 1000)),
+            "16:9" => Some((1600, 900)),
+            "4:3" => Some((1600, 1200)),
+            _ => None,
+        }
+    }
+}
+
+thread_local! {
+    /// The look of the figure being drawn on this thread (set by [`render_with`]).
+    static LOOK: std::cell::Cell<Look> = std::cell::Cell::new(Look::default());
+}
+
+fn look() -> Look {
+    LOOK.with(|l| l.get())
+}
+
+/// Text, axes and marks.
+fn ink() -> RGBColor {
+    if look().dark {
+        RGBColor(0xEE, 0xEE, 0xEE)
+    } else {
+        BLACK
+    }
+}
+
+/// The background.
+fn paper() -> RGBColor {
+    if look().dark {
+        RGBColor(0x1E, 0x1E, 0x1E)
+    } else {
+        WHITE
+    }
+}
+
+/// Grid lines.
+fn grid() -> RGBColor {
+    if look().dark {
+        RGBColor(0x44, 0x44, 0x44)
+    } else {
+        RGBColor(0xDD, 0xDD, 0xDD)
+    }
+}
+
+/// Legend frames.
+fn frame() -> RGBColor {
+    if look().dark {
+        RGBColor(0x77, 0x77, 0x77)
+    } else {
+        RGBColor(0x99, 0x99, 0x99)
+    }
+}
+
+/// Captions and notes: less prominent than [`ink`].
+fn muted() -> RGBColor {
+    if look().dark {
+        RGBColor(0xAA, 0xAA, 0xAA)
+    } else {
+        RGBColor(0x60, 0x60, 0x60)
+    }
+}
 /// Okabe–Ito colour-blind-friendly palette.
 const PALETTE: [RGBColor; 8] = [
     RGBColor(0x00, 0x72, 0xB2),
@@ -130,10 +231,11 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(0xF0, 0xE4, 0x42),
     RGBColor(0x00, 0x00, 0x00),
 ];
-const GREY: RGBColor = RGBColor(0x60, 0x60, 0x60);
-
 fn colour(i: usize) -> RGBColor {
-    PALETTE[i % PALETTE.len()]
+    match PALETTE[i % PALETTE.len()] {
+        RGBColor(0, 0, 0) => ink(),
+        c => c,
+    }
 }
 
 fn ensure_font() -> Result<()> {
@@ -148,9 +250,23 @@ fn ensure_font() -> Result<()> {
     }
 }
 
-/// Render `chart` to `<dir>/<stem>.png` and `<dir>/<stem>.svg`. Each file is written to a
-/// temporary file in `dir` then renamed, so no half-written plot is ever left. Returns the two paths.
+/// Render `chart` to `<dir>/<stem>.png` and `<dir>/<stem>.svg` in the default look. Each file
+/// is written to a temporary file in `dir` then renamed, so no half-written plot is ever left.
+/// Returns the two paths.
 pub fn render(chart: &Chart, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
+    render_with(chart, dir, stem, Look::default())
+}
+
+/// [`render`] in the given look.
+pub fn render_with(chart: &Chart, dir: &Path, stem: &str, look: Look) -> Result<Vec<PathBuf>> {
+    LOOK.with(|l| l.set(look));
+    let out = render_now(chart, dir, stem);
+    LOOK.with(|l| l.set(Look::default()));
+    out
+}
+
+fn render_now(chart: &Chart, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
+    let (w, h) = (look().width, look().height);
     ensure_font()?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let pid = std::process::id();
@@ -158,7 +274,7 @@ pub fn render(chart: &Chart, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
     // The bitmap encoder picks the format from the extension, so keep `.png` last.
     let png_tmp = dir.join(format!(".{stem}.{pid}.tmp.png"));
     let res = (|| -> Result<()> {
-        let root = BitMapBackend::new(&png_tmp, (W, H)).into_drawing_area();
+        let root = BitMapBackend::new(&png_tmp, (w, h)).into_drawing_area();
         draw(chart, &root)?;
         root.present()?;
         drop(root);
@@ -174,7 +290,7 @@ pub fn render(chart: &Chart, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
     let svg_tmp = dir.join(format!(".{stem}.{pid}.tmp.svg"));
     let mut text = String::new();
     {
-        let root = SVGBackend::with_string(&mut text, (W, H)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut text, (w, h)).into_drawing_area();
         draw(chart, &root).with_context(|| format!("rendering {}", svg.display()))?;
         root.present()?;
     }
@@ -191,8 +307,8 @@ fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Res
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
-    let (area, strip) = root.split_vertically(H - CAPTION_H);
+    root.fill(&paper())?;
+    let (area, strip) = root.split_vertically(look().height - CAPTION_H);
     let caption = match chart {
         Chart::Line(c) => &c.caption,
         Chart::Bar(c) => &c.caption,
@@ -200,10 +316,18 @@ where
         Chart::Timeline(c) => &c.caption,
         Chart::Scatter(c) => &c.caption,
     };
+    // The caption names kafkasim's version; a long one (a user's own words) gets a smaller font
+    // rather than leaving the figure.
+    let text = match caption.0.strip_prefix("kafkasim ·") {
+        Some(rest) => format!("kafkasim {} ·{rest}", env!("CARGO_PKG_VERSION")),
+        None => caption.0.clone(),
+    };
+    let fit = (look().width as f64 - 48.0) / (text.chars().count().max(1) as f64 * CHAR_WIDTH_EM);
+    let size = fit.clamp(12.0, 24.0).floor();
     strip.draw(&Text::new(
-        caption.0.clone(),
+        text,
         (24, 8),
-        (FONT, 24).into_font().color(&GREY),
+        (FONT, size).into_font().color(&muted()),
     ))?;
     match chart {
         Chart::Line(c) => draw_line(c, &area),

@@ -39,13 +39,18 @@ where
         (&fmt, &fmt),
         true,
     )?;
-    let diag = GREY.stroke_width(2);
+    let diag = muted().stroke_width(2);
     chart
         .draw_series(LineSeries::new(vec![(a0, a0), (a1, a1)], diag))?
         .label("simulated = measured")
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 36, y)], diag));
     if c.band > 0.0 {
-        let light = RGBColor(0xAA, 0xAA, 0xAA).stroke_width(1);
+        let light = if look().dark {
+            RGBColor(0x66, 0x66, 0x66)
+        } else {
+            RGBColor(0xAA, 0xAA, 0xAA)
+        }
+        .stroke_width(1);
         for f in [1.0 + c.band, 1.0 - c.band] {
             let d = f.log10();
             chart.draw_series(LineSeries::new(vec![(a0, a0 + d), (a1, a1 + d)], light))?;

@@ -5,7 +5,7 @@ use super::*;
 /// A title's font size, px: 48, smaller for a title too long to fit the canvas's width.
 pub(super) fn title_px(title: &str) -> f64 {
     let chars = title.chars().count().max(1) as f64;
-    (W as f64 * 0.92 / (chars * CHAR_WIDTH_EM))
+    (look().width as f64 * 0.92 / (chars * CHAR_WIDTH_EM))
         .clamp(20.0, 48.0)
         .floor()
 }

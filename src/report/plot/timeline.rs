@@ -5,9 +5,21 @@ use super::*;
 
 /// Light red fill of timeline windows (drawn at 30% alpha) and the colour of their labels.
 pub(super) const WINDOW_FILL: RGBColor = RGBColor(0xE8, 0x60, 0x60);
-pub(super) const WINDOW_TEXT: RGBColor = RGBColor(0xA0, 0x1E, 0x1E);
+pub(super) fn window_text() -> RGBColor {
+    if look().dark {
+        RGBColor(0xF0, 0x80, 0x80)
+    } else {
+        RGBColor(0xA0, 0x1E, 0x1E)
+    }
+}
 /// Dark grey of timeline event marks.
-pub(super) const MARK: RGBColor = RGBColor(0x26, 0x26, 0x26);
+pub(super) fn mark() -> RGBColor {
+    if look().dark {
+        RGBColor(0xDD, 0xDD, 0xDD)
+    } else {
+        RGBColor(0x26, 0x26, 0x26)
+    }
+}
 /// Window/mark labels above a timeline are staggered over at most `LANES` lanes of `LANE_H` px.
 pub(super) const LANES: usize = 3;
 pub(super) const LANE_H: i32 = 34;
@@ -68,9 +80,10 @@ where
     let x_fmt = move |v: &f64| fmt_num(*v, xd);
 
     // Title over the full width; plot on the left, legend + notes in a right-hand panel.
-    let inner = area
-        .margin(16, 0, 0, 0)
-        .titled(&c.title, (FONT, title_px(&c.title)))?;
+    let inner = area.margin(16, 0, 0, 0).titled(
+        &c.title,
+        (FONT, title_px(&c.title)).into_font().color(&ink()),
+    )?;
     let (w, h) = inner.dim_in_pixel();
     let panel_w = w * 22 / 100;
     let (plot_area, panel) = inner.split_horizontally(w - panel_w);
@@ -82,7 +95,7 @@ where
     let est_h = h as f64 - f64::from(top_reserve(LANES)) - 108.0;
     let per_label = est_h / shown.len().max(1) as f64;
     let row_font = (per_label * 0.9).floor().clamp(16.0, 28.0) as u32;
-    let row_style: TextStyle = (FONT, row_font).into_font().into();
+    let row_style: TextStyle = (FONT, row_font).into_font().color(&ink());
     let label_of = |i: usize| c.rows.get(i).cloned().unwrap_or_default();
     let mut label_w = 0;
     for &i in &shown {
@@ -126,7 +139,7 @@ where
         }
     }
     labels.sort_by(|a, b| a.t.total_cmp(&b.t));
-    let lane_style: TextStyle = (FONT, LANE_FONT).into_font().into();
+    let lane_style: TextStyle = (FONT, LANE_FONT).into_font().color(&ink());
     let (extents, lanes) = {
         let probe = timeline_ctx(
             &plot_area,
@@ -163,13 +176,13 @@ where
         .configure_mesh()
         .disable_y_mesh()
         .x_desc(c.x_label.as_str())
-        .axis_desc_style((FONT, 36))
-        .x_label_style((FONT, 28))
-        .y_label_style((FONT, row_font))
+        .axis_desc_style((FONT, 36).into_font().color(&ink()))
+        .x_label_style((FONT, 28).into_font().color(&ink()))
+        .y_label_style((FONT, row_font).into_font().color(&ink()))
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
-        .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD).stroke_width(1))
-        .axis_style(BLACK.stroke_width(2))
+        .bold_line_style(grid().stroke_width(1))
+        .axis_style(ink().stroke_width(2))
         .draw()?;
     let (px, py) = chart.plotting_area().get_pixel_range();
     // Lane k (0 = nearest the plot) spans [lane_top(k), lane_top(k) + LANE_H).
@@ -195,7 +208,7 @@ where
     // Redraw the y axis line where bars starting at 0 covered it.
     screen.draw(&PathElement::new(
         vec![(px.start, py.start), (px.start, py.end)],
-        BLACK.stroke_width(2),
+        ink().stroke_width(2),
     ))?;
     // Marks over the bars, reaching up to their label (with a leader if it was nudged aside).
     for ((l, &k), &(left, right)) in labels.iter().zip(&lanes).zip(&extents) {
@@ -206,13 +219,13 @@ where
                 vec![(x, py.end), (x, y)],
                 10,
                 6,
-                MARK.stroke_width(2),
+                mark().stroke_width(2),
             ))?;
             let near = x.clamp(left + 6, right - 6);
             if near != x {
                 screen.draw(&PathElement::new(
                     vec![(x, y), (near, y)],
-                    MARK.stroke_width(2),
+                    mark().stroke_width(2),
                 ))?;
             }
         }
@@ -220,8 +233,8 @@ where
     for ((l, &k), &(left, right)) in labels.iter().zip(&lanes).zip(&extents) {
         let top = lane_top(k);
         let (col, bg) = match l.window {
-            Some(_) => (WINDOW_TEXT, None),
-            None => (MARK, Some(WHITE.mix(0.9).filled())),
+            Some(_) => (window_text(), None),
+            None => (mark(), Some(paper().mix(0.9).filled())),
         };
         if let Some(bg) = bg {
             screen.draw(&Rectangle::new(
@@ -252,12 +265,9 @@ where
         let box_h = c.legend.len() as i32 * row_h + 20;
         panel.draw(&Rectangle::new(
             [(bx, y), (bx + bw, y + box_h)],
-            WHITE.filled(),
+            paper().filled(),
         ))?;
-        panel.draw(&Rectangle::new(
-            [(bx, y), (bx + bw, y + box_h)],
-            RGBColor(0x99, 0x99, 0x99),
-        ))?;
+        panel.draw(&Rectangle::new([(bx, y), (bx + bw, y + box_h)], frame()))?;
         for (j, (ci, label)) in c.legend.iter().enumerate() {
             let cy = y + 10 + j as i32 * row_h + row_h / 2;
             panel.draw(&Rectangle::new(
@@ -269,7 +279,7 @@ where
                 (bx + 72, cy),
                 (FONT, font)
                     .into_font()
-                    .color(&BLACK)
+                    .color(&ink())
                     .pos(Pos::new(HPos::Left, VPos::Center)),
             ))?;
         }
@@ -277,7 +287,11 @@ where
     }
     // Notes in the largest font (24 px down to 14) in which all of them fit below the legend;
     // if even 14 px is too big, as many as fit and a line saying how many more there are.
-    let grey = RGBColor(0x33, 0x33, 0x33);
+    let grey = if look().dark {
+        RGBColor(0xCC, 0xCC, 0xCC)
+    } else {
+        RGBColor(0x33, 0x33, 0x33)
+    };
     let avail = ph as i32 - y;
     let layout = |size: u32| {
         let style = (FONT, size).into_font().color(&grey);
