@@ -70,6 +70,12 @@ pub struct Interval {
     pub busy: [f64; 4],
     /// Dirty data at the end, bytes.
     pub dirty_bytes: u64,
+    /// Bytes reads found in the page cache during the interval.
+    pub hit_bytes: u64,
+    /// Bytes reads fetched from disk during the interval.
+    pub miss_bytes: u64,
+    /// Bytes read from and written to the disks during the interval.
+    pub disk_bytes: (u64, u64),
 }
 
 /// The intervals between consecutive samples of each host (`series`: cumulative counters),
@@ -77,13 +83,8 @@ pub struct Interval {
 pub fn intervals(hosts: &[HostUsage], series: &[HostSample]) -> Vec<Interval> {
     let zeros: Vec<HostSample> = (0..hosts.len())
         .map(|h| HostSample {
-            time_ns: 0,
             host: h as u32,
-            cpu_busy_ns: 0,
-            tx_busy_ns: 0,
-            rx_busy_ns: 0,
-            disk_busy_ns: 0,
-            dirty_bytes: 0,
+            ..HostSample::default()
         })
         .collect();
     let mut prev: Vec<&HostSample> = zeros.iter().collect();
@@ -111,6 +112,12 @@ pub fn intervals(hosts: &[HostUsage], series: &[HostSample]) -> Vec<Interval> {
                         u(s.disk_busy_ns, p.disk_busy_ns, 1),
                     ],
                     dirty_bytes: s.dirty_bytes,
+                    hit_bytes: s.hit_bytes.saturating_sub(p.hit_bytes),
+                    miss_bytes: s.miss_bytes.saturating_sub(p.miss_bytes),
+                    disk_bytes: (
+                        s.disk_read_bytes.saturating_sub(p.disk_read_bytes),
+                        s.disk_written_bytes.saturating_sub(p.disk_written_bytes),
+                    ),
                 });
             }
         }
@@ -183,9 +190,7 @@ mod tests {
             host,
             cpu_busy_ns: cpu,
             tx_busy_ns: tx,
-            rx_busy_ns: 0,
-            disk_busy_ns: 0,
-            dirty_bytes: 0,
+            ..HostSample::default()
         }
     }
 

@@ -107,6 +107,10 @@ pub struct Disk {
     flushes: u64,
     /// (slowdown in thousandths, until when).
     slow: (u64, Nanos),
+    /// Accesses not known to be finished: (start, done, bytes, write), in order.
+    pending: std::collections::VecDeque<(Nanos, Nanos, u64, bool)>,
+    /// Bytes of the accesses finished so far: (read, written).
+    finished: (u64, u64),
 }
 
 impl Disk {
@@ -121,6 +125,8 @@ impl Disk {
             written_bytes: 0,
             flushes: 0,
             slow: (1000, 0),
+            pending: std::collections::VecDeque::new(),
+            finished: (0, 0),
         }
     }
 
@@ -144,6 +150,7 @@ impl Disk {
         }
         let done = start + work;
         self.free_at_ns = done;
+        self.pending.push_back((start, done, bytes, write));
         self.head = Some((file, offset + bytes));
         self.busy_ns += work;
         if write {
@@ -190,12 +197,40 @@ impl Disk {
             .saturating_sub(self.free_at_ns.saturating_sub(now))
     }
 
-    /// Bytes read from the device.
+    /// Bytes moved by `now`: (read, written), counting the access under way in proportion to
+    /// its progress, so a rate over an interval is what the device did in it (not what was
+    /// queued). Forgets the accesses finished by `now`: ask with non-decreasing times.
+    pub fn moved_bytes_at(&mut self, now: Nanos) -> (u64, u64) {
+        let add = |to: &mut (u64, u64), bytes: u64, write: bool| {
+            if write {
+                to.1 += bytes;
+            } else {
+                to.0 += bytes;
+            }
+        };
+        while let Some(&(_, done, bytes, write)) = self.pending.front() {
+            if done > now {
+                break;
+            }
+            add(&mut self.finished, bytes, write);
+            self.pending.pop_front();
+        }
+        let mut out = self.finished;
+        if let Some(&(start, done, bytes, write)) = self.pending.front() {
+            if start < now {
+                let part = bytes as u128 * (now - start) as u128 / (done - start) as u128;
+                add(&mut out, part as u64, write);
+            }
+        }
+        out
+    }
+
+    /// Bytes read from the device (submitted).
     pub fn read_bytes(&self) -> u64 {
         self.read_bytes
     }
 
-    /// Bytes written to the device.
+    /// Bytes written to the device (submitted).
     pub fn written_bytes(&self) -> u64 {
         self.written_bytes
     }

@@ -239,7 +239,7 @@ impl Host {
 
 /// Cumulative counters of one host at one instant (the time series keeps these; rates come
 /// from differences between consecutive samples).
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct HostSample {
     /// When, ns.
     pub time_ns: Nanos,
@@ -255,11 +255,23 @@ pub struct HostSample {
     pub disk_busy_ns: u64,
     /// Dirty data now (dirty plus under write-back), bytes.
     pub dirty_bytes: u64,
+    /// Bytes reads found in the page cache so far.
+    pub hit_bytes: u64,
+    /// Bytes reads had to fetch from disk so far.
+    pub miss_bytes: u64,
+    /// Bytes the disks have read so far (an access under way in proportion to its progress).
+    pub disk_read_bytes: u64,
+    /// Bytes the disks have written so far (likewise).
+    pub disk_written_bytes: u64,
 }
 
 impl HostSample {
     /// The counters of `host` (number `index`) at `now`.
     pub fn of(host: &mut Host, index: usize, now: Nanos) -> Self {
+        let moved = host.disks.iter_mut().fold((0, 0), |acc, d| {
+            let m = d.moved_bytes_at(now);
+            (acc.0 + m.0, acc.1 + m.1)
+        });
         Self {
             time_ns: now,
             host: index as u32,
@@ -273,6 +285,10 @@ impl HostSample {
                 .max()
                 .unwrap_or(0),
             dirty_bytes: host.dirty_bytes(now),
+            hit_bytes: host.cache.hit_bytes(),
+            miss_bytes: host.cache.miss_bytes(),
+            disk_read_bytes: moved.0,
+            disk_written_bytes: moved.1,
         }
     }
 }

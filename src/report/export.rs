@@ -246,7 +246,16 @@ pub fn hosts_csv(results: &[PointResult]) -> Vec<u8> {
     first_run_csv(
         results,
         &[
-            "time_s", "host", "cpu", "nic_tx", "nic_rx", "disk", "dirty_mb",
+            "time_s",
+            "host",
+            "cpu",
+            "nic_tx",
+            "nic_rx",
+            "disk",
+            "dirty_mb",
+            "cache_hit_ratio",
+            "disk_read_mb_s",
+            "disk_write_mb_s",
         ],
         |run| {
             let hosts = &run.summary.hosts;
@@ -256,6 +265,13 @@ pub fn hosts_csv(results: &[PointResult]) -> Vec<u8> {
                     let mut row = vec![time_s(i.time_ns), hosts[i.host].name.clone()];
                     row.extend(i.busy.iter().map(|u| format!("{u:.3}")));
                     row.push(format!("{:.1}", i.dirty_bytes as f64 / 1e6));
+                    row.push(match i.hit_bytes + i.miss_bytes {
+                        0 => String::new(),
+                        read => format!("{:.3}", i.hit_bytes as f64 / read as f64),
+                    });
+                    let mb_s = |b: u64| b as f64 / 1e6 / ((i.time_ns - i.start_ns) as f64 / 1e9);
+                    row.push(format!("{:.2}", mb_s(i.disk_bytes.0)));
+                    row.push(format!("{:.2}", mb_s(i.disk_bytes.1)));
                     row
                 })
                 .collect()

@@ -188,6 +188,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
                     x_label: "simulated time (s)".into(),
                     y_label: "records consumed".into(),
                     series,
+                    y_max: None,
                     caption: Caption(format!("kafkasim · scenario {name} · seed {}", run.seed)),
                 }),
             ));

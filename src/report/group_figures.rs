@@ -42,6 +42,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
                 x_label: "simulated time (s)".into(),
                 y_label: "lag (records)".into(),
                 series,
+                y_max: None,
                 caption: label.caption(),
             }),
         ));

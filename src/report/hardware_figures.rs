@@ -1,5 +1,6 @@
-//! The hardware figure: utilisation over time of the busiest resources (CPU, NIC lines,
-//! disks of every host) in the first point's first run — which one binds, and when.
+//! The hardware figures of the first point's first run: utilisation over time of the busiest
+//! resources (CPU, NIC lines, disks of every host) — which one binds, and when; and, when reads
+//! missed the page cache, its hit ratio and the disks' throughput over time.
 
 use super::plot::{Caption, Chart, TimeChart};
 use crate::experiment::PointResult;
@@ -52,18 +53,99 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
     } else {
         format!(" ({})", r.point.name())
     };
-    vec![(
+    let caption = Caption(format!(
+        "kafkasim · scenario {name}{point} · seed {} · per {} ms",
+        run.seed,
+        r.config.series_interval_ns / 1_000_000
+    ));
+    let mut out = disk_charts(hosts, &run.host_series, &caption);
+    out.insert(0, (
         "hardware-utilisation".into(),
         Chart::Time(TimeChart {
             title: format!("What binds: {}", run.summary.bottleneck),
             x_label: "simulated time (s)".into(),
             y_label: "utilisation (%)".into(),
             series,
+            y_max: None,
             caption: Caption(format!(
                 "kafkasim · scenario {name}{point} · seed {} · the {SHOWN} busiest resources, per {} ms",
                 run.seed,
                 r.config.series_interval_ns / 1_000_000
             )),
         }),
-    )]
+    ));
+    out
+}
+
+/// When some read missed the page cache: the hit ratio of each host that read, and the read
+/// and write throughput of each host's disks, over time.
+fn disk_charts(
+    hosts: &[crate::experiment::usage::HostUsage],
+    series: &[crate::hardware::HostSample],
+    caption: &Caption,
+) -> Vec<(String, Chart)> {
+    let intervals = crate::experiment::usage::intervals(hosts, series);
+    if !intervals.iter().any(|i| i.miss_bytes > 0) {
+        return vec![];
+    }
+    let mut hit: Vec<(String, Vec<(f64, f64)>)> = vec![];
+    let mut disk: Vec<(String, Vec<(f64, f64)>)> = vec![];
+    for (h, host) in hosts.iter().enumerate() {
+        let mine: Vec<_> = intervals.iter().filter(|i| i.host == h).collect();
+        let flat = |v: f64, i: &crate::experiment::usage::Interval| {
+            [(i.start_ns as f64 / 1e9, v), (i.time_ns as f64 / 1e9, v)]
+        };
+        let ratio: Vec<(f64, f64)> = mine
+            .iter()
+            .filter(|i| i.hit_bytes + i.miss_bytes > 0)
+            .flat_map(|i| {
+                flat(
+                    100.0 * i.hit_bytes as f64 / (i.hit_bytes + i.miss_bytes) as f64,
+                    i,
+                )
+            })
+            .collect();
+        if !ratio.is_empty() {
+            hit.push((host.name.clone(), ratio));
+        }
+        for (k, what) in [(0, "read"), (1, "write")] {
+            let mb_s = |i: &crate::experiment::usage::Interval| {
+                let b = if k == 0 {
+                    i.disk_bytes.0
+                } else {
+                    i.disk_bytes.1
+                };
+                b as f64 / 1e6 / ((i.time_ns - i.start_ns) as f64 / 1e9)
+            };
+            if mine.iter().any(|i| mb_s(i) > 0.0) {
+                let line = mine.iter().flat_map(|i| flat(mb_s(i), i)).collect();
+                disk.push((format!("{} {what}", host.name), line));
+            }
+        }
+    }
+    let time = |title: &str, y: &str, series, y_max| {
+        Chart::Time(TimeChart {
+            title: title.into(),
+            x_label: "simulated time (s)".into(),
+            y_label: y.into(),
+            series,
+            y_max,
+            caption: Caption(caption.0.clone()),
+        })
+    };
+    vec![
+        (
+            "page-cache".into(),
+            time(
+                "Fetched bytes found in the page cache",
+                "hit ratio (%)",
+                hit,
+                Some(100.0),
+            ),
+        ),
+        (
+            "disk-throughput".into(),
+            time("Disk throughput", "MB/s (10^6 bytes)", disk, None),
+        ),
+    ]
 }

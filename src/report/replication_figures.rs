@@ -87,6 +87,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
                     x_label: "simulated time (s)".into(),
                     y_label: "partitions led".into(),
                     series: leaders,
+                    y_max: None,
                     caption: label.caption(),
                 }),
             ));
@@ -106,6 +107,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
                     }
                     .into(),
                     series: isr,
+                    y_max: None,
                     caption: label.caption(),
                 }),
             ));

@@ -60,6 +60,8 @@ pub struct TimeChart {
     pub x_label: String,
     pub y_label: String,
     pub series: Vec<(String, Vec<(f64, f64)>)>,
+    /// Top of the y axis when it must not follow the data (a percentage: 100).
+    pub y_max: Option<f64>,
     pub caption: Caption,
 }
 /// A Gantt-style chart: one row per item (e.g. a partition), coloured bars for who holds it
@@ -445,6 +447,7 @@ mod tests {
                             (0..20).map(|t| (t as f64 * 0.5, (t * 7) as f64)).collect(),
                         ),
                     ],
+                    y_max: None,
                     caption: cap(),
                 }),
             ),

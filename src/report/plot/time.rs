@@ -21,7 +21,9 @@ where
     let tmax = if tmax > tmin { tmax } else { tmin + 1.0 };
     let (lo, hi) = all
         .iter()
-        .fold((0.0f64, 0.0f64), |(a, b), p| (a.min(p.1), b.max(p.1)));
+        .fold((0.0f64, c.y_max.unwrap_or(0.0)), |(a, b), p| {
+            (a.min(p.1), b.max(p.1))
+        });
     let (y0, y1) = y_range(lo, hi);
     let (xticks, step) = nice_ticks(tmin, tmax, 10, false);
     let xd = decimals_for(step);
