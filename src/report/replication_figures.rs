@@ -123,38 +123,80 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
     ];
     if results.len() > 1 && results.len() <= 12 && swept.iter().any(|k| about.contains(k)) {
         let caption = seed_caption(name, &results[0]);
-        let groups = results
-            .iter()
-            .map(|r| {
-                let e = |f: fn(&crate::experiment::Summary) -> f64| point_estimate(r, f).mean;
-                (
-                    r.point.short_name(),
-                    vec![
-                        ("p50".to_string(), e(|s| s.publish_latency.p50_ms)),
-                        ("p99".to_string(), e(|s| s.publish_latency.p99_ms)),
-                        ("p99.9".to_string(), e(|s| s.publish_latency.p999_ms)),
-                        ("max".to_string(), e(|s| s.publish_latency.max_ms)),
-                    ],
-                )
-            })
-            .collect();
-        out.push((
-            "publish-latency".into(),
-            Chart::Bar(BarChart {
-                title: "Publish latency (send → acknowledged), mean over seeds".into(),
-                x_label: "sweep point".into(),
-                y_label: "latency (ms)".into(),
-                groups,
-                caption,
-            }),
-        ));
-        let groups = results
-            .iter()
-            .map(|r| {
-                let e = point_estimate(r, |s| s.produce_records_per_s).mean;
-                (r.point.short_name(), vec![("records/s".to_string(), e)])
-            })
-            .collect();
+        // More than 6 points over several keys: one figure per value of the first key (small
+        // multiples), so the labels stay legible.
+        let split = results.len() > 6 && swept.len() > 1;
+        let mut panels: Vec<(String, Vec<&PointResult>)> = vec![];
+        for r in results {
+            let key = if split {
+                let (k, v) = &r.point.label[0];
+                format!("{k}={v}")
+            } else {
+                String::new()
+            };
+            match panels.iter_mut().find(|p| p.0 == key) {
+                Some(p) => p.1.push(r),
+                None => panels.push((key, vec![r])),
+            }
+        }
+        for (i, (key, members)) in panels.iter().enumerate() {
+            let groups = members
+                .iter()
+                .map(|r| {
+                    let e = |f: fn(&crate::experiment::Summary) -> f64| point_estimate(r, f).mean;
+                    let short = r.point.short_name();
+                    let name = match split {
+                        true => short
+                            .split_once(", ")
+                            .map_or(short.clone(), |x| x.1.to_string()),
+                        false => short,
+                    };
+                    (
+                        name,
+                        vec![
+                            ("p50".to_string(), e(|s| s.publish_latency.p50_ms)),
+                            ("p99".to_string(), e(|s| s.publish_latency.p99_ms)),
+                            ("p99.9".to_string(), e(|s| s.publish_latency.p999_ms)),
+                            ("max".to_string(), e(|s| s.publish_latency.max_ms)),
+                        ],
+                    )
+                })
+                .collect();
+            let (stem, title) = match split {
+                true => (
+                    format!("publish-latency-{}", i + 1),
+                    format!("Publish latency, {key}"),
+                ),
+                false => (
+                    "publish-latency".to_string(),
+                    "Publish latency (send → acknowledged), mean over seeds".to_string(),
+                ),
+            };
+            out.push((
+                stem,
+                Chart::Bar(BarChart {
+                    title,
+                    x_label: "sweep point".into(),
+                    y_label: "latency (ms)".into(),
+                    groups,
+                    caption: Caption(caption.0.clone()),
+                }),
+            ));
+        }
+        // With several swept keys, one group per value of all but the last, one bar per value
+        // of the last (12 points read as 4 groups of 3, with legible labels).
+        let mut groups: Vec<(String, Vec<(String, f64)>)> = vec![];
+        for r in results {
+            let e = point_estimate(r, |s| s.produce_records_per_s).mean;
+            let (group, bar) = match r.point.label.len() {
+                0 | 1 => (r.point.short_name(), "records/s".to_string()),
+                _ => r.point.short_name_split(),
+            };
+            match groups.iter_mut().find(|g| g.0 == group) {
+                Some(g) => g.1.push((bar, e)),
+                None => groups.push((group, vec![(bar, e)])),
+            }
+        }
         out.push((
             "produce-throughput".into(),
             Chart::Bar(BarChart {

@@ -136,19 +136,30 @@ impl Point {
         if self.label.is_empty() {
             return "base".into();
         }
-        self.label
-            .iter()
-            .map(|(k, v)| {
-                let word = short_key(k);
-                let v = v.to_string();
-                if v.is_empty() {
-                    format!("{word}=\"\"")
-                } else {
-                    format!("{word}={v}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
+        let pairs: Vec<String> = self.label.iter().map(|(k, v)| short_pair(k, v)).collect();
+        pairs.join(", ")
+    }
+
+    /// The short name in two parts: every swept key but the last, and the last (for bars
+    /// grouped by the first keys, one bar per value of the last).
+    pub fn short_name_split(&self) -> (String, String) {
+        let pairs: Vec<String> = self.label.iter().map(|(k, v)| short_pair(k, v)).collect();
+        match pairs.split_last() {
+            Some((last, [])) => ("base".into(), last.clone()),
+            Some((last, rest)) => (rest.join(", "), last.clone()),
+            None => ("base".into(), String::new()),
+        }
+    }
+}
+
+/// `key=value` as a short name gives it.
+fn short_pair(k: &str, v: &Value) -> String {
+    let word = short_key(k);
+    let v = v.to_string();
+    if v.is_empty() {
+        format!("{word}=\"\"")
+    } else {
+        format!("{word}={v}")
     }
 }
 

@@ -131,7 +131,7 @@ fn bars_spanning_two_decades_go_on_a_log_axis() {
         });
         render(&chart, tmp.path(), "bars").unwrap();
         let svg = std::fs::read_to_string(tmp.path().join("bars.svg")).unwrap();
-        assert_eq!(svg.contains("latency (ms) (log scale)"), log, "{values:?}");
+        assert_eq!(svg.contains("latency (ms, log scale)"), log, "{values:?}");
         assert_eq!(problems(&svg), vec![], "{values:?}");
     }
 }

@@ -62,7 +62,7 @@ where
         build_with(
             area,
             &c.title,
-            (&c.x_label, &format!("{} (log scale)", c.y_label)),
+            (&c.x_label, &log_label(&c.y_label)),
             (0.0, n as f64, centres),
             (y0, y1, log_ticks(y0, y1)),
             (&x_fmt, &y_fmt),
@@ -177,4 +177,12 @@ where
         }
     }
     Ok(())
+}
+
+/// An axis title on a log scale: "latency (ms)" becomes "latency (ms, log scale)".
+pub(super) fn log_label(label: &str) -> String {
+    match label.strip_suffix(')') {
+        Some(head) if head.contains('(') => format!("{head}, log scale)"),
+        _ => format!("{label} (log scale)"),
+    }
 }
