@@ -136,6 +136,39 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
             "records/s (all consumers)",
             |s| s.consume_records_per_s_after_join,
         );
+        // Where the time to read everything goes: forming the group, then reading.
+        if let (Some(series_key), true) = (series_key, selected.len() <= 16) {
+            let groups = selected
+                .iter()
+                .map(|r| {
+                    let e = |f: fn(&Summary) -> f64| point_estimate(r, f).mean;
+                    let x = label_of(r, x_key)
+                        .map(|v| v.to_string())
+                        .unwrap_or_default();
+                    let c = label_of(r, series_key)
+                        .map(|v| v.to_string())
+                        .unwrap_or_default();
+                    (
+                        format!("{x} × {c}"),
+                        vec![
+                            ("joining the group".to_string(), e(|s| s.join_s)),
+                            ("reading".to_string(), e(|s| s.consume_after_join_s)),
+                        ],
+                    )
+                })
+                .collect();
+            out.push((
+                "join-vs-read".into(),
+                Chart::Bar(BarChart {
+                    title: format!("Time to read every record: joining, then reading{fixed_text}"),
+                    x_label: format!("{x_key} × {series_key}"),
+                    y_label: "time from consumer start (s)".into(),
+                    groups,
+                    stacked: true,
+                    caption: caption(),
+                }),
+            ));
+        }
     }
     let busiest = results
         .iter()
@@ -236,6 +269,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
                 x_label: "producer.keys".into(),
                 y_label: "records".into(),
                 groups,
+                stacked: false,
                 caption: caption(),
             }),
         ));

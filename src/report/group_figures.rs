@@ -63,6 +63,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
                 x_label: "scenario point".into(),
                 y_label: "rebalance time, summed (s)".into(),
                 groups: mean_bars(results, &[("", |s| s.rebalance_s)]),
+                stacked: false,
                 caption: caption(),
             }),
         ));
@@ -81,6 +82,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
                     x_label: "scenario point".into(),
                     y_label: "records (mean over seeds)".into(),
                     groups,
+                    stacked: false,
                     caption: caption(),
                 }),
             ));

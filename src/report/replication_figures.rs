@@ -179,6 +179,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
                     x_label: "sweep point".into(),
                     y_label: "latency (ms)".into(),
                     groups,
+                    stacked: false,
                     caption: Caption(caption.0.clone()),
                 }),
             ));
@@ -204,6 +205,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
                 x_label: "sweep point".into(),
                 y_label: "records acknowledged per second".into(),
                 groups,
+                stacked: false,
                 caption: seed_caption(name, &results[0]),
             }),
         ));

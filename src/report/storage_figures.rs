@@ -35,6 +35,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
             x_label: "scenario point".into(),
             y_label: "records (mean over seeds)".into(),
             groups,
+            stacked: false,
             caption: Caption(format!(
                 "kafkasim · scenario {name} · mean over {seeds} seed(s) from {}",
                 first.config.seed

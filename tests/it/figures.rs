@@ -100,6 +100,7 @@ fn the_render_check_fails_on_a_crowded_figure() {
         x_label: "category".into(),
         y_label: "value (units)".into(),
         groups,
+        stacked: false,
         caption: Caption("crowded on purpose".into()),
     });
     render(&chart, tmp.path(), "crowded").unwrap();
@@ -127,6 +128,7 @@ fn bars_spanning_two_decades_go_on_a_log_axis() {
                 .enumerate()
                 .map(|(i, v)| (format!("p{i}"), vec![("value".to_string(), *v)]))
                 .collect(),
+            stacked: false,
             caption: Caption("test".into()),
         });
         render(&chart, tmp.path(), "bars").unwrap();

@@ -19,18 +19,24 @@ where
         }
     }
     let fin = |v: f64| if v.is_finite() { v } else { 0.0 };
-    let vals: Vec<f64> = c
-        .groups
-        .iter()
-        .flat_map(|g| g.1.iter().map(|b| fin(b.1)))
-        .collect();
+    let vals: Vec<f64> = if c.stacked {
+        c.groups
+            .iter()
+            .map(|g| g.1.iter().map(|b| fin(b.1).max(0.0)).sum())
+            .collect()
+    } else {
+        c.groups
+            .iter()
+            .flat_map(|g| g.1.iter().map(|b| fin(b.1)))
+            .collect()
+    };
     let (lo, hi) = vals
         .iter()
         .fold((0.0f64, 0.0f64), |(a, b), &v| (a.min(v), b.max(v)));
     // Positive values spanning two decades or more (latency percentiles) go on a log axis,
     // where the small ones stay visible; bars then rise from the decade below the smallest.
     let smallest = vals.iter().copied().fold(f64::INFINITY, f64::min);
-    let log = smallest > 0.0 && hi / smallest >= LOG_AXIS_SPAN;
+    let log = !c.stacked && smallest > 0.0 && hi / smallest >= LOG_AXIS_SPAN;
     let to_axis = move |v: f64| {
         if log {
             v.max(f64::MIN_POSITIVE).log10()
@@ -81,6 +87,13 @@ where
     };
     let names: Vec<&str> = c.groups.iter().map(|g| g.0.as_str()).collect();
     draw_category_labels(&chart, area, &names, y0)?;
+    if c.stacked {
+        draw_stacks(c, &mut chart, &items, y1 - y0)?;
+        if items.len() > 1 {
+            draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        }
+        return Ok(());
+    }
     let width = 0.8 / items.len().max(1) as f64;
     let nbars: usize = c.groups.iter().map(|g| g.1.len()).sum();
     for (k, item) in items.iter().enumerate() {
@@ -119,6 +132,57 @@ where
     if items.len() > 1 {
         draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     }
+    Ok(())
+}
+
+/// One bar per group, its items stacked bottom to top in legend order, its total above it.
+fn draw_stacks<DB: DrawingBackend>(
+    c: &BarChart,
+    chart: &mut Ctx<'_, DB>,
+    items: &[&str],
+    span: f64,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let value = |bars: &[(String, f64)], item: &str| {
+        bars.iter()
+            .filter(|b| b.0 == item && b.1.is_finite())
+            .map(|b| b.1.max(0.0))
+            .sum::<f64>()
+    };
+    for (k, item) in items.iter().enumerate() {
+        let col = colour(k);
+        let rects: Vec<(f64, f64, f64)> = c
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, (_, bars))| {
+                let below: f64 = items[..k].iter().map(|i| value(bars, i)).sum();
+                (g as f64 + 0.2, below, below + value(bars, item))
+            })
+            .collect();
+        chart
+            .draw_series(
+                rects
+                    .iter()
+                    .map(|&(l, lo, hi)| Rectangle::new([(l, lo), (l + 0.6, hi)], col.filled())),
+            )?
+            .label(*item)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 12), (x + 30, y + 12)], col.filled()));
+    }
+    let font = (FONT, 22)
+        .into_font()
+        .color(&ink())
+        .pos(Pos::new(HPos::Center, VPos::Bottom));
+    chart.draw_series(c.groups.iter().enumerate().map(|(g, (_, bars))| {
+        let total: f64 = items.iter().map(|i| value(bars, i)).sum();
+        Text::new(
+            fmt_sig(total, 3),
+            (g as f64 + 0.5, total + span * 0.01),
+            font.clone(),
+        )
+    }))?;
     Ok(())
 }
 

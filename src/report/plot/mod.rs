@@ -52,6 +52,8 @@ pub struct BarChart {
     pub x_label: String,
     pub y_label: String,
     pub groups: Vec<(String, Vec<(String, f64)>)>,
+    /// One bar per group, its items stacked (parts of a whole) rather than side by side.
+    pub stacked: bool,
     pub caption: Caption,
 }
 /// Per-consumer cumulative lines over time (drawn as steps): (label, Vec<(time_s, value)>).
@@ -428,6 +430,7 @@ mod tests {
                             vec![("p0".into(), 101.0), ("p1".into(), 99.0)],
                         ),
                     ],
+                    stacked: false,
                     caption: cap(),
                 }),
             ),
@@ -626,6 +629,7 @@ mod tests {
             x_label: "x".into(),
             y_label: "y".into(),
             groups: vec![],
+            stacked: false,
             caption: cap(),
         });
         render(&b, dir.path(), "emptybar").unwrap();
