@@ -71,7 +71,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
             Chart::Time(TimeChart {
                 title: format!("Partition 0: retention moves the log start{point}"),
                 x_label: "simulated time (s)".into(),
-                y_label: "offset".into(),
+                y_label: "offset (records since the first)".into(),
                 series,
                 y_max: None,
                 caption: label.caption(),

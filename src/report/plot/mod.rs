@@ -119,6 +119,17 @@ pub enum Chart {
 }
 
 impl Chart {
+    /// Its title and axis titles (a timeline's rows name themselves: no y title).
+    fn titles(&self) -> Vec<&str> {
+        match self {
+            Chart::Line(c) => vec![&c.title, &c.x_label, &c.y_label],
+            Chart::Bar(c) => vec![&c.title, &c.x_label, &c.y_label],
+            Chart::Time(c) => vec![&c.title, &c.x_label, &c.y_label],
+            Chart::Timeline(c) => vec![&c.title, &c.x_label],
+            Chart::Scatter(c) => vec![&c.title, &c.x_label, &c.y_label],
+        }
+    }
+
     /// Its title and caption, to change them.
     pub fn title_and_caption(&mut self) -> (&mut String, &mut Caption) {
         match self {
@@ -270,6 +281,13 @@ pub fn render_with(chart: &Chart, dir: &Path, stem: &str, look: Look) -> Result<
 }
 
 fn render_now(chart: &Chart, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
+    // A figure for a slide says what it shows and what each axis measures.
+    if chart.titles().iter().any(|t| t.trim().is_empty()) {
+        return Err(anyhow!(
+            "figure `{stem}` lacks a title or an axis title: {:?}",
+            chart.titles()
+        ));
+    }
     let (w, h) = (look().width, look().height);
     ensure_font()?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -633,6 +651,22 @@ mod tests {
             caption: cap(),
         });
         render(&b, dir.path(), "emptybar").unwrap();
+    }
+
+    #[test]
+    fn a_figure_without_an_axis_title_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Chart::Line(LineChart {
+            title: "Throughput".into(),
+            x_label: "partitions".into(),
+            y_label: " ".into(),
+            series: vec![],
+            caption: cap(),
+            x_is_categorical: true,
+        });
+        let e = render(&c, dir.path(), "untitled").unwrap_err().to_string();
+        assert!(e.contains("`untitled`") && e.contains("axis title"), "{e}");
+        assert!(!dir.path().join("untitled.png").exists());
     }
 
     #[test]
