@@ -73,12 +73,29 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
             ("in the log twice", |s| s.guarantees.log_duplicates as f64),
             ("acknowledged, then lost", |s| s.lost as f64),
         ];
-        let groups = mean_bars(results, &kinds);
-        if groups.iter().any(|g| g.1.iter().any(|b| b.1 > 0.0)) {
+        // Only the kinds that happened somewhere: a legend of zeros says nothing.
+        let mut groups = mean_bars(results, &kinds);
+        let happened: Vec<String> = kinds
+            .iter()
+            .map(|(k, _)| k.to_string())
+            .filter(|k| {
+                groups
+                    .iter()
+                    .any(|g| g.1.iter().any(|b| &b.0 == k && b.1 > 0.0))
+            })
+            .collect();
+        for g in &mut groups {
+            g.1.retain(|b| happened.contains(&b.0));
+        }
+        if !happened.is_empty() {
             out.push((
                 "duplicates".into(),
                 Chart::Bar(BarChart {
-                    title: "Records duplicated or lost".into(),
+                    // One kind: no legend is drawn, so the title names it.
+                    title: match happened.as_slice() {
+                        [one] => format!("Records {one}"),
+                        _ => "Records duplicated or lost".into(),
+                    },
                     x_label: "scenario point".into(),
                     y_label: "records (mean over seeds)".into(),
                     groups,
