@@ -7,23 +7,6 @@ use kafkasim::checks::retention::problems;
 use kafkasim::kafka::log::{LogBatch, PartitionLog, Retention};
 use proptest::prelude::*;
 
-fn batch(records: u32, bytes: u32, ts: u64) -> LogBatch {
-    LogBatch {
-        base_offset: 0,
-        records,
-        bytes,
-        raw_bytes: bytes,
-        pos: 0,
-        producer: 0,
-        first_seq: 0,
-        seq: 0,
-        producer_epoch: 0,
-        idempotent: false,
-        leader_epoch: 0,
-        created_ns: ts,
-    }
-}
-
 /// One step on a log: append (records, bytes, ms later), move the HW, or a retention pass.
 #[derive(Clone, Debug)]
 enum Op {
@@ -57,7 +40,7 @@ proptest! {
             match *o {
                 Op::Append(n, bytes, later) => {
                     now += later * ms;
-                    log.append(now, batch(n, bytes, now));
+                    log.append(now, LogBatch::plain(n, bytes, now));
                 }
                 Op::Hw(percent) => {
                     let (start, leo) = (log.hw(), log.leo());

@@ -65,6 +65,25 @@ pub struct LogBatch {
 }
 
 impl LogBatch {
+    /// A batch of `records` records in `bytes` bytes created at `created_ns` by producer 0,
+    /// not idempotent, under leader epoch 0 (offsets and position are set by the log).
+    pub fn plain(records: u32, bytes: u32, created_ns: Nanos) -> Self {
+        LogBatch {
+            base_offset: 0,
+            records,
+            bytes,
+            raw_bytes: bytes,
+            pos: 0,
+            producer: 0,
+            first_seq: 0,
+            seq: 0,
+            producer_epoch: 0,
+            idempotent: false,
+            leader_epoch: 0,
+            created_ns,
+        }
+    }
+
     /// Offset after its last record.
     pub fn end_offset(&self) -> u64 {
         self.base_offset + self.records as u64
@@ -595,20 +614,14 @@ mod tests {
     use super::*;
 
     fn batch(records: u32, bytes: u32) -> LogBatch {
-        LogBatch {
-            base_offset: 0,
-            records,
-            bytes,
-            raw_bytes: bytes,
-            pos: 0,
-            producer: 0,
-            first_seq: 0,
-            seq: 0,
-            producer_epoch: 0,
-            idempotent: false,
-            leader_epoch: 0,
-            created_ns: 0,
-        }
+        LogBatch::plain(records, bytes, 0)
+    }
+
+    /// (index, base offset, bytes) of each segment.
+    fn segs(l: &PartitionLog) -> Vec<(u64, u64, u64)> {
+        l.segments()
+            .map(|s| (s.index, s.base_offset, s.bytes))
+            .collect()
     }
 
     fn epoch(mut b: LogBatch, e: u32) -> LogBatch {
@@ -761,12 +774,8 @@ mod tests {
         l.append(0, at(batch(1, 100), 0));
         l.append(2 * S, at(batch(1, 100), 2 * S));
         let c = l.append(2 * S + 1, at(batch(1, 100), 2 * S + 1));
-        let segs: Vec<(u64, u64, u64)> = l
-            .segments()
-            .map(|s| (s.index, s.base_offset, s.bytes))
-            .collect();
         assert_eq!(
-            segs,
+            segs(&l),
             vec![(0, 0, 200), (1, 2, 100)],
             "rolled once 2 s had passed, not at 2 s"
         );
@@ -799,12 +808,8 @@ mod tests {
             3,
             "all of them, the active one too once a new one rolled"
         );
-        let segs: Vec<(u64, u64, u64)> = l
-            .segments()
-            .map(|s| (s.index, s.base_offset, s.bytes))
-            .collect();
         assert_eq!(
-            segs,
+            segs(&l),
             vec![(5, 50, 0)],
             "an empty active segment at the log end"
         );
