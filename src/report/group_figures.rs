@@ -46,7 +46,11 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
                 caption: label.caption(),
             }),
         ));
-        out.push((label.stem("timeline"), super::timeline::chart(name, r, run)));
+        // One consumer that joined once owns everything all along: a timeline of one colour
+        // carries nothing.
+        if r.config.consumer.count > 1 || run.summary.rebalances > 1 {
+            out.push((label.stem("timeline"), super::timeline::chart(name, r, run)));
+        }
     }
     if several {
         let caption = || {
@@ -56,17 +60,25 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
                 results[0].config.seed
             ))
         };
-        out.push((
-            "rebalance-time".into(),
-            Chart::Bar(BarChart {
-                title: "Time spent rebalancing".into(),
-                x_label: "scenario point".into(),
-                y_label: "rebalance time, summed (s)".into(),
-                groups: mean_bars(results, &[("", |s| s.rebalance_s)]),
-                stacked: false,
-                caption: caption(),
-            }),
-        ));
+        // Drawn when some run rebalanced after its first join (the first join alone, the
+        // same at every point, carries nothing).
+        let rebalancing = mean_bars(results, &[("", |s| s.rebalance_s)]);
+        if results
+            .iter()
+            .any(|r| r.runs.iter().any(|x| x.summary.rebalances > 1))
+        {
+            out.push((
+                "rebalance-time".into(),
+                Chart::Bar(BarChart {
+                    title: "Time spent rebalancing".into(),
+                    x_label: "scenario point".into(),
+                    y_label: "rebalance time, summed (s)".into(),
+                    groups: rebalancing,
+                    stacked: false,
+                    caption: caption(),
+                }),
+            ));
+        }
         // What went wrong with records, per point: drawn only when something did.
         let kinds: [(&str, Metric); 3] = [
             ("processed twice", |s| s.duplicates as f64),
