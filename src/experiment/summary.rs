@@ -13,7 +13,6 @@ use crate::kafka::group::coordinator::Coordinator;
 use crate::kafka::metrics::Metrics;
 use hdrhistogram::Histogram;
 
-/// One consumer's result.
 /// Bytes the leaders held at the last sample, over every partition.
 fn log_bytes(m: &Metrics) -> u64 {
     let Some(last) = m.partition_series.last().map(|s| s.time_ns) else {

@@ -78,6 +78,21 @@ pub struct Interval {
     pub disk_bytes: (u64, u64),
 }
 
+impl Interval {
+    /// Share of the bytes read in the interval that the page cache held (None: nothing read).
+    pub fn hit_ratio(&self) -> Option<f64> {
+        let read = self.hit_bytes + self.miss_bytes;
+        (read > 0).then(|| self.hit_bytes as f64 / read as f64)
+    }
+
+    /// MB (10^6 bytes) per second the disks read and wrote in the interval.
+    pub fn disk_mb_s(&self) -> (f64, f64) {
+        let s = self.time_ns.saturating_sub(self.start_ns).max(1) as f64 / 1e9;
+        let rate = |b: u64| b as f64 / 1e6 / s;
+        (rate(self.disk_bytes.0), rate(self.disk_bytes.1))
+    }
+}
+
 /// The intervals between consecutive samples of each host (`series`: cumulative counters),
 /// the first from time 0.
 pub fn intervals(hosts: &[HostUsage], series: &[HostSample]) -> Vec<Interval> {

@@ -150,6 +150,7 @@ impl Disk {
         }
         let done = start + work;
         self.free_at_ns = done;
+        self.settle(now);
         self.pending.push_back((start, done, bytes, write));
         self.head = Some((file, offset + bytes));
         self.busy_ns += work;
@@ -201,28 +202,26 @@ impl Disk {
     /// its progress, so a rate over an interval is what the device did in it (not what was
     /// queued). Forgets the accesses finished by `now`: ask with non-decreasing times.
     pub fn moved_bytes_at(&mut self, now: Nanos) -> (u64, u64) {
-        let add = |to: &mut (u64, u64), bytes: u64, write: bool| {
-            if write {
-                to.1 += bytes;
-            } else {
-                to.0 += bytes;
-            }
-        };
-        while let Some(&(_, done, bytes, write)) = self.pending.front() {
-            if done > now {
-                break;
-            }
-            add(&mut self.finished, bytes, write);
-            self.pending.pop_front();
-        }
+        self.settle(now);
         let mut out = self.finished;
         if let Some(&(start, done, bytes, write)) = self.pending.front() {
             if start < now {
                 let part = bytes as u128 * (now - start) as u128 / (done - start) as u128;
-                add(&mut out, part as u64, write);
+                add_moved(&mut out, part as u64, write);
             }
         }
         out
+    }
+
+    /// Count the accesses finished by `now` as moved (so `pending` holds only the queue).
+    fn settle(&mut self, now: Nanos) {
+        while let Some(&(_, done, bytes, write)) = self.pending.front() {
+            if done > now {
+                break;
+            }
+            add_moved(&mut self.finished, bytes, write);
+            self.pending.pop_front();
+        }
     }
 
     /// Bytes read from the device (submitted).
@@ -233,6 +232,15 @@ impl Disk {
     /// Bytes written to the device (submitted).
     pub fn written_bytes(&self) -> u64 {
         self.written_bytes
+    }
+}
+
+/// Add `bytes` to the read or the written count of `to`.
+fn add_moved(to: &mut (u64, u64), bytes: u64, write: bool) {
+    if write {
+        to.1 += bytes;
+    } else {
+        to.0 += bytes;
     }
 }
 

@@ -265,13 +265,10 @@ pub fn hosts_csv(results: &[PointResult]) -> Vec<u8> {
                     let mut row = vec![time_s(i.time_ns), hosts[i.host].name.clone()];
                     row.extend(i.busy.iter().map(|u| format!("{u:.3}")));
                     row.push(format!("{:.1}", i.dirty_bytes as f64 / 1e6));
-                    row.push(match i.hit_bytes + i.miss_bytes {
-                        0 => String::new(),
-                        read => format!("{:.3}", i.hit_bytes as f64 / read as f64),
-                    });
-                    let mb_s = |b: u64| b as f64 / 1e6 / ((i.time_ns - i.start_ns) as f64 / 1e9);
-                    row.push(format!("{:.2}", mb_s(i.disk_bytes.0)));
-                    row.push(format!("{:.2}", mb_s(i.disk_bytes.1)));
+                    row.push(i.hit_ratio().map_or(String::new(), |h| format!("{h:.3}")));
+                    let (read, write) = i.disk_mb_s();
+                    row.push(format!("{read:.2}"));
+                    row.push(format!("{write:.2}"));
                     row
                 })
                 .collect()

@@ -3,6 +3,7 @@
 //! missed the page cache, its hit ratio and the disks' throughput over time.
 
 use super::plot::{Caption, Chart, TimeChart};
+use crate::experiment::usage::{HostUsage, Interval};
 use crate::experiment::PointResult;
 
 /// Resources drawn (the busiest on average), so the lines stay readable.
@@ -38,7 +39,8 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
         .iter()
         .map(|&(h, i, _)| (hosts[h].resources()[i].0.clone(), vec![]))
         .collect();
-    for i in crate::experiment::usage::intervals(hosts, &run.host_series) {
+    let intervals = crate::experiment::usage::intervals(hosts, &run.host_series);
+    for i in &intervals {
         for (k, &(h, r, _)) in ranked.iter().enumerate() {
             if h == i.host {
                 // Flat over the interval it measures.
@@ -58,7 +60,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
         run.seed,
         r.config.series_interval_ns / 1_000_000
     ));
-    let mut out = disk_charts(hosts, &run.host_series, &caption);
+    let mut out = disk_charts(hosts, &intervals, &caption);
     out.insert(0, (
         "hardware-utilisation".into(),
         Chart::Time(TimeChart {
@@ -80,11 +82,10 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
 /// When some read missed the page cache: the hit ratio of each host that read, and the read
 /// and write throughput of each host's disks, over time.
 fn disk_charts(
-    hosts: &[crate::experiment::usage::HostUsage],
-    series: &[crate::hardware::HostSample],
+    hosts: &[HostUsage],
+    intervals: &[Interval],
     caption: &Caption,
 ) -> Vec<(String, Chart)> {
-    let intervals = crate::experiment::usage::intervals(hosts, series);
     if !intervals.iter().any(|i| i.miss_bytes > 0) {
         return vec![];
     }
@@ -92,30 +93,25 @@ fn disk_charts(
     let mut disk: Vec<(String, Vec<(f64, f64)>)> = vec![];
     for (h, host) in hosts.iter().enumerate() {
         let mine: Vec<_> = intervals.iter().filter(|i| i.host == h).collect();
-        let flat = |v: f64, i: &crate::experiment::usage::Interval| {
-            [(i.start_ns as f64 / 1e9, v), (i.time_ns as f64 / 1e9, v)]
-        };
+        // Flat over the interval each value measures.
+        let flat =
+            |v: f64, i: &Interval| [(i.start_ns as f64 / 1e9, v), (i.time_ns as f64 / 1e9, v)];
         let ratio: Vec<(f64, f64)> = mine
             .iter()
-            .filter(|i| i.hit_bytes + i.miss_bytes > 0)
-            .flat_map(|i| {
-                flat(
-                    100.0 * i.hit_bytes as f64 / (i.hit_bytes + i.miss_bytes) as f64,
-                    i,
-                )
-            })
+            .filter_map(|i| i.hit_ratio().map(|h| flat(100.0 * h, i)))
+            .flatten()
             .collect();
         if !ratio.is_empty() {
             hit.push((host.name.clone(), ratio));
         }
         for (k, what) in [(0, "read"), (1, "write")] {
-            let mb_s = |i: &crate::experiment::usage::Interval| {
-                let b = if k == 0 {
-                    i.disk_bytes.0
+            let mb_s = |i: &Interval| {
+                let (read, write) = i.disk_mb_s();
+                if k == 0 {
+                    read
                 } else {
-                    i.disk_bytes.1
-                };
-                b as f64 / 1e6 / ((i.time_ns - i.start_ns) as f64 / 1e9)
+                    write
+                }
             };
             if mine.iter().any(|i| mb_s(i) > 0.0) {
                 let line = mine.iter().flat_map(|i| flat(mb_s(i), i)).collect();

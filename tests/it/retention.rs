@@ -37,6 +37,8 @@ proptest! {
         log.roll_ns = roll_ms.map_or(u64::MAX, |t| t * ms);
         let mut now = 0;
         for o in &ops {
+            let kept: u64 = log.segments().map(|s| s.bytes).sum();
+            prop_assert_eq!(log.size_bytes(), kept, "the size kept differs from the segments'");
             match *o {
                 Op::Append(n, bytes, later) => {
                     now += later * ms;

@@ -4,9 +4,9 @@
 //! epoch ends before its fetch offset in this log → DivergingEpoch (it truncates and asks
 //! again); otherwise whole batches from the fetch offset, below the HW for a consumer and below
 //! the LEO for a follower; a fetch offset below the log start (deleted by retention) →
-//! OFFSET_OUT_OF_RANGE with the log start. A follower's fetch offset is its LEO: the leader records it (once,
-//! when the fetch is first handled), may add the follower back to the ISR, and advances the HW
-//! — which answers waiting acks=all produces and parked consumer fetches.
+//! OFFSET_OUT_OF_RANGE with the log start. A follower's fetch offset is its LEO: the leader
+//! records it (once, when the fetch is first handled), may add the follower back to the ISR,
+//! and advances the HW — which answers waiting acks=all produces and parked consumer fetches.
 //!
 //! With less than min bytes available and no error, the fetch waits in purgatory until an
 //! append (or a HW move, for consumers) makes enough available, or its max wait passes.

@@ -122,6 +122,13 @@ pub struct Consumer {
 }
 
 impl Consumer {
+    /// Forget the records fetched from partition `p` and not yet handed to the application.
+    fn drop_buffer(&mut self, p: u32) {
+        self.buffer.remove(&p);
+        self.buffered.remove(&p);
+        self.buffered_bytes.remove(&p);
+    }
+
     /// Consumer `index` on `host`, not started.
     pub fn new(host: Id, index: Id, process_ns: Nanos, instance_id: Option<String>) -> Self {
         Self {
@@ -420,9 +427,7 @@ impl Cluster {
             con.position.remove(p);
             con.processed.remove(p);
             con.fetch_pos.remove(p);
-            con.buffer.remove(p);
-            con.buffered.remove(p);
-            con.buffered_bytes.remove(p);
+            con.drop_buffer(*p);
             con.queue_backoff.remove(p);
             con.awaiting_offsets.remove(p);
             con.needs_reset.remove(p);

@@ -495,9 +495,7 @@ impl Cluster {
         }
         con.fetch_pos.insert(p, pos);
         con.last_epoch.insert(p, epoch);
-        con.buffer.remove(&p);
-        con.buffered.remove(&p);
-        con.buffered_bytes.remove(&p);
+        con.drop_buffer(p);
         self.checks.order.start(c, p, pos);
     }
 
@@ -509,9 +507,7 @@ impl Cluster {
     fn consumer_out_of_range(&mut self, now: Nanos, c: Id, p: u32, q: &mut EventQueue<Event>) {
         let con = &mut self.consumers[c];
         con.fetch_pos.remove(&p);
-        con.buffer.remove(&p);
-        con.buffered.remove(&p);
-        con.buffered_bytes.remove(&p);
+        con.drop_buffer(p);
         self.metrics.storage.out_of_range_resets += 1;
         let held = con.in_process.as_ref();
         if held.is_some_and(|b| b.ranges.iter().any(|r| r.0 == p)) {

@@ -139,6 +139,8 @@ pub struct PartitionLog {
     batches: VecDeque<LogBatch>,
     /// Segments from the oldest kept to the active one.
     segments: VecDeque<Segment>,
+    /// Bytes of `segments` (read every series interval: kept, not summed).
+    size_bytes: u64,
     log_start: u64,
     leo: u64,
     hw: u64,
@@ -178,6 +180,7 @@ impl PartitionLog {
         Self {
             batches: VecDeque::new(),
             segments: VecDeque::new(),
+            size_bytes: 0,
             log_start: 0,
             leo: 0,
             hw: 0,
@@ -295,6 +298,7 @@ impl PartitionLog {
         }
         seg.bytes += b.bytes as u64;
         seg.max_ts_ns = seg.max_ts_ns.max(ts);
+        self.size_bytes += b.bytes as u64;
         self.leo = b.end_offset();
         self.end_pos += b.bytes as u64;
         if self.epochs.last().is_none_or(|&(e, _)| e < b.leader_epoch) {
@@ -354,7 +358,7 @@ impl PartitionLog {
 
     /// Bytes of the kept segments (what the replica holds on disk).
     pub fn size_bytes(&self) -> u64 {
-        self.segments.iter().map(|s| s.bytes).sum()
+        self.size_bytes
     }
 
     /// How many of the oldest segments Kafka's `deletableSegments` would hand over: each one
@@ -389,7 +393,9 @@ impl PartitionLog {
                 max_ts_ns: 0,
             });
         }
+        let from = out.segments.len();
         out.segments.extend(self.segments.drain(..n));
+        self.size_bytes -= out.segments[from..].iter().map(|s| s.bytes).sum::<u64>();
         let first = self.segments.front().expect("one kept").base_offset;
         self.log_start = self.log_start.max(first);
         while self
@@ -436,6 +442,7 @@ impl PartitionLog {
         self.producers = ProducerStates::default();
         self.recovery_point = (offset, self.end_pos);
         self.unflushed_index_entry = None;
+        self.size_bytes = 0;
         self.segments.drain(..).collect()
     }
 
@@ -471,6 +478,7 @@ impl PartitionLog {
                 .bytes
                 .min(self.end_pos.saturating_sub(start_of(s, self.segment_bytes)));
         }
+        self.size_bytes = self.segments.iter().map(|s| s.bytes).sum();
         if self.recovery_point.0 > self.leo {
             self.recovery_point = (self.leo, self.end_pos);
         }
@@ -760,20 +768,15 @@ mod tests {
         assert_eq!((l.unflushed_messages(), l.last_flush_ns()), (0, 7));
     }
 
-    fn at(mut b: LogBatch, ts: Nanos) -> LogBatch {
-        b.created_ns = ts;
-        b
-    }
-
     const S: Nanos = 1_000_000_000;
 
     #[test]
     fn segment_ms_rolls_the_active_segment_on_the_next_append() {
         let mut l = PartitionLog::new(1 << 30);
         l.roll_ns = 2 * S;
-        l.append(0, at(batch(1, 100), 0));
-        l.append(2 * S, at(batch(1, 100), 2 * S));
-        let c = l.append(2 * S + 1, at(batch(1, 100), 2 * S + 1));
+        l.append(0, LogBatch::plain(1, 100, 0));
+        l.append(2 * S, LogBatch::plain(1, 100, 2 * S));
+        let c = l.append(2 * S + 1, LogBatch::plain(1, 100, 2 * S + 1));
         assert_eq!(
             segs(&l),
             vec![(0, 0, 200), (1, 2, 100)],
@@ -786,7 +789,7 @@ mod tests {
     fn time_retention_deletes_old_segments_below_the_hw_oldest_first() {
         let mut l = PartitionLog::new(1000);
         for t in 0..5 {
-            l.append(t * S, at(batch(10, 1000), t * S)); // one segment each, at 0..4 s
+            l.append(t * S, LogBatch::plain(10, 1000, t * S)); // one segment each, at 0..4 s
         }
         let r = Retention {
             time_ns: Some(2 * S),
@@ -819,7 +822,7 @@ mod tests {
             l.delete_old_segments(100 * S, r).segments.is_empty(),
             "the last, empty segment stays"
         );
-        let b = l.append(100 * S, at(batch(1, 10), 100 * S));
+        let b = l.append(100 * S, LogBatch::plain(1, 10, 100 * S));
         assert_eq!((b.base_offset, b.pos, l.segments().count()), (50, 5000, 1));
     }
 
