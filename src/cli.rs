@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use kafkasim::experiment;
 use kafkasim::report::{
     export, figures, group_figures, hardware_figures, plot, prepare_dir, replication_figures,
-    storage_figures, table, write_atomic,
+    storage_figures, table, write_atomic, write_atomic_with,
 };
 use kafkasim::scenario::{keys, Scenario};
 use std::path::PathBuf;
@@ -52,23 +52,12 @@ enum Command {
         /// Worker threads, 0 to 256 (0 = every core). Outputs are identical at any count.
         #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=256))]
         threads: u16,
-        /// Skip the plots.
-        #[arg(long)]
-        no_plots: bool,
-        /// Figure colours: light (print, light slides) or dark (dark slides).
-        #[arg(long, default_value = "light", value_parser = ["light", "dark"])]
-        theme: String,
-        /// Figure size: 16:10 (1600 × 1000 px), 16:9 (1600 × 900) or 4:3 (1600 × 1200).
-        #[arg(long, default_value = "16:10", value_parser = ["16:10", "16:9", "4:3"])]
-        figure_size: String,
-        /// Replace a figure's title: --title lag="Lag after the crash" (repeatable; FIGURE is
-        /// the file name without .png).
-        #[arg(long = "title", value_name = "FIGURE=TEXT", value_parser = figure_title)]
-        titles: Vec<(String, String)>,
-        /// Add your own words to every figure's caption (a course, a date).
-        #[arg(long, value_name = "TEXT")]
-        caption: Option<String>,
+        #[command(flatten)]
+        figures: FigureArgs,
     },
+    /// Search for a run that breaks a guarantee: many seeds × random fault schedules (swarm
+    /// testing); shrink the first one found into a scenario file that replays it.
+    Check(Box<crate::check_cli::CheckArgs>),
     /// Calibrate the model against a real cluster (or perf-test output): measure, fit the cost
     /// parameters, write a profile and the measured-versus-simulated comparison.
     Calibrate(Box<crate::calibrate_cli::CalibrateArgs>),
@@ -78,6 +67,27 @@ enum Command {
         #[arg(long, default_value = "java", value_parser = ["java", "librdkafka"])]
         client: String,
     },
+}
+
+/// How figures are drawn.
+#[derive(clap::Args)]
+pub struct FigureArgs {
+    /// Skip the plots.
+    #[arg(long)]
+    pub no_plots: bool,
+    /// Figure colours: light (print, light slides) or dark (dark slides).
+    #[arg(long, default_value = "light", value_parser = ["light", "dark"])]
+    pub theme: String,
+    /// Figure size: 16:10 (1600 × 1000 px), 16:9 (1600 × 900) or 4:3 (1600 × 1200).
+    #[arg(long, default_value = "16:10", value_parser = ["16:10", "16:9", "4:3"])]
+    pub figure_size: String,
+    /// Replace a figure's title: --title lag="Lag after the crash" (repeatable; FIGURE is
+    /// the file name without .png).
+    #[arg(long = "title", value_name = "FIGURE=TEXT", value_parser = figure_title)]
+    pub titles: Vec<(String, String)>,
+    /// Add your own words to every figure's caption (a course, a date).
+    #[arg(long, value_name = "TEXT")]
+    pub caption: Option<String>,
 }
 
 /// `FIGURE=TEXT` of `--title`.
@@ -134,13 +144,14 @@ pub fn main() -> i32 {
     }
 }
 
-fn usage(e: impl std::fmt::Display) -> anyhow::Error {
+pub fn usage(e: impl std::fmt::Display) -> anyhow::Error {
     UsageError(e.to_string()).into()
 }
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Calibrate(args) => crate::calibrate_cli::run(*args),
+        Command::Check(args) => crate::check_cli::run(*args),
         Command::Config { client } => {
             let mut base = kafkasim::scenario::Config::default();
             base.set("client", kafkasim::scenario::Value::Text(client));
@@ -167,11 +178,7 @@ fn run(cli: Cli) -> Result<()> {
             sets,
             varies,
             threads,
-            no_plots,
-            theme,
-            figure_size,
-            titles,
-            caption,
+            figures: figs,
         } => {
             let path = scenario.to_string_lossy().to_string();
             let mut sc = Scenario::load(&path).map_err(usage)?;
@@ -196,17 +203,8 @@ fn run(cli: Cli) -> Result<()> {
             if total > 1_000_000 {
                 return Err(usage(format!("the sweep asks for {total} runs; at most 1000000 are accepted (reduce --vary lists or seeds)")));
             }
-            let dir = out.as_deref().map(prepare_dir).transpose().map_err(usage)?;
+            let dir = out.as_deref().map(open_out_dir).transpose()?;
             let dir_given = dir.is_some();
-            if let Some(d) = &dir {
-                // Written last: a folder without it holds an interrupted or failed run.
-                let manifest = d.join("manifest.txt");
-                if manifest.exists() {
-                    std::fs::remove_file(&manifest)
-                        .with_context(|| format!("removing {}", manifest.display()))?;
-                }
-                kafkasim::report::remove_stale_temp_files(d)?;
-            }
             let name = sc.name();
             eprintln!(
                 "kafkasim: scenario `{name}` from {path}, seed {}, {total} run(s)",
@@ -228,94 +226,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             write_stdout(&printed)?;
             if let Some(dir) = dir {
-                let mut files: Vec<(&str, Vec<u8>)> = vec![
-                    ("summary.csv", export::runs_csv(&results)),
-                    ("points.csv", export::points_csv(&results)),
-                    ("timeseries.csv", export::series_csv(&results)),
-                    ("consumers.csv", export::consumer_series_csv(&results)),
-                    ("hosts.csv", export::hosts_csv(&results)),
-                    ("rebalances.csv", export::rebalances_csv(&results)),
-                    ("assignments.csv", export::assignments_csv(&results)),
-                    ("summary.json", export::runs_json(&results)),
-                    ("scenario.resolved.toml", export::resolved_toml(&sc)),
-                ];
-                if let Some(text) = export::describe_txt(&results) {
-                    files.push(("describe.txt", text));
-                }
-                if let Some(text) = export::describe_topic_txt(&results) {
-                    files.push(("describe-topic.txt", text));
-                }
-                if let Some(csv) = export::replicas_csv(&results) {
-                    files.push(("replicas.csv", csv));
-                }
-                let mut written: Vec<(String, usize)> = vec![];
-                for (f, bytes) in files {
-                    write_atomic(&dir.join(f), &bytes)?;
-                    written.push((f.to_string(), bytes.len()));
-                }
-                if !no_plots {
-                    let name = sc.caption_name();
-                    let mut charts = figures::charts(&name, &results);
-                    charts.extend(group_figures::charts(&name, &results));
-                    charts.extend(hardware_figures::charts(&name, &results));
-                    charts.extend(replication_figures::charts(&name, &results));
-                    charts.extend(storage_figures::charts(&name, &results));
-                    for (figure, _) in &titles {
-                        if !charts.iter().any(|(stem, _)| stem == figure) {
-                            let drawn: Vec<&str> = charts.iter().map(|(s, _)| s.as_str()).collect();
-                            eprintln!(
-                                "kafkasim: warning: --title {figure}=…: this run draws no figure named `{figure}` (it draws: {})",
-                                drawn.join(", ")
-                            );
-                        }
-                    }
-                    let (width, height) = plot::Look::size(&figure_size).expect("checked by clap");
-                    let look = plot::Look {
-                        width,
-                        height,
-                        dark: theme == "dark",
-                    };
-                    for (stem, mut chart) in charts {
-                        let (title, cap) = chart.title_and_caption();
-                        if let Some((_, t)) = titles.iter().find(|(f, _)| *f == stem) {
-                            *title = t.clone();
-                        }
-                        if let Some(extra) = &caption {
-                            cap.0 = format!("{} · {extra}", cap.0);
-                        }
-                        for path in plot::render_with(&chart, &dir, &stem, look)
-                            .with_context(|| format!("plot {stem}"))?
-                        {
-                            let bytes = std::fs::metadata(&path).map_or(0, |m| m.len() as usize);
-                            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-                            written.push((name.unwrap_or_default(), bytes));
-                        }
-                    }
-                }
-                let failed_txt = dir.join("failed.txt");
-                if failures.is_empty() {
-                    if failed_txt.exists() {
-                        std::fs::remove_file(&failed_txt)
-                            .with_context(|| format!("removing {}", failed_txt.display()))?;
-                    }
-                } else {
-                    let text = failures.join("\n\n") + "\n";
-                    write_atomic(&failed_txt, text.as_bytes())?;
-                    written.push(("failed.txt".into(), text.len()));
-                }
-                written.sort();
-                let mut manifest = format!(
-                    "# kafkasim {} — written last: the files below are one complete run\n\
-                     scenario: {name} ({path})\npoints: {} finished, {} failed\nfiles:\n",
-                    env!("CARGO_PKG_VERSION"),
-                    results.len(),
-                    failures.len()
-                );
-                for (f, bytes) in &written {
-                    manifest.push_str(&format!("{f} {bytes}\n"));
-                }
-                write_atomic(&dir.join("manifest.txt"), manifest.as_bytes())?;
-                eprintln!("kafkasim: wrote outputs to {}", dir.display());
+                write_outputs(&dir, &sc, &path, &results, &failures, &figs)?;
             }
             if !failures.is_empty() {
                 anyhow::bail!(
@@ -333,4 +244,126 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Open `--out`: create it, remove the manifest of an earlier run (written last, so a folder
+/// without one holds an interrupted or failed run) and the temporary files a killed run left.
+pub fn open_out_dir(out: &std::path::Path) -> Result<PathBuf> {
+    let d = prepare_dir(out).map_err(usage)?;
+    let manifest = d.join("manifest.txt");
+    if manifest.exists() {
+        std::fs::remove_file(&manifest)
+            .with_context(|| format!("removing {}", manifest.display()))?;
+    }
+    kafkasim::report::remove_stale_temp_files(&d)?;
+    Ok(d)
+}
+
+/// Write a run's outputs into `dir`: tables, series, figures, then the manifest, last.
+pub fn write_outputs(
+    dir: &std::path::Path,
+    sc: &Scenario,
+    path: &str,
+    results: &[experiment::PointResult],
+    failures: &[String],
+    figs: &FigureArgs,
+) -> Result<()> {
+    let name = sc.name();
+    let mut files: Vec<(&str, Vec<u8>)> = vec![
+        ("summary.csv", export::runs_csv(results)),
+        ("points.csv", export::points_csv(results)),
+        ("rebalances.csv", export::rebalances_csv(results)),
+        ("summary.json", export::runs_json(results)),
+        ("scenario.resolved.toml", export::resolved_toml(sc)),
+    ];
+    if let Some(text) = export::describe_txt(results) {
+        files.push(("describe.txt", text));
+    }
+    if let Some(text) = export::describe_topic_txt(results) {
+        files.push(("describe-topic.txt", text));
+    }
+    let mut written: Vec<(String, usize)> = vec![];
+    for (f, bytes) in files {
+        write_atomic(&dir.join(f), &bytes)?;
+        written.push((f.to_string(), bytes.len()));
+    }
+    // Time series are streamed: at many partitions their text is the largest output.
+    type Stream = fn(&[experiment::PointResult], &mut dyn std::io::Write) -> std::io::Result<()>;
+    let mut streams: Vec<(&str, Stream)> = vec![
+        ("timeseries.csv", export::series_csv),
+        ("consumers.csv", export::consumer_series_csv),
+        ("hosts.csv", export::hosts_csv),
+        ("assignments.csv", export::assignments_csv),
+    ];
+    if export::has_replicas(results) {
+        streams.push(("replicas.csv", export::replicas_csv));
+    }
+    for (f, stream) in streams {
+        let bytes = write_atomic_with(&dir.join(f), |w| stream(results, w))?;
+        written.push((f.to_string(), bytes as usize));
+    }
+    if !figs.no_plots {
+        let name = sc.caption_name();
+        let mut charts = figures::charts(&name, results);
+        charts.extend(group_figures::charts(&name, results));
+        charts.extend(hardware_figures::charts(&name, results));
+        charts.extend(replication_figures::charts(&name, results));
+        charts.extend(storage_figures::charts(&name, results));
+        for (figure, _) in &figs.titles {
+            if !charts.iter().any(|(stem, _)| stem == figure) {
+                let drawn: Vec<&str> = charts.iter().map(|(s, _)| s.as_str()).collect();
+                eprintln!(
+                    "kafkasim: warning: --title {figure}=…: this run draws no figure named `{figure}` (it draws: {})",
+                    drawn.join(", ")
+                );
+            }
+        }
+        let (width, height) = plot::Look::size(&figs.figure_size).expect("checked by clap");
+        let look = plot::Look {
+            width,
+            height,
+            dark: figs.theme == "dark",
+        };
+        for (stem, mut chart) in charts {
+            let (title, cap) = chart.title_and_caption();
+            if let Some((_, t)) = figs.titles.iter().find(|(f, _)| *f == stem) {
+                *title = t.clone();
+            }
+            if let Some(extra) = &figs.caption {
+                cap.0 = format!("{} · {extra}", cap.0);
+            }
+            for path in plot::render_with(&chart, &dir, &stem, look)
+                .with_context(|| format!("plot {stem}"))?
+            {
+                let bytes = std::fs::metadata(&path).map_or(0, |m| m.len() as usize);
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                written.push((name.unwrap_or_default(), bytes));
+            }
+        }
+    }
+    let failed_txt = dir.join("failed.txt");
+    if failures.is_empty() {
+        if failed_txt.exists() {
+            std::fs::remove_file(&failed_txt)
+                .with_context(|| format!("removing {}", failed_txt.display()))?;
+        }
+    } else {
+        let text = failures.join("\n\n") + "\n";
+        write_atomic(&failed_txt, text.as_bytes())?;
+        written.push(("failed.txt".into(), text.len()));
+    }
+    written.sort();
+    let mut manifest = format!(
+        "# kafkasim {} — written last: the files below are one complete run\n\
+         scenario: {name} ({path})\npoints: {} finished, {} failed\nfiles:\n",
+        env!("CARGO_PKG_VERSION"),
+        results.len(),
+        failures.len()
+    );
+    for (f, bytes) in &written {
+        manifest.push_str(&format!("{f} {bytes}\n"));
+    }
+    write_atomic(&dir.join("manifest.txt"), manifest.as_bytes())?;
+    eprintln!("kafkasim: wrote outputs to {}", dir.display());
+    Ok(())
 }

@@ -36,6 +36,7 @@
 #![warn(missing_docs)]
 
 pub mod calibrate;
+pub mod check;
 pub mod checks;
 pub mod engine;
 pub mod experiment;

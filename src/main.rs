@@ -1,4 +1,5 @@
 mod calibrate_cli;
+mod check_cli;
 mod cli;
 
 /// Counts each thread's live bytes, for the runs' memory budget (`run.max_memory_mb`).

@@ -37,6 +37,14 @@ impl OwnershipCheck {
         }
     }
 
+    /// Consumer `c` left the group, or the coordinator removed it: it owns nothing from the
+    /// group's view. Kafka promises one owner per generation, not that a member removed for
+    /// missing its session or the rebalance deadline stops at once (it finds out at its next
+    /// poll; what it still processes are at-least-once duplicates, counted by delivery).
+    pub fn evicted(&mut self, c: usize) {
+        self.current.retain(|_, o| *o != c);
+    }
+
     /// Consumer `c` gave up `partitions`.
     pub fn revoked(&mut self, c: usize, partitions: &[u32]) {
         for p in partitions {
@@ -61,5 +69,21 @@ mod tests {
         assert!(o.violations.is_empty(), "revoked before reassigned");
         o.assigned(2, 0, &[0]);
         assert_eq!(o.violations.len(), 2, "same generation and still owned");
+    }
+
+    #[test]
+    fn a_member_the_coordinator_removed_owns_nothing_in_the_next_generation() {
+        let mut o = OwnershipCheck::default();
+        o.assigned(1, 0, &[0, 1]);
+        // Consumer 0 stalls past the rebalance deadline: removed, never revoked.
+        o.evicted(0);
+        o.assigned(2, 1, &[0, 1]);
+        assert!(o.violations.is_empty(), "{:?}", o.violations);
+        o.assigned(2, 0, &[1]);
+        assert_eq!(
+            o.violations.len(),
+            2,
+            "the same generation twice, and still owned"
+        );
     }
 }

@@ -25,6 +25,10 @@ pub struct RunBudget {
     /// Most memory one run may hold, bytes (`run.max_memory_mb`), counted from before the
     /// model is built ([`super::memory`]).
     pub max_memory_bytes: u64,
+    /// Most bytes the run's outputs may keep once it has finished, while the sweep's other
+    /// runs go on: its share of half of `max_memory_bytes` (set per run by
+    /// `experiment::run_all`; half of it at most for its time series).
+    pub max_output_bytes: u64,
 }
 
 /// When and with how much memory a run started, for the wall-time and memory budgets.
@@ -52,6 +56,7 @@ impl RunBudget {
             max_sim_time_ns: u64::MAX,
             max_wall_ms: u64::MAX,
             max_memory_bytes: u64::MAX,
+            max_output_bytes: u64::MAX,
         }
     }
 
@@ -139,6 +144,16 @@ pub enum BudgetExceeded {
         held_bytes: u64,
         /// Simulated time reached.
         at_ns: Nanos,
+    },
+    /// A finished run's outputs are larger than its share of the sweep's memory.
+    #[error("the run's outputs hold {} MiB, more than its share of run.max_memory_mb ({} MiB: half of run.max_memory_mb shared by the sweep's {runs} run(s)); raise run.max_memory_mb or sweep fewer points or seeds", held_bytes >> 20, limit_bytes >> 20)]
+    Outputs {
+        /// Its share, bytes.
+        limit_bytes: u64,
+        /// Bytes its outputs hold.
+        held_bytes: u64,
+        /// Runs in the sweep.
+        runs: u64,
     },
     /// The model would need more memory than allowed before it starts.
     #[error("the run would need about {} MiB of memory before its first event (mostly {largest}), more than run.max_memory_mb = {}; raise run.max_memory_mb or use fewer partitions or clients", estimate_bytes >> 20, limit_bytes >> 20)]

@@ -43,6 +43,72 @@ pub struct RunOutput {
     pub replica_series: Vec<crate::kafka::replication::describe::ReplicaSample>,
 }
 
+impl RunOutput {
+    /// Bytes its outputs hold (vectors by their length, texts by theirs; a close lower bound).
+    pub fn held_bytes(&self) -> u64 {
+        fn v<T>(xs: &[T]) -> u64 {
+            std::mem::size_of_val(xs) as u64
+        }
+        let s = &self.summary;
+        let consumers: u64 = s.consumers.iter().map(|c| v(&c.partitions)).sum();
+        let assignments: u64 = self.assignments.iter().map(|a| v(&a.partitions)).sum();
+        let texts: u64 = (self.describes.iter())
+            .chain(&self.topic_describes)
+            .chain(&s.refused_events)
+            .map(|t| t.len() as u64)
+            .sum();
+        std::mem::size_of::<Self>() as u64
+            + v(&self.partition_series)
+            + v(&self.host_series)
+            + v(&self.consumer_series)
+            + v(&self.replica_series)
+            + v(&self.assignments)
+            + assignments
+            + v(&self.violations)
+            + v(&s.consumers)
+            + consumers
+            + v(&s.partition_records)
+            + v(&s.hosts)
+            + v(&s.rebalance_list)
+            + texts
+    }
+
+    /// What a finished run of a sweep of `runs` runs keeps while the others go on: all of it
+    /// for a point's `first` run (the one drawn and written), else its summary; an error when
+    /// that is more than `limit_bytes`.
+    pub fn keep_within(
+        &mut self,
+        first: bool,
+        limit_bytes: u64,
+        runs: u64,
+    ) -> Result<(), BudgetExceeded> {
+        if !first {
+            self.keep_summary_only();
+        }
+        let held_bytes = self.held_bytes();
+        if held_bytes > limit_bytes {
+            return Err(BudgetExceeded::Outputs {
+                limit_bytes,
+                held_bytes,
+                runs,
+            });
+        }
+        Ok(())
+    }
+
+    /// Drop what only a point's first run is drawn and written from: its time series,
+    /// assignments and describe views.
+    pub fn keep_summary_only(&mut self) {
+        self.partition_series = vec![];
+        self.host_series = vec![];
+        self.consumer_series = vec![];
+        self.replica_series = vec![];
+        self.assignments = vec![];
+        self.describes = vec![];
+        self.topic_describes = vec![];
+    }
+}
+
 /// Run `cfg` once with master seed `seed`; refused before the model is built when its
 /// estimated memory ([`footprint`]) is over `run.max_memory_mb`.
 pub fn simulate(cfg: &SimConfig, seed: u64) -> Result<RunOutput, BudgetExceeded> {
@@ -153,7 +219,14 @@ pub struct Outcome {
 /// its budget is reported in [`Outcome::failed`] without discarding the others. Only a bad
 /// scenario is an error.
 pub fn run_all(sc: &Scenario, threads: usize) -> Result<Outcome, RunError> {
-    let points = sc.resolve_all()?;
+    let mut points = sc.resolve_all()?;
+    let runs: u64 = points.iter().map(|(_, c)| c.seeds as u64).sum();
+    // Finished runs wait for the others: together they keep at most half of the memory budget,
+    // each its share, so a sweep's memory does not grow with its size. Only a point's first
+    // run keeps its series (the only ones drawn and written).
+    for (_, c) in &mut points {
+        c.budget.max_output_bytes = c.budget.max_memory_bytes / 2 / runs.max(1);
+    }
     let jobs: Vec<(usize, u64)> = points
         .iter()
         .enumerate()
@@ -167,13 +240,17 @@ pub fn run_all(sc: &Scenario, threads: usize) -> Result<Outcome, RunError> {
         jobs.par_iter()
             .map(|&(i, seed)| {
                 let (p, c) = &points[i];
-                simulate(c, seed).map_err(|source| RunError::Budget {
+                let fail = |source| RunError::Budget {
                     source,
                     point: p.name(),
                     seed,
                     file: sc.source.clone(),
                     sets: reproduce_sets(sc, p),
-                })
+                };
+                let mut out = simulate(c, seed).map_err(fail)?;
+                out.keep_within(seed == c.seed, c.budget.max_output_bytes, runs)
+                    .map_err(fail)?;
+                Ok(out)
             })
             .collect()
     });

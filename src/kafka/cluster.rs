@@ -500,7 +500,8 @@ impl Cluster {
     fn housekeeping(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
         if (now / self.housekeeping_ns.max(1)) % self.metrics.series_stride == 0 {
             self.sample(now);
-            self.metrics.thin_series(self.housekeeping_ns);
+            let rows = Metrics::series_rows_within(self.cfg.budget.max_output_bytes);
+            self.metrics.thin_series(self.housekeeping_ns, rows);
         }
         // At most RELEASE_SLICE partitions per housekeeping, round-robin: with 100,000 idle
         // partitions a full pass every interval was most of a run's work.

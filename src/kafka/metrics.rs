@@ -200,11 +200,26 @@ impl Metrics {
             + self.replica_series.len()
     }
 
-    /// Keep the time series within [`MAX_SERIES_ROWS`]: while over it, keep only the samples
-    /// taken at a multiple of twice the current stride of `interval_ns`, and double the stride.
-    pub fn thin_series(&mut self, interval_ns: Nanos) {
+    /// Most rows the time series may keep when a run's outputs may hold `output_bytes`: half of
+    /// them, at the largest row's size, and never more than [`MAX_SERIES_ROWS`].
+    pub fn series_rows_within(output_bytes: u64) -> usize {
+        let row = [
+            std::mem::size_of::<PartitionSample>(),
+            std::mem::size_of::<ConsumerSample>(),
+            std::mem::size_of::<crate::hardware::HostSample>(),
+            std::mem::size_of::<crate::kafka::replication::describe::ReplicaSample>(),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(1) as u64;
+        (output_bytes / 2 / row).min(MAX_SERIES_ROWS as u64) as usize
+    }
+
+    /// Keep the time series within `max_rows`: while over it, keep only the samples taken at a
+    /// multiple of twice the current stride of `interval_ns`, and double the stride.
+    pub fn thin_series(&mut self, interval_ns: Nanos, max_rows: usize) {
         let interval = interval_ns.max(1);
-        while self.series_rows() > MAX_SERIES_ROWS && self.series_stride < 1 << 40 {
+        while self.series_rows() > max_rows && self.series_stride < 1 << 40 {
             let every = self.series_stride * 2;
             let keep = |t: Nanos| (t / interval) % every == 0;
             self.partition_series.retain(|s| keep(s.time_ns));

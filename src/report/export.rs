@@ -4,6 +4,7 @@
 use crate::experiment::stats::{estimate, Estimate};
 use crate::experiment::{PointResult, RunOutput, Summary};
 use crate::scenario::Scenario;
+use std::io::Write;
 
 fn join<T: ToString>(xs: &[T]) -> String {
     xs.iter()
@@ -181,15 +182,16 @@ pub fn points_csv(results: &[PointResult]) -> Vec<u8> {
     w.into_inner().expect("flush to Vec")
 }
 
-/// Rows from the first run of each point, prefixed with the point and seed.
-fn first_run_csv(
-    results: &[PointResult],
+/// Rows from the first run of each point, prefixed with the point and seed, written to `w` as
+/// they are made: a time series of many partitions is never held whole as text.
+fn first_run_csv<'a, I: Iterator<Item = Vec<String>>>(
+    results: &'a [PointResult],
     header: &[&str],
-    rows: impl Fn(&RunOutput) -> Vec<Vec<String>>,
-) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(vec![]);
-    w.write_record(["point", "seed"].iter().chain(header))
-        .expect("in-memory write");
+    rows: impl Fn(&'a RunOutput) -> I,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(w);
+    w.write_record(["point", "seed"].iter().chain(header))?;
     for r in results {
         let Some(run) = r.runs.first() else { continue };
         for row in rows(run) {
@@ -197,11 +199,10 @@ fn first_run_csv(
                 [r.point.name(), run.seed.to_string()]
                     .into_iter()
                     .chain(row),
-            )
-            .expect("in-memory write");
+            )?;
         }
     }
-    w.into_inner().expect("flush to Vec")
+    w.flush()
 }
 
 fn time_s(ns: u64) -> String {
@@ -209,7 +210,7 @@ fn time_s(ns: u64) -> String {
 }
 
 /// Time series of each point's first run: per interval and partition, produced, consumed, lag.
-pub fn series_csv(results: &[PointResult]) -> Vec<u8> {
+pub fn series_csv(results: &[PointResult], w: &mut dyn Write) -> std::io::Result<()> {
     first_run_csv(
         results,
         &[
@@ -222,27 +223,25 @@ pub fn series_csv(results: &[PointResult]) -> Vec<u8> {
             "log_bytes",
         ],
         |run| {
-            run.partition_series
-                .iter()
-                .map(|s| {
-                    vec![
-                        time_s(s.time_ns),
-                        s.partition.to_string(),
-                        s.produced.to_string(),
-                        s.consumed.to_string(),
-                        s.lag.to_string(),
-                        s.log_start.to_string(),
-                        s.log_bytes.to_string(),
-                    ]
-                })
-                .collect()
+            run.partition_series.iter().map(|s| {
+                vec![
+                    time_s(s.time_ns),
+                    s.partition.to_string(),
+                    s.produced.to_string(),
+                    s.consumed.to_string(),
+                    s.lag.to_string(),
+                    s.log_start.to_string(),
+                    s.log_bytes.to_string(),
+                ]
+            })
         },
+        w,
     )
 }
 
 /// Hardware use over time of each point's first run: per interval and host, the utilisation
 /// of its CPU (all cores), NIC lines and busiest disk, and its dirty data.
-pub fn hosts_csv(results: &[PointResult]) -> Vec<u8> {
+pub fn hosts_csv(results: &[PointResult], w: &mut dyn Write) -> std::io::Result<()> {
     first_run_csv(
         results,
         &[
@@ -261,7 +260,7 @@ pub fn hosts_csv(results: &[PointResult]) -> Vec<u8> {
             let hosts = &run.summary.hosts;
             crate::experiment::usage::intervals(hosts, &run.host_series)
                 .into_iter()
-                .map(|i| {
+                .map(move |i| {
                     let mut row = vec![time_s(i.time_ns), hosts[i.host].name.clone()];
                     row.extend(i.busy.iter().map(|u| format!("{u:.3}")));
                     row.push(format!("{:.1}", i.dirty_bytes as f64 / 1e6));
@@ -271,25 +270,27 @@ pub fn hosts_csv(results: &[PointResult]) -> Vec<u8> {
                     row.push(format!("{write:.2}"));
                     row
                 })
-                .collect()
         },
+        w,
     )
 }
 
 /// Per-consumer time series of each point's first run: records processed so far.
-pub fn consumer_series_csv(results: &[PointResult]) -> Vec<u8> {
-    first_run_csv(results, &["time_s", "consumer", "records"], |run| {
-        run.consumer_series
-            .iter()
-            .map(|s| {
+pub fn consumer_series_csv(results: &[PointResult], w: &mut dyn Write) -> std::io::Result<()> {
+    first_run_csv(
+        results,
+        &["time_s", "consumer", "records"],
+        |run| {
+            run.consumer_series.iter().map(|s| {
                 vec![
                     time_s(s.time_ns),
                     s.consumer.to_string(),
                     s.records.to_string(),
                 ]
             })
-            .collect()
-    })
+        },
+        w,
+    )
 }
 
 /// One row per rebalance of every run.
@@ -335,19 +336,21 @@ pub fn rebalances_csv(results: &[PointResult]) -> Vec<u8> {
 }
 
 /// Each point's first run: its owned partitions over time, one row per change.
-pub fn assignments_csv(results: &[PointResult]) -> Vec<u8> {
-    first_run_csv(results, &["time_s", "consumer", "partitions"], |run| {
-        run.assignments
-            .iter()
-            .map(|a| {
+pub fn assignments_csv(results: &[PointResult], w: &mut dyn Write) -> std::io::Result<()> {
+    first_run_csv(
+        results,
+        &["time_s", "consumer", "partitions"],
+        |run| {
+            run.assignments.iter().map(|a| {
                 vec![
                     time_s(a.time_ns),
                     a.consumer.to_string(),
                     join(&a.partitions),
                 ]
             })
-            .collect()
-    })
+        },
+        w,
+    )
 }
 
 /// The `kafka-consumer-groups --describe` views of each point's first run (None when the
@@ -384,16 +387,16 @@ pub fn describe_topic_txt(results: &[PointResult]) -> Option<Vec<u8>> {
     (!out.is_empty()).then(|| out.into_bytes())
 }
 
-/// Leader, ISR size, HW and LEO per partition over time, for each point's first run (None
-/// when no run kept them).
-pub fn replicas_csv(results: &[PointResult]) -> Option<Vec<u8>> {
-    if results
+/// Whether any point's first run kept replica series (a replicated topic or broker failures).
+pub fn has_replicas(results: &[PointResult]) -> bool {
+    results
         .iter()
-        .all(|r| r.runs.first().is_none_or(|x| x.replica_series.is_empty()))
-    {
-        return None;
-    }
-    Some(first_run_csv(
+        .any(|r| r.runs.first().is_some_and(|x| !x.replica_series.is_empty()))
+}
+
+/// Leader, ISR size, HW and LEO per partition over time, for each point's first run.
+pub fn replicas_csv(results: &[PointResult], w: &mut dyn Write) -> std::io::Result<()> {
+    first_run_csv(
         results,
         &[
             "time_s",
@@ -404,21 +407,19 @@ pub fn replicas_csv(results: &[PointResult]) -> Option<Vec<u8>> {
             "log_end_offset",
         ],
         |run| {
-            run.replica_series
-                .iter()
-                .map(|s| {
-                    vec![
-                        time_s(s.time_ns),
-                        s.partition.to_string(),
-                        s.leader.map_or("none".into(), |l| l.to_string()),
-                        s.isr.to_string(),
-                        s.hw.to_string(),
-                        s.leo.to_string(),
-                    ]
-                })
-                .collect()
+            run.replica_series.iter().map(|s| {
+                vec![
+                    time_s(s.time_ns),
+                    s.partition.to_string(),
+                    s.leader.map_or("none".into(), |l| l.to_string()),
+                    s.isr.to_string(),
+                    s.hw.to_string(),
+                    s.leo.to_string(),
+                ]
+            })
         },
-    ))
+        w,
+    )
 }
 
 /// Every run's summary as JSON.

@@ -15,10 +15,19 @@ pub mod table;
 pub mod timeline;
 
 use anyhow::{Context, Result};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Write `bytes` to `path` atomically (temporary file in the same folder, then rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |w| w.write_all(bytes)).map(|_| ())
+}
+
+/// [`write_atomic`] of what `write` writes, streamed through a buffer; the bytes written.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<u64> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -28,9 +37,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .context("output path has no file name")?
         .to_string_lossy();
     let tmp = dir.join(format!(".{name}.tmp"));
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write `{}`", tmp.display()))?;
+    let written = (|| {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        write(&mut w)?;
+        w.flush()?;
+        drop(w);
+        std::fs::metadata(&tmp).map(|m| m.len())
+    })()
+    .with_context(|| format!("cannot write `{}`", tmp.display()))?;
     std::fs::rename(&tmp, path)
-        .with_context(|| format!("cannot rename `{}` to `{}`", tmp.display(), path.display()))
+        .with_context(|| format!("cannot rename `{}` to `{}`", tmp.display(), path.display()))?;
+    Ok(written)
 }
 
 /// Remove the hidden `.NAME[.PID].tmp[.EXT]` files a killed run left half-written in `dir`

@@ -49,6 +49,18 @@ pub fn consumer_lines(run: &RunOutput) -> [String; 2] {
 }
 
 /// The point with the same settings as `r` but one consumer (for the speed-up column).
+/// Records per partition, each when few (`25000/25000/25000/25000`), else their range
+/// (`0–3 over 100000`): a wide topic's list would fill the terminal.
+fn per_partition(records: &[u64]) -> String {
+    if records.len() <= 8 {
+        let each: Vec<String> = records.iter().map(|n| n.to_string()).collect();
+        return each.join("/");
+    }
+    let min = records.iter().min().copied().unwrap_or(0);
+    let max = records.iter().max().copied().unwrap_or(0);
+    format!("{min}–{max} over {}", records.len())
+}
+
 fn one_consumer<'a>(results: &'a [PointResult], r: &PointResult) -> Option<&'a PointResult> {
     let key = "consumer.count";
     let same = |o: &PointResult| {
@@ -133,14 +145,7 @@ pub fn render(name: &str, results: &[PointResult]) -> String {
         let parts = r
             .runs
             .first()
-            .map(|x| {
-                x.summary
-                    .partition_records
-                    .iter()
-                    .map(|n| n.to_string())
-                    .collect::<Vec<_>>()
-                    .join("/")
-            })
+            .map(|x| per_partition(&x.summary.partition_records))
             .unwrap_or_default();
         let speedup = one_consumer(results, r)
             .map(|one| point_estimate(one, |s| s.consume_records_per_s_after_join).mean)

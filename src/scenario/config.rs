@@ -64,7 +64,10 @@ impl Config {
             .collect()
     }
 
-    /// The fully resolved scenario as TOML text, one `"key" = value  # unit` per line.
+    /// The fully resolved scenario as TOML text, one `"key" = value  # unit` per line; keys left
+    /// at their default are written commented out (`# "key" = value  # unit, default`), so the
+    /// text shows every value and still reads back as the same scenario (a default that
+    /// depends on other keys, such as enable.idempotence under acks=1, stays a default).
     pub fn to_toml(&self) -> String {
         let mut out = String::new();
         for (k, v) in self.resolved() {
@@ -74,7 +77,16 @@ impl Config {
             } else {
                 format!("  # {}", spec.unit)
             };
-            out.push_str(&format!("\"{k}\" = {}{unit}\n", v.to_toml()));
+            if self.is_set(k) {
+                out.push_str(&format!("\"{k}\" = {}{unit}\n", v.to_toml()));
+            } else {
+                let unit = if spec.unit.is_empty() {
+                    "  # default".to_string()
+                } else {
+                    format!("{unit}, default")
+                };
+                out.push_str(&format!("# \"{k}\" = {}{unit}\n", v.to_toml()));
+            }
         }
         for e in &self.events {
             out.push('\n');

@@ -107,6 +107,10 @@ pub const KEYS: &[KeySpec] = &[
     k("run.max_sim_time_s", Float { min: 0.001, max: 1e7 }, "s", All(F(3600.0)), "Stops a scenario whose consumers can never finish."),
     k("run.max_wall_s", Float { min: 0.001, max: 1e7 }, "s", All(F(3600.0)), "Stops a run that takes more than an hour of wall time (the only clock kafkasim reads: it can stop a run, never change its results)."),
     k("run.max_memory_mb", Int { min: 1, max: 1 << 30 }, "MiB", All(I(4096)), "Most memory one run may hold (a quarter of a 16 GiB laptop, so parallel runs fit); checked before a run from its estimate and while it runs."),
+    // what the scenario promises, for `kafkasim check` (auto: what the configuration promises)
+    k("expect.no_loss", Enum(&["auto", "yes", "no"]), "", All(S("auto")), "Every acknowledged record is consumed; auto: promised with acks=all, min.insync.replicas ≥ 2, clean elections and commits after processing."),
+    k("expect.no_duplicates", Enum(&["auto", "yes", "no"]), "", All(S("auto")), "No record reaches the log twice; auto: promised with enable.idempotence."),
+    k("expect.key_order", Enum(&["auto", "yes", "no"]), "", All(S("auto")), "Each key's records are read in send order; auto: promised with enable.idempotence or max.in.flight.requests.per.connection = 1."),
     k("run.series_interval_ms", Int { min: 1, max: 3_600_000 }, "ms", All(I(100)), "Bucket width of the time-series CSV."),
     // cluster, hosts, network
     k("run.describe_at_ms", Text, "ms", All(S("")), "Comma-separated times at which to write `kafka-consumer-groups --describe` views (describe.txt); \"\" = none."),

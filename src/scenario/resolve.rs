@@ -360,6 +360,28 @@ pub struct SimConfig {
     pub events: Vec<TimedAction>,
     /// When to write describe views, ns.
     pub describe_at_ns: Vec<Nanos>,
+    /// What the scenario says it promises (`expect.*`; None = what the configuration implies).
+    pub expect: ExpectCfg,
+}
+
+/// The `expect.*` keys: Some(yes or no), or None for auto.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExpectCfg {
+    /// expect.no_loss.
+    pub no_loss: Option<bool>,
+    /// expect.no_duplicates.
+    pub no_duplicates: Option<bool>,
+    /// expect.key_order.
+    pub key_order: Option<bool>,
+}
+
+/// "yes" / "no" / "auto" of an `expect.*` key.
+fn yes_no(v: &str) -> Option<bool> {
+    match v {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    }
 }
 
 struct Get<'a>(&'a Config);
@@ -757,6 +779,7 @@ impl SimConfig {
                 max_sim_time_ns: (g.float("run.max_sim_time_s") * SEC as f64) as Nanos,
                 max_wall_ms: (g.float("run.max_wall_s") * 1e3) as u64,
                 max_memory_bytes: g.u("run.max_memory_mb") << 20,
+                max_output_bytes: (g.u("run.max_memory_mb") << 20) / 2,
             },
             series_interval_ns: g.ms("run.series_interval_ms"),
             brokers,
@@ -891,6 +914,11 @@ impl SimConfig {
             kip848_session_ns: g.ms("broker.group.consumer.session.timeout.ms"),
             events,
             describe_at_ns,
+            expect: ExpectCfg {
+                no_loss: yes_no(&g.text("expect.no_loss")),
+                no_duplicates: yes_no(&g.text("expect.no_duplicates")),
+                key_order: yes_no(&g.text("expect.key_order")),
+            },
         })
     }
 }

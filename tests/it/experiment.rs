@@ -197,3 +197,28 @@ fn a_cold_hdd_makes_more_consumers_useless() {
         assert!(speedup < 1.5, "4 consumers on a cold HDD (4x if consumer-bound) went {speedup:.2}× faster; reproduce: kafkasim run scenarios/disk-bottleneck.toml --seed {seed} --seeds 1 --set consumer.count=4");
     }
 }
+
+#[test]
+fn every_bundled_scenarios_resolved_toml_reads_back_as_the_same_scenario() {
+    // Keys at their default are written commented out: a default that depends on other keys
+    // (enable.idempotence under acks=1) must stay a default, or the file would not run.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for f in files {
+        let sc = kafkasim::scenario::Scenario::load(&f.to_string_lossy()).unwrap();
+        let text = String::from_utf8(kafkasim::report::export::resolved_toml(&sc)).unwrap();
+        let back = kafkasim::scenario::Scenario::parse(&text, "resolved")
+            .unwrap_or_else(|e| panic!("{}: {e}\n{text}", f.display()));
+        let points = |s: &kafkasim::scenario::Scenario| -> Vec<String> {
+            let p = s
+                .resolve_all()
+                .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            p.iter().map(|(p, _)| p.config.to_toml()).collect()
+        };
+        assert_eq!(points(&sc), points(&back), "{}", f.display());
+    }
+}

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod calibrate;
+mod check;
 mod clients;
 mod determinism;
 mod experiment;

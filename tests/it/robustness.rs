@@ -473,3 +473,68 @@ fn a_what_if_runs_figures_name_its_overrides_in_their_captions() {
         svg.find("kafkasim ·").map(|i| &svg[i..(i + 160).min(svg.len())])
     );
 }
+
+#[test]
+fn a_sweeps_finished_runs_keep_within_their_share_of_the_memory_budget() {
+    // 2 points × 3 seeds of 2,000 partitions under 64 MiB: each finished run may keep
+    // 64 / 2 / 6 ≈ 5.3 MiB, less than the first run's series would take unthinned.
+    let sets = [
+        "topic.partitions=2000",
+        "producer.records=4000",
+        "run.max_memory_mb=64",
+        "run.series_interval_ms=20",
+        "seeds=3",
+    ];
+    let mut sc = kafkasim::scenario::Scenario::parse(&crate::experiment_text(), "test").unwrap();
+    for s in sets {
+        sc.apply_set(s).unwrap();
+    }
+    sc.apply_vary("consumer.count=1,2").unwrap();
+    sc.apply_vary("producer.keys=random").unwrap();
+    let out = kafkasim::experiment::run_all(&sc, 2).unwrap();
+    assert!(out.failed.is_empty(), "{:?}", out.failed);
+    assert_eq!(out.results.len(), 2);
+    let share = (64u64 << 20) / 2 / 6;
+    let rows = kafkasim::kafka::metrics::Metrics::series_rows_within(share);
+    for r in &out.results {
+        assert_eq!(r.config.budget.max_output_bytes, share);
+        for (k, run) in r.runs.iter().enumerate() {
+            let held = run.held_bytes();
+            assert!(
+                held <= share,
+                "{} seed {}: {held} > {share}",
+                r.point.name(),
+                run.seed
+            );
+            let series =
+                run.partition_series.len() + run.consumer_series.len() + run.host_series.len();
+            if k == 0 {
+                assert!(
+                    series > 0 && series <= rows,
+                    "{series} rows, at most {rows}"
+                );
+                // Thinned: fewer samples than the run's length over the interval.
+                let last = run.partition_series.last().unwrap().time_ns;
+                let samples = run.partition_series.len() / 2000;
+                assert!(
+                    (samples as u64) < last / 20_000_000,
+                    "{samples} samples over {last} ns"
+                );
+            } else {
+                assert_eq!(
+                    series, 0,
+                    "seed {} kept series only the first run writes",
+                    run.seed
+                );
+            }
+        }
+    }
+    // A share too small for even a summary fails the run, naming the budget.
+    let mut run = out.results[0].runs[1].clone();
+    let err = run.keep_within(false, 1024, 6).unwrap_err();
+    assert!(
+        matches!(err, kafkasim::engine::BudgetExceeded::Outputs { .. })
+            && err.to_string().contains("run.max_memory_mb"),
+        "{err}"
+    );
+}

@@ -509,6 +509,10 @@ impl Cluster {
                     self.to_consumer(q, now, b, c, 200, super::event::Reply::Group(reply));
                 }
                 Action::Timer { at, timer } => q.schedule(at, Event::Group { timer }),
+                Action::Removed { c } => {
+                    let index = c % self.consumers.len().max(1);
+                    self.checks.ownership.evicted(index);
+                }
             }
         }
     }

@@ -185,6 +185,12 @@ pub enum Action {
         /// What.
         timer: GroupTimer,
     },
+    /// Consumer `c` is no longer a member (its session or the rebalance timed out, or it
+    /// left): from the group's view it owns nothing, whatever its application still holds.
+    Removed {
+        /// Consumer.
+        c: Id,
+    },
 }
 
 /// Group states (ClassicGroupState).
@@ -621,7 +627,9 @@ impl Coordinator {
                     .map(|(k, _)| k.clone())
                     .collect();
                 for id in gone {
+                    let consumer = self.members.get(&id).map(|m| m.consumer);
                     self.forget(&id);
+                    out.extend(consumer.map(|c| Action::Removed { c }));
                 }
                 self.complete_join(now, &mut out);
             }
@@ -699,9 +707,11 @@ impl Coordinator {
     }
 
     fn remove_member(&mut self, now: Nanos, id: &str, out: &mut Vec<Action>) {
+        let consumer = self.members.get(id).map(|m| m.consumer);
         if !self.forget(id) {
             return;
         }
+        out.extend(consumer.map(|c| Action::Removed { c }));
         if self.leader.as_deref() == Some(id) {
             self.leader = None;
         }

@@ -1,0 +1,203 @@
+//! `kafkasim check` (issue 14): the search is deterministic, tells promised from expected
+//! breaks, shrinks to a scenario that replays, and refuses what it cannot test. Failures print
+//! the command that reproduces them.
+
+use kafkasim::check::{self, faults::FaultKind, properties::Property, Plan};
+use kafkasim::scenario::Scenario;
+use std::process::Command;
+
+const FILE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/scenarios/guarantees-check.toml"
+);
+
+fn scenario(sets: &[&str]) -> Scenario {
+    let mut sc = Scenario::load(FILE).unwrap();
+    for s in sets {
+        sc.apply_set(s).unwrap();
+    }
+    sc
+}
+
+fn plan(runs: u32, threads: usize, faults: &[FaultKind], properties: &[Property]) -> Plan {
+    Plan {
+        runs,
+        seed: 7,
+        properties: properties.to_vec(),
+        threads,
+        max_wall_s: None,
+        faults: faults.to_vec(),
+    }
+}
+
+fn repro(sets: &[&str], runs: u32, faults: &str) -> String {
+    let s: String = sets.iter().map(|x| format!(" --set {x}")).collect();
+    format!("kafkasim check scenarios/guarantees-check.toml{s} --seed 7 --runs {runs} --faults {faults}")
+}
+
+#[test]
+fn acks_1_loses_acknowledged_records_under_a_crash_expected_and_replayable() {
+    let sets = ["producer.acks=1", "producer.records=12000"];
+    let sc = scenario(&sets);
+    let r = check::check(
+        &sc,
+        &plan(16, 0, &[FaultKind::BrokerCrash], &[Property::NoLoss]),
+    )
+    .unwrap();
+    let cmd = repro(&sets, 16, "broker-crash");
+    let v = &r.verdicts[0];
+    assert_eq!(v.property, Property::NoLoss);
+    assert!(!v.promise.promised, "acks=1 promises no survival: {cmd}");
+    assert!(v.broken_runs > 0, "no crash lost a record: {cmd}");
+    assert!(!r.promise_broken(), "{cmd}");
+    let cx = r.counterexample.expect("a counterexample");
+    assert!(cx.events.len() <= cx.events_before, "{cmd}");
+    assert!(
+        cx.events.iter().any(|e| e.action.name == "broker.crash"),
+        "loss needs a crash: {cmd}"
+    );
+    // The file replays: same property broken, from the text alone.
+    let text = cx.file_text(&cmd);
+    let replay = Scenario::parse(&text, "counterexample").unwrap();
+    match check::run_once(&replay).unwrap() {
+        check::Outcome::Finished(v) => assert!(
+            !Property::NoLoss.broken_by(&v).is_empty(),
+            "the counterexample did not replay: {cmd}\n{text}"
+        ),
+        check::Outcome::Unfinished(e) => panic!("{cmd}: {e}"),
+    }
+}
+
+#[test]
+fn the_search_and_its_shrink_are_the_same_at_any_thread_count() {
+    let sets = ["producer.acks=1", "producer.records=6000"];
+    let sc = scenario(&sets);
+    let text = |threads| {
+        let r = check::check(&sc, &plan(10, threads, &[], &[])).unwrap();
+        let broken: Vec<(u32, Option<u32>)> = r
+            .verdicts
+            .iter()
+            .map(|v| (v.broken_runs, v.first))
+            .collect();
+        (broken, r.counterexample.map(|c| c.file_text("x")))
+    };
+    let one = text(1);
+    assert!(one.1.is_some(), "{}", repro(&sets, 10, "all"));
+    assert_eq!(one, text(2), "{}", repro(&sets, 10, "all"));
+}
+
+#[test]
+fn acks_all_with_idempotence_keeps_every_promise_under_crashes_cuts_and_stalls() {
+    let sets = ["producer.records=12000"];
+    let sc = scenario(&sets);
+    let kinds = [
+        FaultKind::BrokerCrash,
+        FaultKind::NetworkCut,
+        FaultKind::SlowDisk,
+        FaultKind::ConsumerCrash,
+        FaultKind::ConsumerStall,
+    ];
+    let r = check::check(&sc, &plan(24, 0, &kinds, &[])).unwrap();
+    let cmd = repro(
+        &sets,
+        24,
+        "broker-crash,network-cut,slow-disk,consumer-crash,consumer-stall",
+    );
+    assert_eq!(r.runs_done, 24);
+    for v in &r.verdicts {
+        assert!(
+            v.promise.promised,
+            "{:?} should be promised: {cmd}",
+            v.property
+        );
+        assert_eq!(v.broken_runs, 0, "{} broken: {cmd}", v.property.name());
+    }
+}
+
+fn kafkasim(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kafkasim"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_broken_expectation_exits_1_with_a_counterexample_that_kafkasim_run_replays() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let args = [
+        "check",
+        FILE,
+        "--set",
+        "producer.acks=1",
+        "--set",
+        "expect.no_loss=yes",
+        "--set",
+        "producer.records=12000",
+        "--property",
+        "no-loss",
+        "--faults",
+        "broker-crash",
+        "--runs",
+        "16",
+        "--seed",
+        "7",
+        "--no-plots",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let o = kafkasim(&args);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("PROMISED"), "{stdout}");
+    assert!(
+        stderr.contains("a promised guarantee was broken: no-loss"),
+        "{stderr}"
+    );
+    let file = out.join("counterexample.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("# what broke:\n#   no-loss: "), "{text}");
+    assert!(out.join("manifest.txt").exists() && out.join("summary.json").exists());
+    let o = kafkasim(&["run", file.to_str().unwrap(), "--format", "json"]);
+    let json = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(json.contains("\"check\": \"no-loss\""), "{json}");
+}
+
+#[test]
+fn what_check_cannot_test_is_refused_naming_the_flag() {
+    let sweep = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/partitions-experiment.toml"
+    );
+    for (args, says) in [
+        (vec!["check", sweep], "pick one with --set"),
+        (
+            vec!["check", FILE, "--property", "fast"],
+            "--property `fast`: not a property; accepted: partition-order",
+        ),
+        (
+            vec!["check", FILE, "--faults", "meteor"],
+            "--faults `meteor`: not a fault kind",
+        ),
+        (
+            vec![
+                "check",
+                FILE,
+                "--set",
+                "cluster.layout=single-host",
+                "--faults",
+                "network-cut",
+            ],
+            "--faults network-cut: this cluster cannot have it",
+        ),
+        (vec!["check", FILE, "--runs", "0"], "--runs"),
+        (vec!["check", FILE, "--max-wall-s=0"], "--max-wall-s"),
+    ] {
+        let o = kafkasim(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
