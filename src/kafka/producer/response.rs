@@ -86,7 +86,8 @@ impl Cluster {
             && b.seq == pr.acked_next[x];
         if b.attempts >= pc.retries || expired || lost_sequence {
             if b.idempotent && b.epoch == pr.epoch[x] {
-                self.producers[p].resetting[x] = true;
+                let u = &mut self.producers[p].unresolved[x];
+                *u = Some(u.map_or(b.seq, |s| s.min(b.seq)));
             }
             self.give_up(now, p, b.buffer_bytes, b.records);
             return;
@@ -139,8 +140,12 @@ impl Cluster {
                 continue;
             }
             for b in self.producers[p].acc.expire(x, deadline) {
-                if b.wire_seq.is_some() && self.cfg.producer.idempotence {
-                    self.producers[p].resetting[x as usize] = true;
+                let pr = &mut self.producers[p];
+                if let Some((seq, epoch)) = b.wire_seq.filter(|_| self.cfg.producer.idempotence) {
+                    let i = x as usize;
+                    if epoch == pr.epoch[i] {
+                        pr.unresolved[i] = Some(pr.unresolved[i].map_or(seq, |s| s.min(seq)));
+                    }
                 }
                 self.give_up(now, p, b.buffer_bytes, b.records);
                 any = true;
@@ -153,15 +158,22 @@ impl Cluster {
         }
     }
 
-    /// Once partition `x` of producer `p` waits for an epoch bump and has nothing in flight:
-    /// bump it and renumber its queued batches from sequence 0.
+    /// Once partition `x` of producer `p` has a batch given up with its fate unknown and
+    /// nothing in flight: if a later sequence of the epoch was acknowledged, the broker had
+    /// appended it (it accepts sequences only in order) and sending goes on; otherwise bump the
+    /// epoch and renumber the queued batches from sequence 0 (KIP-360; Java's
+    /// `TransactionManager.maybeResolveSequences`, clients/.../internals/TransactionManager.java).
     fn maybe_bump_epoch(&mut self, p: Id, x: u32) {
         let pr = &mut self.producers[p];
         let i = x as usize;
-        if !pr.resetting[i] || !pr.inflight_seqs[i].is_empty() {
+        let Some(seq) = pr.unresolved[i] else { return };
+        if !pr.inflight_seqs[i].is_empty() {
             return;
         }
-        pr.resetting[i] = false;
+        pr.unresolved[i] = None;
+        if pr.acked_next[i] > seq {
+            return;
+        }
         pr.epoch[i] += 1;
         pr.acked_next[i] = 0;
         pr.wire_next[i] = pr.acc.renumber(x, pr.epoch[i]);
