@@ -254,6 +254,13 @@ impl Accumulator {
         out
     }
 
+    /// Whether `partition` has a batch numbered under `epoch` waiting for another attempt.
+    pub fn has_retry(&self, partition: u32, epoch: u16) -> bool {
+        self.queues[partition as usize]
+            .iter()
+            .any(|b| b.wire_seq.is_some_and(|(_, e)| e == epoch))
+    }
+
     /// Whether `partition` has a batch queued.
     pub fn has_batch(&self, partition: u32) -> bool {
         !self.queues[partition as usize].is_empty()

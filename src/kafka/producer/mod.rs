@@ -60,10 +60,9 @@ pub struct Producer {
     pub(crate) wire_next: Vec<u64>,
     /// Sequence after the last acknowledged batch per partition (in the current epoch).
     pub(crate) acked_next: Vec<u64>,
-    /// Per partition, the lowest sequence of the current epoch given up with its fate unknown
-    /// (appended or not): nothing new is sent until the batches in flight settle it
-    /// ([`Cluster::maybe_bump_epoch`](crate::kafka::cluster::Cluster)).
-    pub(crate) unresolved: Vec<Option<u64>>,
+    /// Per partition, whether a batch of the current epoch was given up with its fate unknown
+    /// (appended or not): only retries are sent until the batches in flight settle it.
+    pub(crate) unresolved: Vec<bool>,
     /// Leader of each partition as this producer's metadata says.
     pub(crate) leaders: Vec<Option<Id>>,
     /// Its metadata requests.
@@ -159,7 +158,7 @@ impl Producer {
             epoch: vec![0; cfg.partitions as usize],
             wire_next: vec![0; cfg.partitions as usize],
             acked_next: vec![0; cfg.partitions as usize],
-            unresolved: vec![None; cfg.partitions as usize],
+            unresolved: vec![false; cfg.partitions as usize],
             leaders: vec![None; cfg.partitions as usize],
             meta: Default::default(),
             transmit_until: vec![0; cfg.brokers as usize],
@@ -302,7 +301,9 @@ impl Cluster {
             return false;
         };
         let busy = &pr.inflight_seqs[x as usize];
-        if pr.unresolved[x as usize].is_some() {
+        // A sequence given up with its fate unknown: only batches already numbered (retries)
+        // go until it is resolved (Java's RecordAccumulator.shouldStopDrainBatchesForPartition).
+        if pr.unresolved[x as usize] && head.wire_seq.is_none() {
             return false;
         }
         if self.cfg.producer.max_in_flight == 1 && !busy.is_empty() {

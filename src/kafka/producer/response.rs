@@ -81,13 +81,14 @@ impl Cluster {
         // OUT_OF_ORDER_SEQUENCE_NUMBER for the very batch after the last acknowledged one: the
         // broker lost what came before (an unclean election): not retriable; the partition's
         // sequences restart under a new epoch (Java's TransactionManager, KIP-360).
+        // While a sequence is unresolved, OUT_OF_ORDER_SEQUENCE_NUMBER is not retried either
+        // (TransactionManager.canRetry).
         let lost_sequence = err == ProduceError::OutOfOrderSequenceNumber
             && b.epoch == pr.epoch[x]
-            && b.seq == pr.acked_next[x];
+            && (b.seq == pr.acked_next[x] || pr.unresolved[x]);
         if b.attempts >= pc.retries || expired || lost_sequence {
             if b.idempotent && b.epoch == pr.epoch[x] {
-                let u = &mut self.producers[p].unresolved[x];
-                *u = Some(u.map_or(b.seq, |s| s.min(b.seq)));
+                self.producers[p].unresolved[x] = true;
             }
             self.give_up(now, p, b.buffer_bytes, b.records);
             return;
@@ -141,11 +142,8 @@ impl Cluster {
             }
             for b in self.producers[p].acc.expire(x, deadline) {
                 let pr = &mut self.producers[p];
-                if let Some((seq, epoch)) = b.wire_seq.filter(|_| self.cfg.producer.idempotence) {
-                    let i = x as usize;
-                    if epoch == pr.epoch[i] {
-                        pr.unresolved[i] = Some(pr.unresolved[i].map_or(seq, |s| s.min(seq)));
-                    }
+                if let Some((_, epoch)) = b.wire_seq.filter(|_| self.cfg.producer.idempotence) {
+                    pr.unresolved[x as usize] |= epoch == pr.epoch[x as usize];
                 }
                 self.give_up(now, p, b.buffer_bytes, b.records);
                 any = true;
@@ -158,20 +156,21 @@ impl Cluster {
         }
     }
 
-    /// Once partition `x` of producer `p` has a batch given up with its fate unknown and
-    /// nothing in flight: if a later sequence of the epoch was acknowledged, the broker had
-    /// appended it (it accepts sequences only in order) and sending goes on; otherwise bump the
-    /// epoch and renumber the queued batches from sequence 0 (KIP-360; Java's
-    /// `TransactionManager.maybeResolveSequences`, clients/.../internals/TransactionManager.java).
+    /// Once partition `x` of producer `p` has a batch given up with its fate unknown and no
+    /// batch of its epoch in flight or waiting for a retry: if every sequence handed out was
+    /// acknowledged, the broker had the given-up batch too (it accepts sequences only in order)
+    /// and sending goes on; otherwise bump the epoch and renumber the queued batches from
+    /// sequence 0 (KIP-360). As Java's `TransactionManager.maybeResolveSequences`
+    /// (clients/src/main/java/org/apache/kafka/clients/producer/internals/TransactionManager.java).
     fn maybe_bump_epoch(&mut self, p: Id, x: u32) {
         let pr = &mut self.producers[p];
         let i = x as usize;
-        let Some(seq) = pr.unresolved[i] else { return };
-        if !pr.inflight_seqs[i].is_empty() {
+        if !pr.unresolved[i] || !pr.inflight_seqs[i].is_empty() || pr.acc.has_retry(x, pr.epoch[i])
+        {
             return;
         }
-        pr.unresolved[i] = None;
-        if pr.acked_next[i] > seq {
+        pr.unresolved[i] = false;
+        if pr.acked_next[i] == pr.wire_next[i] {
             return;
         }
         pr.epoch[i] += 1;
