@@ -1,6 +1,7 @@
 //! `kafkasim check`: flags to [`kafkasim::check`], its report on stdout, the counterexample
 //! and its replayed outputs (figures included) in `--out`.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -9,7 +10,7 @@ use kafkasim::check::{self, faults::FaultKind, properties::Property, Plan};
 use kafkasim::experiment;
 use kafkasim::scenario::Scenario;
 
-use crate::cli::{open_out_dir, usage, write_outputs, write_stdout, FigureArgs};
+use crate::cli::{open_out_dir, usage, write_outputs, write_stdout, FigureArgs, PromiseBroken};
 
 /// What to check and how hard to look.
 #[derive(Args)]
@@ -26,7 +27,7 @@ pub struct CheckArgs {
     #[arg(long)]
     seed: Option<u64>,
     /// Test only this property (repeatable): partition-order, key-order, no-loss,
-    /// no-duplicates, one-owner, no-uncommitted-reads, retention-safety.
+    /// no-duplicates, one-owner, no-uncommitted-reads, retention-safety, no-redelivery.
     #[arg(long = "property", value_name = "NAME", value_parser = Property::parse)]
     properties: Vec<Property>,
     /// Draw faults only of these kinds (comma-separated): broker-crash, network-cut, slow-disk,
@@ -79,7 +80,19 @@ pub fn run(args: CheckArgs) -> Result<()> {
         sc.name(),
         args.runs
     );
-    let report = check::check(&sc, &plan).map_err(usage)?;
+    let tty = std::io::stderr().is_terminal();
+    let mut progress = |done: u32, broken: u32| {
+        if tty {
+            eprint!(
+                "\rkafkasim: {done}/{} runs, {broken} broke something",
+                args.runs
+            );
+        }
+    };
+    let report = check::check(&sc, &plan, &mut progress).map_err(usage)?;
+    if tty {
+        eprintln!();
+    }
     write_stdout(&render(&report, args.runs))?;
     let Some(cx) = &report.counterexample else {
         return Ok(());
@@ -96,7 +109,11 @@ pub fn run(args: CheckArgs) -> Result<()> {
         .results
         .first()
         .and_then(|r| r.runs.first())
-        .is_some_and(|run| !cx.property.broken_by(&run.violations).is_empty());
+        .is_some_and(|run| {
+            !cx.property
+                .broken_by(&check::properties::observed(run))
+                .is_empty()
+        });
     write_outputs(
         &dir,
         &replay,
@@ -118,17 +135,18 @@ pub fn run(args: CheckArgs) -> Result<()> {
         file.display()
     );
     if report.promise_broken() {
-        anyhow::bail!(
-            "a promised guarantee was broken: {} (see {})",
-            report
-                .verdicts
-                .iter()
-                .filter(|v| v.promise.promised && v.broken_runs > 0)
-                .map(|v| v.property.name())
-                .collect::<Vec<_>>()
-                .join(", "),
+        let broken: Vec<&str> = report
+            .verdicts
+            .iter()
+            .filter(|v| v.promise.promised && v.broken_runs > 0)
+            .map(|v| v.property.name())
+            .collect();
+        return Err(PromiseBroken(format!(
+            "a promised guarantee was broken: {} (see {}; reproduce the search with: {command})",
+            broken.join(", "),
             file.display()
-        );
+        ))
+        .into());
     }
     Ok(())
 }

@@ -107,6 +107,12 @@ fn figure_title(s: &str) -> Result<(String, String), String> {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// A run broke a property its configuration promises: exit code 3 (distinct from a budget, 1,
+/// and bad input, 2), so CI can gate on it.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct PromiseBroken(pub String);
+
 /// Standard output was closed by its reader (`kafkasim config | head -1`): stop quietly.
 #[derive(Debug, thiserror::Error)]
 #[error("standard output closed")]
@@ -137,6 +143,8 @@ pub fn main() -> i32 {
                     .is_some();
             if usage {
                 2
+            } else if e.downcast_ref::<PromiseBroken>().is_some() {
+                3
             } else {
                 1
             }
@@ -228,6 +236,14 @@ fn run(cli: Cli) -> Result<()> {
             if let Some(dir) = dir {
                 write_outputs(&dir, &sc, &path, &results, &failures, &figs)?;
             }
+            let broken = broken_promises(&sc, &results);
+            if failures.is_empty() && !broken.is_empty() {
+                return Err(PromiseBroken(format!(
+                    "a guarantee this configuration promises was broken:\n{}",
+                    broken.join("\n")
+                ))
+                .into());
+            }
             if !failures.is_empty() {
                 anyhow::bail!(
                     "{} of {} point(s) did not finish; the others' outputs were written{}:\n{}",
@@ -244,6 +260,32 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Each run that broke a property its configuration promises: the point, the seed, the
+/// properties and the command that reproduces it.
+fn broken_promises(sc: &Scenario, results: &[experiment::PointResult]) -> Vec<String> {
+    let mut out = vec![];
+    for r in results {
+        for run in &r.runs {
+            let seen = kafkasim::check::properties::observed(run);
+            let broken = kafkasim::check::properties::broken_promises(&r.config, &seen);
+            if broken.is_empty() {
+                continue;
+            }
+            let names: Vec<&str> = broken.iter().map(|p| p.name()).collect();
+            out.push(format!(
+                "  {} at point `{}`, seed {}; reproduce with: kafkasim run {} --seed {} --seeds 1{}",
+                names.join(", "),
+                r.point.name(),
+                run.seed,
+                sc.source,
+                run.seed,
+                experiment::reproduce_sets(sc, &r.point)
+            ));
+        }
+    }
+    out
 }
 
 /// Open `--out`: create it, remove the manifest of an earlier run (written last, so a folder

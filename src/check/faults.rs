@@ -3,7 +3,9 @@
 //! cluster can have, then draws one to four faults of those kinds. Half of the faults fall at
 //! a uniform time of the run, half near its edges — the group's first join, the end of
 //! producing, the middle of the run — where FoundationDB's simulator also biases its faults,
-//! because that is where elections meet in-flight batches and rebalances meet commits.
+//! because that is where elections meet in-flight batches and rebalances meet commits; and a
+//! third of the faults after the first follow the previous one by about the broker session
+//! timeout, so failures can pile up the way unclean elections need.
 //!
 //! Every fault is a plain scenario event ([`crate::scenario::events`]), so a schedule is part
 //! of a scenario file and replays with `kafkasim run`.
@@ -152,9 +154,17 @@ pub fn draw(cfg: &SimConfig, available: &[FaultKind], edges: &Edges, rng: &mut S
     let request_timeout = cfg.producer.request_timeout_ns;
     let brokers = cfg.brokers as u64;
     let mut events = vec![];
+    let mut last_at: Option<u64> = None;
     for _ in 0..rng.random_range(1..=MAX_FAULTS) {
         let kind = kinds[rng.random_range(0..kinds.len())];
-        let at = time(rng);
+        // A third of the faults after the first follow the previous one by about the broker
+        // session timeout: a second broker failing once the first is fenced and out of the
+        // ISR is how an unclean election or a lone in-sync replica comes about.
+        let at = match last_at {
+            Some(prev) if rng.random_bool(1.0 / 3.0) => prev + duration(rng, broker_session),
+            _ => time(rng),
+        };
+        last_at = Some(at);
         match kind {
             FaultKind::BrokerCrash => {
                 let b = int(rng.random_range(0..brokers));

@@ -137,13 +137,18 @@ pub fn trial_scenario(
 pub fn run_once(sc: &Scenario) -> Result<Outcome, ScenarioError> {
     let cfg = single_point(sc)?;
     Ok(match simulate(&cfg, cfg.seed) {
-        Ok(out) => Outcome::Finished(out.violations),
+        Ok(out) => Outcome::Finished(properties::observed(&out)),
         Err(e) => Outcome::Unfinished(e.to_string()),
     })
 }
 
-/// Search `sc` as `plan` says.
-pub fn check(sc: &Scenario, plan: &Plan) -> Result<Report, ScenarioError> {
+/// Search `sc` as `plan` says, calling `progress(runs done, runs that broke something)` after
+/// each batch of runs.
+pub fn check(
+    sc: &Scenario,
+    plan: &Plan,
+    progress: &mut dyn FnMut(u32, u32),
+) -> Result<Report, ScenarioError> {
     let cfg = single_point(sc)?;
     let possible = FaultKind::available(&cfg);
     let kinds = if plan.faults.is_empty() {
@@ -221,6 +226,11 @@ pub fn check(sc: &Scenario, plan: &Plan) -> Result<Report, ScenarioError> {
         for o in done {
             outcomes.push(o?);
         }
+        let broken = outcomes
+            .iter()
+            .filter(|o| matches!(o, Outcome::Finished(v) if !v.is_empty()))
+            .count();
+        progress(outcomes.len() as u32, broken as u32);
     }
     let mut verdicts: Vec<Verdict> = properties
         .iter()

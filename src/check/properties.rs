@@ -29,10 +29,12 @@ pub enum Property {
     NoUncommittedReads,
     /// Retention deletes neither the active segment nor unreplicated records.
     RetentionSafety,
+    /// No record is processed twice (exactly-once processing).
+    NoRedelivery,
 }
 
 /// Every property, in report order.
-pub const ALL: [Property; 7] = [
+pub const ALL: [Property; 8] = [
     Property::PartitionOrder,
     Property::KeyOrder,
     Property::NoLoss,
@@ -40,6 +42,7 @@ pub const ALL: [Property; 7] = [
     Property::OneOwner,
     Property::NoUncommittedReads,
     Property::RetentionSafety,
+    Property::NoRedelivery,
 ];
 
 impl Property {
@@ -53,6 +56,7 @@ impl Property {
             Property::OneOwner => "one-owner",
             Property::NoUncommittedReads => "no-uncommitted-reads",
             Property::RetentionSafety => "retention-safety",
+            Property::NoRedelivery => "no-redelivery",
         }
     }
 
@@ -77,6 +81,7 @@ impl Property {
             Property::OneOwner => "one-owner",
             Property::NoUncommittedReads => "below-hw",
             Property::RetentionSafety => "retention",
+            Property::NoRedelivery => REDELIVERY,
         }
     }
 
@@ -121,8 +126,38 @@ impl Property {
                 },
             ),
             Property::NoLoss => expect(cfg.expect.no_loss, no_loss_promise(cfg, p.acks, r)),
+            Property::NoRedelivery => Promise::no(
+                "consumers are at-least-once: after a crash or a rebalance they re-read from the last commit",
+            ),
         }
     }
+}
+
+/// The checker name of [`Property::NoRedelivery`]: not an invariant checker (re-reading is
+/// allowed), a count of the delivery check turned into a violation by [`observed`].
+const REDELIVERY: &str = "redelivery";
+
+/// What a finished run shows for the properties: its checkers' violations and, when records
+/// were processed twice, one for [`Property::NoRedelivery`].
+pub fn observed(run: &crate::experiment::RunOutput) -> Vec<Violation> {
+    let mut v = run.violations.clone();
+    let n = run.summary.duplicates;
+    if n > 0 {
+        v.push(Violation {
+            check: REDELIVERY,
+            detail: format!(
+                "{n} record(s) processed more than once (read again from the last committed offset after a crash or a rebalance)"
+            ),
+        });
+    }
+    v
+}
+
+/// The promised properties `violations` break under `cfg`, each once, in report order.
+pub fn broken_promises(cfg: &SimConfig, violations: &[Violation]) -> Vec<Property> {
+    ALL.into_iter()
+        .filter(|p| p.promise(cfg).promised && !p.broken_by(violations).is_empty())
+        .collect()
 }
 
 /// Kafka promises an acknowledged record survives when it is acknowledged by every in-sync

@@ -190,7 +190,7 @@ pub enum RunError {
 
 /// `--set` flags that make `kafkasim run FILE` run point `p` of `sc` alone: the user's own
 /// overrides (but seed and seeds, given apart), then the point's swept values.
-fn reproduce_sets(sc: &Scenario, p: &crate::scenario::Point) -> String {
+pub fn reproduce_sets(sc: &Scenario, p: &crate::scenario::Point) -> String {
     let quote = |v: &crate::scenario::Value| {
         let s = v.to_string();
         if s.is_empty() || s.contains([' ', '"', '\'', ',']) {

@@ -719,6 +719,9 @@ impl SimConfig {
             "1" => Acks::One,
             _ => Acks::All,
         };
+        if acks == Acks::Zero && g.text("expect.no_loss") == "yes" {
+            return Err(conflict("expect.no_loss = \"yes\" with producer.acks = 0: with acks = 0 no record is ever acknowledged, so there is nothing to keep; use acks = \"1\" or \"all\", or expect.no_loss = \"auto\"".into()));
+        }
         let max_in_flight = g.u("producer.max.in.flight.requests.per.connection") as u32;
         let retries = g.u("producer.retries") as u32;
         let (idempotence, max_in_flight) = resolve_idempotence(
