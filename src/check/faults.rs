@@ -57,13 +57,7 @@ impl FaultKind {
 
     /// The kind named `name`, or an error listing the names.
     pub fn parse(name: &str) -> Result<Self, String> {
-        ALL.into_iter().find(|k| k.name() == name).ok_or_else(|| {
-            let names: Vec<&str> = ALL.iter().map(|k| k.name()).collect();
-            format!(
-                "--faults `{name}`: not a fault kind; accepted: {}",
-                names.join(", ")
-            )
-        })
+        super::parse_named(&ALL, Self::name, "--faults", "a fault kind", name)
     }
 
     /// The kinds `cfg` can have: network cuts need hosts apart, consumer faults consumers,

@@ -21,6 +21,26 @@ use properties::{Promise, Property};
 use rand::Rng;
 use rayon::prelude::*;
 
+/// The item of `all` called `name`, or an error naming `flag` and listing the names.
+fn parse_named<T: Copy>(
+    all: &[T],
+    name_of: fn(T) -> &'static str,
+    flag: &str,
+    what: &str,
+    name: &str,
+) -> Result<T, String> {
+    all.iter()
+        .copied()
+        .find(|&x| name_of(x) == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = all.iter().map(|&x| name_of(x)).collect();
+            format!(
+                "{flag} `{name}`: not {what}; accepted: {}",
+                names.join(", ")
+            )
+        })
+}
+
 /// What to search.
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -186,7 +206,7 @@ pub fn check(
             .map(ms)
             .collect(),
     };
-    // Ten fault-free runs, a minute, and room for the longest faults (twice the longest
+    // Eleven fault-free runs, a minute, and room for the longest faults (twice the longest
     // timeout, after a fault that may start at the end of the run).
     let longest_s = (faults::MAX_FAULTS as f64) * 2.0 * (faults::MAX_TIMEOUT_MS as f64 / 1e3);
     let max_sim_s =

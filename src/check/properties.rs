@@ -62,13 +62,7 @@ impl Property {
 
     /// The property named `name`, or an error listing the names.
     pub fn parse(name: &str) -> Result<Self, String> {
-        ALL.into_iter().find(|p| p.name() == name).ok_or_else(|| {
-            let names: Vec<&str> = ALL.iter().map(|p| p.name()).collect();
-            format!(
-                "--property `{name}`: not a property; accepted: {}",
-                names.join(", ")
-            )
-        })
+        super::parse_named(&ALL, Self::name, "--property", "a property", name)
     }
 
     /// The checker whose violations break it ([`Violation::check`]).

@@ -126,14 +126,7 @@ fn the_search_and_its_shrink_are_the_same_at_any_thread_count() {
 fn acks_all_with_idempotence_keeps_every_promise_under_every_fault_kind() {
     let sets = ["producer.records=12000"];
     let sc = scenario(&sets);
-    let kinds = [
-        FaultKind::BrokerCrash,
-        FaultKind::NetworkCut,
-        FaultKind::SlowDisk,
-        FaultKind::ConsumerCrash,
-        FaultKind::ConsumerStall,
-        FaultKind::RequestsFail,
-    ];
+    let kinds = kafkasim::check::faults::ALL;
     let r = check::check(&sc, &plan(24, 0, &kinds, &[]), &mut |_, _| {}).unwrap();
     let cmd = repro(
         &sets,
@@ -200,8 +193,14 @@ fn a_broken_expectation_exits_3_with_a_counterexample_that_kafkasim_run_replays(
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.contains("# what broke:\n#   no-loss: "), "{text}");
     assert!(out.join("manifest.txt").exists() && out.join("summary.json").exists());
-    // `run` replays it, and exits 3 too: the scenario promises what the run broke.
+    // `run` replays it, byte for byte each time, and exits 3 too: the scenario promises what
+    // the run broke.
     let o = kafkasim(&["run", file.to_str().unwrap(), "--format", "json"]);
+    let again = kafkasim(&["run", file.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(
+        o.stdout, again.stdout,
+        "the counterexample replays differently"
+    );
     let json = String::from_utf8_lossy(&o.stdout);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(3), "{err}");
