@@ -14,6 +14,13 @@ use crate::cli::{open_out_dir, usage, write_outputs, write_stdout, FigureArgs, P
 
 /// What to check and how hard to look.
 #[derive(Args)]
+#[command(after_help = "Examples:
+  kafkasim check scenarios/guarantees-check.toml --runs 200
+  kafkasim check scenarios/guarantees-check.toml --set producer.acks=1 --property no-loss
+  kafkasim check my.toml --faults broker-crash,network-cut --runs 1000 --max-wall-s 600
+  kafkasim run check-out/counterexample.toml          replay what check found
+
+Exit codes: 0 no promised property broken, 3 one was (counterexample in --out), 2 bad input.")]
 pub struct CheckArgs {
     /// Scenario file (TOML) with one configuration (fix swept keys with --set).
     scenario: PathBuf,

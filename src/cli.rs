@@ -1,7 +1,7 @@
 //! The command line (clap derive). Thin: parse, call the library, print, write files.
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use kafkasim::experiment;
 use kafkasim::report::{
     export, figures, group_figures, hardware_figures, plot, prepare_dir, replication_figures,
@@ -10,9 +10,21 @@ use kafkasim::report::{
 use kafkasim::scenario::{keys, Scenario};
 use std::path::PathBuf;
 
+/// Examples under `kafkasim --help`.
+const EXAMPLES_HELP: &str = "Examples:
+  kafkasim example                                  list the bundled scenarios
+  kafkasim example partitions-experiment --out my.toml
+  kafkasim run my.toml --out out/                   table on stdout; CSV, JSON, figures in out/
+  kafkasim run my.toml --vary consumer.count=1,2,4 --seeds 5
+  kafkasim check scenarios/guarantees-check.toml --runs 200 --set producer.acks=1
+  kafkasim config | grep linger                     every key, its default, unit and meaning
+  kafkasim completions bash > ~/.local/share/bash-completion/completions/kafkasim
+
+Exit codes: 0 done, 1 a run hit a budget, 2 bad input, 3 a promised guarantee was broken.";
+
 /// Deterministic discrete-event simulator of Apache Kafka partitioning.
 #[derive(Parser)]
-#[command(name = "kafkasim", version, about)]
+#[command(name = "kafkasim", version, about, after_help = EXAMPLES_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -28,6 +40,11 @@ enum Format {
 #[derive(Subcommand)]
 enum Command {
     /// Run a scenario (every sweep point × seeds) and write its outputs.
+    #[command(after_help = "Examples:
+  kafkasim run scenarios/partitions-experiment.toml --out plots/partitions-experiment
+  kafkasim run my.toml --set producer.linger.ms=10 --vary topic.partitions=1,2,4 --seeds 5
+  kafkasim run my.toml --format csv --no-plots > summary.csv
+  kafkasim run my.toml --out slides/ --theme dark --figure-size 16:9 --caption \"Lecture 3\"")]
     Run {
         /// Scenario file (TOML).
         scenario: PathBuf,
@@ -61,6 +78,21 @@ enum Command {
     /// Calibrate the model against a real cluster (or perf-test output): measure, fit the cost
     /// parameters, write a profile and the measured-versus-simulated comparison.
     Calibrate(Box<crate::calibrate_cli::CalibrateArgs>),
+    /// Print a bundled scenario to start from (the list without NAME), or write it with --out.
+    Example {
+        /// Scenario name (see the list).
+        name: Option<String>,
+        /// Write it to this file instead of standard output (not over an existing file).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Print a shell completion script: kafkasim completions bash > /etc/bash_completion.d/kafkasim
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): kafkasim manpage > kafkasim.1
+    Manpage,
     /// List every scenario key with its default, unit and meaning.
     Config {
         /// Show defaults for this client preset.
@@ -160,6 +192,19 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Calibrate(args) => crate::calibrate_cli::run(*args),
         Command::Check(args) => crate::check_cli::run(*args),
+        Command::Example { name, out } => example(name.as_deref(), out.as_deref()),
+        Command::Completions { shell } => {
+            let mut text = vec![];
+            clap_complete::generate(shell, &mut Cli::command(), "kafkasim", &mut text);
+            write_stdout(&String::from_utf8_lossy(&text))
+        }
+        Command::Manpage => {
+            let mut text = vec![];
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut text)
+                .context("rendering the man page")?;
+            write_stdout(&String::from_utf8_lossy(&text))
+        }
         Command::Config { client } => {
             let mut base = kafkasim::scenario::Config::default();
             base.set("client", kafkasim::scenario::Value::Text(client));
@@ -286,6 +331,41 @@ fn broken_promises(sc: &Scenario, results: &[experiment::PointResult]) -> Vec<St
         }
     }
     out
+}
+
+/// `kafkasim example [NAME] [--out FILE]`.
+fn example(name: Option<&str>, out: Option<&std::path::Path>) -> Result<()> {
+    use kafkasim::examples;
+    let Some(name) = name else {
+        return write_stdout(&examples::list());
+    };
+    let Some(text) = examples::get(name) else {
+        let why = examples::NOT_EMBEDDED
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(String::new(), |(_, w)| format!(" (not embedded: {w})"));
+        let names: Vec<&str> = examples::EXAMPLES.iter().map(|(n, _)| *n).collect();
+        return Err(usage(format!(
+            "example `{name}`: no such bundled scenario{why}; accepted: {}",
+            names.join(", ")
+        )));
+    };
+    match out {
+        None => write_stdout(text),
+        Some(path) if path.exists() => Err(usage(format!(
+            "--out {}: the file exists; kafkasim example does not overwrite it",
+            path.display()
+        ))),
+        Some(path) => {
+            write_atomic(path, text.as_bytes()).map_err(usage)?;
+            eprintln!(
+                "kafkasim: wrote {} (run it: kafkasim run {})",
+                path.display(),
+                path.display()
+            );
+            Ok(())
+        }
+    }
 }
 
 /// Open `--out`: create it, remove the manifest of an earlier run (written last, so a folder

@@ -39,6 +39,7 @@ pub mod calibrate;
 pub mod check;
 pub mod checks;
 pub mod engine;
+pub mod examples;
 pub mod experiment;
 pub mod hardware;
 pub mod kafka;

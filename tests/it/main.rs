@@ -6,6 +6,7 @@ mod calibrate;
 mod check;
 mod clients;
 mod determinism;
+mod ecosystem;
 mod experiment;
 mod failures;
 mod figures;

@@ -1,0 +1,111 @@
+//! What an installed kafkasim gives a user besides runs (issue 16): completions, a man page,
+//! the bundled scenarios as examples, help with examples.
+
+use std::process::{Command, Output};
+
+fn kafkasim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kafkasim"))
+        .args(args)
+        .output()
+        .expect("kafkasim runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn completions_for_each_shell_and_a_man_page() {
+    for (shell, marker) in [
+        ("bash", "complete -F _kafkasim"),
+        ("zsh", "#compdef kafkasim"),
+        ("fish", "complete -c kafkasim"),
+    ] {
+        let o = kafkasim(&["completions", shell]);
+        let text = stdout(&o);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        assert!(
+            text.contains(marker),
+            "{shell}: {}",
+            &text[..text.len().min(300)]
+        );
+        assert!(
+            text.contains("check") && text.contains("example"),
+            "{shell}: subcommands"
+        );
+    }
+    let o = kafkasim(&["completions", "tcsh"]);
+    assert_eq!(o.status.code(), Some(2));
+    let man = stdout(&kafkasim(&["manpage"]));
+    assert!(
+        man.contains(".TH kafkasim 1") && man.contains("Exit codes"),
+        "{man}"
+    );
+}
+
+#[test]
+fn every_bundled_scenario_is_an_example_that_runs_from_where_it_is_written() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+    let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    on_disk.sort();
+    let mut known: Vec<String> = kafkasim::examples::EXAMPLES
+        .iter()
+        .chain(kafkasim::examples::NOT_EMBEDDED)
+        .map(|(n, _)| n.to_string())
+        .collect();
+    known.sort();
+    assert_eq!(on_disk, known, "scenarios/ and src/examples.rs disagree");
+    for (name, text) in kafkasim::examples::EXAMPLES {
+        let file = format!("{dir}/{name}.toml");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), *text, "{name}");
+        assert!(stdout(&kafkasim(&["example"])).contains(name));
+    }
+    // Written elsewhere, an example runs; it is never written over an existing file.
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("mine.toml");
+    let f = file.to_str().unwrap();
+    let o = kafkasim(&["example", "scale-out", "--out", f]);
+    assert_eq!(o.status.code(), Some(0));
+    let o = kafkasim(&["run", f, "--no-plots", "--set", "producer.records=2000"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = kafkasim(&["example", "scale-out", "--out", f]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err.contains("the file exists"), "{err}");
+    let o = kafkasim(&["example", "classroom-cores"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.contains("not embedded") && err.contains("accepted: "),
+        "{err}"
+    );
+}
+
+#[test]
+fn help_shows_examples_and_exit_codes() {
+    for args in [
+        vec!["--help"],
+        vec!["run", "--help"],
+        vec!["check", "--help"],
+    ] {
+        let text = stdout(&kafkasim(&args));
+        assert!(text.contains("Examples:\n  kafkasim "), "{args:?}: {text}");
+    }
+    let text = stdout(&kafkasim(&["--help"]));
+    assert!(text.contains("3 a promised guarantee was broken"), "{text}");
+}
