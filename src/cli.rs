@@ -66,6 +66,10 @@ enum Command {
         /// Sweep a key: --vary topic.partitions=1,2,4 (repeatable; grid of all).
         #[arg(long = "vary", value_name = "KEY=V1,V2,…")]
         varies: Vec<String>,
+        /// Sweep only the --vary keys: drop the scenario's own [sweep] (by default --vary adds
+        /// its keys to it, and the grid multiplies).
+        #[arg(long, requires = "varies")]
+        only_vary: bool,
         /// Worker threads, 0 to 256 (0 = every core). Outputs are identical at any count.
         #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=256))]
         threads: u16,
@@ -230,6 +234,7 @@ fn run(cli: Cli) -> Result<()> {
             format,
             sets,
             varies,
+            only_vary,
             threads,
             figures: figs,
         } => {
@@ -237,6 +242,10 @@ fn run(cli: Cli) -> Result<()> {
             let mut sc = Scenario::load(&path).map_err(usage)?;
             for s in &sets {
                 sc.apply_set(s).map_err(usage)?;
+            }
+            let file_sweep: Vec<&str> = sc.sweep.iter().map(|(k, _)| *k).collect();
+            if only_vary {
+                sc.sweep.clear();
             }
             for v in &varies {
                 sc.apply_vary(v).map_err(usage)?;
@@ -247,12 +256,17 @@ fn run(cli: Cli) -> Result<()> {
             if let Some(n) = seeds {
                 sc.apply_set(&format!("seeds={n}")).map_err(usage)?;
             }
-            let total: u64 = sc
-                .resolve_all()
-                .map_err(usage)?
+            let points = sc.resolve_all().map_err(usage)?;
+            let total: u64 = points.iter().map(|(_, c)| c.seeds as u64).sum();
+            let keys: Vec<&str> = varies
                 .iter()
-                .map(|(_, c)| c.seeds as u64)
-                .sum();
+                .filter_map(|v| v.split_once('='))
+                .map(|(k, _)| k.trim())
+                .collect();
+            for warning in traps(&file_sweep, &keys, only_vary, &points) {
+                eprintln!("kafkasim: warning: {warning}");
+            }
+            drop(points);
             if total > 1_000_000 {
                 return Err(usage(format!("the sweep asks for {total} runs; at most 1000000 are accepted (reduce --vary lists or seeds)")));
             }
@@ -329,6 +343,43 @@ fn broken_promises(sc: &Scenario, results: &[experiment::PointResult]) -> Vec<St
                 experiment::reproduce_sets(sc, &r.point)
             ));
         }
+    }
+    out
+}
+
+/// What a run is about to do that its user probably does not mean, once each: `--vary` keys
+/// multiplying the scenario's own sweep, consumers that will read nothing.
+fn traps(
+    file_sweep: &[&str],
+    varied: &[&str],
+    only_vary: bool,
+    points: &[(kafkasim::scenario::Point, kafkasim::scenario::SimConfig)],
+) -> Vec<String> {
+    let mut out = vec![];
+    for k in varied
+        .iter()
+        .filter(|k| file_sweep.contains(k) && !only_vary)
+    {
+        out.push(format!(
+            "--vary {k} replaces the values the scenario's [sweep] gives it"
+        ));
+    }
+    if !only_vary && !file_sweep.is_empty() && varied.iter().any(|k| !file_sweep.contains(k)) {
+        out.push(format!(
+            "--vary adds to the scenario's own [sweep] ({}): {} point(s) in all; --only-vary sweeps only the --vary keys",
+            file_sweep.join(", "),
+            points.len()
+        ));
+    }
+    let deaf = points.iter().find(|(_, c)| {
+        let k = &c.consumer;
+        k.count > 0 && k.start_after_produce && !k.reset_earliest && c.producer.records > 0
+    });
+    if let Some((p, _)) = deaf {
+        out.push(format!(
+            "at point `{}`, consumers start after the producers finish with consumer.auto.offset.reset = \"latest\": they will read nothing (set it to \"earliest\" to read what was produced)",
+            p.name()
+        ));
     }
     out
 }

@@ -155,20 +155,8 @@ fn storage_lines(results: &[PointResult]) -> String {
     out
 }
 
-/// The whole table.
-pub fn render(name: &str, results: &[PointResult]) -> String {
-    let mut out = String::new();
-    let seeds = results.first().map_or(0, |r| r.runs.len());
-    let first_seed = results
-        .first()
-        .and_then(|r| r.runs.first())
-        .map_or(0, |r| r.seed);
-    writeln!(
-        out,
-        "scenario {name} · {} point(s) × {seeds} seed(s) from seed {first_seed} · mean ± 95% CI",
-        results.len()
-    )
-    .ok();
+/// The main table when consumers read: how long they took, join and speed-up.
+fn consumer_table(out: &mut String, results: &[PointResult]) {
     writeln!(
         out,
         "{:<54} {:>16} {:>14} {:>16} {:>20} {:>8} {:>5} {:>26} {:>6}",
@@ -214,6 +202,72 @@ pub fn render(name: &str, results: &[PointResult]) -> String {
             hit.mean
         )
         .ok();
+    }
+}
+
+/// The main table of a producer-only scenario: what the producers achieved (a consumer table
+/// would be all zeros).
+fn producer_table(out: &mut String, results: &[PointResult]) {
+    writeln!(
+        out,
+        "{:<54} {:>16} {:>18} {:>12} {:>10} {:>14} {:>14} {:>26}",
+        "point",
+        "produce_s",
+        "records/s",
+        "MB/s",
+        "rec/batch",
+        "publish p50 ms",
+        "publish p99 ms",
+        "records per partition"
+    )
+    .ok();
+    for r in results {
+        let e = |f| point_estimate(r, f);
+        let d = e(|s| s.produce_s);
+        let t = e(|s| s.produce_records_per_s);
+        let mb = e(|s| s.produce_mb_per_s);
+        let b = e(|s| s.records_per_batch);
+        let p50 = e(|s| s.publish_latency.p50_ms);
+        let p99 = e(|s| s.publish_latency.p99_ms);
+        let parts = r
+            .runs
+            .first()
+            .map(|x| per_partition(&x.summary.partition_records))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{:<54} {:>16} {:>18} {:>12} {:>10.1} {:>14} {:>14} {:>26}",
+            r.point.name(),
+            pm(d.mean, d.ci95, 3),
+            pm(t.mean, t.ci95, 0),
+            pm(mb.mean, mb.ci95, 1),
+            b.mean,
+            pm(p50.mean, p50.ci95, 2),
+            pm(p99.mean, p99.ci95, 2),
+            parts
+        )
+        .ok();
+    }
+}
+
+/// The whole table.
+pub fn render(name: &str, results: &[PointResult]) -> String {
+    let mut out = String::new();
+    let seeds = results.first().map_or(0, |r| r.runs.len());
+    let first_seed = results
+        .first()
+        .and_then(|r| r.runs.first())
+        .map_or(0, |r| r.seed);
+    writeln!(
+        out,
+        "scenario {name} · {} point(s) × {seeds} seed(s) from seed {first_seed} · mean ± 95% CI",
+        results.len()
+    )
+    .ok();
+    if results.iter().all(|r| r.config.consumer.count == 0) {
+        producer_table(&mut out, results);
+    } else {
+        consumer_table(&mut out, results);
     }
     if super::group_figures::group_activity(results) {
         writeln!(

@@ -109,3 +109,78 @@ fn help_shows_examples_and_exit_codes() {
     let text = stdout(&kafkasim(&["--help"]));
     assert!(text.contains("3 a promised guarantee was broken"), "{text}");
 }
+
+fn stderr_of(args: &[&str]) -> String {
+    String::from_utf8_lossy(&kafkasim(args).stderr).into_owned()
+}
+
+#[test]
+fn traps_are_named_once_on_stderr() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/partitions-experiment.toml"
+    );
+    let quick = [
+        "--seeds",
+        "1",
+        "--no-plots",
+        "--set",
+        "producer.records=2000",
+    ];
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", file];
+        args.extend(quick);
+        args.extend(extra);
+        stderr_of(&args)
+    };
+    let err = run(&["--vary", "producer.linger.ms=0,5"]);
+    assert!(
+        err.contains("--vary adds to the scenario's own [sweep] (topic.partitions, consumer.count, producer.keys): 54 point(s)"),
+        "{err}"
+    );
+    let err = run(&["--only-vary", "--vary", "producer.linger.ms=0,5"]);
+    assert!(
+        !err.contains("warning") && err.contains(", 2 run(s)"),
+        "{err}"
+    );
+    let err = run(&["--vary", "consumer.count=1"]);
+    assert!(err.contains("--vary consumer.count replaces"), "{err}");
+    let err = run(&[
+        "--only-vary",
+        "--vary",
+        "consumer.count=2",
+        "--set",
+        "consumer.auto.offset.reset=latest",
+    ]);
+    assert_eq!(err.matches("they will read nothing").count(), 1, "{err}");
+}
+
+#[test]
+fn a_producer_only_scenario_shows_what_the_producers_did() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/acks-replication.toml"
+    );
+    let o = kafkasim(&[
+        "run",
+        file,
+        "--seeds",
+        "1",
+        "--no-plots",
+        "--set",
+        "producer.records=3000",
+        "--set",
+        "producer.acks=1",
+        "--set",
+        "producer.rate_per_s=0",
+        "--set",
+        "topic.replication.factor=1",
+    ]);
+    let text = stdout(&o);
+    let header = text.lines().nth(1).unwrap_or("");
+    assert!(
+        header.contains("records/s") && header.contains("publish p99 ms"),
+        "{text}"
+    );
+    assert!(!header.contains("consume_s"), "{text}");
+}
