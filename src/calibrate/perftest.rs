@@ -67,7 +67,11 @@ pub fn parse(text: &str, path: &str) -> Result<Vec<CalPoint>, PerfTestError> {
     )];
     let mut last_was_producer_total = false;
     for (i, raw) in text.lines().enumerate() {
+        // kafkasim's own table prints the tools' lines after `producer-perf:` / `consumer-perf:`.
         let line = raw.trim();
+        let line = (line.strip_prefix("producer-perf:"))
+            .or_else(|| line.strip_prefix("consumer-perf:"))
+            .map_or(line, str::trim);
         let n = i + 1;
         if let Some(rest) = line.strip_prefix("# kafkasim:") {
             let mut b = Block {

@@ -14,28 +14,62 @@ fn pm(mean: f64, ci: f64, digits: usize) -> String {
     }
 }
 
-/// A kafka-producer-perf-test style line for one run.
+/// The perf-test tools' MB: 2^20 bytes (`ProducerPerformance`: `bytes / (1024.0 * 1024.0)`;
+/// `ConsumerPerformance`: `totalBytesRead / (1024 * 1024)`).
+const TOOLS_MB: f64 = 1024.0 * 1024.0;
+
+/// A kafka-producer-perf-test style line for one run (its MB are 2^20 bytes, as the tool's;
+/// `kafkasim calibrate --from-perf-test` reads it back).
 pub fn producer_line(run: &RunOutput) -> String {
     let s = &run.summary;
     let l = &s.publish_latency;
+    let mb_per_s = if s.produce_s > 0.0 {
+        s.payload_bytes as f64 / TOOLS_MB / s.produce_s
+    } else {
+        0.0
+    };
     format!(
         "{} records sent, {:.1} records/sec ({:.2} MB/sec), {:.2} ms avg latency, {:.2} ms max latency, {:.0} ms 50th, {:.0} ms 95th, {:.0} ms 99th, {:.0} ms 99.9th.",
-        s.records_produced, s.produce_records_per_s, s.produce_mb_per_s, l.avg_ms, l.max_ms, l.p50_ms, l.p95_ms, l.p99_ms, l.p999_ms
+        s.records_produced, s.produce_records_per_s, mb_per_s, l.avg_ms, l.max_ms, l.p50_ms, l.p95_ms, l.p99_ms, l.p999_ms
     )
 }
 
-/// A kafka-consumer-perf-test style header and line for one run.
+/// Simulated time `t_s` as kafka-consumer-perf-test prints its start and end times
+/// (`yyyy-MM-dd HH:mm:ss:SSS`), the simulation starting at 1970-01-01 00:00:00:000.
+fn tool_time(t_s: f64) -> String {
+    let ms = (t_s.max(0.0) * 1e3).round() as u64;
+    let (days, rest) = (ms / 86_400_000, ms % 86_400_000);
+    // Civil date of a day count since 1970-01-01 (Howard Hinnant's days_from_civil, inverted).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}:{:03}",
+        rest / 3_600_000,
+        rest / 60_000 % 60,
+        rest / 1000 % 60,
+        rest % 1000
+    )
+}
+
+/// A kafka-consumer-perf-test style header and line for one run (MB of 2^20 bytes).
 pub fn consumer_lines(run: &RunOutput) -> [String; 2] {
     let s = &run.summary;
-    let mb = s.payload_bytes as f64 / 1e6
+    let mb = s.payload_bytes as f64 / TOOLS_MB
         * (s.records_consumed as f64 / s.records_produced.max(1) as f64);
     let rate = |x: f64, t: f64| if t > 0.0 { x / t } else { 0.0 };
     [
         "start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec".into(),
         format!(
-            "{:.3}s, {:.3}s, {:.4}, {:.4}, {}, {:.4}, {:.0}, {:.0}, {:.4}, {:.4}",
-            s.sim_end_s - s.consume_s,
-            s.sim_end_s,
+            "{}, {}, {:.4}, {:.4}, {}, {:.4}, {:.0}, {:.0}, {:.4}, {:.4}",
+            tool_time(s.sim_end_s - s.consume_s),
+            tool_time(s.sim_end_s),
             mb,
             rate(mb, s.consume_s),
             s.records_consumed,
@@ -338,4 +372,14 @@ pub fn render(name: &str, results: &[PointResult]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tool_times_are_dates_as_the_consumer_perf_tool_prints_them() {
+        assert_eq!(super::tool_time(3.6184), "1970-01-01 00:00:03:618");
+        assert_eq!(super::tool_time(86_400.0 * 59.0 + 3_661.5), "1970-03-01 01:01:01:500");
+        assert_eq!(super::tool_time(86_400.0 * 365.0), "1971-01-01 00:00:00:000");
+    }
 }

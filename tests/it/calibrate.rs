@@ -159,3 +159,42 @@ fn an_unreachable_broker_fails_clearly_within_15_s() {
         assert!(err.contains("--features calibrate"), "{err}");
     }
 }
+
+#[test]
+fn the_perf_test_lines_kafkasim_prints_are_read_back_with_the_tools_units() {
+    // The tools' MB is 2^20 bytes: the record size read back from MB/sec over records/sec is
+    // the scenario's (100-byte values), and every record produced and consumed is counted.
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/partitions-experiment.toml"
+    );
+    let o = kafkasim(&[
+        "run",
+        file,
+        "--seeds",
+        "1",
+        "--no-plots",
+        "--set",
+        "topic.partitions=1",
+        "--set",
+        "consumer.count=1",
+        "--set",
+        "producer.keys=none",
+        "--set",
+        "producer.records=20000",
+    ]);
+    let table = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{table}");
+    let text = format!("# kafkasim: name=roundtrip topic.partitions=1\n{table}");
+    let points = kafkasim::calibrate::perftest::parse(&text, "roundtrip.txt")
+        .unwrap_or_else(|e| panic!("{e}\n{table}"));
+    assert_eq!(points.len(), 2, "a produce and a consume point: {points:?}");
+    for s in points.iter().flat_map(|p| &p.samples) {
+        assert_eq!(s.records, 20_000, "{points:?}");
+        let size = s.bytes as f64 / s.records as f64;
+        assert!(
+            (size - 100.0).abs() <= 1.0,
+            "record size {size} from {table}"
+        );
+    }
+}
