@@ -5,10 +5,21 @@ use crate::engine::time::secs;
 use crate::engine::Nanos;
 
 impl Cluster {
-    /// Each partition's owner: (member id, consumer index), from the consumers' own view
-    /// (what they hold now), as the coordinator reports a stable group's assignment.
+    /// Each partition's owner: (member id, consumer index). For a classic group, from the
+    /// coordinator's members and their last SyncGroup assignment, as the tool asks the
+    /// coordinator (a crashed member stays listed until its session expires); otherwise from
+    /// the consumers' own view (what they hold now).
     fn owners(&self) -> Vec<Option<(String, usize)>> {
         let mut out = vec![None; self.cfg.partitions as usize];
+        if self.cfg.consumer.group && self.group848.is_none() {
+            let n = self.consumers.len().max(1);
+            for (id, client, parts) in self.group.members_view() {
+                for &p in parts {
+                    out[p as usize] = Some((id.to_string(), client % n));
+                }
+            }
+            return out;
+        }
         for (c, con) in self.consumers.iter().enumerate() {
             if !con.running {
                 continue;

@@ -379,7 +379,13 @@ mod tests {
     #[test]
     fn tool_times_are_dates_as_the_consumer_perf_tool_prints_them() {
         assert_eq!(super::tool_time(3.6184), "1970-01-01 00:00:03:618");
-        assert_eq!(super::tool_time(86_400.0 * 59.0 + 3_661.5), "1970-03-01 01:01:01:500");
-        assert_eq!(super::tool_time(86_400.0 * 365.0), "1971-01-01 00:00:00:000");
+        assert_eq!(
+            super::tool_time(86_400.0 * 59.0 + 3_661.5),
+            "1970-03-01 01:01:01:500"
+        );
+        assert_eq!(
+            super::tool_time(86_400.0 * 365.0),
+            "1971-01-01 00:00:00:000"
+        );
     }
 }

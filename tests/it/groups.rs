@@ -331,3 +331,43 @@ fn a_producer_rate_change_and_a_pause_take_effect_at_their_times() {
     assert!(at(20_000_000_000) > at(16_000_000_000), "it resumes");
     assert_eq!(out.summary.rebalances, 1);
 }
+
+#[test]
+fn describe_lists_a_crashed_member_until_its_session_expires() {
+    // As kafka-consumer-groups --describe asks the coordinator: consumer 1 crashes at 20 s and
+    // keeps its partitions in the view, lag growing, until session.timeout.ms (45 s) after its
+    // last heartbeat removes it.
+    let text = r#"
+        [run]
+        describe_at_ms = "25000, 60000, 66000"
+        [topic]
+        partitions = 4
+        [producer]
+        records = 200000
+        rate_per_s = 4000
+        [consumer]
+        count = 2
+        "auto.offset.reset" = "earliest"
+        [[events]]
+        at_ms = 20000
+        action = "consumer.crash"
+        consumer = 1
+    "#;
+    let out = crate::run_text(text, &[], 1);
+    let owner = |view: &str, p: u32| -> String {
+        view.lines()
+            .find(|l| l.split_whitespace().nth(2) == Some(&p.to_string()))
+            .and_then(|l| l.split_whitespace().nth(8).map(str::to_string))
+            .unwrap_or_default()
+    };
+    assert_eq!(out.describes.len(), 3, "{:?}", out.describes);
+    for view in &out.describes[..2] {
+        assert_eq!(owner(view, 3), "consumer-1", "still a member:\n{view}");
+    }
+    assert_eq!(
+        owner(&out.describes[2], 3),
+        "-",
+        "removed:\n{}",
+        out.describes[2]
+    );
+}

@@ -301,6 +301,15 @@ impl Coordinator {
         self.generation
     }
 
+    /// Each member as the coordinator knows it: member id, consumer (client id) and the
+    /// partitions of its last SyncGroup — a crashed member stays until its session expires,
+    /// as `kafka-consumer-groups --describe` shows it.
+    pub fn members_view(&self) -> impl Iterator<Item = (&str, Id, &[u32])> {
+        self.members
+            .iter()
+            .map(|(id, m)| (id.as_str(), m.consumer, m.assignment.as_slice()))
+    }
+
     /// Committed offset of `partition`.
     pub fn committed(&self, partition: u32) -> Option<u64> {
         self.committed.get(&partition).copied()
