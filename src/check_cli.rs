@@ -77,9 +77,16 @@ pub fn run(args: CheckArgs) -> Result<()> {
         max_wall_s: args.max_wall_s,
         faults: args.faults.clone(),
     };
-    let sets: String = args.sets.iter().map(|s| format!(" --set {s}")).collect();
+    let mut flags: String = args.sets.iter().map(|s| format!(" --set {s}")).collect();
+    for p in &args.properties {
+        flags.push_str(&format!(" --property {}", p.name()));
+    }
+    if !args.faults.is_empty() {
+        let kinds: Vec<&str> = args.faults.iter().map(|k| k.name()).collect();
+        flags.push_str(&format!(" --faults {}", kinds.join(",")));
+    }
     let command = format!(
-        "kafkasim check {path}{sets} --seed {seed} --runs {}",
+        "kafkasim check {path}{flags} --seed {seed} --runs {}",
         args.runs
     );
     eprintln!(
@@ -102,6 +109,16 @@ pub fn run(args: CheckArgs) -> Result<()> {
     }
     write_stdout(&render(&report, args.runs))?;
     let Some(cx) = &report.counterexample else {
+        // An earlier search's counterexample must not pass for this one's.
+        let stale = args.out.join("counterexample.toml");
+        if stale.is_file() {
+            std::fs::remove_file(&stale)
+                .with_context(|| format!("removing {}", stale.display()))?;
+            eprintln!(
+                "kafkasim: removed {}: it was an earlier search's, and this one found none",
+                stale.display()
+            );
+        }
         return Ok(());
     };
     let dir = open_out_dir(&args.out)?;

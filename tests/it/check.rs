@@ -186,8 +186,9 @@ fn a_broken_expectation_exits_3_with_a_counterexample_that_kafkasim_run_replays(
     assert_eq!(o.status.code(), Some(3), "{stdout}{stderr}");
     assert!(stdout.contains("PROMISED"), "{stdout}");
     assert!(
-        stderr.contains("a promised guarantee was broken: no-loss"),
-        "{stderr}"
+        stderr.contains("a promised guarantee was broken: no-loss")
+            && stderr.contains("--property no-loss --faults broker-crash --seed 7 --runs 16"),
+        "the reproduce command carries every flag: {stderr}"
     );
     let file = out.join("counterexample.toml");
     let text = std::fs::read_to_string(&file).unwrap();
@@ -210,6 +211,28 @@ fn a_broken_expectation_exits_3_with_a_counterexample_that_kafkasim_run_replays(
             && err.contains("reproduce with: kafkasim run "),
         "{err}"
     );
+    // A later search into the same folder that finds nothing removes the old counterexample.
+    let o = kafkasim(&[
+        "check",
+        FILE,
+        "--set",
+        "producer.records=6000",
+        "--property",
+        "partition-order",
+        "--faults",
+        "slow-disk",
+        "--runs",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!file.exists(), "a stale counterexample stayed");
 }
 
 #[test]
