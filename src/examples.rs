@@ -13,9 +13,14 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         include_str!("../scenarios/consumer-crash.toml"),
     ),
     (
+        "course-topics",
+        include_str!("../scenarios/course-topics.toml"),
+    ),
+    (
         "disk-bottleneck",
         include_str!("../scenarios/disk-bottleneck.toml"),
     ),
+    ("fan-out", include_str!("../scenarios/fan-out.toml")),
     (
         "guarantees-check",
         include_str!("../scenarios/guarantees-check.toml"),

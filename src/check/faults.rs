@@ -67,10 +67,10 @@ impl FaultKind {
         if !cfg.single_host {
             kinds.push(FaultKind::NetworkCut);
         }
-        if cfg.consumer.count > 0 {
+        if !cfg.placement.consumers.is_empty() {
             kinds.extend([FaultKind::ConsumerCrash, FaultKind::ConsumerStall]);
         }
-        if cfg.producer.count > 0 {
+        if !cfg.producers.is_empty() {
             kinds.push(FaultKind::RequestsFail);
         }
         kinds
@@ -195,14 +195,16 @@ pub fn draw(cfg: &SimConfig, available: &[FaultKind], edges: &Edges, rng: &mut S
                 ));
             }
             FaultKind::ConsumerCrash => {
-                let c = int(rng.random_range(0..cfg.consumer.count as u64));
-                let down = duration(rng, cfg.consumer.session_timeout_ns);
+                let c = rng.random_range(0..cfg.placement.consumers.len() as u64);
+                let down = duration(rng, cfg.group_of(c as usize).session_timeout_ns);
+                let c = int(c);
                 events.push(event(at, "consumer.crash", &[("consumer", c.clone())]));
                 events.push(event(at + down, "consumer.restart", &[("consumer", c)]));
             }
             FaultKind::ConsumerStall => {
-                let c = int(rng.random_range(0..cfg.consumer.count as u64));
-                let d = int(duration(rng, cfg.consumer.rebalance_timeout_ns));
+                let c = rng.random_range(0..cfg.placement.consumers.len() as u64);
+                let d = int(duration(rng, cfg.group_of(c as usize).rebalance_timeout_ns));
+                let c = int(c);
                 events.push(event(
                     at,
                     "consumer.stall",

@@ -89,7 +89,15 @@ impl Property {
 
     /// Whether `cfg` promises it, and why (one line).
     pub fn promise(self, cfg: &SimConfig) -> Promise {
-        let p = &cfg.producer;
+        // A promise holds only if every producer makes it.
+        let all =
+            |f: fn(&crate::scenario::resolve::ProducerCfg) -> bool| cfg.producers.iter().all(f);
+        let idempotent = all(|p| p.idempotence);
+        let acks = if all(|p| p.acks == Acks::All) {
+            Acks::All
+        } else {
+            Acks::One
+        };
         let r = &cfg.replication;
         let expect = |key: Option<bool>, auto: Promise| match key {
             Some(true) => Promise::yes("[expect] says so"),
@@ -103,9 +111,9 @@ impl Property {
             | Property::RetentionSafety => Promise::yes("always"),
             Property::KeyOrder => expect(
                 cfg.expect.key_order,
-                if p.idempotence {
+                if idempotent {
                     Promise::yes("enable.idempotence = true")
-                } else if p.max_in_flight == 1 {
+                } else if all(|p| p.idempotence || p.max_in_flight == 1) {
                     Promise::yes("max.in.flight.requests.per.connection = 1")
                 } else {
                     Promise::no("retries with several requests in flight may reorder")
@@ -113,13 +121,13 @@ impl Property {
             ),
             Property::NoDuplicates => expect(
                 cfg.expect.no_duplicates,
-                if p.idempotence {
+                if idempotent {
                     Promise::yes("enable.idempotence = true")
                 } else {
                     Promise::no("retries without idempotence may write a batch twice")
                 },
             ),
-            Property::NoLoss => expect(cfg.expect.no_loss, no_loss_promise(cfg, p.acks, r)),
+            Property::NoLoss => expect(cfg.expect.no_loss, no_loss_promise(cfg, acks, r)),
             Property::NoRedelivery => Promise::no(
                 "consumers are at-least-once: after a crash or a rebalance they re-read from the last commit",
             ),
@@ -165,7 +173,7 @@ fn no_loss_promise(
     if acks != Acks::All {
         return Promise::no("acks is not all: a leader's failure loses what followers lack");
     }
-    if r.factor < 2 || r.min_insync < 2 {
+    if cfg.topics.iter().any(|t| t.factor < 2) || r.min_insync < 2 {
         return Promise::no(
             "replication.factor or min.insync.replicas below 2: one broker holds the only copy",
         );
@@ -173,9 +181,11 @@ fn no_loss_promise(
     if r.unclean {
         return Promise::no("unclean.leader.election.enable = true");
     }
-    let c = &cfg.consumer;
     let librdkafka = cfg.client == crate::scenario::resolve::ClientKind::Librdkafka;
-    if (c.at_most_once && !c.auto_commit) || (c.auto_commit && librdkafka) {
+    let early = |c: &crate::scenario::resolve::ConsumerCfg| {
+        (c.at_most_once && !c.auto_commit) || (c.auto_commit && librdkafka)
+    };
+    if cfg.groups.iter().any(|g| early(&g.consumer)) {
         return Promise::no("offsets are committed before the records are processed");
     }
     Promise::yes("acks = all, min.insync.replicas ≥ 2, clean elections")

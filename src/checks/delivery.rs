@@ -3,8 +3,11 @@
 //!
 //! Records are identified by (partition, producer, sequence), never by offset: after a leader
 //! failure an offset can come to hold a different record. Per (partition, producer) the check
-//! keeps the acknowledged sequences and the consumed ones as range sets; per partition, how far
-//! consumers have read (`consumed_upto`: every offset below it was read by some consumer).
+//! keeps the acknowledged sequences; each group reads on its own *lane* (`group × partitions +
+//! partition`, see [`Lanes`](super::Lanes)), and per (lane, producer) the check keeps the
+//! consumed sequences as range sets, and per lane how far the group has read (`consumed_upto`:
+//! every offset below it was read by some consumer of the group). With one group a lane is
+//! the partition.
 //!
 //! - **lost** (a violation): acknowledged to its producer but never consumed — absent from the
 //!   final log. Records consumers had read from a leader whose later records were then cut off
@@ -58,10 +61,10 @@ pub struct DeliveryCheck {
 }
 
 impl DeliveryCheck {
-    /// Bookkeeping for `partitions` partitions.
-    pub fn new(partitions: u32) -> Self {
+    /// Bookkeeping for `lanes` lanes (partitions × groups).
+    pub fn new(lanes: u32) -> Self {
         Self {
-            consumed_upto: vec![0; partitions as usize],
+            consumed_upto: vec![0; lanes as usize],
             ..Self::default()
         }
     }
@@ -152,13 +155,13 @@ impl DeliveryCheck {
     /// The partition's log was cut back to `offset` (an unclean election): the records of
     /// `removed` (producer, seq, n) are no longer in it. Returns how many consumed offsets
     /// were taken back.
-    pub fn uncommitted(&mut self, partition: u32, offset: u64, removed: &[(u32, u64, u64)]) -> u64 {
+    pub fn uncommitted(&mut self, lane: u32, offset: u64, removed: &[(u32, u64, u64)]) -> u64 {
         for &(producer, seq, n) in removed {
-            if let Some(s) = self.consumed.get_mut(&(partition, producer)) {
+            if let Some(s) = self.consumed.get_mut(&(lane, producer)) {
                 s.remove(seq, seq + n);
             }
         }
-        let c = &mut self.consumed_upto[partition as usize];
+        let c = &mut self.consumed_upto[lane as usize];
         let back = c.saturating_sub(offset);
         *c = (*c).min(offset);
         back
@@ -190,11 +193,23 @@ impl DeliveryCheck {
     }
 
     /// At the end of a run in which consumers were meant to read everything: every
-    /// acknowledged record not consumed is lost, unless its partition is `offline`.
-    pub fn finish(&mut self, offline: &[u32]) {
+    /// acknowledged record not consumed on a lane that reads its partition is lost, unless its
+    /// partition is `offline`. `read` lists (lane, partition) for every lane a group reads.
+    pub fn finish(&mut self, offline: &[u32], read: &[(u32, u32)]) {
         let empty = IntervalSet::default();
-        for (&(p, producer), a) in &self.acked {
-            let mut missing = a.minus(self.consumed.get(&(p, producer)).unwrap_or(&empty));
+        let mut lanes_of: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+        for &(lane, p) in read {
+            lanes_of.entry(p).or_default().push(lane);
+        }
+        let each = self.acked.iter().flat_map(|(&(p, producer), a)| {
+            lanes_of
+                .get(&p)
+                .into_iter()
+                .flatten()
+                .map(move |&lane| (lane, p, producer, a))
+        });
+        for (lane, p, producer, a) in each {
+            let mut missing = a.minus(self.consumed.get(&(lane, producer)).unwrap_or(&empty));
             if let Some(expired) = self.expired.get(&(p, producer)) {
                 let unread = missing.len();
                 missing = missing.minus(expired);
@@ -219,7 +234,8 @@ impl DeliveryCheck {
             self.violations.push(Violation {
                 check: "no-loss",
                 detail: format!(
-                    "partition {p}: {} acknowledged record(s) of producer {producer} never consumed (sequences {}{})",
+                    "partition {p}{}: {} acknowledged record(s) of producer {producer} never consumed (sequences {}{})",
+                    if lane == p { String::new() } else { format!(" (lane {lane})") },
                     missing.len(),
                     shown.join(", "),
                     if missing.ranges().count() > 3 { ", …" } else { "" }
@@ -243,7 +259,7 @@ mod tests {
         assert_eq!(d.consumed(0, 50, 100), 40);
         d.consumed_records(0, 0, 60, 40, true);
         assert_eq!(d.duplicates, 10);
-        d.finish(&[]);
+        d.finish(&[], &[(0, 0), (1, 1)]);
         assert_eq!(d.violations.len(), 1, "partition 1 was never read");
         assert_eq!(d.lost, 10);
     }
@@ -256,7 +272,7 @@ mod tests {
         d.accounted(0, 3, 0, 40);
         assert_eq!(d.consumed(0, 40, 50), 10);
         d.consumed_records(0, 3, 40, 10, true);
-        d.finish(&[]);
+        d.finish(&[], &[(0, 0), (1, 1)]);
         assert!(d.violations.is_empty(), "{:?}", d.violations);
     }
 
@@ -268,7 +284,7 @@ mod tests {
         d.consumed_records(0, 0, 0, 30, true);
         assert_eq!(d.uncommitted(0, 20, &[(0, 20, 10)]), 10);
         assert_eq!(d.consumed_upto(0), 20);
-        d.finish(&[]);
+        d.finish(&[], &[(0, 0), (1, 1)]);
         assert_eq!(d.lost, 10);
     }
 
@@ -282,7 +298,7 @@ mod tests {
         assert_eq!(d.resume_at(0, 60), 20);
         assert_eq!(d.consumed(0, 60, 100), 40);
         d.consumed_records(0, 0, 60, 40, true);
-        d.finish(&[]);
+        d.finish(&[], &[(0, 0), (1, 1)]);
         assert_eq!((d.lost, d.skipped), (20, 20));
         assert!(d.violations.is_empty(), "{:?}", d.violations);
     }

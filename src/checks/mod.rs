@@ -42,18 +42,78 @@ pub struct Checks {
     pub ownership: ownership::OwnershipCheck,
     /// What retention may delete.
     pub retention: retention::RetentionCheck,
+    /// Which group reads which partition where.
+    pub lanes: Lanes,
+}
+
+/// Where each group's reading is checked: group `g` reads partition `p` on lane
+/// `g × partitions + p`, so groups that read the same partition are checked independently
+/// (each must read every record; one owner per partition *per group*).
+#[derive(Clone, Debug, Default)]
+pub struct Lanes {
+    partitions: u32,
+    groups: u32,
+    /// Per partition, the groups that read it.
+    readers: Vec<Vec<u32>>,
+}
+
+impl Lanes {
+    /// Lanes of `partitions` partitions, `subscriptions[g]` the partitions group `g` reads.
+    pub fn new(partitions: u32, subscriptions: &[Vec<u32>]) -> Self {
+        let mut readers = vec![vec![]; partitions as usize];
+        for (g, parts) in subscriptions.iter().enumerate() {
+            for &p in parts {
+                readers[p as usize].push(g as u32);
+            }
+        }
+        Self {
+            partitions,
+            groups: subscriptions.len().max(1) as u32,
+            readers,
+        }
+    }
+
+    /// Group `g`'s lane of partition `p`.
+    pub fn lane(&self, g: usize, p: u32) -> u32 {
+        g as u32 * self.partitions + p
+    }
+
+    /// Number of lanes (partitions × groups).
+    pub fn count(&self) -> u32 {
+        self.partitions * self.groups
+    }
+
+    /// The lanes of partition `p`, one per group that reads it.
+    pub fn of(&self, p: u32) -> impl Iterator<Item = u32> + '_ {
+        self.readers[p as usize]
+            .iter()
+            .map(move |&g| g * self.partitions + p)
+    }
+
+    /// How many groups read partition `p`.
+    pub fn readers(&self, p: u32) -> u64 {
+        self.readers[p as usize].len() as u64
+    }
+
+    /// (lane, partition) of every lane some group reads.
+    pub fn read(&self) -> Vec<(u32, u32)> {
+        (0..self.partitions)
+            .flat_map(|p| self.of(p).map(move |l| (l, p)))
+            .collect()
+    }
 }
 
 impl Checks {
-    /// Checkers for a topic of `partitions` partitions.
-    pub fn new(partitions: u32) -> Self {
+    /// Checkers for `partitions` partitions read by groups on `lanes`.
+    pub fn new(lanes: Lanes) -> Self {
         Self {
             order: order::OrderCheck::default(),
             key_order: key_order::KeyOrderCheck::default(),
-            delivery: delivery::DeliveryCheck::new(partitions),
+            delivery: delivery::DeliveryCheck::new(lanes.count()),
             high_watermark: high_watermark::HighWatermarkCheck::default(),
             ownership: ownership::OwnershipCheck::default(),
             retention: retention::RetentionCheck::default(),
+            lanes,
         }
     }
 
@@ -71,7 +131,19 @@ impl Checks {
     /// The partition's log lost records at and above `offset` (unclean election): delivery and
     /// key order take them back. Returns how many consumed offsets were taken back.
     pub fn uncommitted(&mut self, partition: u32, offset: u64, removed: &[(u32, u64, u64)]) -> u64 {
-        self.key_order.uncommitted(partition, removed);
-        self.delivery.uncommitted(partition, offset, removed)
+        let mut back = 0;
+        for lane in self.lanes.of(partition).collect::<Vec<_>>() {
+            self.key_order.uncommitted(lane, removed);
+            back += self.delivery.uncommitted(lane, offset, removed);
+        }
+        back
+    }
+
+    /// The least any group reading `partition` has read of it (None if no group reads it).
+    pub fn consumed_min(&self, partition: u32) -> Option<u64> {
+        self.lanes
+            .of(partition)
+            .map(|l| self.delivery.consumed_upto(l))
+            .min()
     }
 }

@@ -32,8 +32,8 @@ pub struct Footprint {
 /// The model's memory before its first event, bytes (formula above; saturating).
 pub fn estimate(cfg: &SimConfig) -> Footprint {
     let p = cfg.partitions as u64;
-    let producers = cfg.producer.count as u64;
-    let consumers = cfg.consumer.count as u64;
+    let producers = cfg.producers.len() as u64;
+    let consumers = cfg.placement.consumers.len() as u64;
     let rf = cfg.replication.factor as u64;
     let terms = [
         (16 * MIB, "the base".to_string()),

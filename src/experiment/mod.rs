@@ -125,22 +125,13 @@ pub fn simulate(cfg: &SimConfig, seed: u64) -> Result<RunOutput, BudgetExceeded>
     let mut cluster = Cluster::new(cfg.clone(), seed, &mut queue);
     let stats = run_engine(&mut cluster, &mut queue, cfg.budget, &start)?;
     cluster.sample(stats.end_ns);
-    let (_, metrics, checks, hosts, group, group848) = cluster.into_parts();
+    let (_, metrics, checks, hosts, groups) = cluster.into_parts();
     let usage: Vec<usage::HostUsage> = crate::kafka::cluster::host_names(cfg)
         .into_iter()
         .zip(&hosts)
         .map(|(name, h)| usage::HostUsage::of(name, h, stats.end_ns))
         .collect();
-    let summary = Summary::new(
-        seed,
-        stats,
-        &metrics,
-        &checks,
-        &hosts,
-        usage,
-        &group,
-        group848.as_ref(),
-    );
+    let summary = Summary::new(seed, stats, &metrics, &checks, &hosts, usage, cfg, &groups);
     Ok(RunOutput {
         seed,
         summary,

@@ -8,9 +8,9 @@ use crate::checks::Checks;
 use crate::engine::time::secs;
 use crate::engine::{Nanos, RunStats};
 use crate::hardware::Host;
-use crate::kafka::group::consumer_protocol::ConsumerGroup;
-use crate::kafka::group::coordinator::Coordinator;
+use crate::kafka::cluster::GroupRt;
 use crate::kafka::metrics::Metrics;
+use crate::scenario::SimConfig;
 use hdrhistogram::Histogram;
 
 /// Bytes the leaders held at the last sample, over every partition.
@@ -24,6 +24,40 @@ fn log_bytes(m: &Metrics) -> u64 {
         .take_while(|s| s.time_ns == last)
         .map(|s| s.log_bytes)
         .sum()
+}
+
+/// One consumer group's result (in scenarios with `[[groups]]` or `[[topics]]`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct GroupSummary {
+    /// group.id.
+    pub group_id: String,
+    /// Subscribed topics.
+    pub topics: Vec<String>,
+    /// Its consumers.
+    pub consumers: u32,
+    /// Records its consumers processed (re-reads included).
+    pub records_consumed: u64,
+    /// Its first consumer's start → its last record processed, s.
+    pub consume_s: f64,
+    /// Records processed per second over `consume_s`.
+    pub records_per_s: f64,
+    /// Records of its topics it had not read at the end (log end − read, over its partitions).
+    pub lag_end: u64,
+    /// Offsets it read again (at-least-once re-reads).
+    pub duplicates: u64,
+    /// Rebalances it went through (classic protocol).
+    pub rebalances: u32,
+}
+
+/// One topic's result (in scenarios with `[[topics]]` or `[[groups]]`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct TopicSummary {
+    /// Name.
+    pub name: String,
+    /// Partitions.
+    pub partitions: u32,
+    /// Records appended to its leaders' logs.
+    pub records: u64,
 }
 
 /// One consumer's result.
@@ -150,6 +184,12 @@ pub struct Summary {
     pub events: u64,
     /// Simulated time at the end, s.
     pub sim_end_s: f64,
+    /// Per group, when the scenario has several groups or topics (else empty and not written).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupSummary>,
+    /// Per topic, when the scenario has several groups or topics (else empty and not written).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub topics: Vec<TopicSummary>,
 }
 
 /// What retention deleted and what it cost readers.
@@ -174,11 +214,24 @@ impl Summary {
         checks: &Checks,
         hosts: &[Host],
         usage: Vec<super::usage::HostUsage>,
-        group: &Coordinator,
-        group848: Option<&ConsumerGroup>,
+        cfg: &SimConfig,
+        groups: &[GroupRt],
     ) -> Self {
-        let rebalance_list =
-            rebalances(m, group, group848, stats.end_ns, checks.delivery.duplicates);
+        let (group_list, topic_list) = if cfg.groups.len() > 1 || cfg.topics.len() > 1 {
+            (
+                group_summaries(cfg, m, checks, groups),
+                topic_summaries(cfg, m),
+            )
+        } else {
+            (vec![], vec![])
+        };
+        let rebalance_list = rebalances(
+            m,
+            &groups[0].coord,
+            groups[0].kip848.as_ref(),
+            stats.end_ns,
+            checks.delivery.duplicates,
+        );
         let records_produced: u64 = m.producers.iter().map(|p| p.records).sum();
         let payload_bytes: u64 = m.producers.iter().map(|p| p.payload_bytes).sum();
         let start = m.producers.iter().map(|p| p.start_ns).min().unwrap_or(0);
@@ -278,6 +331,74 @@ impl Summary {
             refused_events: m.refused_events.clone(),
             events: stats.events,
             sim_end_s: secs(stats.end_ns),
+            groups: group_list,
+            topics: topic_list,
         }
     }
+}
+
+/// Each group's records, time, rate and lag.
+fn group_summaries(
+    cfg: &SimConfig,
+    m: &Metrics,
+    checks: &Checks,
+    groups: &[GroupRt],
+) -> Vec<GroupSummary> {
+    cfg.groups
+        .iter()
+        .enumerate()
+        .map(|(g, gc)| {
+            let cs = &m.consumers[gc.members()];
+            let start = cs.iter().map(|c| c.start_ns).filter(|&t| t > 0).min();
+            let start = start.or(m.consumers_started_ns).unwrap_or(0);
+            let last = cs
+                .iter()
+                .filter_map(|c| c.last_record_ns)
+                .max()
+                .unwrap_or(start);
+            let records: u64 = cs.iter().map(|c| c.records).sum();
+            let consume_s = secs(last.saturating_sub(start));
+            let (mut lag, mut duplicates) = (0, 0);
+            for p in cfg.subscribed(g) {
+                let read = checks.delivery.consumed_upto(checks.lanes.lane(g, p));
+                lag += m.partition_records[p as usize].saturating_sub(read);
+            }
+            duplicates += records.saturating_sub(
+                cfg.subscribed(g)
+                    .map(|p| checks.delivery.consumed_upto(checks.lanes.lane(g, p)))
+                    .sum(),
+            );
+            GroupSummary {
+                group_id: gc.consumer.group_id.clone(),
+                topics: gc
+                    .topics
+                    .iter()
+                    .map(|&t| cfg.topics[t].name.clone())
+                    .collect(),
+                consumers: gc.consumer.count,
+                records_consumed: records,
+                consume_s,
+                records_per_s: if consume_s > 0.0 {
+                    records as f64 / consume_s
+                } else {
+                    0.0
+                },
+                lag_end: lag,
+                duplicates,
+                rebalances: groups[g].coord.rebalances.len() as u32,
+            }
+        })
+        .collect()
+}
+
+/// Each topic's records.
+fn topic_summaries(cfg: &SimConfig, m: &Metrics) -> Vec<TopicSummary> {
+    cfg.topics
+        .iter()
+        .map(|t| TopicSummary {
+            name: t.name.clone(),
+            partitions: t.partitions,
+            records: t.range().map(|p| m.partition_records[p as usize]).sum(),
+        })
+        .collect()
 }

@@ -58,7 +58,7 @@ impl Cluster {
                     self.producer_set_rate(now, p, rate_milli_per_s, q);
                 }
             }
-            Action::ResetOffsets { to } => self.reset_offsets(now, to),
+            Action::ResetOffsets { group, to } => self.reset_offsets(now, group, to),
             Action::BrokerCrash { broker } => self.broker_crash(now, broker, q),
             Action::BrokerRestart { broker } => self.broker_restart(now, broker, q),
             Action::BrokerSlowDisk {

@@ -117,6 +117,18 @@ fn joins_later(cfg: &SimConfig, c: Id) -> bool {
         .any(|e| e.action == Action::ConsumerJoin { consumer: c })
 }
 
+/// One consumer group's coordinator state: the classic coordinator (which also keeps the
+/// group's committed offsets), the KIP-848 group when `group.protocol = consumer`, and the
+/// broker that coordinates it (the leader of its `__consumer_offsets` partition).
+pub struct GroupRt {
+    /// Classic protocol and committed offsets.
+    pub coord: Coordinator,
+    /// The KIP-848 group (group.protocol = consumer); offsets stay with `coord`.
+    pub kip848: Option<ConsumerGroup>,
+    /// Coordinator broker.
+    pub broker: Id,
+}
+
 /// Partitions of `__consumer_offsets` (offsets.topic.num.partitions default).
 pub const OFFSETS_PARTITIONS: u32 = 50;
 
@@ -142,18 +154,16 @@ pub struct Cluster {
     pub(crate) faults: super::faults::Faults,
     pub(crate) producers: Vec<Producer>,
     pub(crate) consumers: Vec<Consumer>,
-    pub(crate) group: Coordinator,
-    /// The KIP-848 group (group.protocol = consumer); offsets stay with `group`.
-    pub(crate) group848: Option<ConsumerGroup>,
-    pub(crate) coordinator: Id,
+    /// The consumer groups, in scenario order.
+    pub(crate) groups: Vec<GroupRt>,
     pub(crate) metrics: Metrics,
     pub(crate) checks: Checks,
     pub(crate) producers_done: u32,
     /// Records in the partitions' leader logs (what consumers must read to finish).
     pub(crate) log_end_total: u64,
     pub(crate) consumed_records: u64,
-    /// Partitions reset backwards by `group.reset_offsets`: the offset the group had read to,
-    /// which it must reach again before the run ends.
+    /// Lanes (group × partition) reset backwards by `group.reset_offsets`: the offset the
+    /// group had read to, which it must reach again before the run ends.
     pub(crate) reread_until: BTreeMap<u32, u64>,
     /// Whether consumed log metadata must be kept (a reset may send the group back).
     keeps_history: bool,
@@ -182,11 +192,20 @@ impl Cluster {
                 Broker::new(broker_host(b), &cfg.broker, jvm)
             })
             .collect();
-        let parts: Vec<PartitionState> =
-            placement::assign(cfg.partitions, cfg.replication.factor, cfg.brokers)
-                .into_iter()
-                .map(PartitionState::new)
-                .collect();
+        // Each topic is placed on its own, its first replica starting where the previous
+        // topic's round-robin stopped: Kafka draws each topic's start at random, so that
+        // leaders of many topics spread over the brokers; continuing the rotation spreads
+        // them as evenly without a draw (and keeps a single topic's placement unchanged).
+        let parts: Vec<PartitionState> = cfg
+            .topics
+            .iter()
+            .flat_map(|t| {
+                placement::assign(t.partitions, t.factor, cfg.brokers)
+                    .into_iter()
+                    .map(move |r| r.into_iter().map(|b| (b + t.first as usize) % nb).collect())
+            })
+            .map(PartitionState::new)
+            .collect();
         // Kafka's LogManager puts a new partition in the log directory holding fewest.
         let mut per_dir = vec![vec![0u32; cfg.host.log_dirs as usize]; nb];
         for (p, part) in parts.iter().enumerate() {
@@ -199,45 +218,54 @@ impl Cluster {
                 let mut log = PartitionLog::new(cfg.broker.segment_bytes);
                 log.dir = dir as u32;
                 log.index_interval_bytes = cfg.broker.index_interval_bytes;
-                log.roll_ns = cfg.broker.roll_ns;
+                let topic = cfg.topic_of(p as u32);
+                log.roll_ns = topic.roll_ns;
+                log.retention = topic.retention;
                 brokers[r].logs.insert(p as u32, log);
             }
         }
         let placed = |i: u32| first_client_host + if cfg.single_host { 0 } else { i as usize };
-        let producers = (0..cfg.producer.count as usize)
+        let producers = (0..cfg.producers.len())
             .map(|i| Producer::new(&cfg, placed(cfg.placement.producers[i]), &seeds, i))
             .collect();
-        let consumers = (0..cfg.consumer.count as usize)
-            .map(|c| {
-                Consumer::new(
+        let consumers: Vec<Consumer> = cfg
+            .groups
+            .iter()
+            .enumerate()
+            .flat_map(|(g, gc)| gc.members().map(move |c| (g, c)))
+            .map(|(g, c)| {
+                let mut con = Consumer::new(
                     placed(cfg.placement.consumers[c]),
                     c,
-                    cfg.consumer.process_ns,
+                    cfg.groups[g].consumer.process_ns,
                     None,
-                )
+                );
+                con.group = g;
+                con
             })
             .collect();
-        let coordinator =
-            (offsets_partition(&cfg.consumer.group_id, OFFSETS_PARTITIONS) as usize) % nb;
-        let metrics = Metrics::new(
-            cfg.producer.count as usize,
-            cfg.consumer.count as usize,
-            cfg.partitions,
-        );
-        let mut checks = Checks::new(cfg.partitions);
+        let metrics = Metrics::new(cfg.producers.len(), consumers.len(), cfg.partitions);
+        let subscriptions: Vec<Vec<u32>> = (0..cfg.groups.len())
+            .map(|g| cfg.subscribed(g).collect())
+            .collect();
+        let mut checks = Checks::new(crate::checks::Lanes::new(cfg.partitions, &subscriptions));
         // Commits of what was handed over rather than processed allow losses on a failure:
         // at-most-once, and librdkafka's auto-commit (its offset store moves at hand-over).
-        let cc = &cfg.consumer;
-        checks.delivery.allow_loss = (cc.at_most_once && !cc.auto_commit)
-            || (cc.auto_commit && cfg.client == crate::scenario::resolve::ClientKind::Librdkafka);
-        for p in 0..cfg.producer.count as usize {
-            queue.schedule(cfg.producer.start_ns, Event::ProducerTick { p });
+        checks.delivery.allow_loss = cfg.groups.iter().any(|g| {
+            let cc = &g.consumer;
+            (cc.at_most_once && !cc.auto_commit)
+                || (cc.auto_commit
+                    && cfg.client == crate::scenario::resolve::ClientKind::Librdkafka)
+        });
+        for (p, pc) in cfg.producers.iter().enumerate() {
+            queue.schedule(pc.start_ns, Event::ProducerTick { p });
         }
-        if !cfg.consumer.start_after_produce || cfg.producer.count == 0 || cfg.producer.records == 0
-        {
-            for c in 0..cfg.consumer.count as usize {
-                if !joins_later(&cfg, c) {
-                    queue.schedule(cfg.consumer.start_ns, Event::ConsumerStart { c });
+        if !cfg.consumer.start_after_produce || cfg.producers.iter().all(|p| p.records == 0) {
+            for gc in &cfg.groups {
+                for c in gc.members() {
+                    if !joins_later(&cfg, c) {
+                        queue.schedule(gc.consumer.start_ns, Event::ConsumerStart { c });
+                    }
                 }
             }
         }
@@ -264,7 +292,11 @@ impl Cluster {
             }
         }
         queue.schedule(cfg.series_interval_ns, Event::Housekeeping);
-        if crate::kafka::broker::retention::may_delete(&cfg) {
+        if cfg
+            .topics
+            .iter()
+            .any(|t| crate::kafka::broker::retention::may_delete(&cfg, t))
+        {
             for b in 0..nb {
                 let at = cfg.broker.initial_task_delay_ns;
                 queue.schedule(at, Event::LogRetention { broker: b });
@@ -283,6 +315,39 @@ impl Cluster {
             .events
             .iter()
             .any(|e| matches!(e.action, Action::ResetOffsets { .. }));
+        let groups = cfg
+            .groups
+            .iter()
+            .map(|gc| {
+                let cc = &gc.consumer;
+                let topics: Vec<(String, std::ops::Range<u32>)> = gc
+                    .topics
+                    .iter()
+                    .map(|&t| (cfg.topics[t].name.clone(), cfg.topics[t].range()))
+                    .collect();
+                GroupRt {
+                    coord: Coordinator::new(
+                        cfg.broker.initial_rebalance_delay_ns,
+                        cc.count as usize,
+                    ),
+                    kip848: cc.kip848.then(|| {
+                        let assignor = if cc.remote_assignor == AssignorKind::ServerRange {
+                            ServerAssignor::Range
+                        } else {
+                            ServerAssignor::Uniform
+                        };
+                        ConsumerGroup::new(
+                            topics,
+                            assignor,
+                            cfg.kip848_heartbeat_ns,
+                            cfg.kip848_session_ns,
+                        )
+                        .with_clients(cc.count as usize)
+                    }),
+                    broker: (offsets_partition(&cc.group_id, OFFSETS_PARTITIONS) as usize) % nb,
+                }
+            })
+            .collect();
         let faults = super::faults::Faults {
             requests_fail: None,
             cuts: vec![],
@@ -296,24 +361,7 @@ impl Cluster {
             seed,
             fenced: vec![false; nb],
             faults,
-            group848: cfg.consumer.kip848.then(|| {
-                let assignor = if cfg.consumer.remote_assignor == AssignorKind::ServerRange {
-                    ServerAssignor::Range
-                } else {
-                    ServerAssignor::Uniform
-                };
-                ConsumerGroup::new(
-                    cfg.partitions,
-                    assignor,
-                    cfg.kip848_heartbeat_ns,
-                    cfg.kip848_session_ns,
-                )
-                .with_clients(cfg.consumer.count as usize)
-            }),
-            group: Coordinator::new(
-                cfg.broker.initial_rebalance_delay_ns,
-                cfg.consumer.count as usize,
-            ),
+            groups,
             housekeeping_ns: cfg.series_interval_ns,
             release_cursor: 0,
             cfg,
@@ -324,7 +372,6 @@ impl Cluster {
             parts,
             producers,
             consumers,
-            coordinator,
             metrics,
             checks,
             producers_done: 0,
@@ -429,66 +476,110 @@ impl Cluster {
         sent
     }
 
-    /// Pass a request from consumer client `client` to the group coordinator, noting the
-    /// group's lag when a rebalance starts or ends.
+    /// The group of consumer client `client`, and the client id its coordinator knows it by
+    /// (its index within the group + the group's size × incarnation).
+    pub(crate) fn group_client(&self, client: Id) -> (usize, Id) {
+        let total = self.consumers.len().max(1);
+        let (index, incarnation) = (client % total, client / total);
+        let g = self.consumers[index].group;
+        let gc = &self.cfg.groups[g];
+        let size = (gc.consumer.count as usize).max(1);
+        (g, index - gc.first as usize + size * incarnation)
+    }
+
+    /// The consumer client id of group `g`'s client `local` (the inverse of [`group_client`](Self::group_client)).
+    fn global_client(&self, g: usize, local: Id) -> Id {
+        let gc = &self.cfg.groups[g];
+        let size = (gc.consumer.count as usize).max(1);
+        gc.first as usize + local % size + self.consumers.len() * (local / size)
+    }
+
+    /// Group `g`'s actions with client ids as the cluster knows them.
+    fn globalized(&self, g: usize, actions: Vec<GroupAction>) -> Vec<GroupAction> {
+        actions
+            .into_iter()
+            .map(|a| match a {
+                GroupAction::Reply { c, reply } => GroupAction::Reply {
+                    c: self.global_client(g, c),
+                    reply,
+                },
+                GroupAction::Removed { c } => GroupAction::Removed {
+                    c: self.global_client(g, c),
+                },
+                timer => timer,
+            })
+            .collect()
+    }
+
+    /// Pass a request from consumer client `client` to its group's coordinator, noting the
+    /// group's lag when a rebalance starts or ends. Returns the group and its actions.
     pub(crate) fn group_handle(
         &mut self,
         now: Nanos,
         client: Id,
         req: GroupRequest,
-    ) -> Vec<GroupAction> {
+    ) -> (usize, Vec<GroupAction>) {
+        let (g, local) = self.group_client(client);
         if let GroupRequest::Heartbeat848(hb) = req {
-            let group = self.group848.as_mut().expect("group.protocol = consumer");
+            let group = self.groups[g]
+                .kip848
+                .as_mut()
+                .expect("group.protocol = consumer");
             let before = group.history.len();
-            let out = group.heartbeat(now, client, hb);
-            self.kip848_marks(now, before);
-            return kip848_actions(out);
+            let out = group.heartbeat(now, local, hb);
+            self.kip848_marks(now, g, before);
+            return (g, self.globalized(g, kip848_actions(out)));
         }
-        let before = (self.group.rebalancing_since(), self.group.rebalances.len());
-        let out = self.group.handle(now, client, req);
-        self.group_marks(now, before);
-        out
+        let coord = &self.groups[g].coord;
+        let before = (coord.rebalancing_since(), coord.rebalances.len());
+        let out = self.groups[g].coord.handle(now, local, req);
+        self.group_marks(now, g, before);
+        (g, self.globalized(g, out))
     }
 
     /// A new KIP-848 target assignment marks a "rebalance" start; its convergence its end.
-    fn kip848_marks(&mut self, now: Nanos, before: usize) {
-        let group = self.group848.as_ref().expect("consumer protocol");
+    fn kip848_marks(&mut self, now: Nanos, g: usize, before: usize) {
+        let group = self.groups[g].kip848.as_ref().expect("consumer protocol");
         let started = group.history.len() > before;
         let converged = group.history.last().and_then(|h| h.converged_at) == Some(now);
         if started || converged {
-            self.metrics.group_marks.push(GroupMark {
-                time_ns: now,
-                lag: self.log_end_total.saturating_sub(self.consumed_records),
-                duplicates: self.checks.delivery.duplicates,
-            });
+            self.mark_group(now);
         }
     }
 
-    fn group_timer(&mut self, now: Nanos, timer: GroupTimer, q: &mut EventQueue<Event>) {
+    /// Note the lag and duplicates at a rebalance's start or end.
+    fn mark_group(&mut self, now: Nanos) {
+        self.metrics.group_marks.push(GroupMark {
+            time_ns: now,
+            lag: self.log_end_total.saturating_sub(self.consumed_records),
+            duplicates: self.checks.delivery.duplicates,
+        });
+    }
+
+    fn group_timer(&mut self, now: Nanos, g: usize, timer: GroupTimer, q: &mut EventQueue<Event>) {
         if let GroupTimer::Kip848(t) = timer {
-            let group = self.group848.as_mut().expect("consumer protocol");
+            let group = self.groups[g].kip848.as_mut().expect("consumer protocol");
             let before = group.history.len();
             let out = group.on_timer(now, t);
-            self.kip848_marks(now, before);
-            let out = kip848_actions(out);
-            self.apply_group_actions(now, out, q);
+            self.kip848_marks(now, g, before);
+            let out = self.globalized(g, kip848_actions(out));
+            self.apply_group_actions(now, g, out, q);
             return;
         }
-        let before = (self.group.rebalancing_since(), self.group.rebalances.len());
-        let out = self.group.on_timer(now, timer);
-        self.group_marks(now, before);
-        self.apply_group_actions(now, out, q);
+        let coord = &self.groups[g].coord;
+        let before = (coord.rebalancing_since(), coord.rebalances.len());
+        let out = self.groups[g].coord.on_timer(now, timer);
+        self.group_marks(now, g, before);
+        let out = self.globalized(g, out);
+        self.apply_group_actions(now, g, out, q);
     }
 
-    fn group_marks(&mut self, now: Nanos, before: (Option<Nanos>, usize)) {
-        let started = before.0.is_none() && self.group.rebalancing_since().is_some();
-        let ended = self.group.rebalances.len() > before.1;
+    fn group_marks(&mut self, now: Nanos, g: usize, before: (Option<Nanos>, usize)) {
+        let coord = &self.groups[g].coord;
+        let started = before.0.is_none() && coord.rebalancing_since().is_some();
+        let ended = coord.rebalances.len() > before.1;
         if started || ended {
-            self.metrics.group_marks.push(GroupMark {
-                time_ns: now,
-                lag: self.log_end_total.saturating_sub(self.consumed_records),
-                duplicates: self.checks.delivery.duplicates,
-            });
+            self.mark_group(now);
         }
     }
 
@@ -536,7 +627,7 @@ impl Cluster {
         }
         for p in 0..self.parts.len() {
             let log = self.leader_log(p as u32);
-            let consumed = self.checks.delivery.consumed_upto(p as u32);
+            let consumed = self.checks.consumed_min(p as u32).unwrap_or(0);
             self.metrics
                 .partition_series
                 .push(super::metrics::PartitionSample {
@@ -574,9 +665,14 @@ impl Cluster {
         if !self.expects_consumption() {
             return replicas_hw;
         }
-        let mut floor = self.checks.delivery.consumed_upto(p).min(replicas_hw);
-        if self.cfg.consumer.group {
-            floor = floor.min(self.group.committed(p).unwrap_or(0));
+        let Some(read) = self.checks.consumed_min(p) else {
+            return replicas_hw;
+        };
+        let mut floor = read.min(replicas_hw);
+        for (g, gr) in self.groups.iter().enumerate() {
+            if self.cfg.groups[g].consumer.group && self.cfg.reads(g, p) {
+                floor = floor.min(gr.coord.committed(p).unwrap_or(0));
+            }
         }
         for c in &self.consumers {
             if let Some(&pos) = c.position.get(&p) {
@@ -625,10 +721,12 @@ impl Cluster {
         if self.producers_done as usize == self.producers.len() {
             self.metrics.produce_done_ns = Some(now);
             if self.cfg.consumer.start_after_produce && !self.consumers_started {
-                let at = now.max(self.cfg.consumer.start_ns);
-                for c in 0..self.consumers.len() {
-                    if !joins_later(&self.cfg, c) {
-                        q.schedule(at, Event::ConsumerStart { c });
+                for gc in &self.cfg.groups {
+                    let at = now.max(gc.consumer.start_ns);
+                    for c in gc.members() {
+                        if !joins_later(&self.cfg, c) {
+                            q.schedule(at, Event::ConsumerStart { c });
+                        }
                     }
                 }
             }
@@ -637,30 +735,15 @@ impl Cluster {
 
     /// The finished run's observations.
     #[allow(clippy::type_complexity)]
-    pub fn into_parts(
-        mut self,
-    ) -> (
-        SimConfig,
-        Metrics,
-        Checks,
-        Vec<Host>,
-        Coordinator,
-        Option<ConsumerGroup>,
-    ) {
+    pub fn into_parts(mut self) -> (SimConfig, Metrics, Checks, Vec<Host>, Vec<GroupRt>) {
         if self.expects_consumption() && self.finished() {
             let offline: Vec<u32> = (0..self.parts.len() as u32)
                 .filter(|&p| self.parts[p as usize].leader.is_none())
                 .collect();
-            self.checks.delivery.finish(&offline);
+            let read = self.checks.lanes.read();
+            self.checks.delivery.finish(&offline, &read);
         }
-        (
-            self.cfg,
-            self.metrics,
-            self.checks,
-            self.hosts,
-            self.group,
-            self.group848,
-        )
+        (self.cfg, self.metrics, self.checks, self.hosts, self.groups)
     }
 }
 
@@ -721,10 +804,10 @@ impl Model for Cluster {
             Event::PollDone { c } => self.consumer_poll_done(now, c, q),
             Event::HeartbeatDue { c, epoch } => self.consumer_heartbeat(now, c, epoch, q),
             Event::ConsumerTimer { c, timer } => self.consumer_timer(now, c, timer, q),
-            Event::Group { timer } => self.group_timer(now, timer, q),
+            Event::Group { group, timer } => self.group_timer(now, group, timer, q),
             Event::Scenario { action } => self.scenario_event(now, action, q),
             Event::Describe => {
-                let view = super::describe::group_view(self, now);
+                let view = super::describe::groups_view(self, now);
                 self.metrics.describes.push(view);
                 let topic = self.topic_view(now);
                 self.metrics.topic_describes.push(topic);

@@ -138,17 +138,20 @@ impl Cluster {
         };
         let old = ps.last_leader;
         let was_online = ps.leader.is_some();
-        // What the run waits for consumers to read of this partition: its leader's log end
-        // while online, what had been consumed when it went offline otherwise.
+        // What the run waits for the groups to read of this partition: its leader's log end
+        // (once per group that reads it) while online, what they had consumed when it went
+        // offline otherwise.
+        let readers = self.checks.lanes.readers(p);
         let target_before = match ps.offline_target {
             Some(t) if !was_online => t,
-            _ => self.brokers[old].logs[&p].leo(),
+            _ => self.brokers[old].logs[&p].leo() * readers,
         };
         let Some((new, unclean)) = choice else {
             if !was_online {
                 return;
             }
-            let reached = self.checks.delivery.consumed_upto(p);
+            let lanes = self.checks.lanes.of(p);
+            let reached = lanes.map(|l| self.checks.delivery.consumed_upto(l)).sum();
             self.log_end_total = self.log_end_total - target_before + reached;
             let ps = &mut self.parts[p as usize];
             ps.leader = None;
@@ -174,7 +177,7 @@ impl Cluster {
         let truncated_records = removed.iter().map(|r| r.2).sum();
         let new_leo = new_log.leo();
         self.consumed_records -= self.checks.uncommitted(p, cut, &removed);
-        self.log_end_total = self.log_end_total - target_before + new_leo;
+        self.log_end_total = self.log_end_total - target_before + new_leo * readers;
         let ps = &mut self.parts[p as usize];
         ps.offline_target = None;
         if unclean {

@@ -9,18 +9,20 @@ impl Cluster {
     /// coordinator's members and their last SyncGroup assignment, as the tool asks the
     /// coordinator (a crashed member stays listed until its session expires); otherwise from
     /// the consumers' own view (what they hold now).
-    fn owners(&self) -> Vec<Option<(String, usize)>> {
+    fn owners(&self, g: usize) -> Vec<Option<(String, usize)>> {
         let mut out = vec![None; self.cfg.partitions as usize];
-        if self.cfg.consumer.group && self.group848.is_none() {
-            let n = self.consumers.len().max(1);
-            for (id, client, parts) in self.group.members_view() {
+        let gc = &self.cfg.groups[g];
+        if gc.consumer.group && self.groups[g].kip848.is_none() {
+            let n = (gc.consumer.count as usize).max(1);
+            for (id, client, parts) in self.groups[g].coord.members_view() {
                 for &p in parts {
-                    out[p as usize] = Some((id.to_string(), client % n));
+                    out[p as usize] = Some((id.to_string(), gc.first as usize + client % n));
                 }
             }
             return out;
         }
-        for (c, con) in self.consumers.iter().enumerate() {
+        for c in gc.members() {
+            let con = &self.consumers[c];
             if !con.running {
                 continue;
             }
@@ -35,31 +37,42 @@ impl Cluster {
     }
 }
 
-/// The group as `kafka-consumer-groups.sh --describe --group G` prints it at `now`.
-pub fn group_view(cl: &Cluster, now: Nanos) -> String {
-    let group = &cl.cfg.consumer.group_id;
+/// Every group as `kafka-consumer-groups.sh --describe --all-groups` prints them at `now`.
+pub fn groups_view(cl: &Cluster, now: Nanos) -> String {
     let mut s = format!("At t = {:.3} s (simulated)\n", secs(now));
-    if let Some(since) = cl.group.rebalancing_since() {
+    for g in 0..cl.groups.len() {
+        s.push_str(&group_view(cl, g));
+    }
+    s
+}
+
+/// Group `g` as `kafka-consumer-groups.sh --describe --group G` prints it.
+fn group_view(cl: &Cluster, g: usize) -> String {
+    let group = &cl.cfg.groups[g].consumer.group_id;
+    let mut s = String::new();
+    if let Some(since) = cl.groups[g].coord.rebalancing_since() {
         s.push_str(&format!(
             "\nConsumer group '{group}' is rebalancing (since t = {:.3} s).\n",
             secs(since)
         ));
     }
+    let owners = cl.owners(g);
     let rows: Vec<[String; 9]> = cl
-        .owners()
-        .into_iter()
-        .enumerate()
-        .map(|(p, owner)| {
-            let leo = cl.leader_log(p as u32).hw();
-            let committed = cl.group.committed(p as u32);
+        .cfg
+        .subscribed(g)
+        .map(|p| {
+            let owner = owners[p as usize].clone();
+            let (topic, partition) = cl.cfg.topic_partition(p);
+            let leo = cl.leader_log(p).hw();
+            let committed = cl.groups[g].coord.committed(p);
             let (id, host, client) = match owner {
                 Some((id, c)) => (id, "/127.0.0.1".to_string(), format!("consumer-{c}")),
                 None => ("-".into(), "-".into(), "-".into()),
             };
             [
                 group.clone(),
-                cl.cfg.topic.clone(),
-                p.to_string(),
+                topic.to_string(),
+                partition.to_string(),
                 committed.map_or("-".into(), |o| o.to_string()),
                 leo.to_string(),
                 committed.map_or("-".into(), |o| leo.saturating_sub(o).to_string()),

@@ -94,7 +94,7 @@ pub enum Event {
     /// Write a describe view of the group (run.describe_at_ms).
     Describe,
     /// A group-coordinator timer (join delay, session expiry) fires.
-    Group { timer: GroupTimer },
+    Group { group: usize, timer: GroupTimer },
     /// Periodic bookkeeping: time-series buckets and releasing read log batches.
     Housekeeping,
     /// Broker `broker`'s log manager runs its retention pass.

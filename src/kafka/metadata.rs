@@ -138,8 +138,8 @@ impl Cluster {
 
     fn metadata_retry_later(&mut self, now: Nanos, client: Client, q: &mut EventQueue<Event>) {
         let backoff = match client {
-            Client::Producer(_) => self.cfg.producer.retry_backoff_ns,
-            Client::Consumer(_) => self.cfg.consumer.retry_backoff_ns,
+            Client::Producer(p) => self.cfg.producers[p].retry_backoff_ns,
+            Client::Consumer(c) => self.consumer_cfg(c).retry_backoff_ns,
         }
         .max(1);
         let m = self.meta_state(client);

@@ -18,11 +18,11 @@ use crate::engine::Nanos;
 use crate::scenario::events::ResetTo;
 
 impl Cluster {
-    /// Why the group cannot be reset now, if it cannot.
-    fn group_busy(&self) -> Option<String> {
-        let members = match &self.group848 {
-            Some(g) => g.member_ids().len(),
-            None => self.group.member_count(),
+    /// Why group `g` cannot be reset now, if it cannot.
+    fn group_busy(&self, g: usize) -> Option<String> {
+        let members = match &self.groups[g].kip848 {
+            Some(k) => k.member_ids().len(),
+            None => self.groups[g].coord.member_count(),
         };
         (members > 0).then(|| {
             format!("the group has {members} active member(s) (kafka-consumer-groups: \"Assignments can only be reset if the group is inactive\")")
@@ -31,10 +31,10 @@ impl Cluster {
 
     /// The committed offset `to` asks for on partition `p` at `now`, before clamping, or why
     /// there is none.
-    fn reset_target(&self, now: Nanos, p: u32, to: ResetTo) -> Result<u64, String> {
+    fn reset_target(&self, now: Nanos, g: usize, p: u32, to: ResetTo) -> Result<u64, String> {
         let log = self.leader_log(p);
         let end = log.hw();
-        let current = self.group.committed(p);
+        let current = self.groups[g].coord.committed(p);
         Ok(match to {
             ResetTo::Earliest => log.log_start(),
             ResetTo::Latest => end,
@@ -51,12 +51,15 @@ impl Cluster {
         })
     }
 
-    /// The `group.reset_offsets` event.
-    pub(crate) fn reset_offsets(&mut self, now: Nanos, to: ResetTo) {
-        let parts = self.parts.len() as u32;
-        let targets: Result<Vec<u64>, String> = match self.group_busy() {
+    /// The `group.reset_offsets` event on group `g` (every partition it subscribes to).
+    pub(crate) fn reset_offsets(&mut self, now: Nanos, g: usize, to: ResetTo) {
+        let parts: Vec<u32> = self.cfg.subscribed(g).collect();
+        let targets: Result<Vec<u64>, String> = match self.group_busy(g) {
             Some(why) => Err(why),
-            None => (0..parts).map(|p| self.reset_target(now, p, to)).collect(),
+            None => parts
+                .iter()
+                .map(|&p| self.reset_target(now, g, p, to))
+                .collect(),
         };
         let targets = match targets {
             Ok(t) => t,
@@ -66,15 +69,16 @@ impl Cluster {
                 return;
             }
         };
-        for (p, target) in (0..parts).zip(targets) {
+        for (p, target) in parts.into_iter().zip(targets) {
             let log = self.leader_log(p);
             let target = target.clamp(log.log_start(), log.hw());
-            self.group.set_committed(p, target);
-            let upto = self.checks.delivery.consumed_upto(p);
+            self.groups[g].coord.set_committed(p, target);
+            let lane = self.checks.lanes.lane(g, p);
+            let upto = self.checks.delivery.consumed_upto(lane);
             if target > upto {
-                self.pass_over(p, target);
+                self.pass_over(g, p, target);
             } else if target < upto {
-                let until = self.reread_until.entry(p).or_insert(0);
+                let until = self.reread_until.entry(lane).or_insert(0);
                 *until = (*until).max(upto);
             }
         }

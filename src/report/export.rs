@@ -149,6 +149,11 @@ pub const POINT_METRICS: &[(&str, fn(&Summary) -> f64)] = &[
 
 /// Mean and 95% CI of `metric` over a point's runs.
 pub fn point_estimate(r: &PointResult, metric: fn(&Summary) -> f64) -> Estimate {
+    point_estimate_by(r, metric)
+}
+
+/// [`point_estimate`] of any function of a run's summary.
+pub fn point_estimate_by(r: &PointResult, metric: impl Fn(&Summary) -> f64) -> Estimate {
     estimate(
         &r.runs
             .iter()

@@ -175,7 +175,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
         .max_by_key(|r| {
             (
                 r.config.partitions,
-                r.config.consumer.count,
+                r.config.consumer_count(),
                 std::cmp::Reverse(r.point.index),
             )
         })
@@ -197,7 +197,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
             .unwrap_or(0);
         let from_ns = first_ns.saturating_sub((last_ns - first_ns.min(last_ns)) / 10);
         let from_s = from_ns as f64 / 1e9;
-        let mut series: Vec<(String, Vec<(f64, f64)>)> = (0..busiest.config.consumer.count)
+        let mut series: Vec<(String, Vec<(f64, f64)>)> = (0..busiest.config.consumer_count())
             .map(|c| (format!("consumer {c}"), vec![(from_s, 0.0)]))
             .collect();
         for s in run.consumer_series.iter().filter(|s| s.time_ns > from_ns) {
@@ -216,7 +216,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
                         "Records read per consumer from the first record at {:.1} s ({} partitions, {} consumers{keys})",
                         first_ns as f64 / 1e9,
                         busiest.config.partitions,
-                        busiest.config.consumer.count
+                        busiest.config.consumer_count()
                     ),
                     x_label: "simulated time (s)".into(),
                     y_label: "records consumed".into(),
@@ -297,7 +297,7 @@ fn speedup_by_cores(results: &[PointResult], caption: Caption) -> Chart {
         let cores = r.config.host.cores;
         let Some(one) = selected
             .iter()
-            .find(|o| o.config.host.cores == cores && o.config.consumer.count == 1)
+            .find(|o| o.config.host.cores == cores && o.config.consumer_count() == 1)
         else {
             continue;
         };
@@ -307,7 +307,11 @@ fn speedup_by_cores(results: &[PointResult], caption: Caption) -> Chart {
         }
         let e = point_estimate(r, |s| s.consume_records_per_s_after_join);
         let label = format!("{cores} core(s)");
-        let point = (r.config.consumer.count as f64, e.mean / base, e.ci95 / base);
+        let point = (
+            r.config.consumer_count() as f64,
+            e.mean / base,
+            e.ci95 / base,
+        );
         match series.iter_mut().find(|x| x.label == label) {
             Some(x) => x.points.push(point),
             None => series.push(Series {

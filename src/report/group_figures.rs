@@ -48,7 +48,7 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
         ));
         // One consumer that joined once owns everything all along: a timeline of one colour
         // carries nothing.
-        if r.config.consumer.count > 1 || run.summary.rebalances > 1 {
+        if r.config.consumer_count() > 1 || run.summary.rebalances > 1 {
             out.push((label.stem("timeline"), super::timeline::chart(name, r, run)));
         }
     }

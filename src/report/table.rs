@@ -156,7 +156,7 @@ fn one_consumer<'a>(results: &'a [PointResult], r: &PointResult) -> Option<&'a P
     };
     results
         .iter()
-        .find(|o| o.config.consumer.count == 1 && same(o))
+        .find(|o| o.config.consumer_count() == 1 && same(o))
 }
 
 /// What retention did at each point, when it deleted anything.
@@ -284,6 +284,59 @@ fn producer_table(out: &mut String, results: &[PointResult]) {
     }
 }
 
+/// One line per consumer group of each point, when a scenario has several groups or topics.
+fn groups_table(out: &mut String, results: &[PointResult]) {
+    if results
+        .iter()
+        .all(|r| r.runs.iter().all(|x| x.summary.groups.is_empty()))
+    {
+        return;
+    }
+    writeln!(
+        out,
+        "\ngroups: {:<40} {:<14} {:<24} {:>9} {:>16} {:>18} {:>10} {:>10} {:>10}",
+        "point",
+        "group",
+        "topics",
+        "consumers",
+        "consume_s",
+        "records/s",
+        "lag_end",
+        "re-reads",
+        "rebalances"
+    )
+    .ok();
+    for r in results {
+        let Some(first) = r.runs.first() else {
+            continue;
+        };
+        for (g, gs) in first.summary.groups.iter().enumerate() {
+            let e = |f: fn(&crate::experiment::summary::GroupSummary) -> f64| {
+                super::export::point_estimate_by(r, move |s| f(&s.groups[g]))
+            };
+            let d = e(|x| x.consume_s);
+            let t = e(|x| x.records_per_s);
+            let lag = e(|x| x.lag_end as f64);
+            let dup = e(|x| x.duplicates as f64);
+            let reb = e(|x| x.rebalances as f64);
+            writeln!(
+                out,
+                "groups: {:<40} {:<14} {:<24} {:>9} {:>16} {:>18} {:>10.0} {:>10.0} {:>10.1}",
+                r.point.name(),
+                gs.group_id,
+                gs.topics.join(","),
+                gs.consumers,
+                pm(d.mean, d.ci95, 3),
+                pm(t.mean, t.ci95, 0),
+                lag.mean,
+                dup.mean,
+                reb.mean
+            )
+            .ok();
+        }
+    }
+}
+
 /// The whole table.
 pub fn render(name: &str, results: &[PointResult]) -> String {
     let mut out = String::new();
@@ -298,11 +351,12 @@ pub fn render(name: &str, results: &[PointResult]) -> String {
         results.len()
     )
     .ok();
-    if results.iter().all(|r| r.config.consumer.count == 0) {
+    if results.iter().all(|r| r.config.consumer_count() == 0) {
         producer_table(&mut out, results);
     } else {
         consumer_table(&mut out, results);
     }
+    groups_table(&mut out, results);
     if super::group_figures::group_activity(results) {
         writeln!(
             out,

@@ -89,7 +89,7 @@ pub fn chart(name: &str, r: &PointResult, run: &RunOutput) -> Chart {
             .map(|p| format!("partition {p}"))
             .collect(),
         bars,
-        legend: (0..r.config.consumer.count as usize)
+        legend: (0..r.config.consumer_count() as usize)
             .map(|c| (c, format!("consumer {c}")))
             .collect(),
         windows,

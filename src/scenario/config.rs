@@ -1,5 +1,6 @@
 //! Loading a scenario: TOML → flat keys → checked values, `--set` overrides and the sweep grid.
 
+use super::entries::{Entry, EntryKind};
 use super::error::ScenarioError;
 use super::events::RawEvent;
 use super::keys::{self, Default as Def};
@@ -14,6 +15,8 @@ pub struct Config {
     explicit: BTreeMap<&'static str, Value>,
     /// The `[[events]]` tables, checked field by field, in file order.
     pub events: Vec<RawEvent>,
+    /// The `[[topics]]`, `[[producers]]` and `[[groups]]` entries, in file order.
+    pub entries: Vec<Entry>,
 }
 
 impl Config {
@@ -87,6 +90,10 @@ impl Config {
                 };
                 out.push_str(&format!("# \"{k}\" = {}{unit}\n", v.to_toml()));
             }
+        }
+        for e in &self.entries {
+            out.push('\n');
+            out.push_str(&e.to_toml());
         }
         for e in &self.events {
             out.push('\n');
@@ -264,6 +271,8 @@ struct Raw {
     sweep: Vec<(String, toml::Value)>,
     /// `[[events]]` tables, included files' first.
     events: Vec<toml::Value>,
+    /// `[[topics]]`, `[[producers]]`, `[[groups]]` tables, included files' first.
+    entries: Vec<(EntryKind, toml::Value)>,
 }
 
 impl Raw {
@@ -354,6 +363,7 @@ impl Raw {
                 }
                 raw.flat.extend(inner.flat);
                 raw.events.extend(inner.events);
+                raw.entries.extend(inner.entries);
             }
             inc.stack.pop();
         }
@@ -362,6 +372,22 @@ impl Raw {
                 ("include", _) => {}
                 ("sweep", toml::Value::Table(t)) => flatten("", t, &mut raw.sweep),
                 ("events", toml::Value::Array(items)) => raw.events.extend(items.iter().cloned()),
+                ("topics" | "producers" | "groups", toml::Value::Array(items)) => {
+                    let kind = match k.as_str() {
+                        "topics" => EntryKind::Topic,
+                        "producers" => EntryKind::Producer,
+                        _ => EntryKind::Group,
+                    };
+                    raw.entries
+                        .extend(items.iter().map(|item| (kind, item.clone())));
+                }
+                ("topics" | "producers" | "groups", other) => {
+                    return Err(ScenarioError::Invalid {
+                        key: k.clone(),
+                        value: other.to_string(),
+                        accepted: format!("an array of tables, written [[{k}]]"),
+                    })
+                }
                 ("events", other) => {
                     return Err(ScenarioError::Invalid {
                         key: "events".into(),
@@ -392,6 +418,17 @@ impl Raw {
                 accepted: "a table: [[events]] with at_ms, action and its fields".into(),
             })?;
             sc.base.events.push(RawEvent::from_toml(i, t)?);
+        }
+        let mut index = [0usize; 3];
+        for (kind, item) in &self.entries {
+            let i = &mut index[*kind as usize];
+            let t = item.as_table().ok_or_else(|| ScenarioError::Invalid {
+                key: format!("{}[{i}]", kind.list()),
+                value: item.to_string(),
+                accepted: format!("a table: [[{}]] with its keys", kind.list()),
+            })?;
+            sc.base.entries.push(Entry::from_toml(*kind, *i, t)?);
+            *i += 1;
         }
         for (path, v) in self.flat {
             let spec = known(&path)?;

@@ -88,7 +88,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec { name: "broker.slow_disk", fields: &[BROKER, field("factor", Kind::Float { min: 1.0, max: 1e6 }, "×", None, "Every disk access takes this many times longer."), DURATION], doc: "The disk of the broker's host slows down (write-back and reads that miss the page cache)." },
     ActionSpec { name: "network.cut", fields: &[field("from", ENDPOINT, "", None, "\"broker:N\" or \"clients\" (the clients' host)."), field("to", ENDPOINT, "", None, "\"broker:N\" or \"clients\"."), DURATION], doc: "Messages between the two hosts are lost both ways (needs cluster.layout = dedicated); requests time out after request.timeout.ms." },
     ActionSpec { name: "requests.fail", fields: &[field("probability", Kind::Float { min: 0.0, max: 1.0 }, "", None, "Chance that a ProduceRequest fails."), DURATION, field("stage", Kind::Enum(&["either", "before_append", "after_append"]), "", Some(Lit::S("either")), "Lost on the way in (nothing appended) or its response lost after the append; either = half each.")], doc: "Transient errors: produce requests fail with NETWORK_EXCEPTION and are retried." },
-    ActionSpec { name: "group.reset_offsets", fields: &[field("to", Kind::Enum(&["earliest", "latest", "current", "offset", "shift-by", "datetime", "duration"]), "", None, "kafka-consumer-groups --reset-offsets --to-earliest, --to-latest, --to-current, --to-offset, --shift-by, --to-datetime or --by-duration."), field("offset", Kind::Int { min: -(1 << 62), max: 1 << 62 }, "records", Some(Lit::I(0)), "The offset (to = offset) or the shift (to = shift-by)."), field("timestamp_ms", MS_KIND, "ms", Some(Lit::I(0)), "to = datetime: the first record created at or after this simulated time."), field("duration_ms", MS_KIND, "ms", Some(Lit::I(0)), "to = duration: the first record created at most this long before the reset.")], doc: "Set the group's committed offset of every partition as kafka-consumer-groups --reset-offsets --execute does (clamped to the log start and end); refused while the group has members." },
+    ActionSpec { name: "group.reset_offsets", fields: &[field("group", Kind::Text, "", Some(Lit::S("")), "The group's group.id; \"\" = the scenario's only group."), field("to", Kind::Enum(&["earliest", "latest", "current", "offset", "shift-by", "datetime", "duration"]), "", None, "kafka-consumer-groups --reset-offsets --to-earliest, --to-latest, --to-current, --to-offset, --shift-by, --to-datetime or --by-duration."), field("offset", Kind::Int { min: -(1 << 62), max: 1 << 62 }, "records", Some(Lit::I(0)), "The offset (to = offset) or the shift (to = shift-by)."), field("timestamp_ms", MS_KIND, "ms", Some(Lit::I(0)), "to = datetime: the first record created at or after this simulated time."), field("duration_ms", MS_KIND, "ms", Some(Lit::I(0)), "to = duration: the first record created at most this long before the reset.")], doc: "Set the group's committed offset of every partition as kafka-consumer-groups --reset-offsets --execute does (clamped to the log start and end); refused while the group has members." },
     ActionSpec { name: "producer.rate", fields: &[field("producer", Kind::Int { min: -1, max: 1_000_000 }, "", Some(Lit::I(-1)), "Producer index; -1 = every producer."), field("rate_per_s", Kind::Float { min: 0.0, max: 1e12 }, "records/s", None, "New send rate; 0 = as fast as possible.")], doc: "A producer's send rate changes." },
 ];
 
@@ -306,6 +306,9 @@ pub enum Action {
         stage: FailStage,
     },
     ResetOffsets {
+        /// Index of the group.
+        group: usize,
+        /// Where to.
         to: ResetTo,
     },
 }
@@ -398,7 +401,9 @@ pub struct TimedAction {
 
 /// How many of each component a sweep point has (to check the indices events name).
 #[derive(Clone, Copy, Debug)]
-pub struct Counts {
+pub struct Counts<'a> {
+    /// Each group's group.id and its consumers' numbers.
+    pub groups: &'a [(String, std::ops::Range<u32>)],
     /// consumer.count.
     pub consumers: u32,
     /// producer.count.
@@ -408,6 +413,24 @@ pub struct Counts {
     /// consumer.start_ms, or None when consumers start after producing (a time not known in
     /// advance).
     pub consumers_start_ms: Option<u64>,
+}
+
+/// The group a `group.*` event names by its group.id ("" = the only group).
+fn group_index(e: &RawEvent, n: Counts<'_>) -> Result<usize, ScenarioError> {
+    let name = e.arg("group").to_string();
+    let ids: Vec<String> = n.groups.iter().map(|g| format!("\"{}\"", g.0)).collect();
+    match n.groups.iter().position(|g| g.0 == name) {
+        Some(i) => Ok(i),
+        None if name.is_empty() && n.groups.len() <= 1 => Ok(0),
+        None => Err(ScenarioError::Invalid {
+            key: format!("events[{}].group", e.index),
+            value: format!("\"{name}\""),
+            accepted: format!(
+                "the group.id of a group of the scenario ({})",
+                ids.join(", ")
+            ),
+        }),
+    }
 }
 
 fn index_of(e: &RawEvent, name: &str, count: u32, what: &str) -> Result<usize, ScenarioError> {
@@ -431,7 +454,7 @@ fn index_of(e: &RawEvent, name: &str, count: u32, what: &str) -> Result<usize, S
 
 impl Action {
     /// Type `e`, checking the indices it names against `n`.
-    pub fn from_raw(e: &RawEvent, n: Counts) -> Result<Action, ScenarioError> {
+    pub fn from_raw(e: &RawEvent, n: Counts<'_>) -> Result<Action, ScenarioError> {
         let consumer = || index_of(e, "consumer", n.consumers, "consumer");
         let ms = |name: &str| crate::engine::time::span(e.int(name) as u64, MS);
         Ok(match e.action.name {
@@ -507,6 +530,7 @@ impl Action {
                 },
             },
             "group.reset_offsets" => Action::ResetOffsets {
+                group: group_index(e, n)?,
                 to: match e.arg("to").to_string().as_str() {
                     "earliest" => ResetTo::Earliest,
                     "latest" => ResetTo::Latest,
@@ -525,7 +549,7 @@ impl Action {
 /// A `group.reset_offsets` at a time when, by the scenario's own events, some consumer surely
 /// is a member of the group (it started and has not left or crashed since) is refused, as
 /// kafka-consumer-groups refuses it. Rolling restarts make membership unknown: not checked.
-fn check_resets(events: &[RawEvent], n: Counts) -> Result<(), ScenarioError> {
+fn check_resets(events: &[RawEvent], n: Counts<'_>) -> Result<(), ScenarioError> {
     let mut sorted: Vec<&RawEvent> = events.iter().collect();
     sorted.sort_by_key(|e| e.at_ms);
     for reset in sorted
@@ -545,7 +569,11 @@ fn check_resets(events: &[RawEvent], n: Counts) -> Result<(), ScenarioError> {
         let Some(start_ms) = n.consumers_start_ms else {
             continue;
         };
-        for c in 0..n.consumers as i64 {
+        let members = n
+            .groups
+            .get(group_index(reset, n)?)
+            .map_or(0..n.consumers, |g| g.1.clone());
+        for c in members.map(i64::from) {
             let membership = [
                 "consumer.join",
                 "consumer.leave",
@@ -578,7 +606,7 @@ fn check_resets(events: &[RawEvent], n: Counts) -> Result<(), ScenarioError> {
 }
 
 /// Type every event of a sweep point, in time order (file order among equal times).
-pub fn resolve(events: &[RawEvent], n: Counts) -> Result<Vec<TimedAction>, ScenarioError> {
+pub fn resolve(events: &[RawEvent], n: Counts<'_>) -> Result<Vec<TimedAction>, ScenarioError> {
     check_resets(events, n)?;
     let mut out = events
         .iter()
@@ -627,6 +655,7 @@ mod tests {
     }
 
     const N: Counts = Counts {
+        groups: &[],
         consumers: 3,
         producers: 1,
         brokers: 1,

@@ -8,6 +8,7 @@
 //! ```
 
 pub mod config;
+pub mod entries;
 pub mod error;
 pub mod events;
 pub mod keys;

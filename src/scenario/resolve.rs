@@ -3,6 +3,7 @@
 //! (per byte), so the model's arithmetic is all integer.
 
 use super::config::Config;
+use super::entries::{Entry, EntryKind};
 use super::error::ScenarioError;
 use super::events::{self, Counts, TimedAction};
 use super::value::Value;
@@ -182,8 +183,12 @@ pub struct ReplicationCfg {
 /// Producer settings and costs (per producer).
 #[derive(Clone, Debug)]
 pub struct ProducerCfg {
-    /// Number of producers.
+    /// Number of producers (of this configuration).
     pub count: u32,
+    /// Name (`name` of its `[[producers]]` entry; "producer" for the `[producer]` table).
+    pub name: String,
+    /// Index of the topic it writes to.
+    pub topic: usize,
     /// Records each sends.
     pub records: u64,
     /// Records per second, 0 = as fast as possible (as milli-records/s, integer).
@@ -315,6 +320,50 @@ pub struct ConsumerCfg {
     pub retry_backoff_ns: Nanos,
 }
 
+/// One topic.
+#[derive(Clone, Debug)]
+pub struct TopicCfg {
+    /// Name.
+    pub name: String,
+    /// Partitions.
+    pub partitions: u32,
+    /// kafkasim's number of its partition 0.
+    pub first: u32,
+    /// replication.factor.
+    pub factor: u32,
+    /// min.insync.replicas.
+    pub min_insync: u32,
+    /// retention.ms and retention.bytes.
+    pub retention: crate::kafka::log::Retention,
+    /// segment.ms, ns.
+    pub roll_ns: Nanos,
+}
+
+impl TopicCfg {
+    /// kafkasim's partition numbers of this topic.
+    pub fn range(&self) -> std::ops::Range<u32> {
+        self.first..self.first + self.partitions
+    }
+}
+
+/// One consumer group (or one set of standalone consumers).
+#[derive(Clone, Debug)]
+pub struct GroupCfg {
+    /// Its consumers' configuration (`count` of them; `group_id` names the group).
+    pub consumer: ConsumerCfg,
+    /// Indexes of the subscribed topics, in scenario order.
+    pub topics: Vec<usize>,
+    /// Number of its first consumer.
+    pub first: u32,
+}
+
+impl GroupCfg {
+    /// Its consumers' numbers.
+    pub fn members(&self) -> std::ops::Range<usize> {
+        self.first as usize..(self.first + self.consumer.count) as usize
+    }
+}
+
 /// Everything one run needs, typed and checked.
 #[derive(Clone, Debug)]
 pub struct SimConfig {
@@ -342,16 +391,23 @@ pub struct SimConfig {
     pub net: NetCfg,
     /// Broker.
     pub broker: BrokerCfg,
-    /// Topic name.
+    /// The first topic's name.
     pub topic: String,
-    /// Topic partitions.
+    /// Partitions of every topic together (partition numbers inside kafkasim run over all
+    /// topics: topic `t`'s partition `i` is `topics[t].first + i`).
     pub partitions: u32,
-    /// Replication.
+    /// The topics, in scenario order.
+    pub topics: Vec<TopicCfg>,
+    /// Replication (the factor is the largest topic's, min.insync.replicas the smallest).
     pub replication: ReplicationCfg,
-    /// Producers.
+    /// The `[producer]` table's producer (what a `[[producers]]` entry starts from).
     pub producer: ProducerCfg,
-    /// Consumers.
+    /// Every producer, one per instance (a `[[producers]]` entry of `count = 3` gives three).
+    pub producers: Vec<ProducerCfg>,
+    /// The `[consumer]` table's consumer (what a `[[groups]]` entry starts from).
     pub consumer: ConsumerCfg,
+    /// The consumer groups, in scenario order; consumers are numbered group after group.
+    pub groups: Vec<GroupCfg>,
     /// group.consumer.heartbeat.interval.ms (KIP-848), ns.
     pub kip848_heartbeat_ns: Nanos,
     /// group.consumer.session.timeout.ms (KIP-848), ns.
@@ -487,35 +543,6 @@ fn nic_or_default(g: &Get, key: &str) -> u64 {
     }
 }
 
-/// `producer.hosts` / `consumer.hosts` ("0,0,1"), or round-robin over the client hosts.
-fn placement(g: &Get) -> Result<Placement, ScenarioError> {
-    let hosts = g.u("cluster.client_hosts") as u32;
-    if hosts > 1 && g.text("cluster.layout") == "single-host" {
-        return Err(conflict(format!("cluster.client_hosts = {hosts} needs cluster.layout = \"dedicated\": with \"single-host\" brokers and clients share one machine")));
-    }
-    let place = |key: &str, count: u64| -> Result<Vec<u32>, ScenarioError> {
-        let text = g.text(key);
-        if text.trim().is_empty() {
-            return Ok((0..count).map(|i| (i % hosts as u64) as u32).collect());
-        }
-        let list: Vec<&str> = text.split(',').map(str::trim).collect();
-        if list.len() as u64 != count {
-            return Err(conflict(format!("{key} = \"{text}\" names {} host(s) for {count} process(es): give one client host index per process, or \"\" for round-robin", list.len())));
-        }
-        list.iter()
-            .map(|s| match s.parse::<u32>() {
-                Ok(h) if h < hosts => Ok(h),
-                _ => Err(conflict(format!("{key} = \"{text}\": `{s}` is not a client host; accepted are 0 to {} (cluster.client_hosts = {hosts})", hosts - 1))),
-            })
-            .collect()
-    };
-    Ok(Placement {
-        client_hosts: hosts,
-        producers: place("producer.hosts", g.u("producer.count"))?,
-        consumers: place("consumer.hosts", g.u("consumer.count"))?,
-    })
-}
-
 /// "1000, 5000" → [1000 ms, 5000 ms] in ns, sorted.
 fn parse_ms_list(text: &str, key: &str) -> Result<Vec<Nanos>, ScenarioError> {
     let mut out = text
@@ -604,7 +631,509 @@ fn resolve_idempotence(
     }
 }
 
+/// The producer of configuration `c` (the `[producer]` table, or it with a `[[producers]]`
+/// entry's keys set).
+fn producer_cfg(c: &Config, client: ClientKind) -> Result<ProducerCfg, ScenarioError> {
+    let g = Get(c);
+    let value_min = g.u("producer.value_bytes") as u32;
+    let value_max = match g.u("producer.value_bytes_max") as u32 {
+        0 => value_min,
+        m if m < value_min => {
+            return Err(conflict(format!("producer.value_bytes_max = {m} is below producer.value_bytes = {value_min}; set it to 0 (fixed size) or a value ≥ {value_min}")))
+        }
+        m => m,
+    };
+    let keys = match g.text("producer.keys").as_str() {
+        "none" => KeyMode::None,
+        "fixed" => KeyMode::Fixed(g.text("producer.fixed_key").into_bytes()),
+        "random" => KeyMode::Random,
+        "uniform" => KeyMode::Uniform(g.u("producer.key_count")),
+        _ => {
+            let n = g.u("producer.key_count");
+            if n > crate::kafka::workload::ZIPF_MAX_KEYS {
+                return Err(conflict(format!("producer.key_count = {n} is too many for producer.keys = zipf: at most {} keys", crate::kafka::workload::ZIPF_MAX_KEYS)));
+            }
+            KeyMode::Zipf(n, g.float("producer.zipf_exponent"))
+        }
+    };
+    let codec = Codec::by_name(
+        &g.text("producer.compression.type"),
+        g.float("producer.compression.ratio"),
+    );
+    let batch_size = g.u("producer.batch.size") as u32;
+    let max_request_size = g.u("producer.max.request.size") as u32;
+    if batch_size > max_request_size {
+        return Err(conflict(format!(
+            "producer.batch.size = {batch_size} is above producer.max.request.size = {max_request_size}: a batch must fit in one request; lower batch.size or raise max.request.size"
+        )));
+    }
+    let largest_record = crate::kafka::records::record_bytes(Some(64), value_max, 0) as u64
+        + crate::kafka::records::BATCH_HEADER_BYTES;
+    if largest_record > max_request_size as u64 {
+        return Err(conflict(format!(
+            "a record of producer.value_bytes{} = {value_max} bytes does not fit in producer.max.request.size = {max_request_size} (Kafka fails it with RecordTooLargeException)",
+            if value_max != value_min { "_max" } else { "" }
+        )));
+    }
+    let acks = match g.text("producer.acks").as_str() {
+        "0" => Acks::Zero,
+        "1" => Acks::One,
+        _ => Acks::All,
+    };
+    if acks == Acks::Zero && g.text("expect.no_loss") == "yes" {
+        return Err(conflict("expect.no_loss = \"yes\" with producer.acks = 0: with acks = 0 no record is ever acknowledged, so there is nothing to keep; use acks = \"1\" or \"all\", or expect.no_loss = \"auto\"".into()));
+    }
+    let max_in_flight = g.u("producer.max.in.flight.requests.per.connection") as u32;
+    let retries = g.u("producer.retries") as u32;
+    let (idempotence, max_in_flight) = resolve_idempotence(
+        c,
+        client,
+        g.flag("producer.enable.idempotence"),
+        acks,
+        max_in_flight,
+        retries,
+    )?;
+    let linger_ns = g.ms("producer.linger.ms");
+    let request_timeout_ns = g.ms("producer.request.timeout.ms");
+    let delivery_timeout_ns = g.ms("producer.delivery.timeout.ms");
+    if client == ClientKind::Java
+        && delivery_timeout_ns < linger_ns.saturating_add(request_timeout_ns)
+    {
+        return Err(conflict(format!(
+            "producer.delivery.timeout.ms = {} is below producer.linger.ms + producer.request.timeout.ms = {}: the Java client refuses it (ConfigException: delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms)",
+            g.u("producer.delivery.timeout.ms"),
+            g.u("producer.linger.ms").saturating_add(g.u("producer.request.timeout.ms"))
+        )));
+    }
+    let records = g.u("producer.records");
+    let producers = g.u("producer.count") as u32;
+    let rate = g.float("producer.rate_per_s");
+    Ok(ProducerCfg {
+        count: producers,
+        name: "producer".into(),
+        topic: 0,
+        records,
+        rate_milli_per_s: (rate * 1000.0).round() as u64,
+        start_ns: g.ms("producer.start_ms"),
+        value_bytes: (value_min, value_max),
+        keys,
+        partitioner: g.text("producer.partitioner"),
+        adaptive: g.flag("producer.partitioner.adaptive.partitioning.enable"),
+        sticky_linger_ns: g.ms("producer.sticky.partitioning.linger.ms"),
+        batch_size,
+        batch_num_messages: g.u("producer.batch.num.messages").min(u32::MAX as u64) as u32,
+        linger_ns,
+        buffer_memory: g.u("producer.buffer.memory"),
+        max_queued_records: g.u("producer.queue.buffering.max.messages"),
+        max_in_flight,
+        max_request_size,
+        acks,
+        idempotence,
+        retries,
+        retry_backoff_ns: g.ms("producer.retry.backoff.ms"),
+        retry_backoff_max_ns: g.ms("producer.retry.backoff.max.ms"),
+        delivery_timeout_ns,
+        request_timeout_ns,
+        codec,
+        send_cpu_ns: g.us_ns("producer.send_cpu_us_per_record"),
+        request_cpu_ns: g.us_ns("producer.request_cpu_us"),
+        ps_per_byte: g.ps("producer.cpu_ns_per_byte"),
+        gc_young_every_bytes: g.u("producer.gc.young_every_mb") << 20,
+        gc_pause_ns: g.us_ns("producer.gc.pause_ms") * 1000,
+    })
+}
+
+/// The consumers of configuration `c` (the `[consumer]` table, or it with a `[[groups]]`
+/// entry's keys set).
+fn consumer_cfg(c: &Config) -> Result<ConsumerCfg, ScenarioError> {
+    let g = Get(c);
+    let assignors = g
+        .text("consumer.partition.assignment.strategy")
+        .split(',')
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            AssignorKind::from_name(s).map_err(|accepted| ScenarioError::Invalid {
+                key: "consumer.partition.assignment.strategy".into(),
+                value: s.into(),
+                accepted,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if assignors.is_empty() {
+        return Err(ScenarioError::Invalid {
+            key: "consumer.partition.assignment.strategy".into(),
+            value: "\"\"".into(),
+            accepted: "a comma-separated list of assignor names".into(),
+        });
+    }
+    let hb = g.ms("consumer.heartbeat.interval.ms");
+    let session = g.ms("consumer.session.timeout.ms");
+    if hb >= session {
+        return Err(conflict(format!(
+            "consumer.heartbeat.interval.ms = {} must be below consumer.session.timeout.ms = {} (Kafka recommends at most a third)",
+            g.u("consumer.heartbeat.interval.ms"),
+            g.u("consumer.session.timeout.ms")
+        )));
+    }
+    let instance = g.text("consumer.group.instance.id");
+    let kip848 = g.text("consumer.group.protocol") == "consumer";
+    if kip848 && g.text("consumer.mode") != "group" {
+        return Err(conflict("consumer.group.protocol = \"consumer\" needs consumer.mode = \"group\" (standalone consumers have no group)".into()));
+    }
+    let start_after_produce = g.flag("consumer.start_after_produce");
+    Ok(ConsumerCfg {
+        count: g.u("consumer.count") as u32,
+        group: g.text("consumer.mode") == "group",
+        start_ns: g.ms("consumer.start_ms"),
+        start_after_produce,
+        cold_cache: g.text("consumer.cache") == "cold",
+        group_id: g.text("consumer.group.id"),
+        fetch_min_bytes: g.u("consumer.fetch.min.bytes"),
+        fetch_max_wait_ns: g.ms("consumer.fetch.max.wait.ms"),
+        fetch_max_bytes: g.u("consumer.fetch.max.bytes"),
+        max_partition_fetch_bytes: g.u("consumer.max.partition.fetch.bytes"),
+        max_poll_records: g.u("consumer.max.poll.records").min(u32::MAX as u64) as u32,
+        prefetch_records: g.u("consumer.queued.min.messages"),
+        prefetch_bytes: g
+            .u("consumer.queued.max.messages.kbytes")
+            .saturating_mul(1024),
+        queue_backoff_ns: g.ms("consumer.fetch.queue.backoff.ms"),
+        reset_earliest: g.text("consumer.auto.offset.reset") == "earliest",
+        auto_commit: g.flag("consumer.enable.auto.commit"),
+        auto_commit_interval_ns: g.ms("consumer.auto.commit.interval.ms"),
+        heartbeat_interval_ns: hb,
+        session_timeout_ns: session,
+        rebalance_timeout_ns: g.ms("consumer.max.poll.interval.ms"),
+        assignors,
+        poll_cpu_ns: g.us_ns("consumer.poll_cpu_us_per_record"),
+        process_ns: g.us_ns("consumer.process_us_per_record"),
+        ps_per_byte: g.ps("consumer.cpu_ns_per_byte"),
+        fetch_cpu_ns: g.us_ns("consumer.fetch_cpu_us_per_record"),
+        request_cpu_ns: g.us_ns("consumer.request_cpu_us"),
+        instance_id: (!instance.is_empty()).then_some(instance),
+        kip848,
+        remote_assignor: AssignorKind::from_remote_name(&g.text("consumer.group.remote.assignor"))
+            .expect("enum checked"),
+        commit_sync: g.text("consumer.commit_mode") == "sync",
+        commit_every_records: g.u("consumer.commit_every_records"),
+        at_most_once: g.text("consumer.delivery_semantics") == "at-most-once",
+        request_timeout_ns: g.ms("consumer.request.timeout.ms"),
+        retry_backoff_ns: g.ms("consumer.retry.backoff.ms"),
+    })
+}
+
+/// The most partitions a scenario's topics may have together.
+pub const MAX_PARTITIONS: u32 = 100_000;
+
+/// `c` with entry `e`'s keys set.
+fn with_entry(c: &Config, e: &Entry) -> Config {
+    let mut ec = c.clone();
+    for (k, v) in &e.set {
+        ec.set(k, v.clone());
+    }
+    ec
+}
+
+/// An entry's conflict, prefixed with the entry (`[[producers]] entry 2 ("fast"): …`).
+fn in_entry(kind: EntryKind, i: usize, name: &str, e: ScenarioError) -> ScenarioError {
+    match e {
+        ScenarioError::Conflict(m) => {
+            conflict(format!("[[{}]] entry {i} (\"{name}\"): {m}", kind.list()))
+        }
+        other => other,
+    }
+}
+
+/// One topic of configuration `c`, numbered from partition `first`.
+fn topic_cfg(c: &Config, brokers: u32, first: u32) -> Result<TopicCfg, ScenarioError> {
+    let g = Get(c);
+    let factor = g.u("topic.replication.factor") as u32;
+    let min_insync = g.u("topic.min.insync.replicas") as u32;
+    if factor > brokers {
+        return Err(conflict(format!(
+            "topic.replication.factor = {factor} is above cluster.brokers = {brokers}: Kafka refuses to create the topic (InvalidReplicationFactorException: the target replication factor of {factor} cannot be reached because only {brokers} broker(s) are registered); lower topic.replication.factor to at most {brokers} or add brokers"
+        )));
+    }
+    if min_insync > factor {
+        return Err(conflict(format!(
+            "topic.min.insync.replicas = {min_insync} is above topic.replication.factor = {factor}: every acks=all request would fail with NOT_ENOUGH_REPLICAS; set it to at most {factor}"
+        )));
+    }
+    Ok(TopicCfg {
+        name: g.text("topic.name"),
+        partitions: g.u("topic.partitions") as u32,
+        first,
+        factor,
+        min_insync,
+        retention: crate::kafka::log::Retention {
+            time_ns: (g.int("topic.retention.ms") >= 0).then(|| g.ms("topic.retention.ms")),
+            bytes: (g.int("topic.retention.bytes") >= 0).then(|| g.u("topic.retention.bytes")),
+        },
+        roll_ns: g.ms("topic.segment.ms"),
+    })
+}
+
+/// The `[[topics]]` entries, or the `[topic]` table alone.
+fn resolve_topics(c: &Config, brokers: u32) -> Result<Vec<TopicCfg>, ScenarioError> {
+    let entries: Vec<&Entry> = c
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Topic)
+        .collect();
+    if entries.is_empty() {
+        return Ok(vec![topic_cfg(c, brokers, 0)?]);
+    }
+    let mut out: Vec<TopicCfg> = vec![];
+    let mut first = 0u32;
+    for (i, e) in entries.iter().enumerate() {
+        let name = e
+            .get("topic.name")
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        if out.iter().any(|t| t.name == name) {
+            return Err(ScenarioError::Invalid {
+                key: format!("topics[{i}].name"),
+                value: format!("\"{name}\""),
+                accepted: "a name no other [[topics]] entry has (Kafka: TopicExistsException)"
+                    .into(),
+            });
+        }
+        let t = topic_cfg(&with_entry(c, e), brokers, first)
+            .map_err(|err| in_entry(EntryKind::Topic, i, &name, err))?;
+        first = first.saturating_add(t.partitions);
+        if first > MAX_PARTITIONS {
+            return Err(conflict(format!("the [[topics]] have more than {MAX_PARTITIONS} partitions together; at most {MAX_PARTITIONS} are accepted")));
+        }
+        out.push(t);
+    }
+    Ok(out)
+}
+
+/// Topic `name`'s index, or an error naming `key` and the topics there are.
+fn topic_index(topics: &[TopicCfg], key: String, name: &str) -> Result<usize, ScenarioError> {
+    topics.iter().position(|t| t.name == name).ok_or_else(|| {
+        let names: Vec<String> = topics.iter().map(|t| format!("\"{}\"", t.name)).collect();
+        ScenarioError::Invalid {
+            key,
+            value: format!("\"{name}\""),
+            accepted: format!(
+                "a topic of the scenario ({}); Kafka: UNKNOWN_TOPIC_OR_PARTITION",
+                names.join(", ")
+            ),
+        }
+    })
+}
+
+/// Client hosts of `count` processes: `key`'s list, or round-robin from `*next`.
+fn hosts_of(
+    c: &Config,
+    key: &str,
+    count: u32,
+    hosts: u32,
+    next: &mut u32,
+) -> Result<Vec<u32>, ScenarioError> {
+    let text = c.get(key).to_string();
+    if text.trim().is_empty() {
+        return Ok((0..count)
+            .map(|_| {
+                *next += 1;
+                (*next - 1) % hosts
+            })
+            .collect());
+    }
+    let list: Vec<&str> = text.split(',').map(str::trim).collect();
+    if list.len() != count as usize {
+        return Err(conflict(format!("{key} = \"{text}\" names {} host(s) for {count} process(es): give one client host index per process, or \"\" for round-robin", list.len())));
+    }
+    list.iter()
+        .map(|s| match s.parse::<u32>() {
+            Ok(h) if h < hosts => Ok(h),
+            _ => Err(conflict(format!("{key} = \"{text}\": `{s}` is not a client host; accepted are 0 to {} (cluster.client_hosts = {hosts})", hosts - 1))),
+        })
+        .collect()
+}
+
+/// Every producer (one per instance) and its client host: the `[[producers]]` entries, or
+/// `producer.count` producers of the `[producer]` table writing to the only topic.
+fn resolve_producers(
+    c: &Config,
+    client: ClientKind,
+    topics: &[TopicCfg],
+    base: &ProducerCfg,
+    hosts: u32,
+) -> Result<(Vec<ProducerCfg>, Vec<u32>), ScenarioError> {
+    let entries: Vec<&Entry> = c
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Producer)
+        .collect();
+    let mut next = 0;
+    if entries.is_empty() {
+        if topics.len() > 1 && base.count > 0 {
+            return Err(ScenarioError::Invalid {
+                key: "producers".into(),
+                value: "(none)".into(),
+                accepted: format!("[[producers]] entries naming the topic each writes to (topic = \"{}\"): the scenario has {} topics", topics[0].name, topics.len()),
+            });
+        }
+        let placed = hosts_of(c, "producer.hosts", base.count, hosts, &mut next)?;
+        return Ok((vec![base.clone(); base.count as usize], placed));
+    }
+    let (mut out, mut placed): (Vec<ProducerCfg>, Vec<u32>) = (vec![], vec![]);
+    let mut names: Vec<String> = vec![];
+    for (i, e) in entries.iter().enumerate() {
+        let name = if e.name.is_empty() {
+            format!("producer-{i}")
+        } else {
+            e.name.clone()
+        };
+        if names.contains(&name) {
+            return Err(ScenarioError::Invalid {
+                key: format!("producers[{i}].name"),
+                value: format!("\"{name}\""),
+                accepted: "a name no other [[producers]] entry has".into(),
+            });
+        }
+        let topic = match e.topics.first() {
+            Some(t) => topic_index(topics, format!("producers[{i}].topic"), t)?,
+            None if topics.len() == 1 => 0,
+            None => {
+                return Err(ScenarioError::Invalid {
+                    key: format!("producers[{i}].topic"),
+                    value: "(missing)".into(),
+                    accepted: format!(
+                        "the topic this producer writes to: the scenario has {} topics",
+                        topics.len()
+                    ),
+                })
+            }
+        };
+        let ec = with_entry(c, e);
+        let mut pc = producer_cfg(&ec, client)
+            .map_err(|err| in_entry(EntryKind::Producer, i, &name, err))?;
+        pc.name = name.clone();
+        pc.topic = topic;
+        placed.extend(
+            hosts_of(&ec, "producer.hosts", pc.count, hosts, &mut next)
+                .map_err(|err| in_entry(EntryKind::Producer, i, &name, err))?,
+        );
+        out.extend(std::iter::repeat_n(pc.clone(), pc.count as usize));
+        names.push(name);
+    }
+    Ok((out, placed))
+}
+
+/// The consumer groups and each consumer's client host: the `[[groups]]` entries, or the
+/// `[consumer]` table's group subscribed to every topic.
+fn resolve_groups(
+    c: &Config,
+    topics: &[TopicCfg],
+    base: &ConsumerCfg,
+    hosts: u32,
+) -> Result<(Vec<GroupCfg>, Vec<u32>), ScenarioError> {
+    let entries: Vec<&Entry> = c
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Group)
+        .collect();
+    let every: Vec<usize> = (0..topics.len()).collect();
+    let mut next = 0;
+    if entries.is_empty() {
+        let placed = hosts_of(c, "consumer.hosts", base.count, hosts, &mut next)?;
+        let group = GroupCfg {
+            consumer: base.clone(),
+            topics: every,
+            first: 0,
+        };
+        return Ok((vec![group], placed));
+    }
+    let (mut out, mut placed): (Vec<GroupCfg>, Vec<u32>) = (vec![], vec![]);
+    let mut first = 0u32;
+    for (i, e) in entries.iter().enumerate() {
+        let ec = with_entry(c, e);
+        let name = ec.get("consumer.group.id").to_string();
+        if out.iter().any(|g| g.consumer.group_id == name) {
+            return Err(ScenarioError::Invalid {
+                key: format!("groups[{i}].group.id"),
+                value: format!("\"{name}\""),
+                accepted: "a group.id no other [[groups]] entry has".into(),
+            });
+        }
+        let subscribed = if e.topics.is_empty() {
+            every.clone()
+        } else {
+            let mut ts = e
+                .topics
+                .iter()
+                .map(|t| topic_index(topics, format!("groups[{i}].topics"), t))
+                .collect::<Result<Vec<_>, _>>()?;
+            ts.sort_unstable();
+            ts.dedup();
+            ts
+        };
+        let cc = consumer_cfg(&ec).map_err(|err| in_entry(EntryKind::Group, i, &name, err))?;
+        placed.extend(
+            hosts_of(&ec, "consumer.hosts", cc.count, hosts, &mut next)
+                .map_err(|err| in_entry(EntryKind::Group, i, &name, err))?,
+        );
+        let count = cc.count;
+        out.push(GroupCfg {
+            consumer: cc,
+            topics: subscribed,
+            first,
+        });
+        first += count;
+    }
+    Ok((out, placed))
+}
+
 impl SimConfig {
+    /// The topic of kafkasim partition `p`.
+    pub fn topic_of(&self, p: u32) -> &TopicCfg {
+        let i = self.topics.partition_point(|t| t.first <= p);
+        &self.topics[i.saturating_sub(1)]
+    }
+
+    /// Partition `p` as Kafka names it: (topic, partition within the topic).
+    pub fn topic_partition(&self, p: u32) -> (&str, u32) {
+        let t = self.topic_of(p);
+        (&t.name, p - t.first)
+    }
+
+    /// The partitions group `g` subscribes to, in order.
+    pub fn subscribed(&self, g: usize) -> impl Iterator<Item = u32> + '_ {
+        self.groups[g]
+            .topics
+            .iter()
+            .flat_map(|&t| self.topics[t].range())
+    }
+
+    /// Whether group `g` reads partition `p`.
+    pub fn reads(&self, g: usize, p: u32) -> bool {
+        let t = self.topic_of(p);
+        self.groups[g]
+            .topics
+            .iter()
+            .any(|&i| self.topics[i].first == t.first)
+    }
+
+    /// Consumers of every group together.
+    pub fn consumer_count(&self) -> u32 {
+        self.placement.consumers.len() as u32
+    }
+
+    /// The configuration of consumer `c`'s group.
+    pub fn group_of(&self, c: usize) -> &ConsumerCfg {
+        let g = self.groups.partition_point(|g| g.first as usize <= c);
+        &self.groups[g.saturating_sub(1)].consumer
+    }
+
+    /// Records the producers send in all.
+    pub fn records_total(&self) -> u64 {
+        self.producers.iter().map(|p| p.records).sum()
+    }
+
     /// Type and cross-check a configuration.
     pub fn from_config(c: &Config) -> Result<Self, ScenarioError> {
         let g = Get(c);
@@ -613,81 +1142,12 @@ impl SimConfig {
             _ => ClientKind::Librdkafka, // confluent-kafka-python runs librdkafka
         };
         let page_cache_bytes = g.u("host.page_cache_mb") << 20;
-        let value_min = g.u("producer.value_bytes") as u32;
-        let value_max = match g.u("producer.value_bytes_max") as u32 {
-            0 => value_min,
-            m if m < value_min => {
-                return Err(conflict(format!("producer.value_bytes_max = {m} is below producer.value_bytes = {value_min}; set it to 0 (fixed size) or a value ≥ {value_min}")))
-            }
-            m => m,
-        };
-        let keys = match g.text("producer.keys").as_str() {
-            "none" => KeyMode::None,
-            "fixed" => KeyMode::Fixed(g.text("producer.fixed_key").into_bytes()),
-            "random" => KeyMode::Random,
-            "uniform" => KeyMode::Uniform(g.u("producer.key_count")),
-            _ => {
-                let n = g.u("producer.key_count");
-                if n > crate::kafka::workload::ZIPF_MAX_KEYS {
-                    return Err(conflict(format!("producer.key_count = {n} is too many for producer.keys = zipf: at most {} keys", crate::kafka::workload::ZIPF_MAX_KEYS)));
-                }
-                KeyMode::Zipf(n, g.float("producer.zipf_exponent"))
-            }
-        };
-        let codec = Codec::by_name(
-            &g.text("producer.compression.type"),
-            g.float("producer.compression.ratio"),
-        );
         let broker_codec = match g.text("broker.compression.type").as_str() {
             "producer" => None,
             name => Some(Codec::by_name(name, g.float("producer.compression.ratio"))),
         };
-        let batch_size = g.u("producer.batch.size") as u32;
-        let max_request_size = g.u("producer.max.request.size") as u32;
-        if batch_size > max_request_size {
-            return Err(conflict(format!(
-                "producer.batch.size = {batch_size} is above producer.max.request.size = {max_request_size}: a batch must fit in one request; lower batch.size or raise max.request.size"
-            )));
-        }
-        let largest_record = crate::kafka::records::record_bytes(Some(64), value_max, 0) as u64
-            + crate::kafka::records::BATCH_HEADER_BYTES;
-        if largest_record > max_request_size as u64 {
-            return Err(conflict(format!(
-                "a record of producer.value_bytes{} = {value_max} bytes does not fit in producer.max.request.size = {max_request_size} (Kafka fails it with RecordTooLargeException)",
-                if value_max != value_min { "_max" } else { "" }
-            )));
-        }
-        let assignors = g
-            .text("consumer.partition.assignment.strategy")
-            .split(',')
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                AssignorKind::from_name(s).map_err(|accepted| ScenarioError::Invalid {
-                    key: "consumer.partition.assignment.strategy".into(),
-                    value: s.into(),
-                    accepted,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if assignors.is_empty() {
-            return Err(ScenarioError::Invalid {
-                key: "consumer.partition.assignment.strategy".into(),
-                value: "\"\"".into(),
-                accepted: "a comma-separated list of assignor names".into(),
-            });
-        }
-        let hb = g.ms("consumer.heartbeat.interval.ms");
-        let session = g.ms("consumer.session.timeout.ms");
-        if hb >= session {
-            return Err(conflict(format!(
-                "consumer.heartbeat.interval.ms = {} must be below consumer.session.timeout.ms = {} (Kafka recommends at most a third)",
-                g.u("consumer.heartbeat.interval.ms"),
-                g.u("consumer.session.timeout.ms")
-            )));
-        }
         let brokers = g.u("cluster.brokers") as u32;
-        let replication = ReplicationCfg {
+        let mut replication = ReplicationCfg {
             factor: g.u("topic.replication.factor") as u32,
             min_insync: g.u("topic.min.insync.replicas") as u32,
             unclean: g.flag("topic.unclean.leader.election.enable"),
@@ -702,55 +1162,39 @@ impl SimConfig {
             session_timeout_ns: g.ms("broker.session.timeout.ms"),
             heartbeat_interval_ns: g.ms("broker.heartbeat.interval.ms"),
         };
-        if replication.factor > brokers {
-            return Err(conflict(format!(
-                "topic.replication.factor = {} is above cluster.brokers = {brokers}: Kafka refuses to create the topic (InvalidReplicationFactorException: the target replication factor of {} cannot be reached because only {brokers} broker(s) are registered); lower topic.replication.factor to at most {brokers} or add brokers",
-                replication.factor, replication.factor
-            )));
+        let topics = resolve_topics(c, brokers)?;
+        replication.factor = topics.iter().map(|t| t.factor).max().unwrap_or(1);
+        replication.min_insync = topics.iter().map(|t| t.min_insync).min().unwrap_or(1);
+        let producer = producer_cfg(c, client)?;
+        let consumer = consumer_cfg(c)?;
+        let hosts = g.u("cluster.client_hosts") as u32;
+        if hosts > 1 && g.text("cluster.layout") == "single-host" {
+            return Err(conflict(format!("cluster.client_hosts = {hosts} needs cluster.layout = \"dedicated\": with \"single-host\" brokers and clients share one machine")));
         }
-        if replication.min_insync > replication.factor {
-            return Err(conflict(format!(
-                "topic.min.insync.replicas = {} is above topic.replication.factor = {}: every acks=all request would fail with NOT_ENOUGH_REPLICAS; set it to at most {}",
-                replication.min_insync, replication.factor, replication.factor
-            )));
-        }
-        let acks = match g.text("producer.acks").as_str() {
-            "0" => Acks::Zero,
-            "1" => Acks::One,
-            _ => Acks::All,
+        let (producers, producer_hosts) = resolve_producers(c, client, &topics, &producer, hosts)?;
+        let (groups, consumer_hosts) = resolve_groups(c, &topics, &consumer, hosts)?;
+        let placement = Placement {
+            client_hosts: hosts,
+            producers: producer_hosts,
+            consumers: consumer_hosts,
         };
-        if acks == Acks::Zero && g.text("expect.no_loss") == "yes" {
-            return Err(conflict("expect.no_loss = \"yes\" with producer.acks = 0: with acks = 0 no record is ever acknowledged, so there is nothing to keep; use acks = \"1\" or \"all\", or expect.no_loss = \"auto\"".into()));
-        }
-        let max_in_flight = g.u("producer.max.in.flight.requests.per.connection") as u32;
-        let retries = g.u("producer.retries") as u32;
-        let (idempotence, max_in_flight) = resolve_idempotence(
-            c,
-            client,
-            g.flag("producer.enable.idempotence"),
-            acks,
-            max_in_flight,
-            retries,
-        )?;
-        let linger_ns = g.ms("producer.linger.ms");
-        let request_timeout_ns = g.ms("producer.request.timeout.ms");
-        let delivery_timeout_ns = g.ms("producer.delivery.timeout.ms");
-        if client == ClientKind::Java
-            && delivery_timeout_ns < linger_ns.saturating_add(request_timeout_ns)
-        {
-            return Err(conflict(format!(
-                "producer.delivery.timeout.ms = {} is below producer.linger.ms + producer.request.timeout.ms = {}: the Java client refuses it (ConfigException: delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms)",
-                g.u("producer.delivery.timeout.ms"),
-                g.u("producer.linger.ms").saturating_add(g.u("producer.request.timeout.ms"))
-            )));
-        }
+        let group_ids: Vec<(String, std::ops::Range<u32>)> = groups
+            .iter()
+            .map(|g| {
+                (
+                    g.consumer.group_id.clone(),
+                    g.first..g.first + g.consumer.count,
+                )
+            })
+            .collect();
         let events = events::resolve(
             &c.events,
             Counts {
-                consumers: g.u("consumer.count") as u32,
-                producers: g.u("producer.count") as u32,
-                brokers: g.u("cluster.brokers") as u32,
-                consumers_start_ms: (!g.flag("consumer.start_after_produce"))
+                groups: &group_ids,
+                consumers: placement.consumers.len() as u32,
+                producers: producers.len() as u32,
+                brokers,
+                consumers_start_ms: (!consumer.start_after_produce)
                     .then(|| g.u("consumer.start_ms")),
             },
         )?;
@@ -762,16 +1206,6 @@ impl SimConfig {
             return Err(conflict("a network.cut event needs cluster.layout = \"dedicated\": with \"single-host\" brokers and clients share one machine and talk over loopback".into()));
         }
         let describe_at_ns = parse_ms_list(&g.text("run.describe_at_ms"), "run.describe_at_ms")?;
-        let instance = g.text("consumer.group.instance.id");
-        let kip848 = g.text("consumer.group.protocol") == "consumer";
-        if kip848 && g.text("consumer.mode") != "group" {
-            return Err(conflict("consumer.group.protocol = \"consumer\" needs consumer.mode = \"group\" (standalone consumers have no group)".into()));
-        }
-        let placement = placement(&g)?;
-        let start_after_produce = g.flag("consumer.start_after_produce");
-        let records = g.u("producer.records");
-        let producers = g.u("producer.count") as u32;
-        let rate = g.float("producer.rate_per_s");
         Ok(SimConfig {
             name: g.text("name"),
             seed: g.u("seed"),
@@ -838,81 +1272,14 @@ impl SimConfig {
                 fetch_partition_cpu_ns: g.us_ns("broker.fetch_cpu_us_per_partition"),
                 fetch_ps_per_byte: g.ps("broker.fetch_cpu_ns_per_byte"),
             },
-            topic: g.text("topic.name"),
-            partitions: g.u("topic.partitions") as u32,
+            topic: topics[0].name.clone(),
+            partitions: topics.iter().map(|t| t.partitions).sum(),
+            topics,
             replication,
-            producer: ProducerCfg {
-                count: producers,
-                records,
-                rate_milli_per_s: (rate * 1000.0).round() as u64,
-                start_ns: g.ms("producer.start_ms"),
-                value_bytes: (value_min, value_max),
-                keys,
-                partitioner: g.text("producer.partitioner"),
-                adaptive: g.flag("producer.partitioner.adaptive.partitioning.enable"),
-                sticky_linger_ns: g.ms("producer.sticky.partitioning.linger.ms"),
-                batch_size,
-                batch_num_messages: g.u("producer.batch.num.messages").min(u32::MAX as u64) as u32,
-                linger_ns,
-                buffer_memory: g.u("producer.buffer.memory"),
-                max_queued_records: g.u("producer.queue.buffering.max.messages"),
-                max_in_flight,
-                max_request_size,
-                acks,
-                idempotence,
-                retries,
-                retry_backoff_ns: g.ms("producer.retry.backoff.ms"),
-                retry_backoff_max_ns: g.ms("producer.retry.backoff.max.ms"),
-                delivery_timeout_ns,
-                request_timeout_ns,
-                codec,
-                send_cpu_ns: g.us_ns("producer.send_cpu_us_per_record"),
-                request_cpu_ns: g.us_ns("producer.request_cpu_us"),
-                ps_per_byte: g.ps("producer.cpu_ns_per_byte"),
-                gc_young_every_bytes: g.u("producer.gc.young_every_mb") << 20,
-                gc_pause_ns: g.us_ns("producer.gc.pause_ms") * 1000,
-            },
-            consumer: ConsumerCfg {
-                count: g.u("consumer.count") as u32,
-                group: g.text("consumer.mode") == "group",
-                start_ns: g.ms("consumer.start_ms"),
-                start_after_produce,
-                cold_cache: g.text("consumer.cache") == "cold",
-                group_id: g.text("consumer.group.id"),
-                fetch_min_bytes: g.u("consumer.fetch.min.bytes"),
-                fetch_max_wait_ns: g.ms("consumer.fetch.max.wait.ms"),
-                fetch_max_bytes: g.u("consumer.fetch.max.bytes"),
-                max_partition_fetch_bytes: g.u("consumer.max.partition.fetch.bytes"),
-                max_poll_records: g.u("consumer.max.poll.records").min(u32::MAX as u64) as u32,
-                prefetch_records: g.u("consumer.queued.min.messages"),
-                prefetch_bytes: g
-                    .u("consumer.queued.max.messages.kbytes")
-                    .saturating_mul(1024),
-                queue_backoff_ns: g.ms("consumer.fetch.queue.backoff.ms"),
-                reset_earliest: g.text("consumer.auto.offset.reset") == "earliest",
-                auto_commit: g.flag("consumer.enable.auto.commit"),
-                auto_commit_interval_ns: g.ms("consumer.auto.commit.interval.ms"),
-                heartbeat_interval_ns: hb,
-                session_timeout_ns: session,
-                rebalance_timeout_ns: g.ms("consumer.max.poll.interval.ms"),
-                assignors,
-                poll_cpu_ns: g.us_ns("consumer.poll_cpu_us_per_record"),
-                process_ns: g.us_ns("consumer.process_us_per_record"),
-                ps_per_byte: g.ps("consumer.cpu_ns_per_byte"),
-                fetch_cpu_ns: g.us_ns("consumer.fetch_cpu_us_per_record"),
-                request_cpu_ns: g.us_ns("consumer.request_cpu_us"),
-                instance_id: (!instance.is_empty()).then_some(instance),
-                kip848,
-                remote_assignor: AssignorKind::from_remote_name(
-                    &g.text("consumer.group.remote.assignor"),
-                )
-                .expect("enum checked"),
-                commit_sync: g.text("consumer.commit_mode") == "sync",
-                commit_every_records: g.u("consumer.commit_every_records"),
-                at_most_once: g.text("consumer.delivery_semantics") == "at-most-once",
-                request_timeout_ns: g.ms("consumer.request.timeout.ms"),
-                retry_backoff_ns: g.ms("consumer.retry.backoff.ms"),
-            },
+            producer,
+            producers,
+            consumer,
+            groups,
             kip848_heartbeat_ns: g.ms("broker.group.consumer.heartbeat.interval.ms"),
             kip848_session_ns: g.ms("broker.group.consumer.session.timeout.ms"),
             events,

@@ -380,7 +380,7 @@ impl Cluster {
                 c,
                 req: GroupRequest::FindCoordinator,
             } => {
-                let coordinator = self.coordinator;
+                let coordinator = self.groups[self.group_client(c).0].broker;
                 let _ = self.to_consumer(
                     q,
                     now,
@@ -393,8 +393,8 @@ impl Cluster {
                 );
             }
             Request::Group { c, req } => {
-                let actions = self.group_handle(now, c, req);
-                self.apply_group_actions(now, actions, q);
+                let (g, actions) = self.group_handle(now, c, req);
+                self.apply_group_actions(now, g, actions, q);
             }
             Request::Metadata { client } => self.answer_metadata(now, b, client, q),
             Request::ListOffsets { c, parts, earliest } => {
@@ -495,20 +495,21 @@ impl Cluster {
         self.post(now, host, to, at, event, q);
     }
 
-    /// Send the coordinator's replies and arm its timers.
+    /// Send group `g`'s coordinator's replies and arm its timers.
     pub(crate) fn apply_group_actions(
         &mut self,
         now: Nanos,
+        g: usize,
         actions: Vec<Action>,
         q: &mut EventQueue<Event>,
     ) {
-        let b = self.coordinator;
+        let b = self.groups[g].broker;
         for a in actions {
             match a {
                 Action::Reply { c, reply } => {
                     self.to_consumer(q, now, b, c, 200, super::event::Reply::Group(reply));
                 }
-                Action::Timer { at, timer } => q.schedule(at, Event::Group { timer }),
+                Action::Timer { at, timer } => q.schedule(at, Event::Group { group: g, timer }),
                 Action::Removed { c } => {
                     let index = c % self.consumers.len().max(1);
                     self.checks.ownership.evicted(index);

@@ -93,7 +93,7 @@ impl Cluster {
         if part.leader != Some(b) {
             return Err(ProduceError::NotLeaderOrFollower);
         }
-        if pr.acks == Acks::All && (part.isr.len() as u32) < self.cfg.replication.min_insync {
+        if pr.acks == Acks::All && (part.isr.len() as u32) < self.cfg.topic_of(p).min_insync {
             return Err(ProduceError::NotEnoughReplicas);
         }
         let epoch = part.leader_epoch;
@@ -125,7 +125,7 @@ impl Cluster {
                 created_ns: batch.created_ns,
             },
         );
-        self.log_end_total += batch.records as u64;
+        self.log_end_total += batch.records as u64 * self.checks.lanes.readers(p);
         self.metrics.partition_records[p as usize] += batch.records as u64;
         *io_until = (*io_until).max(self.write_log(now, b, p, &stored));
         Ok((stored.base_offset, true))
@@ -268,8 +268,8 @@ impl Cluster {
 
     /// Resolve the waits of `d` that can be resolved on broker `b`; true when none is left.
     fn settle_delayed(&self, b: Id, d: &mut DelayedProduce) -> bool {
-        let min_insync = self.cfg.replication.min_insync as usize;
         d.waiting.retain(|&(i, p, end)| {
+            let min_insync = self.cfg.topic_of(p).min_insync as usize;
             let part = &self.parts[p as usize];
             if part.leader != Some(b) {
                 d.results[i] = Err(ProduceError::NotLeaderOrFollower);

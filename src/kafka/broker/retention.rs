@@ -15,13 +15,14 @@ use crate::engine::{EventQueue, Nanos};
 use crate::kafka::cluster::Cluster;
 use crate::kafka::event::{Event, Id};
 use crate::kafka::log::Segment;
-use crate::scenario::resolve::SimConfig;
+use crate::scenario::resolve::{SimConfig, TopicCfg};
 
-/// Whether a retention pass could delete anything within the run: a size limit is set, or
-/// records can grow older than retention.ms before the run's simulated-time budget ends.
-/// Runs for which neither holds (every run with the 7-day default) schedule no pass.
-pub fn may_delete(cfg: &SimConfig) -> bool {
-    let r = cfg.broker.retention;
+/// Whether a retention pass could delete anything of `topic` within the run: a size limit is
+/// set, or records can grow older than retention.ms before the run's simulated-time budget
+/// ends. Runs for which neither holds for any topic (every run with the 7-day default)
+/// schedule no pass.
+pub fn may_delete(cfg: &SimConfig, topic: &TopicCfg) -> bool {
+    let r = topic.retention;
     r.bytes.is_some() || r.time_ns.is_some_and(|t| t < cfg.budget.max_sim_time_ns)
 }
 
@@ -29,13 +30,12 @@ impl Cluster {
     /// Broker `b`'s retention pass over every log it holds, then the next one.
     pub(crate) fn log_retention(&mut self, now: Nanos, b: Id, q: &mut EventQueue<Event>) {
         if self.brokers[b].alive {
-            let retention = self.cfg.broker.retention;
             let parts: Vec<u32> = self.brokers[b].logs.keys().copied().collect();
             for p in parts {
                 let log = self.brokers[b].logs.get_mut(&p).expect("listed above");
                 let start = log.log_start();
                 let active = log.pass_shape(None).active;
-                let deleted = log.delete_old_segments(now, retention);
+                let deleted = log.delete_old_segments(now, log.retention);
                 if deleted.segments.is_empty() {
                     continue;
                 }

@@ -36,7 +36,7 @@ impl Cluster {
             member_id: con.member_id.clone(),
             member_epoch: con.generation,
             instance_id: con.instance_id.clone(),
-            rebalance_timeout_ns: self.cfg.consumer.rebalance_timeout_ns,
+            rebalance_timeout_ns: self.cfg.groups[con.group].consumer.rebalance_timeout_ns,
             owned,
         };
         let coord = con.coordinator;

@@ -23,7 +23,10 @@ use std::collections::BTreeMap;
 impl Cluster {
     /// Look up the coordinator, then join.
     pub(super) fn classic_start(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
-        let instance = self.cfg.consumer.instance_id.as_ref();
+        let instance = self.cfg.groups[self.consumers[c].group]
+            .consumer
+            .instance_id
+            .as_ref();
         self.consumers[c].instance_id = instance.map(|i| format!("{i}-{c}"));
         self.send_group(now, c, 0, GroupRequest::FindCoordinator, q);
     }
@@ -38,14 +41,17 @@ impl Cluster {
     ) {
         let host = self.consumers[c].host;
         let client = self.consumers[c].client;
-        let at = self.hosts[host]
-            .cpu
-            .submit(now, self.cfg.consumer.request_cpu_ns);
+        let at = self.hosts[host].cpu.submit(
+            now,
+            self.cfg.groups[self.consumers[c].group]
+                .consumer
+                .request_cpu_ns,
+        );
         self.to_broker(q, at, host, broker, Request::Group { c: client, req });
     }
 
     fn send_join(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
-        let cc = &self.cfg.consumer;
+        let cc = &self.cfg.groups[self.consumers[c].group].consumer;
         let con = &self.consumers[c];
         let req = GroupRequest::Join {
             member_id: con.member_id.clone(),
@@ -74,7 +80,7 @@ impl Cluster {
         self.consumers[c].needs_join = false;
         self.consumers[c].hb_epoch += 1; // the heartbeat thread pauses while joining
         if self.consumers[c].generation >= 0 {
-            if self.commits_before_rebalance() {
+            if self.commits_before_rebalance(c) {
                 self.commit_now(now, c, q);
             }
             if !self.consumers[c].cooperative {
@@ -87,8 +93,9 @@ impl Cluster {
 
     /// Whether the client commits its processed offsets before giving up partitions (Java
     /// auto-commit in onJoinPrepare; an at-least-once application in onPartitionsRevoked).
-    pub(super) fn commits_before_rebalance(&self) -> bool {
-        self.cfg.consumer.auto_commit || !self.cfg.consumer.at_most_once
+    pub(super) fn commits_before_rebalance(&self, c: Id) -> bool {
+        let cc = &self.cfg.groups[self.consumers[c].group].consumer;
+        cc.auto_commit || !cc.at_most_once
     }
 
     /// Send LeaveGroup (dynamic members only). On close the membership is forgotten; after a
@@ -125,7 +132,7 @@ impl Cluster {
         match reply {
             GroupReply::Coordinator { broker } => {
                 self.consumers[c].coordinator = broker;
-                if self.cfg.consumer.kip848 {
+                if self.cfg.groups[self.consumers[c].group].consumer.kip848 {
                     self.kip848_join(now, c, q);
                 } else {
                     self.send_join(now, c, q);
@@ -148,7 +155,7 @@ impl Cluster {
                 con.generation = generation;
                 con.cooperative = protocol.is_cooperative();
                 let assignment = (member_id == leader && !members.is_empty())
-                    .then(|| self.run_assignor(protocol, &members));
+                    .then(|| self.run_assignor(self.consumers[c].group, protocol, &members));
                 let coord = self.consumers[c].coordinator;
                 let req = GroupRequest::Sync {
                     member_id,
@@ -242,7 +249,7 @@ impl Cluster {
             .filter(|p| !had.contains(p))
             .collect();
         if !revoked.is_empty() {
-            if self.commits_before_rebalance() {
+            if self.commits_before_rebalance(c) {
                 self.commit_now(now, c, q);
             }
             self.drop_partitions(now, c, &revoked);
@@ -264,7 +271,9 @@ impl Cluster {
         con.hb_epoch += 1;
         let (client, epoch) = (con.client, con.hb_epoch);
         q.schedule(
-            now + self.cfg.consumer.heartbeat_interval_ns,
+            now + self.cfg.groups[self.consumers[c].group]
+                .consumer
+                .heartbeat_interval_ns,
             Event::HeartbeatDue { c: client, epoch },
         );
     }
@@ -283,7 +292,7 @@ impl Cluster {
         if epoch != self.consumers[c].hb_epoch {
             return;
         }
-        if self.cfg.consumer.kip848 {
+        if self.cfg.groups[self.consumers[c].group].consumer.kip848 {
             return self.kip848_heartbeat(now, c, q);
         }
         let con = &self.consumers[c];
@@ -297,7 +306,9 @@ impl Cluster {
         let coord = con.coordinator;
         self.send_group(now, c, coord, req, q);
         q.schedule(
-            now + self.cfg.consumer.heartbeat_interval_ns,
+            now + self.cfg.groups[self.consumers[c].group]
+                .consumer
+                .heartbeat_interval_ns,
             Event::HeartbeatDue { c: client, epoch },
         );
     }
@@ -306,32 +317,53 @@ impl Cluster {
     /// cooperative assignor, minus what other members must revoke first.
     fn run_assignor(
         &self,
+        g: usize,
         protocol: AssignorKind,
         members: &[JoinedMember],
     ) -> BTreeMap<String, Vec<u32>> {
-        let topic = self.cfg.topic.clone();
+        let topics: Vec<&crate::scenario::resolve::TopicCfg> = self.cfg.groups[g]
+            .topics
+            .iter()
+            .map(|&t| &self.cfg.topics[t])
+            .collect();
+        let names: Vec<String> = topics.iter().map(|t| t.name.clone()).collect();
         let input: Vec<Member> = members
             .iter()
             .map(|m| Member {
                 member_id: m.member_id.clone(),
                 group_instance_id: None,
-                topics: vec![topic.clone()],
+                topics: names.clone(),
                 owned: m
                     .owned
                     .iter()
-                    .map(|&p| TopicPartition::new(topic.clone(), p))
+                    .map(|&p| {
+                        let (topic, i) = self.cfg.topic_partition(p);
+                        TopicPartition::new(topic, i)
+                    })
                     .collect(),
                 generation: 0,
             })
             .collect();
-        let counts = BTreeMap::from([(topic, self.cfg.partitions)]);
+        let counts: BTreeMap<String, u32> = topics
+            .iter()
+            .map(|t| (t.name.clone(), t.partitions))
+            .collect();
+        let first: BTreeMap<&str, u32> =
+            topics.iter().map(|t| (t.name.as_str(), t.first)).collect();
         let mut result = assign(protocol, &input, &counts);
         if protocol.is_cooperative() {
             result = cooperative_adjust(&input, &result).0;
         }
         result
             .into_iter()
-            .map(|(m, tps)| (m, tps.into_iter().map(|tp| tp.partition).collect()))
+            .map(|(m, tps)| {
+                let mut parts: Vec<u32> = tps
+                    .into_iter()
+                    .map(|tp| first[tp.topic.as_str()] + tp.partition)
+                    .collect();
+                parts.sort_unstable();
+                (m, parts)
+            })
             .collect()
     }
 }

@@ -55,6 +55,8 @@ pub(crate) struct InProcess {
 /// One consumer's state. Everything but `host`, `index` and `process_ns` is reset at a start.
 pub struct Consumer {
     pub(crate) host: Id,
+    /// Index of its group in the scenario.
+    pub(crate) group: usize,
     /// Network identity of the current incarnation.
     pub(crate) client: Id,
     pub(crate) running: bool,
@@ -133,6 +135,7 @@ impl Consumer {
     pub fn new(host: Id, index: Id, process_ns: Nanos, instance_id: Option<String>) -> Self {
         Self {
             host,
+            group: 0,
             client: index,
             running: false,
             incarnation: 0,
@@ -187,6 +190,7 @@ impl Consumer {
     fn restarted(&self, count: usize) -> Self {
         let index = self.client % count;
         let mut c = Consumer::new(self.host, index, self.process_ns, self.instance_id.clone());
+        c.group = self.group;
         c.incarnation = self.incarnation + 1;
         c.client = index + count * c.incarnation;
         c.leaders = self.leaders.clone();
@@ -200,6 +204,21 @@ impl Consumer {
 }
 
 impl Cluster {
+    /// The configuration of consumer client `client`'s group.
+    pub(crate) fn consumer_cfg(&self, client: Id) -> &crate::scenario::resolve::ConsumerCfg {
+        let c = client % self.consumers.len().max(1);
+        &self.cfg.groups[self.consumers[c].group].consumer
+    }
+
+    /// Consumer `c`'s group's lanes of `parts` (one owner per partition and group).
+    fn lanes_of(&self, c: Id, parts: &[u32]) -> Vec<u32> {
+        let g = self.consumers[c].group;
+        parts
+            .iter()
+            .map(|&p| self.checks.lanes.lane(g, p))
+            .collect()
+    }
+
     /// The consumer index behind `client`, if that incarnation is still running.
     pub(crate) fn live_consumer(&self, client: Id) -> Option<Id> {
         let c = client % self.consumers.len();
@@ -215,7 +234,7 @@ impl Cluster {
         if !self.consumers_started {
             self.consumers_started = true;
             self.metrics.consumers_started_ns = Some(now);
-            if self.cfg.consumer.cold_cache {
+            if self.cfg.groups[self.consumers[c].group].consumer.cold_cache {
                 self.drop_caches(now);
             }
         }
@@ -224,10 +243,17 @@ impl Cluster {
         if m.start_ns == 0 && m.assigned_ns.is_none() {
             m.start_ns = now;
         }
-        if !self.cfg.consumer.group {
-            let n = self.cfg.consumer.count;
-            let parts: Vec<u32> = (0..self.cfg.partitions)
-                .filter(|p| p % n == c as u32)
+        let gc = &self.cfg.groups[self.consumers[c].group];
+        if !gc.consumer.group {
+            // Standalone consumers split the subscription: the i-th partition goes to
+            // consumer i mod n of the set.
+            let (n, local) = (gc.consumer.count as usize, c - gc.first as usize);
+            let parts: Vec<u32> = self
+                .cfg
+                .subscribed(self.consumers[c].group)
+                .enumerate()
+                .filter(|(i, _)| i % n == local)
+                .map(|(_, p)| p)
                 .collect();
             self.take_assignment(now, c, 0, parts.clone());
             self.consumers[c].awaiting_offsets = parts.into_iter().collect();
@@ -238,7 +264,7 @@ impl Cluster {
     }
 
     fn group_leave(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
-        if self.cfg.consumer.kip848 {
+        if self.cfg.groups[self.consumers[c].group].consumer.kip848 {
             self.kip848_leave(now, c, q);
         } else {
             self.classic_leave(now, c, q);
@@ -258,7 +284,7 @@ impl Cluster {
         if !self.consumers[c].running {
             return;
         }
-        if self.cfg.consumer.group {
+        if self.cfg.groups[self.consumers[c].group].consumer.group {
             self.commit_now(now, c, q);
             self.group_leave(now, c, q);
         }
@@ -359,7 +385,7 @@ impl Cluster {
         };
         let timer = ConsumerTimer::PollTimeout { seq: con.poll_seq };
         q.schedule(
-            (last_poll + self.cfg.consumer.rebalance_timeout_ns).max(now),
+            (last_poll + self.cfg.groups[con.group].consumer.rebalance_timeout_ns).max(now),
             Event::ConsumerTimer {
                 c: con.client,
                 timer,
@@ -401,7 +427,7 @@ impl Cluster {
     /// leaves the group (a static one stops heartbeating and waits for its session to expire);
     /// the partitions are lost. The application finds out at its next poll() and rejoins.
     fn poll_timeout(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
-        if !self.cfg.consumer.group {
+        if !self.cfg.groups[self.consumers[c].group].consumer.group {
             return;
         }
         self.consumers[c].left_by_poll_timeout = true;
@@ -435,7 +461,8 @@ impl Cluster {
             con.reset_after_poll.remove(p);
             self.checks.order.stop(c, *p);
         }
-        self.checks.ownership.revoked(c, parts);
+        let lanes = self.lanes_of(c, parts);
+        self.checks.ownership.revoked(c, &lanes);
         let partitions = self.consumers[c].assigned.clone();
         self.metrics
             .assignments
@@ -448,7 +475,8 @@ impl Cluster {
 
     /// Record a new set of partitions for `c` in `generation`.
     fn take_assignment(&mut self, now: Nanos, c: Id, generation: i32, partitions: Vec<u32>) {
-        self.checks.ownership.assigned(generation, c, &partitions);
+        let lanes = self.lanes_of(c, &partitions);
+        self.checks.ownership.assigned(generation, c, &lanes);
         let m = &mut self.metrics.consumers[c];
         m.assigned_ns.get_or_insert(now);
         m.partitions = partitions.clone();
@@ -462,6 +490,6 @@ impl Cluster {
         let con = &mut self.consumers[c];
         con.last_assignment = partitions.clone();
         con.assigned = partitions;
-        con.next_commit_ns = now + self.cfg.consumer.auto_commit_interval_ns;
+        con.next_commit_ns = now + self.cfg.groups[con.group].consumer.auto_commit_interval_ns;
     }
 }

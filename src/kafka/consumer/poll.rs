@@ -49,8 +49,8 @@ fn fetched_size(parts: &[FetchedPart]) -> (u64, u64, u64) {
 impl Cluster {
     /// Client CPU to parse `records` records of `bytes` bytes (`raw` uncompressed): per record
     /// and per byte, plus decompression.
-    fn parse_cpu_ns(&self, records: u64, bytes: u64, raw: u64) -> Nanos {
-        let cc = &self.cfg.consumer;
+    fn parse_cpu_ns(&self, c: Id, records: u64, bytes: u64, raw: u64) -> Nanos {
+        let cc = &self.cfg.groups[self.consumers[c].group].consumer;
         records * cc.fetch_cpu_ns
             + bytes * cc.ps_per_byte / 1000
             + raw * self.cfg.producer.codec.decompress_ps_per_byte / 1000
@@ -73,7 +73,7 @@ impl Cluster {
             return self.fetched(now, c, broker, parts, q);
         }
         let (records, bytes, raw) = fetched_size(&parts);
-        let cpu = self.parse_cpu_ns(records, bytes, raw);
+        let cpu = self.parse_cpu_ns(c, records, bytes, raw);
         if cpu == 0 {
             return self.fetched(now, c, broker, parts, q);
         }
@@ -174,7 +174,7 @@ impl Cluster {
             if con.fetching.contains(&b) || con.retry_at.get(&b).is_some_and(|&t| t > now) {
                 continue;
             }
-            let cc = &self.cfg.consumer;
+            let cc = &self.cfg.groups[self.consumers[c].group].consumer;
             let mut full = vec![];
             let parts: Vec<FetchPart> = con
                 .assigned
@@ -202,7 +202,7 @@ impl Cluster {
                 self.back_off_full(now, c, full, q);
                 continue;
             }
-            let cc = &self.cfg.consumer;
+            let cc = &self.cfg.groups[self.consumers[c].group].consumer;
             let f = FetchRequest {
                 consumer: con.client,
                 replica: None,
@@ -222,9 +222,12 @@ impl Cluster {
             let (client, id) = (con.client, con.fetch_no);
             self.metrics.consumers[c].fetches += 1;
             let host = self.consumers[c].host;
-            let at = self.hosts[host]
-                .cpu
-                .submit(now, self.cfg.consumer.request_cpu_ns);
+            let at = self.hosts[host].cpu.submit(
+                now,
+                self.cfg.groups[self.consumers[c].group]
+                    .consumer
+                    .request_cpu_ns,
+            );
             self.to_broker(q, at, host, b, Request::Fetch(f));
             if self.faults.timeouts {
                 let what = crate::kafka::event::Timeout::Fetch {
@@ -233,7 +236,9 @@ impl Cluster {
                     id,
                 };
                 q.schedule(
-                    at + self.cfg.consumer.request_timeout_ns,
+                    at + self.cfg.groups[self.consumers[c].group]
+                        .consumer
+                        .request_timeout_ns,
                     Event::Timeout { what },
                 );
             }
@@ -244,7 +249,9 @@ impl Cluster {
     /// prefetch limit are left out of Fetches for fetch.queue.backoff.ms, however soon the
     /// application drains them. (The Java client has no such backoff: 0.)
     fn back_off_full(&mut self, now: Nanos, c: Id, full: Vec<u32>, q: &mut EventQueue<Event>) {
-        let backoff = self.cfg.consumer.queue_backoff_ns;
+        let backoff = self.cfg.groups[self.consumers[c].group]
+            .consumer
+            .queue_backoff_ns;
         if backoff == 0 || full.is_empty() {
             return;
         }
@@ -267,7 +274,7 @@ impl Cluster {
             con.needs_join = true;
         }
         let pending = con.pending_sync.take();
-        if self.cfg.consumer.kip848 {
+        if self.cfg.groups[self.consumers[c].group].consumer.kip848 {
             if let Some((epoch, parts)) = pending {
                 self.kip848_apply(now, c, epoch, parts, q);
             }
@@ -275,7 +282,7 @@ impl Cluster {
             if con.needs_join && !con.joining && con.running {
                 self.kip848_join(now, c, q);
             }
-        } else if self.cfg.consumer.group {
+        } else if self.cfg.groups[self.consumers[c].group].consumer.group {
             if let Some((generation, parts)) = pending {
                 self.apply_sync(now, c, generation, parts, q);
             }
@@ -289,7 +296,7 @@ impl Cluster {
         if con.app_busy || con.stalled || con.commit_blocking || con.paused || !con.running {
             return;
         }
-        let cc = &self.cfg.consumer;
+        let cc = &self.cfg.groups[self.consumers[c].group].consumer;
         let mut need = cc.max_poll_records as u64;
         let mut batch = InProcess::default();
         let mut raw = 0u64;
@@ -335,7 +342,7 @@ impl Cluster {
         con.cursor = (con.cursor + 1) % n.max(1);
         batch.cpu_ns = batch.records * (cc.poll_cpu_ns + con.process_ns);
         if self.cfg.client == ClientKind::Java {
-            batch.cpu_ns += self.parse_cpu_ns(batch.records, batch.bytes, raw);
+            batch.cpu_ns += self.parse_cpu_ns(c, batch.records, batch.bytes, raw);
         }
         if !cc.auto_commit && cc.at_most_once {
             // Commit what was just handed over, before processing it.
@@ -356,7 +363,7 @@ impl Cluster {
         let done = self.hosts[con.host].cpu.submit(now, batch.cpu_ns);
         con.poll_started_ns = now;
         let (client, seq) = (con.client, con.poll_seq);
-        let deadline = now + self.cfg.consumer.rebalance_timeout_ns;
+        let deadline = now + self.cfg.groups[con.group].consumer.rebalance_timeout_ns;
         if done > deadline {
             // Only a batch outlasting max.poll.interval.ms needs the timer (a stall arms its own).
             let timer = ConsumerTimer::PollTimeout { seq };
@@ -375,26 +382,34 @@ impl Cluster {
         con.app_busy = false;
         con.poll_seq += 1;
         let batch = con.in_process.take().expect("processing a batch");
+        let g = con.group;
         for &(p, from, to, producer, seq) in &batch.ranges {
-            let before = self.checks.delivery.consumed_upto(p);
-            self.consumed_records += self.checks.delivery.consumed(p, from, to);
+            let lane = self.checks.lanes.lane(g, p);
+            let before = self.checks.delivery.consumed_upto(lane);
+            self.consumed_records += self.checks.delivery.consumed(lane, from, to);
             let new_from = before.max(from);
             if to > new_from {
                 let n = to - new_from;
                 let s = seq + (new_from - from);
-                let once = self.cfg.producer.idempotence
+                let once = self.cfg.producers[producer as usize].idempotence
                     && self.producers[producer as usize].epoch[p as usize] == 0;
                 let seen = self
                     .checks
                     .delivery
-                    .consumed_records(p, producer, s, n, once);
-                self.checks.key_order.observe(p, producer, s, s + n, seen);
+                    .consumed_records(lane, producer, s, n, once);
+                self.checks
+                    .key_order
+                    .observe(lane, producer, s, s + n, seen);
             }
             if let Some(done) = self.consumers[c].processed.get_mut(&p) {
                 *done = (*done).max(to);
             }
-            if self.reread_until.get(&p).is_some_and(|&until| to >= until) {
-                self.reread_until.remove(&p);
+            if self
+                .reread_until
+                .get(&lane)
+                .is_some_and(|&until| to >= until)
+            {
+                self.reread_until.remove(&lane);
             }
         }
         for &(t, k) in &batch.created {
@@ -409,8 +424,8 @@ impl Cluster {
         m.polls += 1;
         m.first_record_ns.get_or_insert(now);
         m.last_record_ns = Some(now);
-        let cc = &self.cfg.consumer;
-        if self.cfg.consumer.group {
+        let cc = &self.cfg.groups[self.consumers[c].group].consumer;
+        if self.cfg.groups[self.consumers[c].group].consumer.group {
             if cc.auto_commit {
                 if now >= self.consumers[c].next_commit_ns {
                     self.consumers[c].next_commit_ns = now + cc.auto_commit_interval_ns;
@@ -446,7 +461,10 @@ impl Cluster {
         broker: Id,
         q: &mut EventQueue<Event>,
     ) {
-        let at = now + self.cfg.consumer.retry_backoff_ns;
+        let at = now
+            + self.cfg.groups[self.consumers[c].group]
+                .consumer
+                .retry_backoff_ns;
         let con = &mut self.consumers[c];
         con.retry_at.insert(broker, at);
         let client = con.client;
@@ -520,7 +538,7 @@ impl Cluster {
     /// Commit the offsets this client's commit policy stands for: what was processed, or (at
     /// most once; librdkafka auto-commit) what was handed to the application.
     pub(super) fn commit_now(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
-        let cc = &self.cfg.consumer;
+        let cc = &self.cfg.groups[self.consumers[c].group].consumer;
         let handed = cc.at_most_once && !cc.auto_commit
             || cc.auto_commit && self.cfg.client == ClientKind::Librdkafka;
         let con = &self.consumers[c];
@@ -539,7 +557,7 @@ impl Cluster {
         offsets: BTreeMap<u32, u64>,
         q: &mut EventQueue<Event>,
     ) {
-        if !self.cfg.consumer.group || offsets.is_empty() {
+        if !self.cfg.groups[self.consumers[c].group].consumer.group || offsets.is_empty() {
             return;
         }
         let con = &self.consumers[c];
@@ -548,12 +566,20 @@ impl Cluster {
         }
         let req = GroupRequest::OffsetCommit {
             // KIP-848 commits are fenced by member epoch, which is not modelled.
-            member_id: con.member_id.clone().filter(|_| !self.cfg.consumer.kip848),
+            member_id: con
+                .member_id
+                .clone()
+                .filter(|_| !self.cfg.groups[self.consumers[c].group].consumer.kip848),
             generation: con.generation,
             offsets: offsets.into_iter().collect(),
         };
         let coord = con.coordinator;
-        let blocking = !self.cfg.consumer.auto_commit && self.cfg.consumer.commit_sync;
+        let blocking = !self.cfg.groups[self.consumers[c].group]
+            .consumer
+            .auto_commit
+            && self.cfg.groups[self.consumers[c].group]
+                .consumer
+                .commit_sync;
         self.consumers[c].commit_blocking = blocking;
         self.metrics.consumers[c].commits += 1;
         self.send_group(now, c, coord, req, q);

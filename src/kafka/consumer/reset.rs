@@ -78,7 +78,9 @@ impl Cluster {
                 one_each
             }
         };
-        let earliest = self.cfg.consumer.reset_earliest;
+        let earliest = self.cfg.groups[self.consumers[c].group]
+            .consumer
+            .reset_earliest;
         let host = self.consumers[c].host;
         for (b, parts) in requests {
             let con = &mut self.consumers[c];
@@ -88,9 +90,12 @@ impl Cluster {
                 con.needs_reset.remove(&p);
                 con.resetting.insert(p, (b, id));
             }
-            let at = self.hosts[host]
-                .cpu
-                .submit(now, self.cfg.consumer.request_cpu_ns);
+            let at = self.hosts[host].cpu.submit(
+                now,
+                self.cfg.groups[self.consumers[c].group]
+                    .consumer
+                    .request_cpu_ns,
+            );
             let req = Request::ListOffsets {
                 c: client,
                 parts,
@@ -104,7 +109,9 @@ impl Cluster {
                     id,
                 };
                 q.schedule(
-                    at + self.cfg.consumer.request_timeout_ns,
+                    at + self.cfg.groups[self.consumers[c].group]
+                        .consumer
+                        .request_timeout_ns,
                     Event::Timeout { what },
                 );
             }
@@ -177,29 +184,32 @@ impl Cluster {
         }
     }
 
-    /// The records of partition `p` between what was consumed and `offset` are passed over on
-    /// purpose (a reset): accounted for, neither lost nor consumed.
-    pub(crate) fn pass_over(&mut self, p: u32, offset: u64) {
-        let from = self.checks.delivery.consumed_upto(p);
+    /// The records of partition `p` between what group `g` consumed and `offset` are passed
+    /// over on purpose (a reset): accounted for, neither lost nor consumed.
+    pub(crate) fn pass_over(&mut self, g: usize, p: u32, offset: u64) {
+        let lane = self.checks.lanes.lane(g, p);
+        let from = self.checks.delivery.consumed_upto(lane);
         let passed: Vec<(u32, u64, u64)> = self
             .leader_log(p)
             .batches_in(from, offset)
             .map(|b| (b.producer, b.first_seq, b.records as u64))
             .collect();
         for (producer, seq, n) in passed {
-            self.checks.delivery.accounted(p, producer, seq, n);
+            self.checks.delivery.accounted(lane, producer, seq, n);
         }
-        self.consumed_records += self.checks.delivery.skip_to(p, offset);
+        self.consumed_records += self.checks.delivery.skip_to(lane, offset);
     }
 
     /// Partition `p` of consumer `c` starts at `offset` (`reset`: from auto.offset.reset, else
     /// a committed offset). A reset to the end leaves the records below it to no one: they are
     /// accounted for, neither lost nor consumed.
     pub(super) fn start_at(&mut self, c: Id, p: u32, offset: u64, reset: bool) {
+        let g = self.consumers[c].group;
         if reset && offset > 0 {
-            self.pass_over(p, offset);
+            self.pass_over(g, p, offset);
         } else if !reset {
-            self.consumed_records += self.checks.delivery.resume_at(p, offset);
+            let lane = self.checks.lanes.lane(g, p);
+            self.consumed_records += self.checks.delivery.resume_at(lane, offset);
         }
         let con = &mut self.consumers[c];
         con.last_epoch.remove(&p);

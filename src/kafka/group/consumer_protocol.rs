@@ -77,6 +77,7 @@ use crate::kafka::event::Id;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The single topic's name given to the assignor.
+#[cfg(test)]
 const TOPIC: &str = "topic";
 /// `LEAVE_GROUP_MEMBER_EPOCH`.
 pub const LEAVE_EPOCH: i32 = -1;
@@ -285,7 +286,8 @@ fn owns_any(owned: Option<&BTreeSet<u32>>, revoked: &BTreeSet<u32>) -> bool {
 /// One KIP-848 consumer group.
 #[derive(Clone, Debug)]
 pub struct ConsumerGroup {
-    partitions: u32,
+    /// Subscribed topics: name and kafkasim's numbers of their partitions.
+    topics: Vec<(String, std::ops::Range<u32>)>,
     assignor: ServerAssignor,
     heartbeat_interval_ns: Nanos,
     session_timeout_ns: Nanos,
@@ -300,17 +302,17 @@ pub struct ConsumerGroup {
 }
 
 impl ConsumerGroup {
-    /// An empty group on one topic of `partitions` partitions, with the broker's
+    /// An empty group subscribed to `topics` (name and kafkasim's partition numbers), with the broker's
     /// `group.consumer.heartbeat.interval.ms` (default 5000) and
     /// `group.consumer.session.timeout.ms` (default 45000).
     pub fn new(
-        partitions: u32,
+        topics: Vec<(String, std::ops::Range<u32>)>,
         assignor: ServerAssignor,
         heartbeat_interval_ns: Nanos,
         session_timeout_ns: Nanos,
     ) -> Self {
         ConsumerGroup {
-            partitions,
+            topics,
             assignor,
             heartbeat_interval_ns,
             session_timeout_ns,
@@ -514,7 +516,7 @@ impl ConsumerGroup {
         let owned: Option<BTreeSet<u32>> = req
             .owned
             .as_ref()
-            .map(|v| v.iter().copied().filter(|&p| p < self.partitions).collect());
+            .map(|v| v.iter().copied().filter(|&p| self.exists(p)).collect());
         if req.member_epoch == LEAVE_EPOCH || req.member_epoch == STATIC_LEAVE_EPOCH {
             return self.leave(given_id, req);
         }
@@ -631,29 +633,60 @@ impl ConsumerGroup {
         })
     }
 
+    /// Whether partition `p` belongs to a subscribed topic.
+    fn exists(&self, p: u32) -> bool {
+        self.topics.iter().any(|(_, r)| r.contains(&p))
+    }
+
+    /// Partition `p` as (topic, partition within it).
+    fn topic_partition(&self, p: u32) -> TopicPartition {
+        let (name, r) = self
+            .topics
+            .iter()
+            .find(|(_, r)| r.contains(&p))
+            .expect("a subscribed partition");
+        TopicPartition::new(name.clone(), p - r.start)
+    }
+
     /// `TargetAssignmentBuilder.build` at the group epoch.
     fn compute_target(&mut self, now: Nanos) {
+        let names: Vec<String> = self.topics.iter().map(|(n, _)| n.clone()).collect();
         let members: Vec<AssignorMember> = self
             .members
             .iter()
             .map(|(id, m)| AssignorMember {
                 member_id: id.clone(),
                 group_instance_id: m.instance_id.clone(),
-                topics: vec![TOPIC.to_string()],
+                topics: names.clone(),
                 owned: self
                     .target
                     .get(id)
                     .into_iter()
                     .flatten()
-                    .map(|&p| TopicPartition::new(TOPIC, p))
+                    .map(|&p| self.topic_partition(p))
                     .collect(),
                 generation: self.target_epoch,
             })
             .collect();
-        let counts = BTreeMap::from([(TOPIC.to_string(), self.partitions)]);
+        let counts: BTreeMap<String, u32> = self
+            .topics
+            .iter()
+            .map(|(n, r)| (n.clone(), r.end - r.start))
+            .collect();
+        let start: BTreeMap<&str, u32> = self
+            .topics
+            .iter()
+            .map(|(n, r)| (n.as_str(), r.start))
+            .collect();
         let new: BTreeMap<String, BTreeSet<u32>> = assign(self.assignor.kind(), &members, &counts)
             .into_iter()
-            .map(|(id, tps)| (id, tps.into_iter().map(|tp| tp.partition).collect()))
+            .map(|(id, tps)| {
+                let parts = tps
+                    .into_iter()
+                    .map(|tp| start[tp.topic.as_str()] + tp.partition)
+                    .collect();
+                (id, parts)
+            })
             .collect();
         let owner = |t: &BTreeMap<String, BTreeSet<u32>>| -> BTreeMap<u32, String> {
             t.iter()
@@ -661,7 +694,10 @@ impl ConsumerGroup {
                 .collect()
         };
         let (old_owner, new_owner) = (owner(&self.target), owner(&new));
-        let moved = (0..self.partitions)
+        let moved = self
+            .topics
+            .iter()
+            .flat_map(|(_, r)| r.clone())
             .filter(|p| old_owner.get(p) != new_owner.get(p))
             .collect();
         self.target = new;
@@ -731,7 +767,7 @@ mod tests {
     const RT: Nanos = 300 * SEC;
 
     fn group(partitions: u32, a: ServerAssignor) -> ConsumerGroup {
-        ConsumerGroup::new(partitions, a, HB, SESSION)
+        ConsumerGroup::new(vec![(TOPIC.to_string(), 0..partitions)], a, HB, SESSION)
     }
 
     fn reply(acts: &[Action848]) -> HeartbeatResponse {
@@ -1295,7 +1331,7 @@ mod tests {
         ) {
             let a = if range { ServerAssignor::Range } else { ServerAssignor::Uniform };
             let mut w = World {
-                g: ConsumerGroup::new(partitions, a, 5 * MS, 45 * MS),
+                g: ConsumerGroup::new(vec![(TOPIC.to_string(), 0..partitions)], a, 5 * MS, 45 * MS),
                 clients: (0..n).map(|c| Client { instance: statics[c].then(|| format!("i{c}")), ..Client::default() }).collect(),
                 timers: vec![],
                 now: 0,

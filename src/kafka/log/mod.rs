@@ -163,6 +163,8 @@ pub struct PartitionLog {
     unflushed_index_entry: Option<u64>,
     /// segment.ms: roll the active segment once its first batch is older than this, ns.
     pub roll_ns: Nanos,
+    /// Its topic's retention.ms and retention.bytes.
+    pub retention: Retention,
 }
 
 /// A read: whole batches from a start offset, and where they lie.
@@ -196,6 +198,7 @@ impl PartitionLog {
             index_entries_in_segment: 0,
             unflushed_index_entry: None,
             roll_ns: Nanos::MAX,
+            retention: Retention::default(),
         }
     }
 

@@ -37,6 +37,8 @@ pub struct Producer {
     /// pauses for librdkafka.
     pub(crate) jvm: crate::kafka::jvm::Jvm,
     pub(crate) acc: Accumulator,
+    /// kafkasim's numbers of its topic's partitions.
+    pub(crate) partitions: std::ops::Range<u32>,
     partitioner: Partitioner,
     workload: Workload,
     rng: SimRng,
@@ -111,10 +113,24 @@ pub fn partitioner_kind(name: &str, adaptive: bool) -> PartitionerKind {
     }
 }
 
+/// The accumulator's queues of one topic, numbered from its partition 0 (as its partitioner
+/// sees them).
+struct TopicQueues<'a>(&'a Accumulator, u32);
+
+impl crate::kafka::partitioner::BatchQueues for TopicQueues<'_> {
+    fn queue_len(&self, partition: u32) -> u32 {
+        self.0.queue_len(self.1 + partition)
+    }
+    fn all_batches_full(&self, partition: u32) -> bool {
+        self.0.all_batches_full(self.1 + partition)
+    }
+}
+
 impl Producer {
     /// Producer number `index` on host `host`.
     pub fn new(cfg: &SimConfig, host: Id, seeds: &SeedTree, index: usize) -> Self {
-        let pc = &cfg.producer;
+        let pc = &cfg.producers[index];
+        let topic = &cfg.topics[pc.topic];
         let java = cfg.client == ClientKind::Java;
         Self {
             host,
@@ -125,9 +141,10 @@ impl Producer {
                 pc.linger_ns,
                 java,
             ),
+            partitions: topic.range(),
             partitioner: Partitioner::new(
                 partitioner_kind(&pc.partitioner, pc.adaptive),
-                cfg.partitions,
+                topic.partitions,
                 pc.batch_size,
                 pc.sticky_linger_ns,
             ),
@@ -139,11 +156,11 @@ impl Producer {
             rng: seeds.stream("producer.partitioner", index as u64),
             jvm: crate::kafka::jvm::Jvm::new(
                 if cfg.client == crate::scenario::resolve::ClientKind::Java {
-                    cfg.producer.gc_young_every_bytes
+                    pc.gc_young_every_bytes
                 } else {
                     0
                 },
-                cfg.producer.gc_pause_ns,
+                pc.gc_pause_ns,
                 seeds.stream("producer.gc", index as u64),
             ),
             retry_rng: seeds.stream("producer.retry", index as u64),
@@ -176,7 +193,7 @@ impl Producer {
 
 impl Cluster {
     pub(crate) fn producer_exhausted(&self, p: Id) -> bool {
-        let pc = &self.cfg.producer;
+        let pc = &self.cfg.producers[p];
         let pr = &self.producers[p];
         pr.acc.used_bytes() >= pc.buffer_memory
             || (pc.max_queued_records > 0 && pr.acc.queued_records() >= pc.max_queued_records)
@@ -184,7 +201,7 @@ impl Cluster {
 
     /// The application thread may send: take the next chunk of records onto the CPU.
     pub(crate) fn producer_tick(&mut self, now: Nanos, p: Id, q: &mut EventQueue<Event>) {
-        let pc = &self.cfg.producer;
+        let pc = &self.cfg.producers[p];
         let total = pc.records;
         if self.producers[p].generated == 0 {
             self.metrics.producers[p].start_ns = now;
@@ -221,7 +238,7 @@ impl Cluster {
             return;
         }
         let per_record_ns = pc.send_cpu_ns
-            + (pc.value_bytes.1 as u64 + 24) * (pc.ps_per_byte + self.java_compress_ps()) / 1000;
+            + (pc.value_bytes.1 as u64 + 24) * (pc.ps_per_byte + self.java_compress_ps(p)) / 1000;
         let chunk = (CHUNK_CPU_NS / per_record_ns.max(1))
             .clamp(1, 1024)
             .min(due);
@@ -260,9 +277,9 @@ impl Cluster {
     }
 
     /// The Java client compresses in the application thread, as records are appended.
-    fn java_compress_ps(&self) -> u64 {
+    fn java_compress_ps(&self, p: Id) -> u64 {
         if self.cfg.client == ClientKind::Java {
-            self.cfg.producer.codec.compress_ps_per_byte
+            self.cfg.producers[p].codec.compress_ps_per_byte
         } else {
             0
         }
@@ -281,13 +298,23 @@ impl Cluster {
         for _ in 0..records {
             let g = pr.workload.next();
             let key_len = g.key.map(|k| k.len() as u32);
-            let mut part = pr.partitioner.partition(g.key, now, &pr.acc, &mut pr.rng);
+            // The partitioner numbers the topic's partitions from 0; the accumulator uses
+            // kafkasim's numbers, from the topic's first.
+            let first = pr.partitions.start;
+            let queues = TopicQueues(&pr.acc, first);
+            let mut part = first + pr.partitioner.partition(g.key, now, &queues, &mut pr.rng);
             if pr.acc.needs_new_batch(part, key_len, g.value_len) {
-                part = pr.partitioner.on_new_batch(g.key, part, &mut pr.rng);
+                part = first
+                    + pr.partitioner
+                        .on_new_batch(g.key, part - first, &mut pr.rng);
             }
             let ap = pr.acc.append(part, key_len, g.value_len, now);
-            pr.partitioner
-                .on_append(part, ap.grew_bytes, &pr.acc, &mut pr.rng);
+            pr.partitioner.on_append(
+                part - first,
+                ap.grew_bytes,
+                &TopicQueues(&pr.acc, first),
+                &mut pr.rng,
+            );
             pr.generated += 1;
         }
         self.sender_run(now, p, q);
@@ -306,10 +333,10 @@ impl Cluster {
         if pr.unresolved[x as usize] && head.wire_seq.is_none() {
             return false;
         }
-        if self.cfg.producer.max_in_flight == 1 && !busy.is_empty() {
+        if self.cfg.producers[p].max_in_flight == 1 && !busy.is_empty() {
             return false;
         }
-        if self.cfg.producer.idempotence {
+        if self.cfg.producers[p].idempotence {
             if let (Some(seq), Some(&lowest)) = (head.seq, busy.first()) {
                 return seq < lowest;
             }
@@ -319,10 +346,13 @@ impl Cluster {
 
     fn pick_request(&mut self, now: Nanos, p: Id) -> Option<(Id, Vec<u32>)> {
         let nb = self.brokers.len();
-        let np = self.cfg.partitions as usize;
-        let flush = self.producers[p].generated >= self.cfg.producer.records;
+        let pr = &self.producers[p];
+        let (first, np) = (pr.partitions.start, pr.partitions.len());
+        // Its topic's partitions, from the one after the last drained (round-robin).
+        let order = move |start: usize| (0..np).map(move |i| first + ((start + i) % np) as u32);
+        let flush = self.producers[p].generated >= self.cfg.producers[p].records;
         let exhausted = self.producers[p].blocked_since.is_some();
-        let max_in_flight = self.cfg.producer.max_in_flight;
+        let max_in_flight = self.cfg.producers[p].max_in_flight;
         let pr = &self.producers[p];
         let start = pr.drain_index;
         match self.cfg.client {
@@ -331,8 +361,7 @@ impl Cluster {
                     if pr.in_flight[b] >= max_in_flight {
                         continue;
                     }
-                    let led = (0..np)
-                        .map(|i| ((start + i) % np) as u32)
+                    let led = order(start)
                         .filter(|&x| pr.leaders[x as usize] == Some(b))
                         .filter(|&x| self.drainable(p, x));
                     if !led
@@ -344,9 +373,9 @@ impl Cluster {
                     let mut size = 0;
                     let mut parts = vec![];
                     for x in led {
-                        let bytes = pr.acc.head_bytes(x, &self.cfg.producer.codec) + 20;
+                        let bytes = pr.acc.head_bytes(x, &self.cfg.producers[p].codec) + 20;
                         if !parts.is_empty()
-                            && size + bytes > self.cfg.producer.max_request_size as u64
+                            && size + bytes > self.cfg.producers[p].max_request_size as u64
                         {
                             break;
                         }
@@ -357,7 +386,7 @@ impl Cluster {
                 }
                 None
             }
-            ClientKind::Librdkafka => (0..np).map(|i| ((start + i) % np) as u32).find_map(|x| {
+            ClientKind::Librdkafka => order(start).find_map(|x| {
                 let b = pr.leaders[x as usize]?;
                 let free = pr.in_flight[b] < max_in_flight && now >= pr.transmit_until[b];
                 (free && pr.acc.is_ready(x, now, flush, exhausted) && self.drainable(p, x))
@@ -389,13 +418,13 @@ impl Cluster {
             }
             return;
         };
-        let np = self.cfg.partitions as usize;
-        let codec = self.cfg.producer.codec.clone();
-        let idempotent = self.cfg.producer.idempotence;
+        let codec = self.cfg.producers[p].codec.clone();
+        let idempotent = self.cfg.producers[p].idempotence;
         let pr = &mut self.producers[p];
-        pr.drain_index = (parts.last().copied().unwrap_or(0) as usize + 1) % np;
+        let (first, np) = (pr.partitions.start, pr.partitions.len());
+        pr.drain_index = (parts.last().map_or(0, |&x| x - first) as usize + 1) % np;
         let mut batches = Vec::with_capacity(parts.len());
-        let mut cpu = self.cfg.producer.request_cpu_ns;
+        let mut cpu = self.cfg.producers[p].request_cpu_ns;
         for x in parts {
             let (b, wire) = pr
                 .acc
@@ -405,7 +434,7 @@ impl Cluster {
             if self.cfg.client == ClientKind::Librdkafka && b.attempts == 0 {
                 cpu += raw * codec.compress_ps_per_byte / 1000;
             }
-            cpu += wire * self.cfg.producer.ps_per_byte / 1000;
+            cpu += wire * self.cfg.producers[p].ps_per_byte / 1000;
             let seq = b.seq.unwrap_or_else(|| {
                 let s = pr.next_seq[x as usize];
                 pr.next_seq[x as usize] += b.records as u64;
@@ -437,8 +466,8 @@ impl Cluster {
         let req = ProduceRequest {
             id: pr.next_request,
             batches,
-            acks: self.cfg.producer.acks,
-            timeout_ns: self.cfg.producer.request_timeout_ns,
+            acks: self.cfg.producers[p].acks,
+            timeout_ns: self.cfg.producers[p].request_timeout_ns,
             sent_ns: now,
             producer: p,
             broker,
@@ -491,7 +520,7 @@ impl Cluster {
             if self.faults.timeouts {
                 let what = crate::kafka::event::Timeout::Produce { p, id };
                 q.schedule(
-                    now + self.cfg.producer.request_timeout_ns,
+                    now + self.cfg.producers[p].request_timeout_ns,
                     Event::Timeout { what },
                 );
             }

@@ -73,7 +73,7 @@ impl Cluster {
 
     /// Retry batch `b` of producer `p` after `err`, or give it up.
     fn retry_or_fail(&mut self, now: Nanos, p: Id, b: SentBatch, err: ProduceError) {
-        let pc = &self.cfg.producer;
+        let pc = &self.cfg.producers[p];
         self.metrics.producers[p].errors += 1;
         let expired = now >= b.created_ns.saturating_add(pc.delivery_timeout_ns);
         let pr = &self.producers[p];
@@ -132,7 +132,7 @@ impl Cluster {
         leaders: &[Option<Id>],
         q: &mut EventQueue<Event>,
     ) {
-        let Some(deadline) = now.checked_sub(self.cfg.producer.delivery_timeout_ns) else {
+        let Some(deadline) = now.checked_sub(self.cfg.producers[p].delivery_timeout_ns) else {
             return;
         };
         let mut any = false;
@@ -142,7 +142,7 @@ impl Cluster {
             }
             for b in self.producers[p].acc.expire(x, deadline) {
                 let pr = &mut self.producers[p];
-                if let Some((_, epoch)) = b.wire_seq.filter(|_| self.cfg.producer.idempotence) {
+                if let Some((_, epoch)) = b.wire_seq.filter(|_| self.cfg.producers[p].idempotence) {
                     pr.unresolved[x as usize] |= epoch == pr.epoch[x as usize];
                 }
                 self.give_up(now, p, b.buffer_bytes, b.records);
@@ -232,7 +232,7 @@ impl Cluster {
     /// up (at once when it has none to send).
     pub(crate) fn maybe_finish_producer(&mut self, now: Nanos, p: Id, q: &mut EventQueue<Event>) {
         let pr = &mut self.producers[p];
-        if !pr.finished && pr.done >= self.cfg.producer.records {
+        if !pr.finished && pr.done >= self.cfg.producers[p].records {
             pr.finished = true;
             self.producer_finished(now, q);
         }

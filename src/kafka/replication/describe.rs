@@ -43,13 +43,30 @@ impl Cluster {
     /// The topic as `kafka-topics.sh --describe --topic T` prints it at `now` (Kafka 3.9
     /// layout; the simulator has no eligible leader replicas, hence `Elr: N/A`).
     pub fn topic_view(&self, now: Nanos) -> String {
+        let mut s = format!("At t = {:.3} s (simulated)\n", secs(now));
+        for t in 0..self.cfg.topics.len() {
+            s.push_str(&self.one_topic_view(t));
+        }
+        s
+    }
+
+    /// Topic `t` as `kafka-topics.sh --describe --topic T` prints it.
+    fn one_topic_view(&self, t: usize) -> String {
         let cfg = &self.cfg;
+        let topic = &cfg.topics[t];
         let mut configs = vec![];
-        if cfg.replication.min_insync != 1 {
-            configs.push(format!(
-                "min.insync.replicas={}",
-                cfg.replication.min_insync
-            ));
+        if topic.min_insync != 1 {
+            configs.push(format!("min.insync.replicas={}", topic.min_insync));
+        }
+        if let Some(ms) = topic
+            .retention
+            .time_ns
+            .filter(|&n| n != 604_800_000 * 1_000_000)
+        {
+            configs.push(format!("retention.ms={}", ms / 1_000_000));
+        }
+        if let Some(b) = topic.retention.bytes {
+            configs.push(format!("retention.bytes={b}"));
         }
         if cfg.broker.segment_bytes != 1 << 30 {
             configs.push(format!("segment.bytes={}", cfg.broker.segment_bytes));
@@ -59,12 +76,11 @@ impl Cluster {
         }
         configs.sort();
         let mut s = format!(
-            "At t = {:.3} s (simulated)\nTopic: {}\tTopicId: {}\tPartitionCount: {}\tReplicationFactor: {}\tConfigs: {}\n",
-            secs(now),
-            cfg.topic,
-            topic_id(self.seed),
-            cfg.partitions,
-            cfg.replication.factor,
+            "Topic: {}\tTopicId: {}\tPartitionCount: {}\tReplicationFactor: {}\tConfigs: {}\n",
+            topic.name,
+            topic_id(self.seed.wrapping_add(t as u64)),
+            topic.partitions,
+            topic.factor,
             configs.join(",")
         );
         let ids = |v: &[usize]| {
@@ -73,10 +89,12 @@ impl Cluster {
                 .collect::<Vec<_>>()
                 .join(",")
         };
-        for (p, ps) in self.parts.iter().enumerate() {
+        for p in topic.range() {
+            let ps = &self.parts[p as usize];
             s.push_str(&format!(
-                "\tTopic: {}\tPartition: {p}\tLeader: {}\tReplicas: {}\tIsr: {}\tElr: N/A\tLastKnownElr: N/A\n",
-                cfg.topic,
+                "\tTopic: {}\tPartition: {}\tLeader: {}\tReplicas: {}\tIsr: {}\tElr: N/A\tLastKnownElr: N/A\n",
+                topic.name,
+                p - topic.first,
                 ps.leader.map_or("none".to_string(), |l| l.to_string()),
                 ids(&ps.replicas),
                 ids(&ps.isr)

@@ -1,0 +1,225 @@
+//! Many topics, producers and consumer groups in one scenario: each group reads its whole
+//! subscription on its own; topics are placed and assigned as Kafka does; bad lists are refused.
+
+use crate::run_text;
+use proptest::prelude::*;
+use std::process::{Command, Output};
+
+/// Three topics, one producer each, and `groups` groups reading `subs` (topic lists).
+fn scenario(partitions: [u32; 3], groups: &[(&str, u32, &str)], records: u64) -> String {
+    let mut s = format!(
+        "name = \"t\"\nclient = \"java\"\n[producer]\nrecords = {records}\nkeys = \"random\"\n\
+         [consumer]\n\"auto.offset.reset\" = \"earliest\"\n"
+    );
+    for (i, n) in partitions.iter().enumerate() {
+        s.push_str(&format!("[[topics]]\nname = \"t{i}\"\npartitions = {n}\n"));
+        s.push_str(&format!(
+            "[[producers]]\nname = \"p{i}\"\ntopic = \"t{i}\"\n"
+        ));
+    }
+    for (id, count, topics) in groups {
+        s.push_str(&format!(
+            "[[groups]]\n\"group.id\" = \"{id}\"\ncount = {count}\ntopics = [{topics}]\n"
+        ));
+    }
+    s
+}
+
+#[test]
+fn every_group_reads_every_record_of_its_subscription_once() {
+    let text = scenario(
+        [1, 2, 4],
+        &[
+            ("all", 2, "\"t0\", \"t1\", \"t2\""),
+            ("one", 1, "\"t2\""),
+            ("two", 3, "\"t0\", \"t1\""),
+        ],
+        3000,
+    );
+    let out = run_text(&text, &[], 7);
+    let s = &out.summary;
+    assert!(out.violations.is_empty(), "{:?}", out.violations);
+    assert_eq!(s.records_produced, 9000);
+    let read: Vec<(String, u64, u64)> = s
+        .groups
+        .iter()
+        .map(|g| (g.group_id.clone(), g.records_consumed, g.lag_end))
+        .collect();
+    assert_eq!(
+        read,
+        vec![
+            ("all".into(), 9000, 0),
+            ("one".into(), 3000, 0),
+            ("two".into(), 6000, 0)
+        ],
+        "seed 7; reproduce by running this scenario text"
+    );
+    assert_eq!(s.records_consumed, 18000);
+    let topics: Vec<(String, u64)> = s
+        .topics
+        .iter()
+        .map(|t| (t.name.clone(), t.records))
+        .collect();
+    assert_eq!(
+        topics,
+        vec![
+            ("t0".into(), 3000),
+            ("t1".into(), 3000),
+            ("t2".into(), 3000)
+        ]
+    );
+}
+
+#[test]
+fn a_group_of_one_consumer_per_topic_gets_one_partition_of_each_topic_with_range() {
+    // Range assigns per topic: with three one-partition topics and three members, the first
+    // member takes partition 0 of every topic and the others idle (Kafka's RangeAssignor).
+    let text = scenario([1, 1, 1], &[("g", 3, "\"t0\", \"t1\", \"t2\"")], 200)
+        + "[cluster]\nbrokers = 1\n";
+    let out = run_text(&text, &["consumer.partition.assignment.strategy=range"], 1);
+    let parts: Vec<Vec<u32>> = out
+        .summary
+        .consumers
+        .iter()
+        .map(|c| c.partitions.clone())
+        .collect();
+    assert_eq!(parts, vec![vec![0, 1, 2], vec![], vec![]]);
+    let out = run_text(
+        &text,
+        &["consumer.partition.assignment.strategy=roundrobin"],
+        1,
+    );
+    let parts: Vec<Vec<u32>> = out
+        .summary
+        .consumers
+        .iter()
+        .map(|c| c.partitions.clone())
+        .collect();
+    assert_eq!(parts, vec![vec![0], vec![1], vec![2]]);
+}
+
+#[test]
+fn the_single_topic_form_and_one_entry_of_each_list_run_alike() {
+    let single = "name = \"t\"\n[topic]\npartitions = 3\n[producer]\nrecords = 2000\n[consumer]\ncount = 2\n";
+    let lists = "name = \"t\"\n[producer]\nrecords = 2000\n[[topics]]\nname = \"test\"\npartitions = 3\n\
+                 [[producers]]\ntopic = \"test\"\n[[groups]]\n\"group.id\" = \"kafkasim\"\ncount = 2\n";
+    let (a, b) = (run_text(single, &[], 3), run_text(lists, &[], 3));
+    assert_eq!(a.summary.consume_s, b.summary.consume_s);
+    assert_eq!(a.summary.partition_records, b.summary.partition_records);
+    assert_eq!(a.summary.records_consumed, b.summary.records_consumed);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    /// Any topics and any subscriptions: with nothing failing every group reads each record of
+    /// its topics exactly once, and the checkers find nothing.
+    #[test]
+    fn groups_read_their_topics_independently(
+        parts in prop::array::uniform3(1u32..5),
+        subs in prop::collection::vec((1u32..4, 1u8..8), 1..4),
+        seed in 0u64..1000,
+    ) {
+        let groups: Vec<(String, u32, String)> = subs
+            .iter()
+            .enumerate()
+            .map(|(i, &(count, mask))| {
+                let topics: Vec<String> = (0..3)
+                    .filter(|t| mask & (1 << t) != 0)
+                    .map(|t| format!("\"t{t}\""))
+                    .collect();
+                (format!("g{i}"), count, topics.join(", "))
+            })
+            .collect();
+        let refs: Vec<(&str, u32, &str)> =
+            groups.iter().map(|(a, b, c)| (a.as_str(), *b, c.as_str())).collect();
+        let text = scenario(parts, &refs, 400);
+        let out = run_text(&text, &[], seed);
+        prop_assert!(out.violations.is_empty(), "seed {seed}: {:?}\n{text}", out.violations);
+        prop_assert_eq!(out.summary.groups.len(), subs.len());
+        for ((_, _, mask), g) in subs.iter().zip(&groups).map(|(s, g)| (g, s)).map(|(g, s)| (g, s, s.1)).zip(&out.summary.groups) {
+            let expected = 400 * mask.count_ones() as u64;
+            prop_assert_eq!(g.records_consumed, expected, "seed {}: group {}\n{}", seed, g.group_id, text);
+            prop_assert_eq!(g.lag_end, 0);
+        }
+    }
+}
+
+fn kafkasim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kafkasim"))
+        .args(args)
+        .output()
+        .expect("kafkasim runs")
+}
+
+/// Bad lists: exit 2 with the entry, the key and what is accepted; nothing written.
+#[test]
+fn bad_lists_are_refused_by_name() {
+    let cases: &[(&str, &[&str])] = &[
+        ("[[topics]]\nname = \"a\"\n[[topics]]\nname = \"a\"\n", &["topics[1].name", "\"a\"", "TopicExistsException"]),
+        ("[[topics]]\nname = \"a\"\n[[groups]]\n\"group.id\" = \"g\"\ntopics = [\"b\"]\n", &["groups[0].topics", "\"b\"", "\"a\""]),
+        ("[[topics]]\nname = \"a\"\n[[producers]]\ntopic = \"nope\"\n", &["producers[0].topic", "\"nope\"", "UNKNOWN_TOPIC_OR_PARTITION"]),
+        ("[[groups]]\n\"group.id\" = \"g\"\n[[groups]]\n\"group.id\" = \"g\"\n", &["groups[1].group.id", "\"g\""]),
+        ("[[topics]]\nname = \"a\"\n[[topics]]\nname = \"b\"\n", &["producers", "topic = "]),
+        ("[[topics]]\npartitions = 2\n", &["topics[0].name"]),
+        ("[[producers]]\nlinger = 5\n", &["producers[0].linger", "linger.ms"]),
+        ("[[topics]]\nname = \"a\"\n\"replication.factor\" = 3\n", &["[[topics]] entry 0 (\"a\")", "replication.factor = 3"]),
+        ("[[groups]]\n\"group.id\" = \"g\"\n[[events]]\nat_ms = 1\naction = \"group.reset_offsets\"\nto = \"earliest\"\ngroup = \"h\"\n", &["events[0].group", "\"h\"", "\"g\""]),
+    ];
+    for (text, needles) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("s.toml");
+        std::fs::write(&file, format!("name = \"bad\"\n{text}")).unwrap();
+        let out_dir = tmp.path().join("out");
+        let o = kafkasim(&[
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{text}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        for n in *needles {
+            assert!(err.contains(n), "{text}: stderr lacks {n:?}: {err}");
+        }
+        assert!(!out_dir.exists(), "{text}: output written");
+    }
+}
+
+#[test]
+fn each_topic_and_group_is_described_and_resolved_toml_runs_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let scen = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/fan-out.toml");
+    let o = kafkasim(&["run", scen, "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let describe = std::fs::read_to_string(out.join("describe.txt")).unwrap();
+    for g in ["billing", "analytics", "audit"] {
+        assert!(
+            describe.lines().any(|l| l.starts_with(g)),
+            "{g} missing:\n{describe}"
+        );
+    }
+    let table = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        table.contains("groups: ") && table.contains("analytics"),
+        "{table}"
+    );
+    let again = tmp.path().join("again");
+    let resolved = out.join("scenario.resolved.toml");
+    let o2 = kafkasim(&[
+        "run",
+        resolved.to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    assert!(
+        o2.status.success(),
+        "{}",
+        String::from_utf8_lossy(&o2.stderr)
+    );
+    assert_eq!(
+        std::fs::read(out.join("summary.csv")).unwrap(),
+        std::fs::read(again.join("summary.csv")).unwrap()
+    );
+}
