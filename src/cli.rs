@@ -471,6 +471,9 @@ pub fn write_outputs(
     if export::has_replicas(results) {
         streams.push(("replicas.csv", export::replicas_csv));
     }
+    if export::has_group_series(results) {
+        streams.push(("groups.csv", export::group_series_csv));
+    }
     for (f, stream) in streams {
         let bytes = write_atomic_with(&dir.join(f), |w| stream(results, w))?;
         written.push((f.to_string(), bytes as usize));
@@ -479,6 +482,7 @@ pub fn write_outputs(
         let name = sc.caption_name();
         let mut charts = figures::charts(&name, results);
         charts.extend(group_figures::charts(&name, results));
+        charts.extend(group_figures::lag_per_group(&name, results));
         charts.extend(hardware_figures::charts(&name, results));
         charts.extend(replication_figures::charts(&name, results));
         charts.extend(storage_figures::charts(&name, results));

@@ -31,6 +31,8 @@ pub struct RunOutput {
     pub host_series: Vec<crate::hardware::HostSample>,
     /// Per-consumer time series.
     pub consumer_series: Vec<ConsumerSample>,
+    /// Per-group time series (scenarios with several groups).
+    pub group_series: Vec<crate::kafka::metrics::GroupSample>,
     /// Broken invariants (empty when every check held).
     pub violations: Vec<Violation>,
     /// Every consumer's owned partitions over time.
@@ -61,6 +63,7 @@ impl RunOutput {
             + v(&self.partition_series)
             + v(&self.host_series)
             + v(&self.consumer_series)
+            + v(&self.group_series)
             + v(&self.replica_series)
             + v(&self.assignments)
             + assignments
@@ -102,6 +105,7 @@ impl RunOutput {
         self.partition_series = vec![];
         self.host_series = vec![];
         self.consumer_series = vec![];
+        self.group_series = vec![];
         self.replica_series = vec![];
         self.assignments = vec![];
         self.describes = vec![];
@@ -138,6 +142,7 @@ pub fn simulate(cfg: &SimConfig, seed: u64) -> Result<RunOutput, BudgetExceeded>
         partition_series: metrics.partition_series,
         host_series: metrics.host_series,
         consumer_series: metrics.consumer_series,
+        group_series: metrics.group_series,
         violations: checks.violations(),
         assignments: metrics.assignments,
         describes: metrics.describes,

@@ -27,11 +27,13 @@ impl Cluster {
                 duration_ns,
             } => self.consumer_stall(now, consumer, duration_ns, q),
             Action::RollingRestart {
+                group,
                 interval_ns,
                 down_ns,
             } => {
                 let running: Vec<usize> = (0..self.consumers.len())
                     .filter(|&c| self.consumers[c].running)
+                    .filter(|&c| group.is_none_or(|g| self.consumers[c].group == g))
                     .collect();
                 for (i, c) in running.into_iter().enumerate() {
                     // Saturating: an interval near the top of its range means "never".

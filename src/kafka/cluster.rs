@@ -640,6 +640,22 @@ impl Cluster {
                     log_bytes: log.size_bytes(),
                 });
         }
+        if self.groups.len() > 1 {
+            for g in 0..self.groups.len() {
+                let (mut read, mut lag) = (0, 0);
+                for p in self.cfg.subscribed(g) {
+                    let upto = self.checks.delivery.consumed_upto(self.checks.lanes.lane(g, p));
+                    read += upto;
+                    lag += self.leader_log(p).leo().saturating_sub(upto);
+                }
+                self.metrics.group_series.push(super::metrics::GroupSample {
+                    time_ns: now,
+                    group: g as u32,
+                    read,
+                    lag,
+                });
+            }
+        }
         for (c, s) in self.metrics.consumers.iter().enumerate() {
             self.metrics
                 .consumer_series

@@ -124,6 +124,19 @@ pub struct ConsumerSample {
     pub records: u64,
 }
 
+/// A consumer group's progress at one time (scenarios with several groups).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GroupSample {
+    /// When, ns.
+    pub time_ns: Nanos,
+    /// Group index.
+    pub group: u32,
+    /// Offsets its consumers have read, over its partitions.
+    pub read: u64,
+    /// Records of its partitions it has not read (log end − read).
+    pub lag: u64,
+}
+
 /// Everything observed in one run.
 #[derive(Clone, Debug)]
 pub struct Metrics {
@@ -141,6 +154,8 @@ pub struct Metrics {
     pub partition_series: Vec<PartitionSample>,
     /// Per-consumer time series.
     pub consumer_series: Vec<ConsumerSample>,
+    /// Per-group time series (several groups only).
+    pub group_series: Vec<GroupSample>,
     /// When the consumers were started.
     pub consumers_started_ns: Option<Nanos>,
     /// When every producer had all its records acknowledged.
@@ -196,6 +211,7 @@ impl Metrics {
     pub fn series_rows(&self) -> usize {
         self.partition_series.len()
             + self.consumer_series.len()
+            + self.group_series.len()
             + self.host_series.len()
             + self.replica_series.len()
     }
@@ -224,6 +240,7 @@ impl Metrics {
             let keep = |t: Nanos| (t / interval) % every == 0;
             self.partition_series.retain(|s| keep(s.time_ns));
             self.consumer_series.retain(|s| keep(s.time_ns));
+            self.group_series.retain(|s| keep(s.time_ns));
             self.host_series.retain(|s| keep(s.time_ns));
             self.replica_series.retain(|s| keep(s.time_ns));
             self.series_stride = every;
@@ -262,6 +279,7 @@ impl Metrics {
             offset_resets: 0,
             refused_events: vec![],
             consumer_series: vec![],
+            group_series: vec![],
             assignments: vec![],
             group_marks: vec![],
             describes: vec![],

@@ -280,6 +280,33 @@ pub fn hosts_csv(results: &[PointResult], w: &mut dyn Write) -> std::io::Result<
     )
 }
 
+/// Per-group time series of each point's first run (scenarios with several groups): offsets
+/// read and lag.
+pub fn group_series_csv(results: &[PointResult], w: &mut dyn Write) -> std::io::Result<()> {
+    first_run_csv(
+        results,
+        &["time_s", "group", "read", "lag"],
+        |run| {
+            run.group_series.iter().map(move |s| {
+                vec![
+                    time_s(s.time_ns),
+                    s.group.to_string(),
+                    s.read.to_string(),
+                    s.lag.to_string(),
+                ]
+            })
+        },
+        w,
+    )
+}
+
+/// Whether some run has a per-group series.
+pub fn has_group_series(results: &[PointResult]) -> bool {
+    results
+        .iter()
+        .any(|r| r.runs.iter().any(|x| !x.group_series.is_empty()))
+}
+
 /// Per-consumer time series of each point's first run: records processed so far.
 pub fn consumer_series_csv(results: &[PointResult], w: &mut dyn Write) -> std::io::Result<()> {
     first_run_csv(

@@ -17,6 +17,44 @@ pub fn group_activity(results: &[PointResult]) -> bool {
         .any(|r| !r.config.events.is_empty() || r.runs.iter().any(|x| x.summary.rebalances > 1))
 }
 
+/// Each group's lag over time, for each point's first run (scenarios with several groups).
+pub fn lag_per_group(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
+    if results.len() > MAX_POINTS {
+        return vec![];
+    }
+    let several = results.len() > 1;
+    let mut out = vec![];
+    for (i, r) in results.iter().enumerate() {
+        let Some(run) = r.runs.first().filter(|x| !x.group_series.is_empty()) else {
+            continue;
+        };
+        let label = PointLabel::new(name, r, run.seed, i, several);
+        let mut series: Vec<(String, Vec<(f64, f64)>)> = r
+            .config
+            .groups
+            .iter()
+            .map(|g| (g.consumer.group_id.clone(), vec![(0.0, 0.0)]))
+            .collect();
+        for s in &run.group_series {
+            series[s.group as usize]
+                .1
+                .push((s.time_ns as f64 / 1e9, s.lag as f64));
+        }
+        out.push((
+            label.stem("lag-per-group"),
+            Chart::Time(TimeChart {
+                title: label.title("Lag of each consumer group"),
+                x_label: "simulated time (s)".into(),
+                y_label: "lag over the group's partitions (records)".into(),
+                series,
+                y_max: None,
+                caption: label.caption(),
+            }),
+        ));
+    }
+    out
+}
+
 /// The group charts, with file stems.
 pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
     if results.len() > MAX_POINTS || !group_activity(results) {

@@ -68,21 +68,22 @@ const fn field(
         doc,
     }
 }
-const CONSUMER: FieldSpec = field("consumer", INDEX, "", None, "Consumer index, from 0.");
+const CONSUMER: FieldSpec = field("consumer", INDEX, "", None, "Consumer index, from 0 (within `group` when it is given).");
+const GROUP: FieldSpec = field("group", Kind::Text, "", Some(Lit::S("")), "The group.id of a [[groups]] entry: `consumer` counts within it; \"\" = consumers numbered over every group.");
 const BROKER: FieldSpec = field("broker", INDEX, "", None, "Broker index, from 0.");
 const DURATION: FieldSpec = field("duration_ms", MS_KIND, "ms", None, "How long.");
 const ENDPOINT: Kind = Kind::Text;
 
 /// Every action, in the order `kafkasim config` prints them.
 pub const ACTIONS: &[ActionSpec] = &[
-    ActionSpec { name: "consumer.join", fields: &[CONSUMER], doc: "The consumer starts here instead of at consumer.start_ms (scale-out)." },
-    ActionSpec { name: "consumer.leave", fields: &[CONSUMER], doc: "close(): commit, LeaveGroup (not for a static member), stop." },
-    ActionSpec { name: "consumer.crash", fields: &[CONSUMER], doc: "The process dies: no commit, no LeaveGroup; the coordinator notices after session.timeout.ms." },
-    ActionSpec { name: "consumer.restart", fields: &[CONSUMER], doc: "A stopped consumer starts again (same group.instance.id when static)." },
-    ActionSpec { name: "consumer.slow", fields: &[CONSUMER, field("process_us_per_record", Kind::Float { min: 0.0, max: 1e9 }, "µs", None, "New application CPU per record.")], doc: "Processing cost changes from here on." },
-    ActionSpec { name: "consumer.pause", fields: &[CONSUMER, field("duration_ms", MS_KIND, "ms", None, "How long.")], doc: "pause() of every assigned partition: polling and heartbeats go on, nothing is fetched." },
-    ActionSpec { name: "consumer.stall", fields: &[CONSUMER, field("duration_ms", MS_KIND, "ms", None, "How long.")], doc: "The application blocks without polling; beyond max.poll.interval.ms the member leaves the group." },
-    ActionSpec { name: "group.rolling_restart", fields: &[field("interval_ms", MS_KIND, "ms", Some(Lit::I(10_000)), "From one consumer's stop to the next's."), field("down_ms", MS_KIND, "ms", Some(Lit::I(5_000)), "How long each consumer stays down.")], doc: "Every running consumer in index order: close() then start again after down_ms." },
+    ActionSpec { name: "consumer.join", fields: &[CONSUMER, GROUP], doc: "The consumer starts here instead of at consumer.start_ms (scale-out)." },
+    ActionSpec { name: "consumer.leave", fields: &[CONSUMER, GROUP], doc: "close(): commit, LeaveGroup (not for a static member), stop." },
+    ActionSpec { name: "consumer.crash", fields: &[CONSUMER, GROUP], doc: "The process dies: no commit, no LeaveGroup; the coordinator notices after session.timeout.ms." },
+    ActionSpec { name: "consumer.restart", fields: &[CONSUMER, GROUP], doc: "A stopped consumer starts again (same group.instance.id when static)." },
+    ActionSpec { name: "consumer.slow", fields: &[CONSUMER, GROUP, field("process_us_per_record", Kind::Float { min: 0.0, max: 1e9 }, "µs", None, "New application CPU per record.")], doc: "Processing cost changes from here on." },
+    ActionSpec { name: "consumer.pause", fields: &[CONSUMER, GROUP, field("duration_ms", MS_KIND, "ms", None, "How long.")], doc: "pause() of every assigned partition: polling and heartbeats go on, nothing is fetched." },
+    ActionSpec { name: "consumer.stall", fields: &[CONSUMER, GROUP, field("duration_ms", MS_KIND, "ms", None, "How long.")], doc: "The application blocks without polling; beyond max.poll.interval.ms the member leaves the group." },
+    ActionSpec { name: "group.rolling_restart", fields: &[GROUP, field("interval_ms", MS_KIND, "ms", Some(Lit::I(10_000)), "From one consumer's stop to the next's."), field("down_ms", MS_KIND, "ms", Some(Lit::I(5_000)), "How long each consumer stays down.")], doc: "Every running consumer in index order: close() then start again after down_ms." },
     ActionSpec { name: "broker.crash", fields: &[BROKER], doc: "The broker process dies (its data stays on disk): connections close, the controller fences it after broker.session.timeout.ms and elects new leaders." },
     ActionSpec { name: "broker.restart", fields: &[BROKER], doc: "A crashed broker starts again, recovers its log, follows the leaders (truncating where it diverges) and rejoins the ISR once caught up." },
     ActionSpec { name: "broker.slow_disk", fields: &[BROKER, field("factor", Kind::Float { min: 1.0, max: 1e6 }, "×", None, "Every disk access takes this many times longer."), DURATION], doc: "The disk of the broker's host slows down (write-back and reads that miss the page cache)." },
@@ -242,6 +243,11 @@ impl RawEvent {
             self.at_ms, self.action.name
         );
         for (f, v) in self.action.fields.iter().zip(&self.args) {
+            // An optional name left empty (a group) is left out, as it was written.
+            let unset_name = matches!(f.default, Some(Lit::S("")));
+            if unset_name && *v == Value::Text(String::new()) {
+                continue;
+            }
             s.push_str(&format!("{} = {}\n", f.name, v.to_toml()));
         }
         s
@@ -277,6 +283,8 @@ pub enum Action {
         duration_ns: Nanos,
     },
     RollingRestart {
+        /// Only this group's consumers (None: every consumer).
+        group: Option<usize>,
         interval_ns: Nanos,
         down_ns: Nanos,
     },
@@ -415,6 +423,26 @@ pub struct Counts<'a> {
     pub consumers_start_ms: Option<u64>,
 }
 
+/// The consumer a `consumer.*` event names: its index over every group, or within `group`.
+fn consumer_index(e: &RawEvent, n: Counts<'_>) -> Result<usize, ScenarioError> {
+    match group_of_event(e, n)? {
+        None => index_of(e, "consumer", n.consumers, "consumer"),
+        Some(g) => {
+            let members = &n.groups[g].1;
+            let i = index_of(e, "consumer", members.end - members.start, "consumer of the group")?;
+            Ok(members.start as usize + i)
+        }
+    }
+}
+
+/// The group an event names (None when it names none).
+fn group_of_event(e: &RawEvent, n: Counts<'_>) -> Result<Option<usize>, ScenarioError> {
+    if e.arg("group").to_string().is_empty() {
+        return Ok(None);
+    }
+    group_index(e, n).map(Some)
+}
+
 /// The group a `group.*` event names by its group.id ("" = the only group).
 fn group_index(e: &RawEvent, n: Counts<'_>) -> Result<usize, ScenarioError> {
     let name = e.arg("group").to_string();
@@ -455,7 +483,7 @@ fn index_of(e: &RawEvent, name: &str, count: u32, what: &str) -> Result<usize, S
 impl Action {
     /// Type `e`, checking the indices it names against `n`.
     pub fn from_raw(e: &RawEvent, n: Counts<'_>) -> Result<Action, ScenarioError> {
-        let consumer = || index_of(e, "consumer", n.consumers, "consumer");
+        let consumer = || consumer_index(e, n);
         let ms = |name: &str| crate::engine::time::span(e.int(name) as u64, MS);
         Ok(match e.action.name {
             "consumer.join" => Action::ConsumerJoin {
@@ -483,6 +511,7 @@ impl Action {
                 duration_ns: ms("duration_ms"),
             },
             "group.rolling_restart" => Action::RollingRestart {
+                group: group_of_event(e, n)?,
                 interval_ns: ms("interval_ms"),
                 down_ns: ms("down_ms"),
             },
@@ -550,6 +579,9 @@ impl Action {
 /// is a member of the group (it started and has not left or crashed since) is refused, as
 /// kafka-consumer-groups refuses it. Rolling restarts make membership unknown: not checked.
 fn check_resets(events: &[RawEvent], n: Counts<'_>) -> Result<(), ScenarioError> {
+    // The consumer a membership event names, over every group (None: an index out of range,
+    // reported by its own check).
+    let named = |e: &RawEvent| consumer_index(e, n).ok().map(|c| c as i64);
     let mut sorted: Vec<&RawEvent> = events.iter().collect();
     sorted.sort_by_key(|e| e.at_ms);
     for reset in sorted
@@ -581,10 +613,10 @@ fn check_resets(events: &[RawEvent], n: Counts<'_>) -> Result<(), ScenarioError>
                 "consumer.restart",
             ];
             let mine =
-                |e: &&&RawEvent| membership.contains(&e.action.name) && e.int("consumer") == c;
+                |e: &&&RawEvent| membership.contains(&e.action.name) && named(e) == Some(c);
             let joins = events
                 .iter()
-                .any(|e| e.action.name == "consumer.join" && e.int("consumer") == c);
+                .any(|e| e.action.name == "consumer.join" && named(e) == Some(c));
             let last = before.clone().rev().find(mine);
             let member = match last {
                 Some(e) => matches!(e.action.name, "consumer.join" | "consumer.restart"),

@@ -223,3 +223,31 @@ fn each_topic_and_group_is_described_and_resolved_toml_runs_again() {
         std::fs::read(again.join("summary.csv")).unwrap()
     );
 }
+
+#[test]
+fn events_name_a_consumer_within_its_group() {
+    // consumer 1 of group "b" is consumer 3 overall (a has 2): crashing it at 12 s, after both
+    // groups formed, is a rebalance of b alone; a rolling restart of a restarts a's two
+    // consumers and nobody else.
+    let base = scenario([2, 2, 2], &[("a", 2, "\"t0\""), ("b", 2, "\"t1\"")], 40_000)
+        .replace("records = 40000", "records = 40000\nrate_per_s = 2000.0");
+    let crash = format!(
+        "{base}[[events]]\nat_ms = 12000\naction = \"consumer.crash\"\nconsumer = 1\ngroup = \"b\"\n"
+    );
+    let out = run_text(&crash, &[], 5);
+    assert!(out.violations.is_empty(), "{:?}", out.violations);
+    let rebalanced: Vec<u32> = out.summary.groups.iter().map(|g| g.rebalances).collect();
+    assert_eq!(rebalanced, vec![1, 2], "only b rebalanced after its member's crash");
+    let restart = format!(
+        "{base}[[events]]\nat_ms = 12000\naction = \"group.rolling_restart\"\ngroup = \"a\"\ninterval_ms = 1000\ndown_ms = 500\n"
+    );
+    let out = run_text(&restart, &[], 5);
+    let rebalanced: Vec<u32> = out.summary.groups.iter().map(|g| g.rebalances).collect();
+    assert!(rebalanced[0] > 1 && rebalanced[1] == 1, "{rebalanced:?}");
+    let bad = format!(
+        "{base}[[events]]\nat_ms = 1\naction = \"consumer.crash\"\nconsumer = 2\ngroup = \"a\"\n"
+    );
+    let mut sc = kafkasim::scenario::Scenario::parse(&bad, "bad").unwrap();
+    let err = sc.resolve_all().unwrap_err().to_string();
+    assert!(err.contains("events[0].consumer") && err.contains("0 to 1"), "{err}");
+}
