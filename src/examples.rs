@@ -9,6 +9,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         include_str!("../scenarios/acks-replication.toml"),
     ),
     (
+        "compacted-topic",
+        include_str!("../scenarios/compacted-topic.toml"),
+    ),
+    (
         "consumer-crash",
         include_str!("../scenarios/consumer-crash.toml"),
     ),

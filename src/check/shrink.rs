@@ -136,10 +136,7 @@ pub fn shrink(sc: &Scenario, trial: &Trial, property: Property, max_sim_s: f64) 
 /// An event on one line: `at 1200 ms broker.crash broker=0`.
 pub fn one_line(e: &RawEvent) -> String {
     let fields: Vec<String> = e
-        .action
-        .fields
-        .iter()
-        .zip(&e.args)
+        .written_args()
         .map(|(f, v)| format!("{}={}", f.name, v.to_toml()))
         .collect();
     format!("at {} ms {} {}", e.at_ms, e.action.name, fields.join(" "))

@@ -8,8 +8,10 @@
 //!   reached the log twice, how many offsets were read again;
 //! - [`high_watermark`]: no consumer reads above the high watermark;
 //! - [`ownership`]: one owner per partition per group generation;
-//! - [`retention`]: retention never deletes the active segment nor passes the high watermark.
+//! - [`retention`]: retention never deletes the active segment nor passes the high watermark;
+//! - [`compaction`]: the log cleaner keeps each key's latest record.
 
+pub mod compaction;
 pub mod delivery;
 pub mod high_watermark;
 pub mod intervals;
@@ -42,6 +44,8 @@ pub struct Checks {
     pub ownership: ownership::OwnershipCheck,
     /// What retention may delete.
     pub retention: retention::RetentionCheck,
+    /// What the log cleaner keeps.
+    pub compaction: compaction::CompactionCheck,
     /// Which group reads which partition where.
     pub lanes: Lanes,
 }
@@ -113,6 +117,7 @@ impl Checks {
             high_watermark: high_watermark::HighWatermarkCheck::default(),
             ownership: ownership::OwnershipCheck::default(),
             retention: retention::RetentionCheck::default(),
+            compaction: compaction::CompactionCheck::default(),
             lanes,
         }
     }
@@ -125,6 +130,7 @@ impl Checks {
         v.extend(self.high_watermark.violations.iter().cloned());
         v.extend(self.ownership.violations.iter().cloned());
         v.extend(self.retention.violations.iter().cloned());
+        v.extend(self.compaction.violations.iter().cloned());
         v
     }
 

@@ -203,6 +203,9 @@ pub struct Storage {
     pub deleted_unread: u64,
     /// Bytes the leaders' replicas hold at the end, over every partition.
     pub log_bytes: u64,
+    /// The log cleaners' work (compacted topics only; not written otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cleaner: Option<crate::kafka::metrics::CleanerStats>,
 }
 
 impl Summary {
@@ -325,6 +328,7 @@ impl Summary {
                 stats: m.storage,
                 deleted_unread: checks.delivery.deleted_unread,
                 log_bytes: log_bytes(m),
+                cleaner: m.cleaner,
             },
             failed_commits: m.consumers.iter().map(|c| c.failed_commits).sum(),
             offset_resets: m.offset_resets,

@@ -302,6 +302,14 @@ impl Cluster {
                 queue.schedule(at, Event::LogRetention { broker: b });
             }
         }
+        if cfg.topics.iter().any(|t| t.compact) {
+            for b in 0..nb {
+                for thread in 0..cfg.broker.cleaner_threads {
+                    let at = cfg.broker.cleaner_backoff_ns;
+                    queue.schedule(at, Event::LogCleaner { broker: b, thread });
+                }
+            }
+        }
         if cfg.replication.factor > 1 {
             for b in 0..nb {
                 queue.schedule(
@@ -604,7 +612,11 @@ impl Cluster {
         };
         for i in 0..slice {
             let p = (self.release_cursor + i) % n;
-            let floor = self.release_floor(p as u32);
+            // A compacted log keeps every batch: the cleaner reads them all.
+            let floor = match self.cfg.topic_of(p as u32).compact {
+                true => 0,
+                false => self.release_floor(p as u32),
+            };
             for &r in &self.parts[p].replicas {
                 if let Some(log) = self.brokers[r].logs.get_mut(&(p as u32)) {
                     log.release_below(floor);
@@ -644,7 +656,10 @@ impl Cluster {
             for g in 0..self.groups.len() {
                 let (mut read, mut lag) = (0, 0);
                 for p in self.cfg.subscribed(g) {
-                    let upto = self.checks.delivery.consumed_upto(self.checks.lanes.lane(g, p));
+                    let upto = self
+                        .checks
+                        .delivery
+                        .consumed_upto(self.checks.lanes.lane(g, p));
                     read += upto;
                     lag += self.leader_log(p).leo().saturating_sub(upto);
                 }
@@ -830,6 +845,7 @@ impl Model for Cluster {
             }
             Event::Housekeeping => self.housekeeping(now, q),
             Event::LogRetention { broker } => self.log_retention(now, broker, q),
+            Event::LogCleaner { broker, thread } => self.log_cleaner(now, broker, thread, q),
         }
     }
 

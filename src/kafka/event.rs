@@ -97,6 +97,8 @@ pub enum Event {
     Group { group: usize, timer: GroupTimer },
     /// Periodic bookkeeping: time-series buckets and releasing read log batches.
     Housekeeping,
+    /// Log cleaner thread `thread` of broker `broker` wakes.
+    LogCleaner { broker: Id, thread: u32 },
     /// Broker `broker`'s log manager runs its retention pass.
     LogRetention { broker: Id },
 }

@@ -113,6 +113,23 @@ pub struct StorageStats {
     pub follower_restarts: u64,
 }
 
+/// What the log cleaners did (compacted topics).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CleanerStats {
+    /// Cleanings, over every replica.
+    pub cleanings: u64,
+    /// Bytes they read (dirty segments for the offset map, then every segment recopied).
+    pub bytes_read: u64,
+    /// Bytes they wrote (the records kept).
+    pub bytes_written: u64,
+    /// Their CPU, ns.
+    pub cpu_ns: u64,
+    /// Records removed from the leaders' logs (older values of a key, expired tombstones).
+    pub records_removed: u64,
+    /// Tombstones removed from the leaders' logs once their delete horizon passed.
+    pub tombstones_removed: u64,
+}
+
 /// One row of the per-consumer time series.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ConsumerSample {
@@ -156,6 +173,8 @@ pub struct Metrics {
     pub consumer_series: Vec<ConsumerSample>,
     /// Per-group time series (several groups only).
     pub group_series: Vec<GroupSample>,
+    /// The log cleaners' work (None when no log was cleaned).
+    pub cleaner: Option<CleanerStats>,
     /// When the consumers were started.
     pub consumers_started_ns: Option<Nanos>,
     /// When every producer had all its records acknowledged.
@@ -280,6 +299,7 @@ impl Metrics {
             refused_events: vec![],
             consumer_series: vec![],
             group_series: vec![],
+            cleaner: None,
             assignments: vec![],
             group_marks: vec![],
             describes: vec![],

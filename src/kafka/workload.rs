@@ -16,14 +16,22 @@ pub struct Workload {
     value_bytes: (u32, u32),
     rng: SimRng,
     key_buf: Vec<u8>,
+    /// Share of keyed records sent as tombstones, millionths.
+    tombstone_ppm: u32,
 }
+
+/// The bit of a key id that marks a tombstone (a record with a null value).
+pub const TOMBSTONE: u32 = 1 << 31;
 
 /// One generated record.
 pub struct Generated<'a> {
     /// Key bytes (None = null key).
     pub key: Option<&'a [u8]>,
-    /// Value size, bytes.
+    /// Value size, bytes (0 for a tombstone).
     pub value_len: u32,
+    /// The key as a number (the key's index for fixed, uniform and zipf keys; the random
+    /// draw's low bits for random keys), with [`TOMBSTONE`] set for a tombstone; 0 without a key.
+    pub key_id: u32,
 }
 
 impl Workload {
@@ -51,7 +59,14 @@ impl Workload {
             value_bytes,
             rng,
             key_buf: Vec::with_capacity(32),
+            tombstone_ppm: 0,
         }
+    }
+
+    /// Send this share (millionths) of keyed records as tombstones.
+    pub fn with_tombstones(mut self, ppm: u32) -> Self {
+        self.tombstone_ppm = ppm;
+        self
     }
 
     /// The next record.
@@ -63,6 +78,7 @@ impl Workload {
             self.rng.random_range(lo..=hi)
         };
         self.key_buf.clear();
+        let mut key_id = 0u64;
         let key = match &self.keys {
             KeyMode::None => None,
             KeyMode::Fixed(k) => {
@@ -71,11 +87,13 @@ impl Workload {
             }
             KeyMode::Random => {
                 let v: u64 = self.rng.random();
+                key_id = v;
                 write!(self.key_buf, "{v}").expect("write to Vec");
                 Some(())
             }
             KeyMode::Uniform(n) => {
                 let i = self.rng.random_range(0..*n);
+                key_id = i;
                 write!(self.key_buf, "key-{i}").expect("write to Vec");
                 Some(())
             }
@@ -83,13 +101,25 @@ impl Workload {
                 let last = *self.zipf_cdf.last().expect("non-empty table");
                 let r = self.rng.random_range(0..last.max(1));
                 let i = self.zipf_cdf.partition_point(|&t| t <= r);
+                key_id = i as u64;
                 write!(self.key_buf, "key-{i}").expect("write to Vec");
                 Some(())
             }
         };
+        let mut key_id = (key_id as u32) & !TOMBSTONE;
+        let mut value_len = value_len;
+        // Drawn only when tombstones are asked for, so other runs keep their streams.
+        if key.is_some()
+            && self.tombstone_ppm > 0
+            && self.rng.random_range(0..1_000_000) < self.tombstone_ppm
+        {
+            key_id |= TOMBSTONE;
+            value_len = 0;
+        }
         Generated {
             key: key.map(|_| self.key_buf.as_slice()),
             value_len,
+            key_id,
         }
     }
 }

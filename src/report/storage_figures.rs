@@ -80,3 +80,66 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
     }
     out
 }
+
+fn compacted(results: &[PointResult]) -> bool {
+    results
+        .iter()
+        .flat_map(|r| &r.runs)
+        .any(|x| x.summary.storage.cleaner.is_some())
+}
+
+/// The compaction charts (drawn when a log cleaner ran), with file stems: what the log holds
+/// at the end against what was produced, and what the cleaner read and wrote, per point.
+pub fn compaction_charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
+    let (Some(first), true) = (results.first(), compacted(results)) else {
+        return vec![];
+    };
+    let seeds = first.runs.len();
+    let caption = || {
+        Caption(format!(
+            "kafkasim · scenario {name} · mean over {seeds} seed(s) from {}",
+            first.config.seed
+        ))
+    };
+    let kinds: [(&str, Metric); 2] = [
+        ("records produced", |s| s.records_produced as f64),
+        ("records left in the log", |s| {
+            (s.records_produced as f64)
+                - s.storage.cleaner.map_or(0.0, |c| c.records_removed as f64)
+        }),
+    ];
+    let work: [(&str, Metric); 2] = [
+        ("read", |s| {
+            s.storage.cleaner.map_or(0.0, |c| c.bytes_read as f64 / 1e6)
+        }),
+        ("written", |s| {
+            s.storage
+                .cleaner
+                .map_or(0.0, |c| c.bytes_written as f64 / 1e6)
+        }),
+    ];
+    vec![
+        (
+            "compaction".into(),
+            Chart::Bar(BarChart {
+                title: "Records produced, and left in the log after compaction".into(),
+                x_label: "scenario point".into(),
+                y_label: "records (mean over seeds)".into(),
+                groups: mean_bars(results, &kinds),
+                stacked: false,
+                caption: caption(),
+            }),
+        ),
+        (
+            "cleaner-work".into(),
+            Chart::Bar(BarChart {
+                title: "What the log cleaner read and wrote".into(),
+                x_label: "scenario point".into(),
+                y_label: "MB (10^6 bytes, mean over seeds)".into(),
+                groups: mean_bars(results, &work),
+                stacked: false,
+                caption: caption(),
+            }),
+        ),
+    ]
+}

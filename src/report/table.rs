@@ -284,6 +284,41 @@ fn producer_table(out: &mut String, results: &[PointResult]) {
     }
 }
 
+/// What the log cleaners did at each point, when a topic is compacted.
+fn cleaner_table(out: &mut String, results: &[PointResult]) {
+    if results
+        .iter()
+        .all(|r| r.runs.iter().all(|x| x.summary.storage.cleaner.is_none()))
+    {
+        return;
+    }
+    writeln!(
+        out,
+        "\ncleaner: {:<46} {:>10} {:>12} {:>12} {:>10} {:>10} {:>11} {:>9}",
+        "point", "log MB", "removed", "tombstones", "cleanings", "read MB", "written MB", "CPU s"
+    )
+    .ok();
+    for r in results {
+        let e = |f: fn(&crate::kafka::metrics::CleanerStats) -> f64| {
+            super::export::point_estimate_by(r, move |s| s.storage.cleaner.as_ref().map_or(0.0, f))
+        };
+        let log = point_estimate(r, |s| s.storage.log_bytes as f64 / 1e6);
+        writeln!(
+            out,
+            "cleaner: {:<46} {:>10.2} {:>12.0} {:>12.0} {:>10.1} {:>10.1} {:>11.1} {:>9.3}",
+            r.point.name(),
+            log.mean,
+            e(|c| c.records_removed as f64).mean,
+            e(|c| c.tombstones_removed as f64).mean,
+            e(|c| c.cleanings as f64).mean,
+            e(|c| c.bytes_read as f64 / 1e6).mean,
+            e(|c| c.bytes_written as f64 / 1e6).mean,
+            e(|c| c.cpu_ns as f64 / 1e9).mean,
+        )
+        .ok();
+    }
+}
+
 /// One line per consumer group of each point, when a scenario has several groups or topics.
 fn groups_table(out: &mut String, results: &[PointResult]) {
     if results
@@ -357,6 +392,7 @@ pub fn render(name: &str, results: &[PointResult]) -> String {
         consumer_table(&mut out, results);
     }
     groups_table(&mut out, results);
+    cleaner_table(&mut out, results);
     if super::group_figures::group_activity(results) {
         writeln!(
             out,

@@ -68,7 +68,13 @@ const fn field(
         doc,
     }
 }
-const CONSUMER: FieldSpec = field("consumer", INDEX, "", None, "Consumer index, from 0 (within `group` when it is given).");
+const CONSUMER: FieldSpec = field(
+    "consumer",
+    INDEX,
+    "",
+    None,
+    "Consumer index, from 0 (within `group` when it is given).",
+);
 const GROUP: FieldSpec = field("group", Kind::Text, "", Some(Lit::S("")), "The group.id of a [[groups]] entry: `consumer` counts within it; \"\" = consumers numbered over every group.");
 const BROKER: FieldSpec = field("broker", INDEX, "", None, "Broker index, from 0.");
 const DURATION: FieldSpec = field("duration_ms", MS_KIND, "ms", None, "How long.");
@@ -236,18 +242,21 @@ impl RawEvent {
         }
     }
 
+    /// Its fields and values as a reader writes them: an optional name left empty (a group)
+    /// is left out.
+    pub fn written_args(&self) -> impl Iterator<Item = (&FieldSpec, &Value)> {
+        self.action.fields.iter().zip(&self.args).filter(|(f, v)| {
+            !(matches!(f.default, Some(Lit::S(""))) && **v == Value::Text(String::new()))
+        })
+    }
+
     /// The event as a TOML `[[events]]` table (for the resolved-scenario file).
     pub fn to_toml(&self) -> String {
         let mut s = format!(
             "[[events]]\nat_ms = {}\naction = \"{}\"\n",
             self.at_ms, self.action.name
         );
-        for (f, v) in self.action.fields.iter().zip(&self.args) {
-            // An optional name left empty (a group) is left out, as it was written.
-            let unset_name = matches!(f.default, Some(Lit::S("")));
-            if unset_name && *v == Value::Text(String::new()) {
-                continue;
-            }
+        for (f, v) in self.written_args() {
             s.push_str(&format!("{} = {}\n", f.name, v.to_toml()));
         }
         s
@@ -429,7 +438,12 @@ fn consumer_index(e: &RawEvent, n: Counts<'_>) -> Result<usize, ScenarioError> {
         None => index_of(e, "consumer", n.consumers, "consumer"),
         Some(g) => {
             let members = &n.groups[g].1;
-            let i = index_of(e, "consumer", members.end - members.start, "consumer of the group")?;
+            let i = index_of(
+                e,
+                "consumer",
+                members.end - members.start,
+                "consumer of the group",
+            )?;
             Ok(members.start as usize + i)
         }
     }
@@ -612,8 +626,7 @@ fn check_resets(events: &[RawEvent], n: Counts<'_>) -> Result<(), ScenarioError>
                 "consumer.crash",
                 "consumer.restart",
             ];
-            let mine =
-                |e: &&&RawEvent| membership.contains(&e.action.name) && named(e) == Some(c);
+            let mine = |e: &&&RawEvent| membership.contains(&e.action.name) && named(e) == Some(c);
             let joins = events
                 .iter()
                 .any(|e| e.action.name == "consumer.join" && named(e) == Some(c));
@@ -727,6 +740,7 @@ mod tests {
         assert_eq!(
             Action::from_raw(&e, N).unwrap(),
             Action::RollingRestart {
+                group: None,
                 interval_ns: 10_000 * MS,
                 down_ns: 5_000 * MS
             }

@@ -147,6 +147,14 @@ pub struct BrokerCfg {
     pub fetch_partition_cpu_ns: Nanos,
     /// CPU per fetched byte, ps.
     pub fetch_ps_per_byte: u64,
+    /// log.cleaner.threads.
+    pub cleaner_threads: u32,
+    /// log.cleaner.backoff.ms, ns.
+    pub cleaner_backoff_ns: Nanos,
+    /// log.cleaner.dedupe.buffer.size, bytes (over every thread).
+    pub dedupe_buffer_bytes: u64,
+    /// Cleaner CPU per byte read or copied, ps.
+    pub cleaner_ps_per_byte: u64,
 }
 
 /// Replication settings of the topic and the brokers.
@@ -185,6 +193,8 @@ pub struct ReplicationCfg {
 pub struct ProducerCfg {
     /// Number of producers (of this configuration).
     pub count: u32,
+    /// Share of keyed records sent as tombstones (null value), millionths.
+    pub tombstone_ppm: u32,
     /// Name (`name` of its `[[producers]]` entry; "producer" for the `[producer]` table).
     pub name: String,
     /// Index of the topic it writes to.
@@ -337,6 +347,14 @@ pub struct TopicCfg {
     pub retention: crate::kafka::log::Retention,
     /// segment.ms, ns.
     pub roll_ns: Nanos,
+    /// cleanup.policy includes compact: the log cleaner keeps each key's latest record.
+    pub compact: bool,
+    /// min.cleanable.dirty.ratio, thousandths.
+    pub min_dirty_permille: u64,
+    /// delete.retention.ms, ns.
+    pub delete_retention_ns: Nanos,
+    /// min.compaction.lag.ms, ns.
+    pub min_compaction_lag_ns: Nanos,
 }
 
 impl TopicCfg {
@@ -710,6 +728,7 @@ fn producer_cfg(c: &Config, client: ClientKind) -> Result<ProducerCfg, ScenarioE
     let rate = g.float("producer.rate_per_s");
     Ok(ProducerCfg {
         count: producers,
+        tombstone_ppm: (g.float("producer.tombstone_ratio") * 1e6).round() as u32,
         name: "producer".into(),
         topic: 0,
         records,
@@ -860,6 +879,9 @@ fn topic_cfg(c: &Config, brokers: u32, first: u32) -> Result<TopicCfg, ScenarioE
             "topic.min.insync.replicas = {min_insync} is above topic.replication.factor = {factor}: every acks=all request would fail with NOT_ENOUGH_REPLICAS; set it to at most {factor}"
         )));
     }
+    let policy = g.text("topic.cleanup.policy");
+    // A compact-only topic deletes nothing by retention (Kafka: cleanup.policy without delete).
+    let delete = policy.contains("delete");
     Ok(TopicCfg {
         name: g.text("topic.name"),
         partitions: g.u("topic.partitions") as u32,
@@ -867,10 +889,16 @@ fn topic_cfg(c: &Config, brokers: u32, first: u32) -> Result<TopicCfg, ScenarioE
         factor,
         min_insync,
         retention: crate::kafka::log::Retention {
-            time_ns: (g.int("topic.retention.ms") >= 0).then(|| g.ms("topic.retention.ms")),
-            bytes: (g.int("topic.retention.bytes") >= 0).then(|| g.u("topic.retention.bytes")),
+            time_ns: (delete && g.int("topic.retention.ms") >= 0)
+                .then(|| g.ms("topic.retention.ms")),
+            bytes: (delete && g.int("topic.retention.bytes") >= 0)
+                .then(|| g.u("topic.retention.bytes")),
         },
         roll_ns: g.ms("topic.segment.ms"),
+        compact: policy.contains("compact"),
+        min_dirty_permille: (g.float("topic.min.cleanable.dirty.ratio") * 1000.0).round() as u64,
+        delete_retention_ns: g.ms("topic.delete.retention.ms"),
+        min_compaction_lag_ns: g.ms("topic.min.compaction.lag.ms"),
     })
 }
 
@@ -954,6 +982,22 @@ fn hosts_of(
         .collect()
 }
 
+/// A compacted topic takes keyed records only.
+fn keyed_for_compaction(
+    pc: &ProducerCfg,
+    topic: &TopicCfg,
+    key: &str,
+) -> Result<(), ScenarioError> {
+    if topic.compact && pc.keys == KeyMode::None {
+        return Err(ScenarioError::Invalid {
+            key: key.into(),
+            value: "\"none\"".into(),
+            accepted: format!("keyed records for the compacted topic \"{}\" (Kafka rejects records without a key: InvalidRecordException: Compacted topic cannot accept message without key); use fixed, random, uniform or zipf", topic.name),
+        });
+    }
+    Ok(())
+}
+
 /// Every producer (one per instance) and its client host: the `[[producers]]` entries, or
 /// `producer.count` producers of the `[producer]` table writing to the only topic.
 fn resolve_producers(
@@ -978,6 +1022,9 @@ fn resolve_producers(
             });
         }
         let placed = hosts_of(c, "producer.hosts", base.count, hosts, &mut next)?;
+        if base.count > 0 {
+            keyed_for_compaction(base, &topics[0], "producer.keys")?;
+        }
         return Ok((vec![base.clone(); base.count as usize], placed));
     }
     let (mut out, mut placed): (Vec<ProducerCfg>, Vec<u32>) = (vec![], vec![]);
@@ -1014,6 +1061,7 @@ fn resolve_producers(
             .map_err(|err| in_entry(EntryKind::Producer, i, &name, err))?;
         pc.name = name.clone();
         pc.topic = topic;
+        keyed_for_compaction(&pc, &topics[topic], &format!("producers[{i}].keys"))?;
         placed.extend(
             hosts_of(&ec, "producer.hosts", pc.count, hosts, &mut next)
                 .map_err(|err| in_entry(EntryKind::Producer, i, &name, err))?,
@@ -1271,6 +1319,10 @@ impl SimConfig {
                 produce_ps_per_byte: g.ps("broker.produce_cpu_ns_per_byte"),
                 fetch_partition_cpu_ns: g.us_ns("broker.fetch_cpu_us_per_partition"),
                 fetch_ps_per_byte: g.ps("broker.fetch_cpu_ns_per_byte"),
+                cleaner_threads: g.u("broker.log.cleaner.threads") as u32,
+                cleaner_backoff_ns: g.ms("broker.log.cleaner.backoff.ms"),
+                dedupe_buffer_bytes: g.u("broker.log.cleaner.dedupe.buffer.size"),
+                cleaner_ps_per_byte: g.ps("broker.cleaner_cpu_ns_per_byte"),
             },
             topic: topics[0].name.clone(),
             partitions: topics.iter().map(|t| t.partitions).sum(),

@@ -237,7 +237,11 @@ fn events_name_a_consumer_within_its_group() {
     let out = run_text(&crash, &[], 5);
     assert!(out.violations.is_empty(), "{:?}", out.violations);
     let rebalanced: Vec<u32> = out.summary.groups.iter().map(|g| g.rebalances).collect();
-    assert_eq!(rebalanced, vec![1, 2], "only b rebalanced after its member's crash");
+    assert_eq!(
+        rebalanced,
+        vec![1, 2],
+        "only b rebalanced after its member's crash"
+    );
     let restart = format!(
         "{base}[[events]]\nat_ms = 12000\naction = \"group.rolling_restart\"\ngroup = \"a\"\ninterval_ms = 1000\ndown_ms = 500\n"
     );
@@ -249,5 +253,60 @@ fn events_name_a_consumer_within_its_group() {
     );
     let mut sc = kafkasim::scenario::Scenario::parse(&bad, "bad").unwrap();
     let err = sc.resolve_all().unwrap_err().to_string();
-    assert!(err.contains("events[0].consumer") && err.contains("0 to 1"), "{err}");
+    assert!(
+        err.contains("events[0].consumer") && err.contains("0 to 1"),
+        "{err}"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+    /// A compacted topic under any key count, tombstone share, segment size and readers: every
+    /// cleaning keeps each key's latest record (the compaction checker runs inside), every
+    /// group reads every record the cleaner left, and the cleaner did remove records when keys
+    /// repeat.
+    #[test]
+    fn a_compacted_topic_keeps_the_latest_record_of_every_key(
+        keys in 1u64..400,
+        tombstones in 0.0f64..0.3,
+        segment_kib in 16u64..128,
+        consumers in 0u32..3,
+        seed in 0u64..1000,
+    ) {
+        let text = format!(
+            "name = \"c\"\nclient = \"java\"\n[broker]\n\"log.segment.bytes\" = {}\n\"log.cleaner.backoff.ms\" = 200\n\
+             [topic]\npartitions = 2\n\"cleanup.policy\" = \"compact\"\n\"delete.retention.ms\" = 300\n\
+             [producer]\nrecords = 20000\nrate_per_s = 10000.0\nkeys = \"uniform\"\nkey_count = {keys}\ntombstone_ratio = {tombstones}\n\
+             [consumer]\ncount = {consumers}\n\"auto.offset.reset\" = \"earliest\"\n",
+            segment_kib * 1024
+        );
+        let out = run_text(&text, &[], seed);
+        prop_assert!(out.violations.is_empty(), "seed {seed}: {:?}\n{text}", out.violations);
+        let cleaner = out.summary.storage.cleaner;
+        prop_assert!(cleaner.is_some_and(|c| c.records_removed > 0), "seed {seed}: {cleaner:?}\n{text}");
+    }
+}
+
+#[test]
+fn a_compacted_topic_refuses_records_without_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("s.toml");
+    std::fs::write(
+        &file,
+        "name = \"c\"\n[topic]\n\"cleanup.policy\" = \"compact\"\n",
+    )
+    .unwrap();
+    let o = kafkasim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        tmp.path().join("o").to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("producer.keys")
+            && err.contains("Compacted topic cannot accept message without key"),
+        "{err}"
+    );
 }

@@ -18,6 +18,7 @@
 //! A crashed broker (`alive == false`) handles nothing; work started before a crash carries
 //! the incarnation it began in and is dropped when it completes in a later one.
 
+pub mod cleaner;
 pub mod fetch;
 pub mod produce;
 pub mod retention;

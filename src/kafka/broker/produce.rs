@@ -123,6 +123,7 @@ impl Cluster {
                 idempotent: batch.idempotent,
                 leader_epoch: epoch,
                 created_ns: batch.created_ns,
+                horizon_ns: 0,
             },
         );
         self.log_end_total += batch.records as u64 * self.checks.lanes.readers(p);

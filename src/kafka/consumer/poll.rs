@@ -325,6 +325,11 @@ impl Cluster {
                 batch.created.push((b.created_ns, take));
                 let seq = b.first_seq + (from - b.base_offset);
                 batch.ranges.push((p, from, to, b.producer, seq));
+                // A compacted log has gaps: the next record may lie beyond the position.
+                let gap = con.position.get(&p).is_some_and(|&at| at < from);
+                if gap && self.cfg.topic_of(p).compact {
+                    self.checks.order.start(c, p, from);
+                }
                 con.position.insert(p, to);
                 *con.buffered.get_mut(&p).expect("buffered with data") -= take;
                 if let Some(bytes) = con.buffered_bytes.get_mut(&p) {
@@ -385,6 +390,10 @@ impl Cluster {
         let g = con.group;
         for &(p, from, to, producer, seq) in &batch.ranges {
             let lane = self.checks.lanes.lane(g, p);
+            if self.cfg.topic_of(p).compact && self.checks.delivery.consumed_upto(lane) < from {
+                // Offsets the cleaner removed: nothing there to read.
+                self.consumed_records += self.checks.delivery.skip_to(lane, from);
+            }
             let before = self.checks.delivery.consumed_upto(lane);
             self.consumed_records += self.checks.delivery.consumed(lane, from, to);
             let new_from = before.max(from);

@@ -26,6 +26,7 @@
 //! first, so the active segment is never deleted. The log start offset moves to the first
 //! remaining segment; reads below it get OFFSET_OUT_OF_RANGE.
 
+pub mod compaction;
 pub mod producer_state;
 
 use crate::checks::retention::{PassShape, SegmentShape};
@@ -62,6 +63,9 @@ pub struct LogBatch {
     pub leader_epoch: u32,
     /// When the producer created the batch (for end-to-end latency).
     pub created_ns: Nanos,
+    /// Compacted topics: when the tombstones in it may go (set by the cleaning that first
+    /// kept one: that time + delete.retention.ms); 0 = not set.
+    pub horizon_ns: Nanos,
 }
 
 impl LogBatch {
@@ -81,6 +85,7 @@ impl LogBatch {
             idempotent: false,
             leader_epoch: 0,
             created_ns,
+            horizon_ns: 0,
         }
     }
 
@@ -165,6 +170,8 @@ pub struct PartitionLog {
     pub roll_ns: Nanos,
     /// Its topic's retention.ms and retention.bytes.
     pub retention: Retention,
+    /// The log cleaner's checkpoint: offsets below it were cleaned.
+    clean_upto: u64,
 }
 
 /// A read: whole batches from a start offset, and where they lie.
@@ -199,6 +206,7 @@ impl PartitionLog {
             unflushed_index_entry: None,
             roll_ns: Nanos::MAX,
             retention: Retention::default(),
+            clean_upto: 0,
         }
     }
 
@@ -324,8 +332,9 @@ impl PartitionLog {
     /// Follower append at `now` of a batch copied from the leader, keeping its offsets (which
     /// must continue this log).
     pub fn append_replica(&mut self, now: Nanos, b: LogBatch) -> LogBatch {
-        assert_eq!(
-            b.base_offset, self.leo,
+        // A compacted leader's log has gaps: the next batch may start above the LEO.
+        assert!(
+            b.base_offset >= self.leo,
             "replicated batches continue the log"
         );
         self.place(now, b)
@@ -441,6 +450,7 @@ impl PartitionLog {
         self.batches.clear();
         self.roll();
         (self.leo, self.hw, self.log_start) = (offset, offset, offset);
+        self.clean_upto = offset;
         self.epochs.clear();
         self.producers = ProducerStates::default();
         self.recovery_point = (offset, self.end_pos);
@@ -468,6 +478,7 @@ impl PartitionLog {
         }
         self.hw = self.hw.min(self.leo);
         self.log_start = self.log_start.min(self.leo);
+        self.clean_upto = self.clean_upto.min(self.leo);
         let start_of = |s: &Segment, sb: u64| s.index * sb;
         while self.segments.len() > 1
             && self.segments.back().is_some_and(|s| {
@@ -576,6 +587,12 @@ impl PartitionLog {
             self.batches.get(i).map_or(self.end_pos, |b| b.pos)
         };
         end_pos.saturating_sub(first.pos)
+    }
+
+    /// Whether the log holds a record at `offset` (compacted logs have gaps).
+    pub fn holds(&self, offset: u64) -> bool {
+        let i = self.batches.partition_point(|b| b.end_offset() <= offset);
+        self.batches.get(i).is_some_and(|b| b.base_offset <= offset)
     }
 
     /// Batches overlapping offsets `[from, to)` (those still indexed).

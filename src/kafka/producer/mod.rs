@@ -39,6 +39,9 @@ pub struct Producer {
     pub(crate) acc: Accumulator,
     /// kafkasim's numbers of its topic's partitions.
     pub(crate) partitions: std::ops::Range<u32>,
+    /// The key of every record it sent to a compacted topic (None for other topics), for the
+    /// log cleaner: the records' keys travel with their batches in Kafka.
+    pub(crate) keys: Option<crate::kafka::log::compaction::KeyLog>,
     partitioner: Partitioner,
     workload: Workload,
     rng: SimRng,
@@ -152,7 +155,9 @@ impl Producer {
                 pc.keys.clone(),
                 pc.value_bytes,
                 seeds.stream("producer.workload", index as u64),
-            ),
+            )
+            .with_tombstones(pc.tombstone_ppm),
+            keys: topic.compact.then(Default::default),
             rng: seeds.stream("producer.partitioner", index as u64),
             jvm: crate::kafka::jvm::Jvm::new(
                 if cfg.client == crate::scenario::resolve::ClientKind::Java {
@@ -308,6 +313,9 @@ impl Cluster {
                     + pr.partitioner
                         .on_new_batch(g.key, part - first, &mut pr.rng);
             }
+            if let Some(keys) = &mut pr.keys {
+                keys.generated(part, g.key_id);
+            }
             let ap = pr.acc.append(part, key_len, g.value_len, now);
             pr.partitioner.on_append(
                 part - first,
@@ -438,6 +446,9 @@ impl Cluster {
             let seq = b.seq.unwrap_or_else(|| {
                 let s = pr.next_seq[x as usize];
                 pr.next_seq[x as usize] += b.records as u64;
+                if let Some(keys) = &mut pr.keys {
+                    keys.numbered(x, b.records);
+                }
                 s
             });
             let (wire_seq, epoch) = b.wire_seq.unwrap_or_else(|| {

@@ -145,6 +145,11 @@ impl Cluster {
                 if let Some((_, epoch)) = b.wire_seq.filter(|_| self.cfg.producers[p].idempotence) {
                     pr.unresolved[x as usize] |= epoch == pr.epoch[x as usize];
                 }
+                if b.seq.is_none() {
+                    if let Some(keys) = &mut pr.keys {
+                        keys.dropped(x, b.records);
+                    }
+                }
                 self.give_up(now, p, b.buffer_bytes, b.records);
                 any = true;
             }
