@@ -71,4 +71,39 @@ fn main() {
         events.push(out.summary.events as f64 / s);
     }
     println!("batch-heavy (10M records produced and consumed, one core): {:.1} M records/s, {:.0} k events/s (median of 5)", median(rates) / 1e6, median(events) / 1e3);
+    let sc = Scenario::parse(&many_topics(), "many-topics").unwrap();
+    let (_, cfg) = sc.resolve_all().unwrap().remove(0);
+    let t = median(
+        (1..=5)
+            .map(|seed| {
+                let t0 = Instant::now();
+                simulate(&cfg, seed).unwrap();
+                t0.elapsed().as_secs_f64()
+            })
+            .collect(),
+    );
+    println!("many topics (50 topics x 100 partitions, 50 producers, 20 groups of 4): {t:.3} s wall (median of 5)");
+}
+
+/// 50 topics of 100 partitions on 3 brokers, a producer of 2,000 records per topic, and 20
+/// groups of 4 consumers, each subscribed to 5 topics.
+fn many_topics() -> String {
+    let mut s = String::from(
+        "name = \"many-topics\"\nclient = \"java\"\n[cluster]\nbrokers = 3\nlayout = \"dedicated\"\n\
+         [producer]\nrecords = 2000\nkeys = \"random\"\n[consumer]\n\"auto.offset.reset\" = \"earliest\"\n",
+    );
+    for t in 0..50 {
+        s += &format!("[[topics]]\nname = \"topic-{t:02}\"\npartitions = 100\n");
+        s += &format!("[[producers]]\ntopic = \"topic-{t:02}\"\n");
+    }
+    for g in 0..20 {
+        let topics: Vec<String> = (0..5)
+            .map(|i| format!("\"topic-{:02}\"", (g * 5 + i) % 50))
+            .collect();
+        s += &format!(
+            "[[groups]]\n\"group.id\" = \"g{g}\"\ncount = 4\ntopics = [{}]\n",
+            topics.join(", ")
+        );
+    }
+    s
 }

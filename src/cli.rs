@@ -487,6 +487,7 @@ pub fn write_outputs(
         charts.extend(replication_figures::charts(&name, results));
         charts.extend(storage_figures::charts(&name, results));
         charts.extend(storage_figures::compaction_charts(&name, results));
+        charts.extend(storage_figures::log_size_chart(&name, results));
         for (figure, _) in &figs.titles {
             if !charts.iter().any(|(stem, _)| stem == figure) {
                 let drawn: Vec<&str> = charts.iter().map(|(s, _)| s.as_str()).collect();

@@ -143,3 +143,63 @@ pub fn compaction_charts(name: &str, results: &[PointResult]) -> Vec<(String, Ch
         ),
     ]
 }
+
+/// Each topic's log size over time (the leaders' replicas), when a log cleaner ran or a
+/// scenario has several topics: one series per topic for a single point, else one per point
+/// of a single-topic scenario (at most eight).
+pub fn log_size_chart(name: &str, results: &[PointResult]) -> Option<(String, Chart)> {
+    let first = results.first()?;
+    let topics = &first.config.topics;
+    if !(compacted(results) || topics.len() > 1) || results.len() > 8 {
+        return None;
+    }
+    if results.len() > 1 && topics.len() > 1 {
+        return None;
+    }
+    let run = first.runs.first()?;
+    let mut series: Vec<(String, Vec<(f64, f64)>)> = vec![];
+    for r in results {
+        let Some(run) = r.runs.first() else { continue };
+        let mut by_topic: Vec<std::collections::BTreeMap<u64, u64>> =
+            vec![Default::default(); r.config.topics.len()];
+        for s in &run.partition_series {
+            let t = r.config.topics.partition_point(|t| t.first <= s.partition) - 1;
+            *by_topic[t].entry(s.time_ns).or_default() += s.log_bytes;
+        }
+        for (t, points) in by_topic.into_iter().enumerate() {
+            let label = if results.len() > 1 {
+                r.point.short_name()
+            } else {
+                r.config.topics[t].name.clone()
+            };
+            let pts = points
+                .into_iter()
+                .map(|(at, b)| (at as f64 / 1e9, b as f64 / 1e6))
+                .collect();
+            series.push((label, pts));
+        }
+    }
+    let caption = if results.len() > 1 {
+        Caption(format!(
+            "kafkasim · scenario {name} · first run of each point, seed {}",
+            run.seed
+        ))
+    } else {
+        PointLabel::new(name, first, run.seed, 0, false).caption()
+    };
+    Some((
+        "log-size".into(),
+        Chart::Time(TimeChart {
+            title: if compacted(results) {
+                "Log size over time: the cleaner cuts it back".into()
+            } else {
+                "Log size of each topic over time".into()
+            },
+            x_label: "simulated time (s)".into(),
+            y_label: "bytes on disk, leaders' replicas (MB)".into(),
+            series,
+            y_max: None,
+            caption,
+        }),
+    ))
+}

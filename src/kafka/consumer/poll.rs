@@ -390,7 +390,7 @@ impl Cluster {
         let g = con.group;
         for &(p, from, to, producer, seq) in &batch.ranges {
             let lane = self.checks.lanes.lane(g, p);
-            if self.cfg.topic_of(p).compact && self.checks.delivery.consumed_upto(lane) < from {
+            if self.checks.delivery.consumed_upto(lane) < from && self.cfg.topic_of(p).compact {
                 // Offsets the cleaner removed: nothing there to read.
                 self.consumed_records += self.checks.delivery.skip_to(lane, from);
             }
