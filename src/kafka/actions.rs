@@ -52,11 +52,10 @@ impl Cluster {
                 }
             }
             Action::ProducerRate {
-                producer,
+                producers,
                 rate_milli_per_s,
             } => {
-                let all = 0..self.producers.len();
-                for p in all.filter(|&p| producer.is_none_or(|x| x == p)) {
+                for p in producers.unwrap_or(0..self.producers.len()) {
                     self.producer_set_rate(now, p, rate_milli_per_s, q);
                 }
             }

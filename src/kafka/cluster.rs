@@ -215,7 +215,7 @@ impl Cluster {
                     .min_by_key(|&d| (counts[d], d))
                     .expect("≥ 1 dir");
                 counts[dir] += 1;
-                let mut log = PartitionLog::new(cfg.broker.segment_bytes);
+                let mut log = PartitionLog::new(cfg.topic_of(p as u32).segment_bytes);
                 log.dir = dir as u32;
                 log.index_interval_bytes = cfg.broker.index_interval_bytes;
                 let topic = cfg.topic_of(p as u32);

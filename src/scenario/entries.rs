@@ -66,6 +66,8 @@ pub struct Entry {
     pub set: Vec<(&'static str, Value)>,
     /// A producer's topic, a group's subscription ("" / empty = every topic).
     pub topics: Vec<String>,
+    /// A group's subscription by pattern (`topics_pattern`, Java's `subscribe(Pattern)`).
+    pub pattern: Option<String>,
 }
 
 impl Entry {
@@ -77,6 +79,7 @@ impl Entry {
             name: String::new(),
             set: vec![],
             topics: vec![],
+            pattern: None,
         };
         for (k, v) in t {
             let text = |v: &toml::Value| -> Result<String, ScenarioError> {
@@ -92,6 +95,7 @@ impl Entry {
             match (kind, k.as_str()) {
                 (EntryKind::Producer, "name") => e.name = text(v)?,
                 (EntryKind::Producer, "topic") => e.topics = vec![text(v)?],
+                (EntryKind::Group, "topics_pattern") => e.pattern = Some(text(v)?),
                 (EntryKind::Group, "topics") => {
                     e.topics = match v {
                         toml::Value::Array(a) if !a.is_empty() => {
@@ -145,6 +149,13 @@ impl Entry {
                 accepted: "every [[topics]] entry names its topic: name = \"orders\"".into(),
             });
         }
+        if e.pattern.is_some() && !e.topics.is_empty() {
+            return Err(ScenarioError::Invalid {
+                key: at("topics_pattern"),
+                value: format!("\"{}\"", e.pattern.as_deref().unwrap_or_default()),
+                accepted: "either topics or topics_pattern, not both (a consumer subscribes to a list or to a pattern)".into(),
+            });
+        }
         if kind == EntryKind::Group && e.get("consumer.group.id").is_none() {
             return Err(ScenarioError::Invalid {
                 key: at("group.id"),
@@ -179,6 +190,9 @@ impl Entry {
                 let list: Vec<String> = self.topics.iter().map(|t| q(t)).collect();
                 out.push_str(&format!("topics = [{}]\n", list.join(", ")));
             }
+        }
+        if let Some(p) = &self.pattern {
+            out.push_str(&format!("topics_pattern = {}\n", q(p)));
         }
         for (k, v) in &self.set {
             let short = &k[self.kind.prefix().len() + 1..];

@@ -96,7 +96,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec { name: "network.cut", fields: &[field("from", ENDPOINT, "", None, "\"broker:N\" or \"clients\" (the clients' host)."), field("to", ENDPOINT, "", None, "\"broker:N\" or \"clients\"."), DURATION], doc: "Messages between the two hosts are lost both ways (needs cluster.layout = dedicated); requests time out after request.timeout.ms." },
     ActionSpec { name: "requests.fail", fields: &[field("probability", Kind::Float { min: 0.0, max: 1.0 }, "", None, "Chance that a ProduceRequest fails."), DURATION, field("stage", Kind::Enum(&["either", "before_append", "after_append"]), "", Some(Lit::S("either")), "Lost on the way in (nothing appended) or its response lost after the append; either = half each.")], doc: "Transient errors: produce requests fail with NETWORK_EXCEPTION and are retried." },
     ActionSpec { name: "group.reset_offsets", fields: &[field("group", Kind::Text, "", Some(Lit::S("")), "The group's group.id; \"\" = the scenario's only group."), field("to", Kind::Enum(&["earliest", "latest", "current", "offset", "shift-by", "datetime", "duration"]), "", None, "kafka-consumer-groups --reset-offsets --to-earliest, --to-latest, --to-current, --to-offset, --shift-by, --to-datetime or --by-duration."), field("offset", Kind::Int { min: -(1 << 62), max: 1 << 62 }, "records", Some(Lit::I(0)), "The offset (to = offset) or the shift (to = shift-by)."), field("timestamp_ms", MS_KIND, "ms", Some(Lit::I(0)), "to = datetime: the first record created at or after this simulated time."), field("duration_ms", MS_KIND, "ms", Some(Lit::I(0)), "to = duration: the first record created at most this long before the reset.")], doc: "Set the group's committed offset of every partition as kafka-consumer-groups --reset-offsets --execute does (clamped to the log start and end); refused while the group has members." },
-    ActionSpec { name: "producer.rate", fields: &[field("producer", Kind::Int { min: -1, max: 1_000_000 }, "", Some(Lit::I(-1)), "Producer index; -1 = every producer."), field("rate_per_s", Kind::Float { min: 0.0, max: 1e12 }, "records/s", None, "New send rate; 0 = as fast as possible.")], doc: "A producer's send rate changes." },
+    ActionSpec { name: "producer.rate", fields: &[field("producer", Kind::Int { min: -1, max: 1_000_000 }, "", Some(Lit::I(-1)), "Producer index (within `name` when it is given); -1 = every producer (of `name`)."), field("name", Kind::Text, "", Some(Lit::S("")), "The name of a [[producers]] entry; \"\" = producers numbered over every entry."), field("rate_per_s", Kind::Float { min: 0.0, max: 1e12 }, "records/s", None, "New send rate; 0 = as fast as possible.")], doc: "A producer's send rate changes." },
 ];
 
 /// An event as written: checked fields, indices not yet checked against the counts.
@@ -298,7 +298,8 @@ pub enum Action {
         down_ns: Nanos,
     },
     ProducerRate {
-        producer: Option<usize>,
+        /// The producers (None: every one).
+        producers: Option<std::ops::Range<usize>>,
         rate_milli_per_s: u64,
     },
     BrokerCrash {
@@ -421,6 +422,8 @@ pub struct TimedAction {
 pub struct Counts<'a> {
     /// Each group's group.id and its consumers' numbers.
     pub groups: &'a [(String, std::ops::Range<u32>)],
+    /// Each `[[producers]]` entry's name and its producers' numbers.
+    pub producer_names: &'a [(String, std::ops::Range<u32>)],
     /// consumer.count.
     pub consumers: u32,
     /// producer.count.
@@ -430,6 +433,39 @@ pub struct Counts<'a> {
     /// consumer.start_ms, or None when consumers start after producing (a time not known in
     /// advance).
     pub consumers_start_ms: Option<u64>,
+}
+
+/// The producers a `producer.*` event names: by index over every producer, or within the
+/// `[[producers]]` entry `name`; None = every producer.
+fn producers_named(
+    e: &RawEvent,
+    n: Counts<'_>,
+) -> Result<Option<std::ops::Range<usize>>, ScenarioError> {
+    let name = e.arg("name").to_string();
+    let (range, what) = if name.is_empty() {
+        (0..n.producers, "producer")
+    } else {
+        let Some((_, r)) = n.producer_names.iter().find(|(x, _)| *x == name) else {
+            let names: Vec<String> = n
+                .producer_names
+                .iter()
+                .map(|(x, _)| format!("\"{x}\""))
+                .collect();
+            return Err(ScenarioError::Invalid {
+                key: format!("events[{}].name", e.index),
+                value: format!("\"{name}\""),
+                accepted: format!("the name of a [[producers]] entry ({})", names.join(", ")),
+            });
+        };
+        (r.clone(), "producer of the entry")
+    };
+    if e.int("producer") == -1 {
+        let r = range.start as usize..range.end as usize;
+        return Ok((!name.is_empty()).then_some(r));
+    }
+    let i = index_of(e, "producer", range.end - range.start, what)?;
+    let p = range.start as usize + i;
+    Ok(Some(p..p + 1))
 }
 
 /// The consumer a `consumer.*` event names: its index over every group, or within `group`.
@@ -530,10 +566,7 @@ impl Action {
                 down_ns: ms("down_ms"),
             },
             "producer.rate" => Action::ProducerRate {
-                producer: match e.int("producer") {
-                    -1 => None,
-                    _ => Some(index_of(e, "producer", n.producers, "producer")?),
-                },
+                producers: producers_named(e, n)?,
                 rate_milli_per_s: (e.float("rate_per_s") * 1000.0).round() as u64,
             },
             "broker.crash" => Action::BrokerCrash {
@@ -701,6 +734,7 @@ mod tests {
 
     const N: Counts = Counts {
         groups: &[],
+        producer_names: &[],
         consumers: 3,
         producers: 1,
         brokers: 1,

@@ -347,6 +347,8 @@ pub struct TopicCfg {
     pub retention: crate::kafka::log::Retention,
     /// segment.ms, ns.
     pub roll_ns: Nanos,
+    /// segment.bytes.
+    pub segment_bytes: u64,
     /// cleanup.policy includes compact: the log cleaner keeps each key's latest record.
     pub compact: bool,
     /// min.cleanable.dirty.ratio, thousandths.
@@ -895,6 +897,10 @@ fn topic_cfg(c: &Config, brokers: u32, first: u32) -> Result<TopicCfg, ScenarioE
                 .then(|| g.u("topic.retention.bytes")),
         },
         roll_ns: g.ms("topic.segment.ms"),
+        segment_bytes: match g.int("topic.segment.bytes") {
+            b if b > 0 => b as u64,
+            _ => g.u("broker.log.segment.bytes"),
+        },
         compact: policy.contains("compact"),
         min_dirty_permille: (g.float("topic.min.cleanable.dirty.ratio") * 1000.0).round() as u64,
         delete_retention_ns: g.ms("topic.delete.retention.ms"),
@@ -951,6 +957,36 @@ fn topic_index(topics: &[TopicCfg], key: String, name: &str) -> Result<usize, Sc
             ),
         }
     })
+}
+
+/// The topics whose whole name matches `pattern` (Java's `Pattern.matcher(topic).matches()`,
+/// as `KafkaConsumer.subscribe(Pattern)` matches them), for `[[groups]]` entry `i`.
+fn matching(topics: &[TopicCfg], pattern: &str, i: usize) -> Result<Vec<usize>, ScenarioError> {
+    let key = format!("groups[{i}].topics_pattern");
+    let re =
+        regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| ScenarioError::Invalid {
+            key: key.clone(),
+            value: format!("\"{pattern}\""),
+            accepted: format!(
+                "a regular expression ({})",
+                e.to_string().lines().last().unwrap_or("invalid")
+            ),
+        })?;
+    let found: Vec<usize> = (0..topics.len())
+        .filter(|&t| re.is_match(&topics[t].name))
+        .collect();
+    if found.is_empty() {
+        let names: Vec<String> = topics.iter().map(|t| format!("\"{}\"", t.name)).collect();
+        return Err(ScenarioError::Invalid {
+            key,
+            value: format!("\"{pattern}\""),
+            accepted: format!(
+                "a pattern matching some topic of the scenario ({}): this group would read nothing",
+                names.join(", ")
+            ),
+        });
+    }
+    Ok(found)
 }
 
 /// Client hosts of `count` processes: `key`'s list, or round-robin from `*next`.
@@ -1108,7 +1144,9 @@ fn resolve_groups(
                 accepted: "a group.id no other [[groups]] entry has".into(),
             });
         }
-        let subscribed = if e.topics.is_empty() {
+        let subscribed = if let Some(p) = &e.pattern {
+            matching(topics, p, i)?
+        } else if e.topics.is_empty() {
             every.clone()
         } else {
             let mut ts = e
@@ -1235,10 +1273,18 @@ impl SimConfig {
                 )
             })
             .collect();
+        let mut producer_names: Vec<(String, std::ops::Range<u32>)> = vec![];
+        for (i, p) in producers.iter().enumerate() {
+            match producer_names.last_mut() {
+                Some((name, r)) if *name == p.name => r.end = i as u32 + 1,
+                _ => producer_names.push((p.name.clone(), i as u32..i as u32 + 1)),
+            }
+        }
         let events = events::resolve(
             &c.events,
             Counts {
                 groups: &group_ids,
+                producer_names: &producer_names,
                 consumers: placement.consumers.len() as u32,
                 producers: producers.len() as u32,
                 brokers,

@@ -310,3 +310,46 @@ fn a_compacted_topic_refuses_records_without_keys() {
         "{err}"
     );
 }
+
+#[test]
+fn a_group_subscribes_by_pattern_and_an_event_names_producers_by_entry() {
+    let text = "name = \"p\"\nclient = \"java\"\n[producer]\nrecords = 6000\nrate_per_s = 1000.0\n\
+        [consumer]\n\"auto.offset.reset\" = \"earliest\"\n\
+        [[topics]]\nname = \"orders-eu\"\npartitions = 2\n\"segment.bytes\" = 65536\n\
+        [[topics]]\nname = \"orders-us\"\npartitions = 2\n[[topics]]\nname = \"audit\"\n\
+        [[producers]]\nname = \"eu\"\ntopic = \"orders-eu\"\ncount = 2\n\
+        [[producers]]\nname = \"us\"\ntopic = \"orders-us\"\n[[producers]]\nname = \"a\"\ntopic = \"audit\"\n\
+        [[groups]]\n\"group.id\" = \"orders\"\ntopics_pattern = \"orders-.*\"\ncount = 2\n\
+        [[events]]\nat_ms = 1000\naction = \"producer.rate\"\nname = \"eu\"\nrate_per_s = 0.0\n";
+    let out = run_text(text, &["run.describe_at_ms=500"], 2);
+    assert!(out.violations.is_empty(), "{:?}", out.violations);
+    let g = &out.summary.groups[0];
+    assert_eq!(
+        g.topics,
+        vec!["orders-eu".to_string(), "orders-us".to_string()]
+    );
+    assert_eq!(
+        g.records_consumed, 18_000,
+        "the two eu producers and the us one"
+    );
+    // The eu producers went flat out from 1 s; us kept 1,000/s for 6 s.
+    let s = &out.summary;
+    assert!(s.produce_s > 5.9, "{}", s.produce_s);
+    let topic = out.topic_describes.concat();
+    assert!(topic.contains("segment.bytes=65536"), "{topic}");
+    // A pattern that matches nothing and an unknown entry name are refused by name.
+    for (bad, needle) in [
+        (
+            text.replace("orders-.*", "nothing.*"),
+            "groups[0].topics_pattern",
+        ),
+        (
+            text.replace("name = \"eu\"\nrate_per_s", "name = \"xx\"\nrate_per_s"),
+            "events[0].name",
+        ),
+    ] {
+        let sc = kafkasim::scenario::Scenario::parse(&bad, "bad").unwrap();
+        let err = sc.resolve_all().unwrap_err().to_string();
+        assert!(err.contains(needle), "{err}");
+    }
+}

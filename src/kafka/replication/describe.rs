@@ -58,6 +58,13 @@ impl Cluster {
         if topic.min_insync != 1 {
             configs.push(format!("min.insync.replicas={}", topic.min_insync));
         }
+        if topic.compact {
+            let both = topic.retention != crate::kafka::log::Retention::default();
+            configs.push(format!(
+                "cleanup.policy=compact{}",
+                if both { ",delete" } else { "" }
+            ));
+        }
         if let Some(ms) = topic
             .retention
             .time_ns
@@ -68,8 +75,8 @@ impl Cluster {
         if let Some(b) = topic.retention.bytes {
             configs.push(format!("retention.bytes={b}"));
         }
-        if cfg.broker.segment_bytes != 1 << 30 {
-            configs.push(format!("segment.bytes={}", cfg.broker.segment_bytes));
+        if topic.segment_bytes != 1 << 30 {
+            configs.push(format!("segment.bytes={}", topic.segment_bytes));
         }
         if cfg.replication.unclean {
             configs.push("unclean.leader.election.enable=true".into());
