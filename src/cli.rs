@@ -474,6 +474,9 @@ pub fn write_outputs(
     if export::has_group_series(results) {
         streams.push(("groups.csv", export::group_series_csv));
     }
+    if export::has_disk_series(results) {
+        streams.push(("brokers.csv", export::disk_series_csv));
+    }
     for (f, stream) in streams {
         let bytes = write_atomic_with(&dir.join(f), |w| stream(results, w))?;
         written.push((f.to_string(), bytes as usize));
@@ -488,6 +491,7 @@ pub fn write_outputs(
         charts.extend(storage_figures::charts(&name, results));
         charts.extend(storage_figures::compaction_charts(&name, results));
         charts.extend(storage_figures::log_size_chart(&name, results));
+        charts.extend(storage_figures::disk_per_broker_chart(&name, results));
         for (figure, _) in &figs.titles {
             if !charts.iter().any(|(stem, _)| stem == figure) {
                 let drawn: Vec<&str> = charts.iter().map(|(s, _)| s.as_str()).collect();

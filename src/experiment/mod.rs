@@ -33,6 +33,8 @@ pub struct RunOutput {
     pub consumer_series: Vec<ConsumerSample>,
     /// Per-group time series (scenarios with several groups).
     pub group_series: Vec<crate::kafka::metrics::GroupSample>,
+    /// Per-broker disk usage over time (logs that shrink, or several topics).
+    pub disk_series: Vec<crate::kafka::metrics::BrokerDiskSample>,
     /// Broken invariants (empty when every check held).
     pub violations: Vec<Violation>,
     /// Every consumer's owned partitions over time.
@@ -64,6 +66,7 @@ impl RunOutput {
             + v(&self.host_series)
             + v(&self.consumer_series)
             + v(&self.group_series)
+            + v(&self.disk_series)
             + v(&self.replica_series)
             + v(&self.assignments)
             + assignments
@@ -106,6 +109,7 @@ impl RunOutput {
         self.host_series = vec![];
         self.consumer_series = vec![];
         self.group_series = vec![];
+        self.disk_series = vec![];
         self.replica_series = vec![];
         self.assignments = vec![];
         self.describes = vec![];
@@ -143,6 +147,7 @@ pub fn simulate(cfg: &SimConfig, seed: u64) -> Result<RunOutput, BudgetExceeded>
         host_series: metrics.host_series,
         consumer_series: metrics.consumer_series,
         group_series: metrics.group_series,
+        disk_series: metrics.disk_series,
         violations: checks.violations(),
         assignments: metrics.assignments,
         describes: metrics.describes,

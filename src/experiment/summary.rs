@@ -58,6 +58,8 @@ pub struct TopicSummary {
     pub partitions: u32,
     /// Records appended to its leaders' logs.
     pub records: u64,
+    /// Bytes its leaders' replicas hold at the end.
+    pub log_bytes: u64,
 }
 
 /// One consumer's result.
@@ -399,10 +401,22 @@ fn group_summaries(
 fn topic_summaries(cfg: &SimConfig, m: &Metrics) -> Vec<TopicSummary> {
     cfg.topics
         .iter()
-        .map(|t| TopicSummary {
-            name: t.name.clone(),
-            partitions: t.partitions,
-            records: t.range().map(|p| m.partition_records[p as usize]).sum(),
+        .map(|t| {
+            let last = m.partition_series.last().map_or(0, |s| s.time_ns);
+            let log_bytes = m
+                .partition_series
+                .iter()
+                .rev()
+                .take_while(|s| s.time_ns == last)
+                .filter(|s| t.range().contains(&s.partition))
+                .map(|s| s.log_bytes)
+                .sum();
+            TopicSummary {
+                name: t.name.clone(),
+                partitions: t.partitions,
+                records: t.range().map(|p| m.partition_records[p as usize]).sum(),
+                log_bytes,
+            }
         })
         .collect()
 }

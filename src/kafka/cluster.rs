@@ -167,6 +167,8 @@ pub struct Cluster {
     pub(crate) reread_until: BTreeMap<u32, u64>,
     /// Whether consumed log metadata must be kept (a reset may send the group back).
     keeps_history: bool,
+    /// Whether each broker's disk usage is sampled (logs that shrink, or several topics).
+    tracks_disk: bool,
     pub(crate) consumers_started: bool,
     /// Scenario events scheduled and not yet carried out.
     pub(crate) events_pending: usize,
@@ -319,6 +321,11 @@ impl Cluster {
             }
         }
         let events_pending = cfg.events.len();
+        let cfg_tracks_disk = cfg.topics.len() > 1
+            || cfg
+                .topics
+                .iter()
+                .any(|t| t.compact || crate::kafka::broker::retention::may_delete(&cfg, t));
         let keeps_history = cfg
             .events
             .iter()
@@ -387,6 +394,7 @@ impl Cluster {
             consumed_records: 0,
             reread_until: BTreeMap::new(),
             keeps_history,
+            tracks_disk: cfg_tracks_disk,
             consumers_started: false,
             events_pending,
         };
@@ -651,6 +659,18 @@ impl Cluster {
                     log_start: log.log_start(),
                     log_bytes: log.size_bytes(),
                 });
+        }
+        if self.tracks_disk {
+            for (b, broker) in self.brokers.iter().enumerate() {
+                let log_bytes = broker.logs.values().map(|l| l.size_bytes()).sum();
+                self.metrics
+                    .disk_series
+                    .push(super::metrics::BrokerDiskSample {
+                        time_ns: now,
+                        broker: b as u32,
+                        log_bytes,
+                    });
+            }
         }
         if self.groups.len() > 1 {
             for g in 0..self.groups.len() {

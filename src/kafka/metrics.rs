@@ -113,6 +113,18 @@ pub struct StorageStats {
     pub follower_restarts: u64,
 }
 
+/// Bytes a broker's logs hold at one time (disk usage; scenarios whose logs shrink or that
+/// have several topics).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BrokerDiskSample {
+    /// When, ns.
+    pub time_ns: Nanos,
+    /// Broker.
+    pub broker: u32,
+    /// Bytes of the segments of every replica it holds.
+    pub log_bytes: u64,
+}
+
 /// What the log cleaners did (compacted topics).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CleanerStats {
@@ -173,6 +185,8 @@ pub struct Metrics {
     pub consumer_series: Vec<ConsumerSample>,
     /// Per-group time series (several groups only).
     pub group_series: Vec<GroupSample>,
+    /// Per-broker disk usage over time (see [`BrokerDiskSample`]).
+    pub disk_series: Vec<BrokerDiskSample>,
     /// The log cleaners' work (None when no log was cleaned).
     pub cleaner: Option<CleanerStats>,
     /// When the consumers were started.
@@ -231,6 +245,7 @@ impl Metrics {
         self.partition_series.len()
             + self.consumer_series.len()
             + self.group_series.len()
+            + self.disk_series.len()
             + self.host_series.len()
             + self.replica_series.len()
     }
@@ -260,6 +275,7 @@ impl Metrics {
             self.partition_series.retain(|s| keep(s.time_ns));
             self.consumer_series.retain(|s| keep(s.time_ns));
             self.group_series.retain(|s| keep(s.time_ns));
+            self.disk_series.retain(|s| keep(s.time_ns));
             self.host_series.retain(|s| keep(s.time_ns));
             self.replica_series.retain(|s| keep(s.time_ns));
             self.series_stride = every;
@@ -299,6 +315,7 @@ impl Metrics {
             refused_events: vec![],
             consumer_series: vec![],
             group_series: vec![],
+            disk_series: vec![],
             cleaner: None,
             assignments: vec![],
             group_marks: vec![],

@@ -300,6 +300,31 @@ pub fn group_series_csv(results: &[PointResult], w: &mut dyn Write) -> std::io::
     )
 }
 
+/// Per-broker disk usage of each point's first run: bytes of every replica's segments.
+pub fn disk_series_csv(results: &[PointResult], w: &mut dyn Write) -> std::io::Result<()> {
+    first_run_csv(
+        results,
+        &["time_s", "broker", "log_mb"],
+        |run| {
+            run.disk_series.iter().map(|s| {
+                vec![
+                    time_s(s.time_ns),
+                    s.broker.to_string(),
+                    format!("{:.3}", s.log_bytes as f64 / 1e6),
+                ]
+            })
+        },
+        w,
+    )
+}
+
+/// Whether some run has a per-broker disk series.
+pub fn has_disk_series(results: &[PointResult]) -> bool {
+    results
+        .iter()
+        .any(|r| r.runs.iter().any(|x| !x.disk_series.is_empty()))
+}
+
 /// Whether some run has a per-group series.
 pub fn has_group_series(results: &[PointResult]) -> bool {
     results

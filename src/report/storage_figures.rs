@@ -203,3 +203,33 @@ pub fn log_size_chart(name: &str, results: &[PointResult]) -> Option<(String, Ch
         }),
     ))
 }
+
+/// Each broker's disk usage over time, for the first point's first run (several brokers).
+pub fn disk_per_broker_chart(name: &str, results: &[PointResult]) -> Option<(String, Chart)> {
+    let first = results.first()?;
+    let run = first.runs.first()?;
+    if first.config.brokers < 2 || run.disk_series.is_empty() {
+        return None;
+    }
+    let mut series: Vec<(String, Vec<(f64, f64)>)> = (0..first.config.brokers)
+        .map(|b| (format!("broker {b}"), vec![]))
+        .collect();
+    for s in &run.disk_series {
+        series[s.broker as usize]
+            .1
+            .push((s.time_ns as f64 / 1e9, s.log_bytes as f64 / 1e6));
+    }
+    let several = results.len() > 1;
+    let label = PointLabel::new(name, first, run.seed, 0, several);
+    Some((
+        "disk-per-broker".into(),
+        Chart::Time(TimeChart {
+            title: label.title("Disk used by each broker's logs"),
+            x_label: "simulated time (s)".into(),
+            y_label: "bytes of its replicas' segments (MB)".into(),
+            series,
+            y_max: None,
+            caption: label.caption(),
+        }),
+    ))
+}

@@ -284,6 +284,39 @@ fn producer_table(out: &mut String, results: &[PointResult]) {
     }
 }
 
+/// One line per topic of each point, when a scenario has several topics.
+fn topics_table(out: &mut String, results: &[PointResult]) {
+    if results.iter().all(|r| r.config.topics.len() < 2) {
+        return;
+    }
+    writeln!(
+        out,
+        "\ntopics: {:<40} {:<24} {:>10} {:>14} {:>12}",
+        "point", "topic", "partitions", "records", "log MB"
+    )
+    .ok();
+    for r in results {
+        let Some(first) = r.runs.first() else {
+            continue;
+        };
+        for (t, ts) in first.summary.topics.iter().enumerate() {
+            let e = |f: fn(&crate::experiment::summary::TopicSummary) -> f64| {
+                super::export::point_estimate_by(r, move |s| f(&s.topics[t]))
+            };
+            writeln!(
+                out,
+                "topics: {:<40} {:<24} {:>10} {:>14.0} {:>12.2}",
+                r.point.name(),
+                ts.name,
+                ts.partitions,
+                e(|x| x.records as f64).mean,
+                e(|x| x.log_bytes as f64 / 1e6).mean,
+            )
+            .ok();
+        }
+    }
+}
+
 /// What the log cleaners did at each point, when a topic is compacted.
 fn cleaner_table(out: &mut String, results: &[PointResult]) {
     if results
@@ -391,6 +424,7 @@ pub fn render(name: &str, results: &[PointResult]) -> String {
     } else {
         consumer_table(&mut out, results);
     }
+    topics_table(&mut out, results);
     groups_table(&mut out, results);
     cleaner_table(&mut out, results);
     if super::group_figures::group_activity(results) {

@@ -187,6 +187,8 @@ pub const KEYS: &[KeySpec] = &[
     k("topic.retention.ms", Int { min: -1, max: BIG }, "ms", All(I(604_800_000)), "Kafka default (log.retention.hours = 168: 7 days): delete a segment whose newest record is older; -1 = keep forever."),
     k("topic.retention.bytes", Int { min: -1, max: BIG }, "bytes", All(I(-1)), "Kafka default: no size limit; else delete the oldest segments while a partition replica holds more."),
     k("topic.segment.bytes", Int { min: -1, max: 1 << 40 }, "bytes", All(I(-1)), "The topic's segment.bytes; -1 = the broker's log.segment.bytes (Kafka's topic default)."),
+    k("topic.compression.type", Enum(&["producer", "none", "gzip", "snappy", "lz4", "zstd"]), "", All(S("producer")), "The topic's compression.type; left unset it is the broker's compression.type (Kafka's topic default): producer keeps the producer's codec, another recompresses."),
+    k("topic.message.timestamp.type", Enum(&["CreateTime", "LogAppendTime"]), "", All(S("CreateTime")), "Kafka default: a record keeps the time its producer created it; LogAppendTime stamps it with the leader's append time (what the time index, retention.ms and segment.ms then use)."),
     k("topic.segment.ms", Int { min: 1, max: BIG }, "ms", All(I(604_800_000)), "Kafka default (log.roll.hours = 168): roll the active segment once its first record is this old."),
     k("topic.cleanup.policy", Enum(&["delete", "compact", "compact,delete"]), "", All(S("delete")), "Kafka default: delete old segments by retention; compact keeps each key's latest record (the log cleaner); both do both."),
     k("topic.min.cleanable.dirty.ratio", Float { min: 0.0, max: 1.0 }, "", All(F(0.5)), "Kafka default: the cleaner takes a log once its uncleaned bytes are at least this share of its cleanable bytes."),

@@ -135,8 +135,6 @@ pub struct BrokerCfg {
     pub flush_interval_ns: Nanos,
     /// log.flush.scheduler.interval.ms, ns (the flusher's period; u64::MAX-ish = never).
     pub flush_scheduler_ns: Nanos,
-    /// Topic codec when it overrides the producer's (None = "producer").
-    pub compression: Option<Codec>,
     /// Network-thread CPU per request, ns.
     pub request_cpu_ns: Nanos,
     /// I/O CPU per appended batch, ns.
@@ -349,6 +347,10 @@ pub struct TopicCfg {
     pub roll_ns: Nanos,
     /// segment.bytes.
     pub segment_bytes: u64,
+    /// message.timestamp.type = LogAppendTime.
+    pub log_append_time: bool,
+    /// compression.type: the codec the broker stores batches in (None: the producer's).
+    pub compression: Option<Codec>,
     /// cleanup.policy includes compact: the log cleaner keeps each key's latest record.
     pub compact: bool,
     /// min.cleanable.dirty.ratio, thousandths.
@@ -897,6 +899,17 @@ fn topic_cfg(c: &Config, brokers: u32, first: u32) -> Result<TopicCfg, ScenarioE
                 .then(|| g.u("topic.retention.bytes")),
         },
         roll_ns: g.ms("topic.segment.ms"),
+        compression: {
+            let key = match c.is_set("topic.compression.type") {
+                true => "topic.compression.type",
+                false => "broker.compression.type",
+            };
+            match g.text(key).as_str() {
+                "producer" => None,
+                name => Some(Codec::by_name(name, g.float("producer.compression.ratio"))),
+            }
+        },
+        log_append_time: g.text("topic.message.timestamp.type") == "LogAppendTime",
         segment_bytes: match g.int("topic.segment.bytes") {
             b if b > 0 => b as u64,
             _ => g.u("broker.log.segment.bytes"),
@@ -1228,10 +1241,6 @@ impl SimConfig {
             _ => ClientKind::Librdkafka, // confluent-kafka-python runs librdkafka
         };
         let page_cache_bytes = g.u("host.page_cache_mb") << 20;
-        let broker_codec = match g.text("broker.compression.type").as_str() {
-            "producer" => None,
-            name => Some(Codec::by_name(name, g.float("producer.compression.ratio"))),
-        };
         let brokers = g.u("cluster.brokers") as u32;
         let mut replication = ReplicationCfg {
             factor: g.u("topic.replication.factor") as u32,
@@ -1359,7 +1368,6 @@ impl SimConfig {
                 index_interval_bytes: g.u("broker.log.index.interval.bytes"),
                 flush_interval_ns: g.ms("broker.log.flush.interval.ms"),
                 flush_scheduler_ns: g.ms("broker.log.flush.scheduler.interval.ms"),
-                compression: broker_codec,
                 request_cpu_ns: g.us_ns("broker.request_cpu_us"),
                 produce_batch_cpu_ns: g.us_ns("broker.produce_cpu_us_per_batch"),
                 produce_ps_per_byte: g.ps("broker.produce_cpu_ns_per_byte"),

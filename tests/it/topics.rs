@@ -353,3 +353,85 @@ fn a_group_subscribes_by_pattern_and_an_event_names_producers_by_entry() {
         assert!(err.contains(needle), "{err}");
     }
 }
+
+#[test]
+fn log_append_time_stamps_records_when_the_leader_appends_them() {
+    // Batches collect 2 s of records (linger.ms = 2 s, 1,000 records/s) and carry one
+    // timestamp: created at 0, 2 and 4 s, appended at 2, 4 and 6 s. A reset --to-datetime 3 s
+    // finds the first batch stamped at or after 3 s: by creation time the one created at 4 s
+    // (offset 4,000), by append time the one appended at 4 s (offset 2,000).
+    let text = |ts: &str| {
+        format!(
+            "name = \"ts\"\nclient = \"java\"\n[topic]\n\"message.timestamp.type\" = \"{ts}\"\n\
+             [producer]\nrecords = 6000\nrate_per_s = 1000.0\n\"linger.ms\" = 2000\n\"batch.size\" = 1000000\n\
+             [consumer]\ncount = 1\n\"auto.offset.reset\" = \"earliest\"\n[run]\ndescribe_at_ms = \"11000\"\n\
+             [[events]]\nat_ms = 9000\naction = \"consumer.leave\"\nconsumer = 0\n\
+             [[events]]\nat_ms = 10000\naction = \"group.reset_offsets\"\nto = \"datetime\"\ntimestamp_ms = 3000\n\
+             [[events]]\nat_ms = 12000\naction = \"consumer.restart\"\nconsumer = 0\n"
+        )
+    };
+    let offset = |ts: &str| -> u64 {
+        let out = run_text(&text(ts), &[], 1);
+        let view = out.describes.concat();
+        let row = view
+            .lines()
+            .find(|l| l.starts_with("kafkasim"))
+            .expect(&view)
+            .to_string();
+        row.split_whitespace().nth(3).unwrap().parse().expect(&row)
+    };
+    let (create, append) = (offset("CreateTime"), offset("LogAppendTime"));
+    assert_eq!((create, append), (4000, 2000));
+    assert!(
+        append + 1500 <= create,
+        "append-time reset {append} vs create-time {create}"
+    );
+}
+
+#[test]
+fn disk_usage_is_written_per_broker_and_per_topic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("s.toml");
+    std::fs::write(
+        &file,
+        "name = \"disk\"\n[cluster]\nbrokers = 3\nlayout = \"dedicated\"\n[producer]\nrecords = 3000\n\
+         [[topics]]\nname = \"a\"\npartitions = 3\n\"replication.factor\" = 3\n\
+         [[topics]]\nname = \"b\"\npartitions = 1\n\
+         [[producers]]\ntopic = \"a\"\n[[producers]]\ntopic = \"b\"\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = kafkasim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in ["brokers.csv", "disk-per-broker.png", "log-size.png"] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+    // Topic a has a replica on every broker and b one: at the end broker 0 holds more, and the
+    // three brokers together hold a's data three times and b's once.
+    let csv = std::fs::read_to_string(out.join("brokers.csv")).unwrap();
+    let last: Vec<f64> = csv
+        .lines()
+        .rev()
+        .take(3)
+        .map(|l| l.rsplit(',').next().unwrap().parse().unwrap())
+        .collect();
+    let table = String::from_utf8_lossy(&o.stdout).to_string();
+    let topic_mb = |t: &str| -> f64 {
+        let line = table
+            .lines()
+            .find(|l| l.starts_with("topics:") && l.split_whitespace().nth(2) == Some(t))
+            .expect(&table);
+        line.split_whitespace().last().unwrap().parse().unwrap()
+    };
+    let total: f64 = last.iter().sum();
+    let expect = 3.0 * topic_mb("a") + topic_mb("b");
+    assert!(
+        (total - expect).abs() < 0.01 * expect + 0.01,
+        "{total} vs {expect}\n{csv}"
+    );
+}

@@ -66,11 +66,11 @@ impl Cluster {
         for batch in &pr.batches {
             cpu +=
                 bc.produce_batch_cpu_ns + batch.wire_bytes as u64 * bc.produce_ps_per_byte / 1000;
-            if let Some(topic_codec) = &bc.compression {
-                if topic_codec.name != self.cfg.producer.codec.name {
+            let sent = &self.cfg.producers[pr.producer].codec;
+            if let Some(topic_codec) = &self.cfg.topic_of(batch.partition).compression {
+                if topic_codec.name != sent.name {
                     cpu += batch.raw_bytes as u64
-                        * (self.cfg.producer.codec.decompress_ps_per_byte
-                            + topic_codec.compress_ps_per_byte)
+                        * (sent.decompress_ps_per_byte + topic_codec.compress_ps_per_byte)
                         / 1000;
                 }
             }
@@ -123,6 +123,10 @@ impl Cluster {
                 idempotent: batch.idempotent,
                 leader_epoch: epoch,
                 created_ns: batch.created_ns,
+                timestamp_ns: match self.cfg.topic_of(p).log_append_time {
+                    true => now,
+                    false => batch.created_ns,
+                },
                 horizon_ns: 0,
             },
         );

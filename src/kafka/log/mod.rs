@@ -63,6 +63,9 @@ pub struct LogBatch {
     pub leader_epoch: u32,
     /// When the producer created the batch (for end-to-end latency).
     pub created_ns: Nanos,
+    /// Its timestamp as the log keeps it (time index, retention.ms, segment.ms): the creation
+    /// time (message.timestamp.type = CreateTime) or the leader's append time (LogAppendTime).
+    pub timestamp_ns: Nanos,
     /// Compacted topics: when the tombstones in it may go (set by the cleaning that first
     /// kept one: that time + delete.retention.ms); 0 = not set.
     pub horizon_ns: Nanos,
@@ -85,6 +88,7 @@ impl LogBatch {
             idempotent: false,
             leader_epoch: 0,
             created_ns,
+            timestamp_ns: created_ns,
             horizon_ns: 0,
         }
     }
@@ -270,9 +274,9 @@ impl PartitionLog {
         self.index_entries_in_segment = 0;
     }
 
-    /// The batch's timestamp: its creation time (message.timestamp.type = CreateTime).
+    /// The batch's timestamp as the log keeps it.
     fn timestamp(b: &LogBatch) -> Nanos {
-        b.created_ns
+        b.timestamp_ns
     }
 
     fn place(&mut self, now: Nanos, mut b: LogBatch) -> LogBatch {

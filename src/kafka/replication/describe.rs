@@ -58,6 +58,12 @@ impl Cluster {
         if topic.min_insync != 1 {
             configs.push(format!("min.insync.replicas={}", topic.min_insync));
         }
+        if topic.log_append_time {
+            configs.push("message.timestamp.type=LogAppendTime".into());
+        }
+        if let Some(codec) = &topic.compression {
+            configs.push(format!("compression.type={}", codec.name));
+        }
         if topic.compact {
             let both = topic.retention != crate::kafka::log::Retention::default();
             configs.push(format!(
