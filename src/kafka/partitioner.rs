@@ -150,6 +150,9 @@ pub struct Partitioner {
     /// Java built-in: partitions that have a batch queue (adaptive needs all of them).
     has_queue: Vec<bool>,
     queues_seen: u32,
+    /// The accumulator's number of the topic's partition 0 (the partitioner answers with the
+    /// topic's own numbers, from 0, and reads the accumulator's queues at `first + p`).
+    first: u32,
 }
 
 impl Partitioner {
@@ -181,7 +184,15 @@ impl Partitioner {
             last_sticky: false,
             has_queue: vec![false; num_partitions as usize],
             queues_seen: 0,
+            first: 0,
         }
+    }
+
+    /// Read the accumulator's queues from number `first` on (a topic other than the first of
+    /// a scenario): partition `p` of the topic is queue `first + p`.
+    pub fn reading_queues_from(mut self, first: u32) -> Self {
+        self.first = first;
+        self
     }
 
     /// The algorithm this partitioner runs.
@@ -223,7 +234,7 @@ impl Partitioner {
                     None => self.draw_builtin(queues, rng),
                 };
                 // A switch deferred because the batch was not full completes once it is.
-                if queues.all_batches_full(p) && self.produced >= self.batch_size {
+                if queues.all_batches_full(self.first + p) && self.produced >= self.batch_size {
                     self.sticky = None;
                     continue;
                 }
@@ -283,7 +294,7 @@ impl Partitioner {
             return;
         }
         self.produced += u64::from(appended_bytes);
-        let enable_switch = queues.all_batches_full(partition);
+        let enable_switch = queues.all_batches_full(self.first + partition);
         if (self.produced >= self.batch_size && enable_switch)
             || self.produced >= 2 * self.batch_size
         {
@@ -306,8 +317,12 @@ impl Partitioner {
         );
         let n = self.n;
         let p = if adaptive && n >= 2 && self.queues_seen == n {
-            let max = (0..n).map(|p| queues.queue_len(p)).max().unwrap_or(0);
-            let weight = |p: u32| u64::from(max - queues.queue_len(p)) + 1;
+            let first = self.first;
+            let max = (0..n)
+                .map(|p| queues.queue_len(first + p))
+                .max()
+                .unwrap_or(0);
+            let weight = |p: u32| u64::from(max - queues.queue_len(first + p)) + 1;
             let total: u64 = (0..n).map(weight).sum();
             if total == u64::from(n) {
                 rng.random_range(0..n) // all queue lengths equal: uniform

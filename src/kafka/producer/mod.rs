@@ -116,19 +116,6 @@ pub fn partitioner_kind(name: &str, adaptive: bool) -> PartitionerKind {
     }
 }
 
-/// The accumulator's queues of one topic, numbered from its partition 0 (as its partitioner
-/// sees them).
-struct TopicQueues<'a>(&'a Accumulator, u32);
-
-impl crate::kafka::partitioner::BatchQueues for TopicQueues<'_> {
-    fn queue_len(&self, partition: u32) -> u32 {
-        self.0.queue_len(self.1 + partition)
-    }
-    fn all_batches_full(&self, partition: u32) -> bool {
-        self.0.all_batches_full(self.1 + partition)
-    }
-}
-
 impl Producer {
     /// Producer number `index` on host `host`.
     pub fn new(cfg: &SimConfig, host: Id, seeds: &SeedTree, index: usize) -> Self {
@@ -150,7 +137,8 @@ impl Producer {
                 topic.partitions,
                 pc.batch_size,
                 pc.sticky_linger_ns,
-            ),
+            )
+            .reading_queues_from(topic.first),
             workload: Workload::new(
                 pc.keys.clone(),
                 pc.value_bytes,
@@ -306,8 +294,7 @@ impl Cluster {
             // The partitioner numbers the topic's partitions from 0; the accumulator uses
             // kafkasim's numbers, from the topic's first.
             let first = pr.partitions.start;
-            let queues = TopicQueues(&pr.acc, first);
-            let mut part = first + pr.partitioner.partition(g.key, now, &queues, &mut pr.rng);
+            let mut part = first + pr.partitioner.partition(g.key, now, &pr.acc, &mut pr.rng);
             if pr.acc.needs_new_batch(part, key_len, g.value_len) {
                 part = first
                     + pr.partitioner
@@ -317,12 +304,8 @@ impl Cluster {
                 keys.generated(part, g.key_id);
             }
             let ap = pr.acc.append(part, key_len, g.value_len, now);
-            pr.partitioner.on_append(
-                part - first,
-                ap.grew_bytes,
-                &TopicQueues(&pr.acc, first),
-                &mut pr.rng,
-            );
+            pr.partitioner
+                .on_append(part - first, ap.grew_bytes, &pr.acc, &mut pr.rng);
             pr.generated += 1;
         }
         self.sender_run(now, p, q);
