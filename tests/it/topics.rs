@@ -435,3 +435,19 @@ fn disk_usage_is_written_per_broker_and_per_topic() {
         "{total} vs {expect}\n{csv}"
     );
 }
+
+#[test]
+fn a_sparser_offset_index_makes_every_fetch_scan_further() {
+    // translateOffset scans the log from the last index entry at or below the fetch offset:
+    // with one entry per 4 KiB the scan is short; with one per GiB a fetch re-reads its
+    // segment from the start (page-cache hits after the first read).
+    let text = "name = \"idx\"\nclient = \"java\"\n[producer]\nrecords = 20000\nvalue_bytes = 1000\n\
+                [consumer]\n\"auto.offset.reset\" = \"earliest\"\nstart_after_produce = true\ncache = \"cold\"\n";
+    let hit = |interval: &str| {
+        let out = run_text(text, &[&format!("broker.log.index.interval.bytes={interval}")], 1);
+        assert!(out.violations.is_empty(), "{:?}", out.violations);
+        out.summary.cache_hit_ratio
+    };
+    let (dense, sparse) = (hit("4096"), hit("1073741824"));
+    assert!(sparse > 2.0 * dense, "dense index {dense}, a GiB between entries {sparse}");
+}

@@ -133,6 +133,13 @@ impl Cluster {
 
     /// When the I/O thread finishes reading `f`'s data on `b` (page cache hits are cheap,
     /// misses go to the disk first).
+    ///
+    /// Finding where a partition's read starts is Kafka's `LogSegment.translateOffset`: the
+    /// offset index (one entry per `log.index.interval.bytes` appended, its pages kept in
+    /// memory by mmap) gives the position of the last entry at or below the offset, and the
+    /// log is scanned from there, batch header by batch header, up to the first batch wanted.
+    /// That scan reads the bytes between the entry and the batch — on average half the
+    /// interval — through the page cache, before the data itself.
     pub(crate) fn fetch_io_done_at(&mut self, now: Nanos, b: Id, f: &FetchRequest) -> Nanos {
         let bc = &self.cfg.broker;
         let host = self.brokers[b].host;
@@ -140,6 +147,15 @@ impl Cluster {
         let mut bytes = 0;
         for part in &f.result {
             let log = &self.brokers[b].logs.get(&part.partition);
+            if let (Some(first), Some(log)) = (part.batches.first(), log) {
+                let (seg, off) = log.segment_of(first.pos);
+                let scan = off % log.index_interval_bytes.max(1);
+                if scan > 0 {
+                    let file = file_id(b, part.partition, seg);
+                    let read = self.hosts[host].read(now, file, off - scan, scan);
+                    disk_done = disk_done.max(read);
+                }
+            }
             for batch in &part.batches {
                 bytes += batch.bytes as u64;
                 let (seg, off) = log.expect("read from it").segment_of(batch.pos);
