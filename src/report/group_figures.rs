@@ -40,19 +40,36 @@ pub fn lag_per_group(name: &str, results: &[PointResult]) -> Vec<(String, Chart)
                 .1
                 .push((s.time_ns as f64 / 1e9, s.lag as f64));
         }
-        out.push((
-            label.stem("lag-per-group"),
-            Chart::Time(TimeChart {
-                title: label.title("Lag of each consumer group"),
-                x_label: "simulated time (s)".into(),
-                y_label: "lag over the group's partitions (records)".into(),
-                series,
-                y_max: None,
-                caption: label.caption(),
-            }),
+        out.push(lag_chart(
+            &label,
+            "lag-per-group",
+            "Lag of each consumer group",
+            "lag over the group's partitions (records)",
+            series,
         ));
     }
     out
+}
+
+/// A lag-over-time chart of one point's run, with its file stem.
+fn lag_chart(
+    label: &PointLabel,
+    stem: &str,
+    title: &str,
+    y_label: &str,
+    series: Vec<(String, Vec<(f64, f64)>)>,
+) -> (String, Chart) {
+    (
+        label.stem(stem),
+        Chart::Time(TimeChart {
+            title: label.title(title),
+            x_label: "simulated time (s)".into(),
+            y_label: y_label.into(),
+            series,
+            y_max: None,
+            caption: label.caption(),
+        }),
+    )
 }
 
 /// The group charts, with file stems.
@@ -73,16 +90,12 @@ pub fn charts(name: &str, results: &[PointResult]) -> Vec<(String, Chart)> {
                 .1
                 .push((s.time_ns as f64 / 1e9, s.lag as f64));
         }
-        out.push((
-            label.stem("lag"),
-            Chart::Time(TimeChart {
-                title: label.title("Consumer lag per partition"),
-                x_label: "simulated time (s)".into(),
-                y_label: "lag (records)".into(),
-                series,
-                y_max: None,
-                caption: label.caption(),
-            }),
+        out.push(lag_chart(
+            &label,
+            "lag",
+            "Consumer lag per partition",
+            "lag (records)",
+            series,
         ));
         // One consumer that joined once owns everything all along: a timeline of one colour
         // carries nothing.

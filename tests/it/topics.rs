@@ -76,26 +76,17 @@ fn a_group_of_one_consumer_per_topic_gets_one_partition_of_each_topic_with_range
     // member takes partition 0 of every topic and the others idle (Kafka's RangeAssignor).
     let text = scenario([1, 1, 1], &[("g", 3, "\"t0\", \"t1\", \"t2\"")], 200)
         + "[cluster]\nbrokers = 1\n";
-    let out = run_text(&text, &["consumer.partition.assignment.strategy=range"], 1);
-    let parts: Vec<Vec<u32>> = out
-        .summary
-        .consumers
-        .iter()
-        .map(|c| c.partitions.clone())
-        .collect();
-    assert_eq!(parts, vec![vec![0, 1, 2], vec![], vec![]]);
-    let out = run_text(
-        &text,
-        &["consumer.partition.assignment.strategy=roundrobin"],
-        1,
-    );
-    let parts: Vec<Vec<u32>> = out
-        .summary
-        .consumers
-        .iter()
-        .map(|c| c.partitions.clone())
-        .collect();
-    assert_eq!(parts, vec![vec![0], vec![1], vec![2]]);
+    let owned = |assignor: &str| -> Vec<Vec<u32>> {
+        let set = format!("consumer.partition.assignment.strategy={assignor}");
+        let out = run_text(&text, &[&set], 1);
+        out.summary
+            .consumers
+            .iter()
+            .map(|c| c.partitions.clone())
+            .collect()
+    };
+    assert_eq!(owned("range"), vec![vec![0, 1, 2], vec![], vec![]]);
+    assert_eq!(owned("roundrobin"), vec![vec![0], vec![1], vec![2]]);
 }
 
 #[test]
@@ -444,10 +435,17 @@ fn a_sparser_offset_index_makes_every_fetch_scan_further() {
     let text = "name = \"idx\"\nclient = \"java\"\n[producer]\nrecords = 20000\nvalue_bytes = 1000\n\
                 [consumer]\n\"auto.offset.reset\" = \"earliest\"\nstart_after_produce = true\ncache = \"cold\"\n";
     let hit = |interval: &str| {
-        let out = run_text(text, &[&format!("broker.log.index.interval.bytes={interval}")], 1);
+        let out = run_text(
+            text,
+            &[&format!("broker.log.index.interval.bytes={interval}")],
+            1,
+        );
         assert!(out.violations.is_empty(), "{:?}", out.violations);
         out.summary.cache_hit_ratio
     };
     let (dense, sparse) = (hit("4096"), hit("1073741824"));
-    assert!(sparse > 2.0 * dense, "dense index {dense}, a GiB between entries {sparse}");
+    assert!(
+        sparse > 2.0 * dense,
+        "dense index {dense}, a GiB between entries {sparse}"
+    );
 }
