@@ -63,9 +63,9 @@ pub struct CalibrateArgs {
     /// Seconds allowed for one phase (producing, or consuming with one group).
     #[arg(long, default_value_t = 120.0)]
     phase_timeout_s: f64,
-    /// Objective evaluations of the fit.
-    #[arg(long, default_value_t = 600)]
-    max_evals: usize,
+    /// Objective evaluations of the fit (at least 1).
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    max_evals: u64,
     /// Seeds per simulated point in the comparison.
     #[arg(long, default_value_t = 3)]
     seeds: u32,
@@ -225,7 +225,7 @@ pub fn run(a: CalibrateArgs) -> Result<()> {
     let opts = pipeline::Options {
         out: out.clone(),
         fit: FitOptions {
-            max_evals: a.max_evals.max(1),
+            max_evals: a.max_evals as usize,
             seeds: vec![1],
         },
         compare_seeds: (1..=a.seeds as u64).collect(),
@@ -233,6 +233,16 @@ pub fn run(a: CalibrateArgs) -> Result<()> {
         provenance,
         no_plots: a.no_plots,
     };
+    let fit_points = points
+        .iter()
+        .filter(|p| p.role == kafkasim::calibrate::data::Role::Fit)
+        .count();
+    let params = kafkasim::calibrate::fit::PARAMS.len();
+    if fit_points < params {
+        eprintln!(
+            "kafkasim calibrate: warning: fitting {params} cost parameters on {fit_points} point(s): fewer points than parameters, so many parameter sets fit them equally well and the fitted values say little on their own; measure more points (--plan full) and judge the fit by the held-out points"
+        );
+    }
     eprintln!(
         "kafkasim calibrate: fitting {} cost parameters on {} point(s) ({} held out) …",
         kafkasim::calibrate::fit::PARAMS.len(),

@@ -1,7 +1,6 @@
 //! `kafkasim check`: flags to [`kafkasim::check`], its report on stdout, the counterexample
 //! and its replayed outputs (figures included) in `--out`.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -55,7 +54,7 @@ pub struct CheckArgs {
 }
 
 /// Run `kafkasim check`.
-pub fn run(args: CheckArgs) -> Result<()> {
+pub fn run(args: CheckArgs, ui: crate::ui::Ui) -> Result<()> {
     if args.max_wall_s.is_some_and(|w| !(w > 0.0 && w.is_finite())) {
         return Err(usage(format!(
             "--max-wall-s {}: accepted: a number of seconds > 0",
@@ -89,24 +88,28 @@ pub fn run(args: CheckArgs) -> Result<()> {
         "kafkasim check {path}{flags} --seed {seed} --runs {}",
         args.runs
     );
-    eprintln!(
+    ui.info(&format!(
         "kafkasim: checking `{}` from {path}: {} run(s) from seed {seed}",
         sc.name(),
         args.runs
-    );
-    let tty = std::io::stderr().is_terminal();
+    ));
+    let bar = ui.progress(args.runs as u64, "runs");
+    let mut seen = 0;
     let mut progress = |done: u32, broken: u32| {
-        if tty {
-            eprint!(
-                "\rkafkasim: {done}/{} runs, {broken} broke something",
-                args.runs
-            );
+        bar.message(format!("runs, {broken} broke something"));
+        for n in seen..done {
+            bar.step(|| {
+                format!(
+                    "kafkasim: check run {} done, {broken} broke something so far",
+                    n + 1
+                )
+            });
         }
+        seen = seen.max(done);
     };
-    let report = check::check(&sc, &plan, &mut progress).map_err(usage)?;
-    if tty {
-        eprintln!();
-    }
+    let report = check::check(&sc, &plan, &mut progress);
+    bar.finish();
+    let report = report.map_err(usage)?;
     write_stdout(&render(&report, args.runs))?;
     let Some(cx) = &report.counterexample else {
         // An earlier search's counterexample must not pass for this one's.

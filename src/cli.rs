@@ -28,6 +28,15 @@ Exit codes: 0 done, 1 a run hit a budget, 2 bad input, 3 a promised guarantee wa
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// No progress bar and no informational lines on stderr (warnings and errors stay).
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    /// One line on stderr per finished run.
+    #[arg(long, short, global = true)]
+    verbose: bool,
+    /// Colour on stderr: auto (a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = crate::ui::ColorWhen::Auto)]
+    color: crate::ui::ColorWhen,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -193,9 +202,10 @@ pub fn usage(e: impl std::fmt::Display) -> anyhow::Error {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    let ui = crate::ui::Ui::new(cli.quiet, cli.verbose, cli.color);
     match cli.command {
         Command::Calibrate(args) => crate::calibrate_cli::run(*args),
-        Command::Check(args) => crate::check_cli::run(*args),
+        Command::Check(args) => crate::check_cli::run(*args, ui),
         Command::Example { name, out } => example(name.as_deref(), out.as_deref()),
         Command::Completions { shell } => {
             let mut text = vec![];
@@ -273,15 +283,20 @@ fn run(cli: Cli) -> Result<()> {
             let dir = out.as_deref().map(open_out_dir).transpose()?;
             let dir_given = dir.is_some();
             let name = sc.name();
-            eprintln!(
+            ui.info(&format!(
                 "kafkasim: scenario `{name}` from {path}, seed {}, {total} run(s)",
                 sc.base.get("seed")
-            );
-            let experiment::Outcome { results, failed } =
-                experiment::run_all(&sc, threads as usize).map_err(|e| match e {
-                    experiment::RunError::Scenario(s) => usage(s),
-                    other => anyhow::Error::new(other),
-                })?;
+            ));
+            let progress = ui.progress(total, "runs");
+            let on_run = |p: &kafkasim::scenario::Point, seed: u64| {
+                progress.step(|| format!("kafkasim: ran {} seed {seed}", p.name()));
+            };
+            let outcome = experiment::run_all_with(&sc, threads as usize, &on_run);
+            progress.finish();
+            let experiment::Outcome { results, failed } = outcome.map_err(|e| match e {
+                experiment::RunError::Scenario(s) => usage(s),
+                other => anyhow::Error::new(other),
+            })?;
             let failures: Vec<String> = failed.iter().map(|e| e.to_string()).collect();
             if results.is_empty() {
                 anyhow::bail!("{}", failures.join("\n"));
@@ -294,6 +309,7 @@ fn run(cli: Cli) -> Result<()> {
             write_stdout(&printed)?;
             if let Some(dir) = dir {
                 write_outputs(&dir, &sc, &path, &results, &failures, &figs)?;
+                ui.info(&format!("kafkasim: wrote outputs to {}", dir.display()));
             }
             let broken = broken_promises(&sc, &results);
             if failures.is_empty() && !broken.is_empty() {
@@ -547,6 +563,5 @@ pub fn write_outputs(
         manifest.push_str(&format!("{f} {bytes}\n"));
     }
     write_atomic(&dir.join("manifest.txt"), manifest.as_bytes())?;
-    eprintln!("kafkasim: wrote outputs to {}", dir.display());
     Ok(())
 }

@@ -1,6 +1,7 @@
 mod calibrate_cli;
 mod check_cli;
 mod cli;
+mod ui;
 
 /// Counts each thread's live bytes, for the runs' memory budget (`run.max_memory_mb`).
 #[global_allocator]

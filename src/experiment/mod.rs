@@ -220,6 +220,16 @@ pub struct Outcome {
 /// its budget is reported in [`Outcome::failed`] without discarding the others. Only a bad
 /// scenario is an error.
 pub fn run_all(sc: &Scenario, threads: usize) -> Result<Outcome, RunError> {
+    run_all_with(sc, threads, &|_, _| {})
+}
+
+/// [`run_all`], calling `on_run(point, seed)` as each run finishes (from the worker threads,
+/// in no set order: for progress displays, never for outputs).
+pub fn run_all_with(
+    sc: &Scenario,
+    threads: usize,
+    on_run: &(dyn Fn(&Point, u64) + Sync),
+) -> Result<Outcome, RunError> {
     let mut points = sc.resolve_all()?;
     let runs: u64 = points.iter().map(|(_, c)| c.seeds as u64).sum();
     // Finished runs wait for the others: together they keep at most half of the memory budget,
@@ -248,7 +258,9 @@ pub fn run_all(sc: &Scenario, threads: usize) -> Result<Outcome, RunError> {
                     file: sc.source.clone(),
                     sets: reproduce_sets(sc, p),
                 };
-                let mut out = simulate(c, seed).map_err(fail)?;
+                let out = simulate(c, seed).map_err(fail);
+                on_run(p, seed);
+                let mut out = out?;
                 out.keep_within(seed == c.seed, c.budget.max_output_bytes, runs)
                     .map_err(fail)?;
                 Ok(out)

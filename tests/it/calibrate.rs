@@ -56,6 +56,26 @@ fn perf_test_output_gives_a_profile_and_a_comparison_with_held_out_error() {
         err.contains("held-out median |error| of throughput:") && err.contains("on 1 point(s)"),
         "{err}"
     );
+    assert!(
+        err.contains("warning: fitting") && err.contains("fewer points than parameters"),
+        "{err}"
+    );
+    let zero = kafkasim(&[
+        "calibrate",
+        "--from-perf-test",
+        input.to_str().unwrap(),
+        "--max-evals",
+        "0",
+        "--out",
+        tmp.path().join("zero").to_str().unwrap(),
+    ]);
+    let zerr = String::from_utf8_lossy(&zero.stderr);
+    assert_eq!(zero.status.code(), Some(2), "{zerr}");
+    assert!(zerr.contains("--max-evals") && zerr.contains('0'), "{zerr}");
+    assert!(
+        !tmp.path().join("zero").exists(),
+        "nothing written for a refused flag"
+    );
     let table = std::fs::read_to_string(out.join("comparison.txt")).unwrap();
     assert!(
         table.contains("p4/produce") && table.contains("held-out"),

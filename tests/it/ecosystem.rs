@@ -184,3 +184,50 @@ fn a_producer_only_scenario_shows_what_the_producers_did() {
     );
     assert!(!header.contains("consume_s"), "{text}");
 }
+
+#[test]
+fn quiet_and_verbose_change_only_what_stderr_says() {
+    let scen = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/partitions-experiment.toml"
+    );
+    let args = [
+        "run",
+        scen,
+        "--set",
+        "seeds=1",
+        "--only-vary",
+        "--vary",
+        "topic.partitions=1,2",
+    ];
+    let plain = kafkasim(&args);
+    let mut quiet_args = args.to_vec();
+    quiet_args.push("--quiet");
+    let quiet = kafkasim(&quiet_args);
+    let mut verbose_args = args.to_vec();
+    verbose_args.push("--verbose");
+    let verbose = kafkasim(&verbose_args);
+    for o in [&plain, &quiet, &verbose] {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert_eq!(plain.stdout, quiet.stdout, "the results are the same");
+    assert_eq!(plain.stdout, verbose.stdout);
+    let err = |o: &Output| String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(
+        err(&plain).contains("kafkasim: scenario"),
+        "{}",
+        err(&plain)
+    );
+    assert!(
+        !err(&quiet).contains("kafkasim: scenario"),
+        "{}",
+        err(&quiet)
+    );
+    let ran = err(&verbose)
+        .lines()
+        .filter(|l| l.starts_with("kafkasim: ran "))
+        .count();
+    assert_eq!(ran, 2, "one line per run: {}", err(&verbose));
+    // Not a terminal: no progress bar drawn.
+    assert!(!err(&plain).contains("elapsed"), "{}", err(&plain));
+}
