@@ -75,9 +75,9 @@ pub struct CalibrateArgs {
     /// Skip the comparison chart.
     #[arg(long)]
     no_plots: bool,
-    /// Print one line per measurement.
-    #[arg(long, short)]
-    verbose: bool,
+    /// Print one line per measurement (the global --verbose).
+    #[arg(skip)]
+    pub(crate) verbose: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

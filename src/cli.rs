@@ -204,7 +204,10 @@ pub fn usage(e: impl std::fmt::Display) -> anyhow::Error {
 fn run(cli: Cli) -> Result<()> {
     let ui = crate::ui::Ui::new(cli.quiet, cli.verbose, cli.color);
     match cli.command {
-        Command::Calibrate(args) => crate::calibrate_cli::run(*args),
+        Command::Calibrate(mut args) => {
+            args.verbose = ui.verbose;
+            crate::calibrate_cli::run(*args)
+        }
         Command::Check(args) => crate::check_cli::run(*args, ui),
         Command::Example { name, out } => example(name.as_deref(), out.as_deref()),
         Command::Completions { shell } => {
@@ -564,4 +567,15 @@ pub fn write_outputs(
     }
     write_atomic(&dir.join("manifest.txt"), manifest.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        // Clap's own checks: unique names across global and subcommand flags, and the rest.
+        Cli::command().debug_assert();
+    }
 }
