@@ -44,6 +44,8 @@ enum Format {
     Table,
     Json,
     Csv,
+    /// OpenMessaging Benchmark's result JSON (runs from --omb-workload only).
+    Omb,
 }
 
 #[derive(Subcommand)]
@@ -56,7 +58,19 @@ enum Command {
   kafkasim run my.toml --out slides/ --theme dark --figure-size 16:9 --caption \"Lecture 3\"")]
     Run {
         /// Scenario file (TOML).
-        scenario: PathBuf,
+        #[arg(required_unless_present = "omb_workload")]
+        scenario: Option<PathBuf>,
+        /// An OpenMessaging Benchmark workload (YAML) to run instead of a scenario file.
+        #[arg(
+            long,
+            value_name = "FILE.yaml",
+            requires = "omb_driver",
+            conflicts_with = "scenario"
+        )]
+        omb_workload: Option<PathBuf>,
+        /// The OpenMessaging Benchmark Kafka driver file (YAML) for --omb-workload.
+        #[arg(long, value_name = "DRIVER.yaml", requires = "omb_workload")]
+        omb_driver: Option<PathBuf>,
         /// Master seed of the first run (overrides `seed`).
         #[arg(long)]
         seed: Option<u64>,
@@ -197,6 +211,32 @@ pub fn main() -> i32 {
     }
 }
 
+/// The scenario an OpenMessaging Benchmark workload and Kafka driver describe; what kafkasim
+/// leaves out of them is named on stderr.
+fn omb_scenario(
+    workload: &std::path::Path,
+    driver: &std::path::Path,
+) -> Result<(Scenario, kafkasim::scenario::omb::OmbScenario)> {
+    let read = |p: &std::path::Path, flag: &str| {
+        kafkasim::scenario::config::read_text_file(
+            p,
+            kafkasim::scenario::config::MAX_SCENARIO_BYTES,
+        )
+        .map_err(|e| usage(format!("{flag} {}: {e}", p.display())))
+    };
+    let (w, d) = (
+        read(workload, "--omb-workload")?,
+        read(driver, "--omb-driver")?,
+    );
+    let (wn, dn) = (workload.display().to_string(), driver.display().to_string());
+    let omb = kafkasim::scenario::omb::to_scenario(&w, &wn, &d, &dn).map_err(usage)?;
+    for line in &omb.ignored {
+        eprintln!("kafkasim: warning: OpenMessaging Benchmark field not simulated: {line}");
+    }
+    let sc = Scenario::parse(&omb.toml, &wn).map_err(usage)?;
+    Ok((sc, omb))
+}
+
 pub fn usage(e: impl std::fmt::Display) -> anyhow::Error {
     UsageError(e.to_string()).into()
 }
@@ -241,6 +281,8 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Run {
             scenario,
+            omb_workload,
+            omb_driver,
             seed,
             seeds,
             out,
@@ -251,8 +293,21 @@ fn run(cli: Cli) -> Result<()> {
             threads,
             figures: figs,
         } => {
-            let path = scenario.to_string_lossy().to_string();
-            let mut sc = Scenario::load(&path).map_err(usage)?;
+            let (path, mut sc, omb) = match (scenario, omb_workload, omb_driver) {
+                (Some(scenario), _, _) => {
+                    let path = scenario.to_string_lossy().to_string();
+                    let sc = Scenario::load(&path).map_err(usage)?;
+                    (path, sc, None)
+                }
+                (None, Some(w), Some(d)) => {
+                    let (sc, omb) = omb_scenario(&w, &d)?;
+                    (w.to_string_lossy().to_string(), sc, Some(omb))
+                }
+                _ => unreachable!("clap requires a scenario or both OMB files"),
+            };
+            if matches!(format, Format::Omb) && omb.is_none() {
+                return Err(usage("--format omb: the OpenMessaging Benchmark result needs a run from --omb-workload and --omb-driver"));
+            }
             for s in &sets {
                 sc.apply_set(s).map_err(usage)?;
             }
@@ -308,6 +363,19 @@ fn run(cli: Cli) -> Result<()> {
                 Format::Table => table::render(&name, &results),
                 Format::Json => String::from_utf8(export::runs_json(&results)).expect("utf-8"),
                 Format::Csv => String::from_utf8(export::runs_csv(&results)).expect("utf-8"),
+                Format::Omb => {
+                    let shape = &omb.as_ref().expect("checked above").shape;
+                    let each: Vec<serde_json::Value> = results
+                        .iter()
+                        .filter_map(|r| r.runs.first())
+                        .map(|run| kafkasim::report::omb::result(shape, run))
+                        .collect();
+                    let value = match <[serde_json::Value; 1]>::try_from(each) {
+                        Ok([one]) => one,
+                        Err(many) => serde_json::Value::Array(many),
+                    };
+                    serde_json::to_string_pretty(&value).expect("json") + "\n"
+                }
             };
             write_stdout(&printed)?;
             if let Some(dir) = dir {

@@ -82,12 +82,18 @@ pub struct Latency {
     pub avg_ms: f64,
     /// Median.
     pub p50_ms: f64,
+    /// 75th percentile (for OMB's result file; not in summary.json).
+    #[serde(skip)]
+    pub p75_ms: f64,
     /// 95th percentile.
     pub p95_ms: f64,
     /// 99th percentile.
     pub p99_ms: f64,
     /// 99.9th percentile.
     pub p999_ms: f64,
+    /// 99.99th percentile (for OMB's result file; not in summary.json).
+    #[serde(skip)]
+    pub p9999_ms: f64,
     /// Maximum.
     pub max_ms: f64,
 }
@@ -101,6 +107,8 @@ impl Latency {
         Latency {
             avg_ms: h.mean() / 1000.0,
             p50_ms: ms(h.value_at_quantile(0.5)),
+            p75_ms: ms(h.value_at_quantile(0.75)),
+            p9999_ms: ms(h.value_at_quantile(0.9999)),
             p95_ms: ms(h.value_at_quantile(0.95)),
             p99_ms: ms(h.value_at_quantile(0.99)),
             p999_ms: ms(h.value_at_quantile(0.999)),

@@ -7,6 +7,7 @@ pub mod figures;
 pub mod group_figures;
 pub mod guarantees_table;
 pub mod hardware_figures;
+pub mod omb;
 pub mod plot;
 pub mod replication_figures;
 pub mod storage_figures;

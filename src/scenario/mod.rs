@@ -12,6 +12,7 @@ pub mod entries;
 pub mod error;
 pub mod events;
 pub mod keys;
+pub mod omb;
 pub mod resolve;
 pub mod value;
 

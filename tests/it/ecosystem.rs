@@ -231,3 +231,82 @@ fn quiet_and_verbose_change_only_what_stderr_says() {
     // Not a terminal: no progress bar drawn.
     assert!(!err(&plain).contains("elapsed"), "{}", err(&plain));
 }
+
+#[test]
+fn an_openmessaging_benchmark_workload_runs_and_gives_omb_results() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/omb");
+    let workload = format!("{dir}/1-topic-16-partitions-1kb.yaml");
+    let driver = format!("{dir}/kafka-driver.yaml");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = kafkasim(&[
+        "run",
+        "--omb-workload",
+        &workload,
+        "--omb-driver",
+        &driver,
+        "--format",
+        "omb",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("not simulated: ") && err.contains("commonConfig"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
+    assert_eq!(v["partitions"], 16);
+    assert_eq!(v["messageSize"], 1024);
+    for field in [
+        "aggregatedPublishLatency50pct",
+        "aggregatedPublishLatency99pct",
+        "aggregatedEndToEndLatency50pct",
+        "aggregatedEndToEndLatency99pct",
+    ] {
+        assert!(
+            v[field].as_f64().is_some_and(|x| x > 0.0),
+            "{field}: {}",
+            v[field]
+        );
+    }
+    let rates = v["publishRate"].as_array().unwrap();
+    assert_eq!(rates.len(), 6, "a minute in 10 s windows");
+    assert!(
+        rates
+            .iter()
+            .all(|r| (r.as_f64().unwrap() - 50_000.0).abs() < 500.0),
+        "{rates:?}"
+    );
+    // The scenario kafkasim made of it is written and runs as it is.
+    assert!(std::fs::read_to_string(out.join("scenario.resolved.toml"))
+        .unwrap()
+        .contains("omb-topic-0"));
+    // Bad input: --format omb needs OMB files; an OMB field of the wrong kind is named.
+    let scen = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/fan-out.toml");
+    let o = kafkasim(&["run", scen, "--format", "omb"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--format omb"));
+    let bad = tmp.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(&workload)
+            .unwrap()
+            .replace("topics: 1", "topics: one"),
+    )
+    .unwrap();
+    let o = kafkasim(&[
+        "run",
+        "--omb-workload",
+        bad.to_str().unwrap(),
+        "--omb-driver",
+        &driver,
+        "--out",
+        tmp.path().join("o2").to_str().unwrap(),
+    ]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("bad.yaml: topics"), "{e}");
+    assert!(!tmp.path().join("o2").exists());
+}
