@@ -15,15 +15,16 @@ use hdrhistogram::Histogram;
 
 /// Bytes the leaders held at the last sample, over every partition.
 fn log_bytes(m: &Metrics) -> u64 {
-    let Some(last) = m.partition_series.last().map(|s| s.time_ns) else {
-        return 0;
-    };
+    last_samples(m).map(|s| s.log_bytes).sum()
+}
+
+/// Every partition's last sample (the run's end).
+fn last_samples(m: &Metrics) -> impl Iterator<Item = &crate::kafka::metrics::PartitionSample> {
+    let last = m.partition_series.last().map_or(0, |s| s.time_ns);
     m.partition_series
         .iter()
         .rev()
-        .take_while(|s| s.time_ns == last)
-        .map(|s| s.log_bytes)
-        .sum()
+        .take_while(move |s| s.time_ns == last)
 }
 
 /// One consumer group's result (in scenarios with `[[groups]]` or `[[topics]]`).
@@ -372,16 +373,13 @@ fn group_summaries(
                 .unwrap_or(start);
             let records: u64 = cs.iter().map(|c| c.records).sum();
             let consume_s = secs(last.saturating_sub(start));
-            let (mut lag, mut duplicates) = (0, 0);
+            let (mut lag, mut read_total) = (0, 0);
             for p in cfg.subscribed(g) {
                 let read = checks.delivery.consumed_upto(checks.lanes.lane(g, p));
                 lag += m.partition_records[p as usize].saturating_sub(read);
+                read_total += read;
             }
-            duplicates += records.saturating_sub(
-                cfg.subscribed(g)
-                    .map(|p| checks.delivery.consumed_upto(checks.lanes.lane(g, p)))
-                    .sum(),
-            );
+            let duplicates = records.saturating_sub(read_total);
             GroupSummary {
                 group_id: gc.consumer.group_id.clone(),
                 topics: gc
@@ -410,12 +408,7 @@ fn topic_summaries(cfg: &SimConfig, m: &Metrics) -> Vec<TopicSummary> {
     cfg.topics
         .iter()
         .map(|t| {
-            let last = m.partition_series.last().map_or(0, |s| s.time_ns);
-            let log_bytes = m
-                .partition_series
-                .iter()
-                .rev()
-                .take_while(|s| s.time_ns == last)
+            let log_bytes = last_samples(m)
                 .filter(|s| t.range().contains(&s.partition))
                 .map(|s| s.log_bytes)
                 .sum();

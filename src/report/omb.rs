@@ -16,32 +16,25 @@ const WINDOW_NS: u64 = 10_000_000_000;
 /// `aggregated` + it capitalised.
 fn latency(prefix: &str, l: &Latency, out: &mut Map<String, Value>) {
     let upper = prefix[..1].to_uppercase() + &prefix[1..];
+    // Field suffix, its quantile in OMB's quantile map (None for the mean), value.
     let fields = [
-        ("Avg", l.avg_ms),
-        ("50pct", l.p50_ms),
-        ("75pct", l.p75_ms),
-        ("95pct", l.p95_ms),
-        ("99pct", l.p99_ms),
-        ("999pct", l.p999_ms),
-        ("9999pct", l.p9999_ms),
-        ("Max", l.max_ms),
+        ("Avg", None, l.avg_ms),
+        ("50pct", Some("50.0"), l.p50_ms),
+        ("75pct", Some("75.0"), l.p75_ms),
+        ("95pct", Some("95.0"), l.p95_ms),
+        ("99pct", Some("99.0"), l.p99_ms),
+        ("999pct", Some("99.9"), l.p999_ms),
+        ("9999pct", Some("99.99"), l.p9999_ms),
+        ("Max", Some("100.0"), l.max_ms),
     ];
-    for (name, v) in fields {
+    let mut quantiles = Map::new();
+    for (name, quantile, v) in fields {
         out.insert(format!("aggregated{upper}{name}"), json!(v));
         out.insert(format!("{prefix}{name}"), json!([]));
+        if let Some(q) = quantile {
+            quantiles.insert(q.to_string(), json!(v));
+        }
     }
-    let quantiles: Map<String, Value> = [
-        ("50.0", l.p50_ms),
-        ("75.0", l.p75_ms),
-        ("95.0", l.p95_ms),
-        ("99.0", l.p99_ms),
-        ("99.9", l.p999_ms),
-        ("99.99", l.p9999_ms),
-        ("100.0", l.max_ms),
-    ]
-    .into_iter()
-    .map(|(q, v)| (q.to_string(), json!(v)))
-    .collect();
     out.insert(
         format!("aggregated{upper}Quantiles"),
         Value::Object(quantiles),

@@ -113,18 +113,12 @@ pub struct BrokerCfg {
     pub io_threads: u32,
     /// group.initial.rebalance.delay.ms, ns.
     pub initial_rebalance_delay_ns: Nanos,
-    /// log.segment.bytes.
-    pub segment_bytes: u64,
     /// Bytes a broker receives between young GCs (eden), 0 = no GC pauses.
     pub gc_young_every_bytes: u64,
     /// Median young-GC pause, ns.
     pub gc_pause_ns: Nanos,
     /// log.index.interval.bytes.
     pub index_interval_bytes: u64,
-    /// segment.ms, ns.
-    pub roll_ns: Nanos,
-    /// retention.ms and retention.bytes.
-    pub retention: crate::kafka::log::Retention,
     /// log.retention.check.interval.ms, ns.
     pub retention_check_ns: Nanos,
     /// log.initial.task.delay.ms, ns.
@@ -1353,16 +1347,9 @@ impl SimConfig {
                 network_threads: g.u("broker.num.network.threads") as u32,
                 io_threads: g.u("broker.num.io.threads") as u32,
                 initial_rebalance_delay_ns: g.ms("broker.group.initial.rebalance.delay.ms"),
-                segment_bytes: g.u("broker.log.segment.bytes"),
                 gc_young_every_bytes: g.u("broker.gc.young_every_mb") << 20,
                 gc_pause_ns: g.us_ns("broker.gc.pause_ms") * 1000,
                 flush_interval_messages: g.u("broker.log.flush.interval.messages"),
-                roll_ns: g.ms("topic.segment.ms"),
-                retention: crate::kafka::log::Retention {
-                    time_ns: (g.int("topic.retention.ms") >= 0).then(|| g.ms("topic.retention.ms")),
-                    bytes: (g.int("topic.retention.bytes") >= 0)
-                        .then(|| g.u("topic.retention.bytes")),
-                },
                 retention_check_ns: g.ms("broker.log.retention.check.interval.ms"),
                 initial_task_delay_ns: g.ms("broker.log.initial.task.delay.ms"),
                 index_interval_bytes: g.u("broker.log.index.interval.bytes"),

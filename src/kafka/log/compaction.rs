@@ -200,27 +200,36 @@ impl PartitionLog {
             .map(|(s, next)| (s.base_offset, next.base_offset))
             .filter(|&(base, next)| next > c.first_dirty && base < c.end)
             .collect();
+        let key = &key;
         for (base, next) in seg_bounds {
-            let mut seg_map = map.clone();
-            let mut read = 0;
-            for b in self
+            let from = self.batches.partition_point(|b| b.base_offset < base);
+            let to = self.batches.partition_point(|b| b.base_offset < next);
+            let entries: Vec<(u32, u64)> = self
                 .batches
+                .range(from..to)
+                .flat_map(|b| {
+                    (0..b.records as u64).map(move |i| {
+                        (
+                            key(b.producer, b.first_seq + i) & !TOMBSTONE,
+                            b.base_offset + i,
+                        )
+                    })
+                })
+                .collect();
+            let new_keys: std::collections::BTreeSet<u32> = entries
                 .iter()
-                .filter(|b| b.base_offset >= base && b.base_offset < next)
-            {
-                read += b.bytes as u64;
-                for i in 0..b.records as u64 {
-                    seg_map.insert(
-                        key(b.producer, b.first_seq + i) & !TOMBSTONE,
-                        b.base_offset + i,
-                    );
-                }
-            }
-            if seg_map.len() as u64 > cfg.map_keys && end > c.first_dirty {
+                .map(|&(k, _)| k)
+                .filter(|k| !map.contains_key(k))
+                .collect();
+            if (map.len() + new_keys.len()) as u64 > cfg.map_keys && end > c.first_dirty {
                 break; // the rest waits for the next pass
             }
-            map = seg_map;
-            out.read_bytes += read;
+            map.extend(entries);
+            out.read_bytes += self
+                .batches
+                .range(from..to)
+                .map(|b| b.bytes as u64)
+                .sum::<u64>();
             end = next;
         }
         // cleanSegments over [log start, end), segment by segment.
