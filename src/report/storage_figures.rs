@@ -144,18 +144,27 @@ pub fn compaction_charts(name: &str, results: &[PointResult]) -> Vec<(String, Ch
     ]
 }
 
-/// Each topic's log size over time (the leaders' replicas), when a log cleaner ran or a
-/// scenario has several topics: one series per topic for a single point, else one per point
-/// of a single-topic scenario (at most eight).
+/// Each topic's log size over time (the leaders' replicas), when logs shrink (a log cleaner
+/// ran, or retention deleted segments) — logs that only grow draw one rising line per topic,
+/// which says nothing: one series per topic of the first point, or, for a compacted
+/// single-topic sweep, one per point (at most eight).
 pub fn log_size_chart(name: &str, results: &[PointResult]) -> Option<(String, Chart)> {
     let first = results.first()?;
     let topics = &first.config.topics;
-    if !(compacted(results) || topics.len() > 1) || results.len() > 8 {
+    if !(compacted(results) || deleted(results)) || results.len() > 8 {
         return None;
     }
     if results.len() > 1 && topics.len() > 1 {
         return None;
     }
+    // Points of a retention sweep mostly share their log sizes (the swept key is about the
+    // readers): their lines would hide each other, so the first point alone is drawn. A
+    // compaction sweep's points differ by what the cleaner leaves.
+    let results = if compacted(results) {
+        results
+    } else {
+        &results[..1]
+    };
     let run = first.runs.first()?;
     let mut series: Vec<(String, Vec<(f64, f64)>)> = vec![];
     for r in results {
@@ -193,7 +202,7 @@ pub fn log_size_chart(name: &str, results: &[PointResult]) -> Option<(String, Ch
             title: if compacted(results) {
                 "Log size over time: the cleaner cuts it back".into()
             } else {
-                "Log size of each topic over time".into()
+                "Log size over time: retention deletes the oldest segments".into()
             },
             x_label: "simulated time (s)".into(),
             y_label: "bytes on disk, leaders' replicas (MB)".into(),

@@ -385,9 +385,11 @@ fn disk_usage_is_written_per_broker_and_per_topic() {
     let file = tmp.path().join("s.toml");
     std::fs::write(
         &file,
-        "name = \"disk\"\n[cluster]\nbrokers = 3\nlayout = \"dedicated\"\n[producer]\nrecords = 3000\n\
+        "name = \"disk\"\n[cluster]\nbrokers = 3\nlayout = \"dedicated\"\n[producer]\nrecords = 3000\nrate_per_s = 3000.0\n\
          [[topics]]\nname = \"a\"\npartitions = 3\n\"replication.factor\" = 3\n\
-         [[topics]]\nname = \"b\"\npartitions = 1\n\
+         [[topics]]\nname = \"b\"\npartitions = 1\n\"retention.bytes\" = 100000\n\
+         \"segment.bytes\" = 50000\n[broker]\n\"log.retention.check.interval.ms\" = 100\n\
+         \"log.initial.task.delay.ms\" = 100\n\
          [[producers]]\ntopic = \"a\"\n[[producers]]\ntopic = \"b\"\n",
     )
     .unwrap();
