@@ -16,6 +16,8 @@ const EXAMPLES_HELP: &str = "Examples:
   kafkasim example partitions-experiment --out my.toml
   kafkasim run my.toml --out out/                   table on stdout; CSV, JSON, figures in out/
   kafkasim run my.toml --vary consumer.count=1,2,4 --seeds 5
+  kafkasim run my.toml --seeds 50 --shard 2/8 --out shards/   one of 8 machines' share
+  kafkasim merge shards/*.shard --out out/                    their outputs, as from one machine
   kafkasim check scenarios/guarantees-check.toml --runs 200 --set producer.acks=1
   kafkasim config | grep linger                     every key, its default, unit and meaning
   kafkasim completions bash > ~/.local/share/bash-completion/completions/kafkasim
@@ -96,6 +98,34 @@ enum Command {
         /// Worker threads, 0 to 256 (0 = every core). Outputs are identical at any count.
         #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=256))]
         threads: u16,
+        /// Run only shard I of N of the sweep (every N-th of its points × seeds) and write it
+        /// to --out DIR as shard-I-of-N.shard, for `kafkasim merge` (tables and figures come
+        /// from the merge).
+        #[arg(
+            long,
+            value_name = "I/N",
+            requires = "out",
+            conflicts_with_all = ["format", "no_plots", "theme", "figure_size", "titles", "caption"]
+        )]
+        shard: Option<experiment::shard::Shard>,
+        #[command(flatten)]
+        figures: FigureArgs,
+    },
+    /// Join the shard files of a sweep run with `run --shard I/N` into the outputs (stdout,
+    /// --out) one machine running the whole sweep writes, byte for byte.
+    #[command(after_help = "Examples:
+  kafkasim run big.toml --seeds 20 --shard 1/3 --out shards/   (and 2/3, 3/3 elsewhere)
+  kafkasim merge shards/*.shard --out results/")]
+    Merge {
+        /// Every shard file of one sweep, in any order.
+        #[arg(required = true, value_name = "SHARD")]
+        shards: Vec<PathBuf>,
+        /// Output directory for CSV, JSON, the resolved scenario and plots.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// What to print on stdout.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
         #[command(flatten)]
         figures: FigureArgs,
     },
@@ -291,6 +321,7 @@ fn run(cli: Cli) -> Result<()> {
             varies,
             only_vary,
             threads,
+            shard,
             figures: figs,
         } => {
             let (path, mut sc, omb) = match (scenario, omb_workload, omb_driver) {
@@ -305,9 +336,7 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 _ => unreachable!("clap requires a scenario or both OMB files"),
             };
-            if matches!(format, Format::Omb) && omb.is_none() {
-                return Err(usage("--format omb: the OpenMessaging Benchmark result needs a run from --omb-workload and --omb-driver"));
-            }
+            check_format(format, omb.is_some())?;
             for s in &sets {
                 sc.apply_set(s).map_err(usage)?;
             }
@@ -338,8 +367,11 @@ fn run(cli: Cli) -> Result<()> {
             if total > 1_000_000 {
                 return Err(usage(format!("the sweep asks for {total} runs; at most 1000000 are accepted (reduce --vary lists or seeds)")));
             }
+            if let Some(shard) = shard {
+                let out = out.as_deref().expect("clap requires --out with --shard");
+                return run_shard(&sc, omb.map(|o| o.shape), shard, out, threads, &ui);
+            }
             let dir = out.as_deref().map(open_out_dir).transpose()?;
-            let dir_given = dir.is_some();
             let name = sc.name();
             ui.info(&format!(
                 "kafkasim: scenario `{name}` from {path}, seed {}, {total} run(s)",
@@ -356,55 +388,184 @@ fn run(cli: Cli) -> Result<()> {
                 other => anyhow::Error::new(other),
             })?;
             let failures: Vec<String> = failed.iter().map(|e| e.to_string()).collect();
-            if results.is_empty() {
-                anyhow::bail!("{}", failures.join("\n"));
-            }
-            let printed = match format {
-                Format::Table => table::render(&name, &results),
-                Format::Json => String::from_utf8(export::runs_json(&results)).expect("utf-8"),
-                Format::Csv => String::from_utf8(export::runs_csv(&results)).expect("utf-8"),
-                Format::Omb => {
-                    let shape = &omb.as_ref().expect("checked above").shape;
-                    let each: Vec<serde_json::Value> = results
-                        .iter()
-                        .filter_map(|r| r.runs.first())
-                        .map(|run| kafkasim::report::omb::result(shape, run))
-                        .collect();
-                    let value = match <[serde_json::Value; 1]>::try_from(each) {
-                        Ok([one]) => one,
-                        Err(many) => serde_json::Value::Array(many),
-                    };
-                    serde_json::to_string_pretty(&value).expect("json") + "\n"
-                }
+            let shape = omb.as_ref().map(|o| &o.shape);
+            let report = Report {
+                sc: &sc,
+                omb: shape,
+                format,
+                dir,
+                figs: &figs,
             };
-            write_stdout(&printed)?;
-            if let Some(dir) = dir {
-                write_outputs(&dir, &sc, &path, &results, &failures, &figs)?;
-                ui.info(&format!("kafkasim: wrote outputs to {}", dir.display()));
-            }
-            let broken = broken_promises(&sc, &results);
-            if failures.is_empty() && !broken.is_empty() {
-                return Err(PromiseBroken(format!(
-                    "a guarantee this configuration promises was broken:\n{}",
-                    broken.join("\n")
-                ))
-                .into());
-            }
-            if !failures.is_empty() {
-                anyhow::bail!(
-                    "{} of {} point(s) did not finish; the others' outputs were written{}:\n{}",
-                    failures.len(),
-                    failures.len() + results.len(),
-                    if dir_given {
-                        " (the failures in failed.txt)"
-                    } else {
-                        ""
-                    },
-                    failures.join("\n")
-                );
-            }
-            Ok(())
+            report.write(&results, &failures, &ui)
         }
+        Command::Merge {
+            shards,
+            out,
+            format,
+            figures: figs,
+        } => {
+            let mut read = vec![];
+            for path in &shards {
+                let name = path.display().to_string();
+                let bytes = std::fs::read(path).map_err(|e| usage(format!("{name}: {e}")))?;
+                let shard = experiment::shard::ShardFile::read(&bytes)
+                    .map_err(|e| usage(format!("{name}: {e}")))?;
+                read.push((name, shard));
+            }
+            let merged = experiment::shard::merge(read).map_err(usage)?;
+            check_format(format, merged.omb.is_some())?;
+            let dir = out.as_deref().map(open_out_dir).transpose()?;
+            let experiment::Outcome { results, failed } = merged.outcome;
+            ui.info(&format!(
+                "kafkasim: merged {} shard(s) of scenario `{}`: {} point(s)",
+                shards.len(),
+                merged.scenario.name(),
+                results.len() + failed.len()
+            ));
+            let report = Report {
+                sc: &merged.scenario,
+                omb: merged.omb.as_ref(),
+                format,
+                dir,
+                figs: &figs,
+            };
+            report.write(&results, &failed, &ui)
+        }
+    }
+}
+
+/// `--format omb` needs a run from an OpenMessaging Benchmark workload.
+fn check_format(format: Format, omb: bool) -> Result<()> {
+    if matches!(format, Format::Omb) && !omb {
+        return Err(usage("--format omb: the OpenMessaging Benchmark result needs a run from --omb-workload and --omb-driver"));
+    }
+    Ok(())
+}
+
+/// `run --shard I/N`: run the shard's jobs and write them into `out` for `kafkasim merge`.
+/// Runs over their budget are kept in the file and reported by the merge, so the exit code
+/// is 0 whenever the file is written (a scheduler would retry a failed job for nothing: the
+/// same seed fails the same way).
+fn run_shard(
+    sc: &Scenario,
+    omb: Option<kafkasim::scenario::omb::OmbShape>,
+    shard: experiment::shard::Shard,
+    out: &std::path::Path,
+    threads: u16,
+    ui: &crate::ui::Ui,
+) -> Result<()> {
+    let dir = prepare_dir(out).map_err(usage)?;
+    let points = experiment::sweep_points(sc).map_err(usage)?;
+    let total = experiment::jobs(&points).len();
+    let which = shard.jobs(total);
+    let file = dir.join(shard.file_name());
+    ui.info(&format!(
+        "kafkasim: scenario `{}`, shard {}/{}: {} of {total} run(s)",
+        sc.name(),
+        shard.index,
+        shard.count,
+        which.len()
+    ));
+    let progress = ui.progress(which.len() as u64, "runs");
+    let on_run = |p: &kafkasim::scenario::Point, seed: u64| {
+        progress.step(|| format!("kafkasim: ran {} seed {seed}", p.name()));
+    };
+    let outs = experiment::run_jobs(sc, &points, &which, threads as usize, &on_run);
+    progress.finish();
+    let outputs: Vec<(u64, Result<experiment::RunOutput, String>)> = outs
+        .into_iter()
+        .map(|(job, out)| (job as u64, out.map_err(|e| e.to_string())))
+        .collect();
+    let failed = outputs.iter().filter(|(_, o)| o.is_err()).count();
+    if failed > 0 {
+        eprintln!("kafkasim: warning: {failed} run(s) of this shard hit a budget; `kafkasim merge` reports them");
+    }
+    let shard_file = experiment::shard::ShardFile {
+        kafkasim: env!("CARGO_PKG_VERSION").into(),
+        shard,
+        scenario: sc.into(),
+        omb,
+        jobs_total: total as u64,
+        outputs,
+    };
+    write_atomic_with(&file, |w| shard_file.write(w))?;
+    ui.info(&format!(
+        "kafkasim: wrote {}; when every shard is done: kafkasim merge {}/shard-*-of-{}.shard --out DIR",
+        file.display(),
+        dir.display(),
+        shard.count
+    ));
+    Ok(())
+}
+
+/// What a finished sweep prints and writes (a run, or a merge of shards).
+struct Report<'a> {
+    sc: &'a Scenario,
+    omb: Option<&'a kafkasim::scenario::omb::OmbShape>,
+    format: Format,
+    dir: Option<PathBuf>,
+    figs: &'a FigureArgs,
+}
+
+impl Report<'_> {
+    /// Print the results on stdout, write `--out`, and turn failures and broken promises into
+    /// the exit code.
+    fn write(
+        self,
+        results: &[experiment::PointResult],
+        failures: &[String],
+        ui: &crate::ui::Ui,
+    ) -> Result<()> {
+        let sc = self.sc;
+        if results.is_empty() {
+            anyhow::bail!("{}", failures.join("\n"));
+        }
+        let printed = match self.format {
+            Format::Table => table::render(&sc.name(), results),
+            Format::Json => String::from_utf8(export::runs_json(results)).expect("utf-8"),
+            Format::Csv => String::from_utf8(export::runs_csv(results)).expect("utf-8"),
+            Format::Omb => {
+                let shape = self.omb.expect("checked by check_format");
+                let each: Vec<serde_json::Value> = results
+                    .iter()
+                    .filter_map(|r| r.runs.first())
+                    .map(|run| kafkasim::report::omb::result(shape, run))
+                    .collect();
+                let value = match <[serde_json::Value; 1]>::try_from(each) {
+                    Ok([one]) => one,
+                    Err(many) => serde_json::Value::Array(many),
+                };
+                serde_json::to_string_pretty(&value).expect("json") + "\n"
+            }
+        };
+        write_stdout(&printed)?;
+        let dir_given = self.dir.is_some();
+        if let Some(dir) = &self.dir {
+            write_outputs(dir, sc, &sc.source, results, failures, self.figs)?;
+            ui.info(&format!("kafkasim: wrote outputs to {}", dir.display()));
+        }
+        let broken = broken_promises(sc, results);
+        if failures.is_empty() && !broken.is_empty() {
+            return Err(PromiseBroken(format!(
+                "a guarantee this configuration promises was broken:\n{}",
+                broken.join("\n")
+            ))
+            .into());
+        }
+        if !failures.is_empty() {
+            anyhow::bail!(
+                "{} of {} point(s) did not finish; the others' outputs were written{}:\n{}",
+                failures.len(),
+                failures.len() + results.len(),
+                if dir_given {
+                    " (the failures in failed.txt)"
+                } else {
+                    ""
+                },
+                failures.join("\n")
+            );
+        }
+        Ok(())
     }
 }
 

@@ -23,10 +23,44 @@ pub mod retention;
 /// One broken invariant.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Violation {
-    /// Which checker.
+    /// Which checker (one of [`CHECKERS`]).
     pub check: &'static str,
     /// What happened, with offsets, members and times.
     pub detail: String,
+}
+
+/// The names checkers give their violations (and `redelivery`, see
+/// [`crate::check::properties::observed`]).
+pub const CHECKERS: &[&str] = &[
+    "order",
+    "key-order",
+    "no-loss",
+    "exactly-once",
+    "one-owner",
+    "below-hw",
+    "retention",
+    "compaction",
+    "redelivery",
+];
+
+/// A [`Violation`] as read back from a shard file, its checker's name not yet one of
+/// [`CHECKERS`].
+#[derive(serde::Deserialize)]
+struct ViolationRead {
+    check: String,
+    detail: String,
+}
+
+impl<'de> serde::Deserialize<'de> for Violation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = ViolationRead::deserialize(d)?;
+        let check = (CHECKERS.iter().find(|c| **c == v.check).copied())
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown checker `{}`", v.check)))?;
+        Ok(Violation {
+            check,
+            detail: v.detail,
+        })
+    }
 }
 
 /// All checkers of one run.

@@ -6,7 +6,7 @@ use crate::checks::Checks;
 use crate::kafka::metrics::Metrics;
 
 /// Guarantee-related counts of one run.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Guarantees {
     /// Batch errors the producers received (each retried or given up).
     pub produce_errors: u64,

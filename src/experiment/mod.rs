@@ -5,6 +5,7 @@
 pub mod footprint;
 pub mod guarantees;
 pub mod rebalances;
+pub mod shard;
 pub mod stats;
 pub mod summary;
 pub mod untrusted;
@@ -19,7 +20,7 @@ use rayon::prelude::*;
 pub use summary::Summary;
 
 /// One simulation's results.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunOutput {
     /// Master seed of the run.
     pub seed: u64,
@@ -208,11 +209,11 @@ pub fn reproduce_sets(sc: &Scenario, p: &crate::scenario::Point) -> String {
 }
 
 /// The points of a sweep that ran, and why the others did not.
-pub struct Outcome {
+pub struct Outcome<E = RunError> {
     /// Points whose every seed finished, in grid order.
     pub results: Vec<PointResult>,
     /// One error per point that did not (its first failing seed, with a reproduce command).
-    pub failed: Vec<RunError>,
+    pub failed: Vec<E>,
 }
 
 /// Every run of a scenario: each grid point with `seeds` seeds from its `seed`, on `threads`
@@ -230,6 +231,14 @@ pub fn run_all_with(
     threads: usize,
     on_run: &(dyn Fn(&Point, u64) + Sync),
 ) -> Result<Outcome, RunError> {
+    let points = sweep_points(sc)?;
+    let all: Vec<usize> = (0..jobs(&points).len()).collect();
+    let outs = run_jobs(sc, &points, &all, threads, on_run);
+    Ok(assemble(points, outs.into_iter().map(|(_, o)| o)))
+}
+
+/// The points of `sc`, each with its share of the memory its finished runs may keep.
+pub fn sweep_points(sc: &Scenario) -> Result<Vec<(Point, SimConfig)>, ScenarioError> {
     let mut points = sc.resolve_all()?;
     let runs: u64 = points.iter().map(|(_, c)| c.seeds as u64).sum();
     // Finished runs wait for the others: together they keep at most half of the memory budget,
@@ -238,18 +247,39 @@ pub fn run_all_with(
     for (_, c) in &mut points {
         c.budget.max_output_bytes = c.budget.max_memory_bytes / 2 / runs.max(1);
     }
-    let jobs: Vec<(usize, u64)> = points
+    Ok(points)
+}
+
+/// Every run of a sweep as (point index, seed), points in grid order, seeds in order: job
+/// numbers, the same on every machine, by which shards split a sweep.
+pub fn jobs(points: &[(Point, SimConfig)]) -> Vec<(usize, u64)> {
+    points
         .iter()
         .enumerate()
         .flat_map(|(i, (_, c))| (0..c.seeds as u64).map(move |k| (i, c.seed + k)))
-        .collect();
+        .collect()
+}
+
+/// Run the jobs numbered `which` (see [`jobs`]) on `threads` threads; each output with its
+/// job number, in the order of `which`.
+pub fn run_jobs(
+    sc: &Scenario,
+    points: &[(Point, SimConfig)],
+    which: &[usize],
+    threads: usize,
+    on_run: &(dyn Fn(&Point, u64) + Sync),
+) -> Vec<(usize, Result<RunOutput, RunError>)> {
+    let all = jobs(points);
+    let runs = all.len() as u64;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .expect("thread pool");
-    let outs: Vec<Result<RunOutput, RunError>> = pool.install(|| {
-        jobs.par_iter()
-            .map(|&(i, seed)| {
+    pool.install(|| {
+        which
+            .par_iter()
+            .map(|&job| {
+                let (i, seed) = all[job];
                 let (p, c) = &points[i];
                 let fail = |source| RunError::Budget {
                     source,
@@ -260,30 +290,44 @@ pub fn run_all_with(
                 };
                 let out = simulate(c, seed).map_err(fail);
                 on_run(p, seed);
-                let mut out = out?;
-                out.keep_within(seed == c.seed, c.budget.max_output_bytes, runs)
-                    .map_err(fail)?;
-                Ok(out)
+                let out = out.and_then(|mut out| {
+                    out.keep_within(seed == c.seed, c.budget.max_output_bytes, runs)
+                        .map_err(fail)?;
+                    Ok(out)
+                });
+                (job, out)
             })
             .collect()
-    });
+    })
+}
+
+/// Points and their runs from every job's output in job order: a point whose every seed
+/// finished is a result, else its first failing seed's error is.
+pub fn assemble<E>(
+    points: Vec<(Point, SimConfig)>,
+    outs: impl IntoIterator<Item = Result<RunOutput, E>>,
+) -> Outcome<E> {
     let mut outs = outs.into_iter();
     let mut results = Vec::with_capacity(points.len());
     let mut failed = vec![];
     for (point, config) in points {
-        let runs = (0..config.seeds)
+        // Every seed's output is taken before any error is kept: collecting straight into a
+        // Result would stop at the first failing seed and hand its point's later seeds to the
+        // next point.
+        let runs: Vec<Result<RunOutput, E>> = (0..config.seeds)
             .map(|_| outs.next().expect("one output per job"))
-            .collect::<Result<Vec<_>, _>>();
+            .collect();
+        let runs = runs.into_iter().collect::<Result<Vec<_>, _>>();
         match runs {
             Ok(runs) => results.push(PointResult {
                 point,
                 config,
                 runs,
             }),
-            Err(e) => failed.push(e), // the point's first failing seed
+            Err(e) => failed.push(e),
         }
     }
-    Ok(Outcome { results, failed })
+    Outcome { results, failed }
 }
 
 /// Every run of a scenario, all or nothing: the first failed point's error if any failed.

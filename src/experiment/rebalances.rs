@@ -61,7 +61,7 @@ pub fn unowned_partition_s(samples: &[AssignmentSample], partitions: u32, end_ns
 }
 
 /// One rebalance.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RebalanceSummary {
     /// Start, s.
     pub start_s: f64,

@@ -28,7 +28,7 @@ fn last_samples(m: &Metrics) -> impl Iterator<Item = &crate::kafka::metrics::Par
 }
 
 /// One consumer group's result (in scenarios with `[[groups]]` or `[[topics]]`).
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupSummary {
     /// group.id.
     pub group_id: String,
@@ -51,7 +51,7 @@ pub struct GroupSummary {
 }
 
 /// One topic's result (in scenarios with `[[topics]]` or `[[groups]]`).
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TopicSummary {
     /// Name.
     pub name: String,
@@ -64,7 +64,7 @@ pub struct TopicSummary {
 }
 
 /// One consumer's result.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConsumerSummary {
     /// Partitions assigned (latest assignment).
     pub partitions: Vec<u32>,
@@ -77,14 +77,13 @@ pub struct ConsumerSummary {
 }
 
 /// Latency percentiles, ms.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Latency {
     /// Mean.
     pub avg_ms: f64,
     /// Median.
     pub p50_ms: f64,
-    /// 75th percentile (for OMB's result file; not in summary.json).
-    #[serde(skip)]
+    /// 75th percentile.
     pub p75_ms: f64,
     /// 95th percentile.
     pub p95_ms: f64,
@@ -92,8 +91,7 @@ pub struct Latency {
     pub p99_ms: f64,
     /// 99.9th percentile.
     pub p999_ms: f64,
-    /// 99.99th percentile (for OMB's result file; not in summary.json).
-    #[serde(skip)]
+    /// 99.99th percentile.
     pub p9999_ms: f64,
     /// Maximum.
     pub max_ms: f64,
@@ -119,7 +117,7 @@ impl Latency {
 }
 
 /// Headline numbers of one run.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     /// Master seed.
     pub seed: u64,
@@ -196,15 +194,15 @@ pub struct Summary {
     /// Simulated time at the end, s.
     pub sim_end_s: f64,
     /// Per group, when the scenario has several groups or topics (else empty and not written).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<GroupSummary>,
     /// Per topic, when the scenario has several groups or topics (else empty and not written).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub topics: Vec<TopicSummary>,
 }
 
 /// What retention deleted and what it cost readers.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Storage {
     /// Deletions and resets counted during the run.
     #[serde(flatten)]
@@ -215,7 +213,7 @@ pub struct Storage {
     /// Bytes the leaders' replicas hold at the end, over every partition.
     pub log_bytes: u64,
     /// The log cleaners' work (compacted topics only; not written otherwise).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cleaner: Option<crate::kafka::metrics::CleanerStats>,
 }
 

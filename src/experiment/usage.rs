@@ -5,7 +5,7 @@ use crate::engine::Nanos;
 use crate::hardware::{Host, HostSample};
 
 /// One host's utilisation over a whole run (0–1 each).
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HostUsage {
     /// "broker 0", "client host 1", or "host" (single-host layout).
     pub name: String,

@@ -239,7 +239,7 @@ impl Host {
 
 /// Cumulative counters of one host at one instant (the time series keeps these; rates come
 /// from differences between consecutive samples).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HostSample {
     /// When, ns.
     pub time_ns: Nanos,

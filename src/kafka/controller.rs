@@ -25,7 +25,7 @@ use super::event::{Event, Id, ProduceError, ProduceResponse, Request};
 use crate::engine::{EventQueue, Nanos};
 
 /// One leader change.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Election {
     /// When.
     pub time_ns: Nanos,

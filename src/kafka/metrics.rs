@@ -68,7 +68,7 @@ pub struct ConsumerStats {
 }
 
 /// A consumer received a new set of partitions (for rebalance timelines).
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssignmentSample {
     /// When.
     pub time_ns: Nanos,
@@ -79,7 +79,7 @@ pub struct AssignmentSample {
 }
 
 /// One row of the time series: the state of one partition at the end of a bucket.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PartitionSample {
     /// Bucket end, ns.
     pub time_ns: Nanos,
@@ -98,7 +98,7 @@ pub struct PartitionSample {
 }
 
 /// What retention did over a run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StorageStats {
     /// Segments deleted, over every replica.
     pub segments_deleted: u64,
@@ -115,7 +115,7 @@ pub struct StorageStats {
 
 /// Bytes a broker's logs hold at one time (disk usage; scenarios whose logs shrink or that
 /// have several topics).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BrokerDiskSample {
     /// When, ns.
     pub time_ns: Nanos,
@@ -126,7 +126,7 @@ pub struct BrokerDiskSample {
 }
 
 /// What the log cleaners did (compacted topics).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CleanerStats {
     /// Cleanings, over every replica.
     pub cleanings: u64,
@@ -143,7 +143,7 @@ pub struct CleanerStats {
 }
 
 /// One row of the per-consumer time series.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConsumerSample {
     /// Bucket end, ns.
     pub time_ns: Nanos,
@@ -154,7 +154,7 @@ pub struct ConsumerSample {
 }
 
 /// A consumer group's progress at one time (scenarios with several groups).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GroupSample {
     /// When, ns.
     pub time_ns: Nanos,

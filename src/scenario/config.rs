@@ -54,6 +54,11 @@ impl Config {
         }
     }
 
+    /// The keys set explicitly, with their values, in key order.
+    pub fn explicit(&self) -> impl Iterator<Item = (&'static str, &Value)> {
+        self.explicit.iter().map(|(k, v)| (*k, v))
+    }
+
     /// Whether `key` was set explicitly.
     pub fn is_set(&self, key: &str) -> bool {
         self.explicit.contains_key(key)

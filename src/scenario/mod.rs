@@ -15,6 +15,7 @@ pub mod keys;
 pub mod omb;
 pub mod resolve;
 pub mod value;
+pub mod wire;
 
 pub use config::{Config, Point, Scenario};
 pub use error::ScenarioError;

@@ -40,7 +40,7 @@ pub struct OmbScenario {
 }
 
 /// What OMB's result file repeats of the workload.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OmbShape {
     /// Workload name.
     pub workload: String,

@@ -5,7 +5,7 @@ use super::keys::{KeySpec, Kind, Lit};
 use std::fmt;
 
 /// One value of a key.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum Value {
     /// Whole number.

@@ -222,3 +222,21 @@ fn every_bundled_scenarios_resolved_toml_reads_back_as_the_same_scenario() {
         assert_eq!(points(&sc), points(&back), "{}", f.display());
     }
 }
+
+#[test]
+fn a_point_that_fails_on_its_first_seed_does_not_take_the_next_points_runs() {
+    // Point 1 runs out of events on every seed; point 2 finishes both of its seeds.
+    let mut sc = kafkasim::scenario::Scenario::parse(&experiment_text(), "test").unwrap();
+    sc.sweep.clear();
+    sc.apply_vary("run.max_events=1000,100000000").unwrap();
+    sc.apply_set("seeds=2").unwrap();
+    sc.apply_set("topic.partitions=1").unwrap();
+    let out = kafkasim::experiment::run_all(&sc, 1).unwrap();
+    assert_eq!(out.failed.len(), 1, "only the first point fails");
+    assert_eq!(out.results.len(), 1);
+    let r = &out.results[0];
+    assert_eq!(r.point.name(), "run.max_events=100000000");
+    let seeds: Vec<u64> = r.runs.iter().map(|run| run.seed).collect();
+    assert_eq!(seeds, [r.config.seed, r.config.seed + 1]);
+    assert!(r.runs.iter().all(|run| run.summary.records_consumed > 0));
+}

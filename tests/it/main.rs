@@ -19,6 +19,7 @@ mod properties;
 mod replication;
 mod retention;
 mod robustness;
+mod shards;
 mod topics;
 
 /// As in the binary: the memory budget counts each run's bytes.

@@ -242,7 +242,7 @@ fn events_name_a_consumer_within_its_group() {
     let bad = format!(
         "{base}[[events]]\nat_ms = 1\naction = \"consumer.crash\"\nconsumer = 2\ngroup = \"a\"\n"
     );
-    let mut sc = kafkasim::scenario::Scenario::parse(&bad, "bad").unwrap();
+    let sc = kafkasim::scenario::Scenario::parse(&bad, "bad").unwrap();
     let err = sc.resolve_all().unwrap_err().to_string();
     assert!(
         err.contains("events[0].consumer") && err.contains("0 to 1"),

@@ -7,7 +7,7 @@ use crate::kafka::cluster::Cluster;
 use rand::Rng;
 
 /// One partition's replication state at the end of a time-series bucket.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReplicaSample {
     /// Bucket end, ns.
     pub time_ns: Nanos,
