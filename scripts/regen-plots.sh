@@ -27,3 +27,10 @@ $k check $g --runs 200 --set producer.enable.idempotence=false \
 $k check $g --runs 200 --set topic.unclean.leader.election.enable=true \
   --set topic.replication.factor=2 --set topic.min.insync.replicas=1 --property no-loss \
   --faults broker-crash --out plots/check/unclean > plots/check/unclean.txt
+# The OpenMessaging Benchmark example (README "OpenMessaging Benchmark workloads"): OMB's result
+# JSON on stdout, the usual tables and series in the folder.
+rm -rf plots/omb
+mkdir -p plots/omb
+$k run --omb-workload examples/omb/1-topic-16-partitions-1kb.yaml \
+  --omb-driver examples/omb/kafka-driver.yaml --format omb --no-plots --quiet --out plots/omb \
+  > plots/omb/result.json 2> plots/omb/not-simulated.txt

@@ -16,6 +16,7 @@ mod guarantees;
 mod hardware;
 mod offsets_tool;
 mod properties;
+mod readme;
 mod replication;
 mod retention;
 mod robustness;
