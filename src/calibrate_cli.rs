@@ -75,9 +75,6 @@ pub struct CalibrateArgs {
     /// Skip the comparison chart.
     #[arg(long)]
     no_plots: bool,
-    /// Print one line per measurement (the global --verbose).
-    #[arg(skip)]
-    pub(crate) verbose: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -91,7 +88,7 @@ fn usage(e: impl std::fmt::Display) -> anyhow::Error {
 }
 
 /// Runs the subcommand.
-pub fn run(a: CalibrateArgs) -> Result<()> {
+pub fn run(a: CalibrateArgs, ui: crate::ui::Ui) -> Result<()> {
     if a.repetitions == 0 {
         return Err(usage("--repetitions 0: expected at least 1"));
     }
@@ -186,7 +183,7 @@ pub fn run(a: CalibrateArgs) -> Result<()> {
 
     let out = prepare_dir(&a.out).map_err(usage)?;
     let (points, title) = if let Some(bootstrap) = &a.bootstrap {
-        let (points, mut lines) = measure(&a, bootstrap, &out)?;
+        let (points, mut lines) = measure(&a, bootstrap, &out, ui)?;
         provenance.append(&mut lines);
         (points, format!("calibration against {bootstrap}"))
     } else if let Some(csv) = &a.from_csv {
@@ -255,7 +252,13 @@ pub fn run(a: CalibrateArgs) -> Result<()> {
             .filter(|p| p.role == kafkasim::calibrate::data::Role::HeldOut)
             .count(),
     );
-    let outcome = pipeline::analyse(&points, &env, &opts)?;
+    let progress = ui.progress(
+        kafkasim::calibrate::fit::evaluations_at_most(&opts.fit) as u64,
+        "evaluations of the fit (at most)",
+    );
+    let outcome = pipeline::analyse(&points, &env, &opts, &|| progress.inc());
+    progress.finish();
+    let outcome = outcome?;
     crate::cli::write_stdout(
         &std::fs::read_to_string(out.join("comparison.txt")).unwrap_or_default(),
     )?;
@@ -307,7 +310,12 @@ fn read_broker_settings(path: &Path) -> Result<Vec<(String, String)>> {
 }
 
 #[cfg(not(feature = "calibrate"))]
-fn measure(_: &CalibrateArgs, _: &str, _: &Path) -> Result<(Vec<CalPoint>, Vec<String>)> {
+fn measure(
+    _: &CalibrateArgs,
+    _: &str,
+    _: &Path,
+    _: crate::ui::Ui,
+) -> Result<(Vec<CalPoint>, Vec<String>)> {
     Err(usage(
         "--bootstrap: this kafkasim was built without the `calibrate` feature (rdkafka); rebuild \
          with `cargo build --release --features calibrate`, or use --from-perf-test / --from-csv",
@@ -315,9 +323,14 @@ fn measure(_: &CalibrateArgs, _: &str, _: &Path) -> Result<(Vec<CalPoint>, Vec<S
 }
 
 #[cfg(feature = "calibrate")]
-fn measure(a: &CalibrateArgs, bootstrap: &str, out: &Path) -> Result<(Vec<CalPoint>, Vec<String>)> {
+fn measure(
+    a: &CalibrateArgs,
+    bootstrap: &str,
+    out: &Path,
+    ui: crate::ui::Ui,
+) -> Result<(Vec<CalPoint>, Vec<String>)> {
     use anyhow::Context;
-    use kafkasim::calibrate::measure::{run_plan, MeasureOptions};
+    use kafkasim::calibrate::measure::{run_plan, MeasureOptions, Observer};
     use kafkasim::calibrate::plan::{self, Plan};
     use std::time::Duration;
 
@@ -330,7 +343,6 @@ fn measure(a: &CalibrateArgs, bootstrap: &str, out: &Path) -> Result<(Vec<CalPoi
         connect_timeout: Duration::from_secs_f64(a.connect_timeout_s),
         phase_timeout: Duration::from_secs_f64(a.phase_timeout_s),
         keep: a.keep,
-        verbose: a.verbose,
         ..MeasureOptions::default()
     };
     let runs: u32 = plan.iter().map(|p| p.warmup + p.repetitions).sum();
@@ -356,7 +368,20 @@ fn measure(a: &CalibrateArgs, bootstrap: &str, out: &Path) -> Result<(Vec<CalPoi
             a.warmup
         ),
     ];
-    match run_plan(bootstrap, &plan, &opts) {
+    /// The bar counts repetitions; --verbose prints each measurement above it.
+    struct Bar(crate::ui::Progress);
+    impl Observer for Bar {
+        fn measured(&self, line: String) {
+            self.0.note(|| line);
+        }
+        fn repetition_done(&self) {
+            self.0.inc();
+        }
+    }
+    let bar = Bar(ui.progress(runs as u64, "measured runs"));
+    let measured = run_plan(bootstrap, &plan, &opts, &bar);
+    bar.0.finish();
+    match measured {
         Ok(ms) => Ok((plan::cal_points(&plan, &ms), lines)),
         Err(e) => {
             let kept = plan::cal_points(&plan, e.partial());

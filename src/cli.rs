@@ -274,10 +274,7 @@ pub fn usage(e: impl std::fmt::Display) -> anyhow::Error {
 fn run(cli: Cli) -> Result<()> {
     let ui = crate::ui::Ui::new(cli.quiet, cli.verbose, cli.color);
     match cli.command {
-        Command::Calibrate(mut args) => {
-            args.verbose = ui.verbose;
-            crate::calibrate_cli::run(*args)
-        }
+        Command::Calibrate(args) => crate::calibrate_cli::run(*args, ui),
         Command::Check(args) => crate::check_cli::run(*args, ui),
         Command::Example { name, out } => example(name.as_deref(), out.as_deref()),
         Command::Completions { shell } => {

@@ -85,7 +85,17 @@ pub struct Progress {
 impl Progress {
     /// One step done; `line` is printed with --verbose.
     pub fn step(&self, line: impl FnOnce() -> String) {
+        self.inc();
+        self.note(line);
+    }
+
+    /// One step done, with no line.
+    pub fn inc(&self) {
         self.bar.inc(1);
+    }
+
+    /// A line printed with --verbose (above the bar), without a step.
+    pub fn note(&self, line: impl FnOnce() -> String) {
         if self.verbose {
             if self.bar.is_hidden() {
                 eprintln!("{}", line());

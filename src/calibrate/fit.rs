@@ -220,7 +220,15 @@ pub struct Fit {
 }
 
 /// Fits [`PARAMS`] on the points whose role is [`Role::Fit`] and that have warm measurements.
-pub fn fit(points: &[CalPoint], env: &Env, opts: &FitOptions) -> Result<Fit, FitError> {
+///
+/// `on_eval` is called after each evaluation of the objective (at most
+/// [`evaluations_at_most`]), for progress displays.
+pub fn fit(
+    points: &[CalPoint],
+    env: &Env,
+    opts: &FitOptions,
+    on_eval: &dyn Fn(),
+) -> Result<Fit, FitError> {
     let fit_points: Vec<(&CalPoint, f64, Config)> = points
         .iter()
         .filter(|p| p.role == Role::Fit)
@@ -257,6 +265,7 @@ pub fn fit(points: &[CalPoint], env: &Env, opts: &FitOptions) -> Result<Fit, Fit
                 }
             })
             .collect();
+        on_eval();
         errs.iter().sum::<f64>() / errs.len() as f64
     };
     let objective = |x: &[f64]| -> f64 {
@@ -264,15 +273,9 @@ pub fn fit(points: &[CalPoint], env: &Env, opts: &FitOptions) -> Result<Fit, Fit
         msle_at(x) + PRIOR_WEIGHT * prior
     };
     let msle_start = msle_at(&x0);
-    let half = opts.max_evals / 2;
-    let (x1, _, e1) = nelder_mead(&objective, &x0, &bounds, 0.7, half.max(1));
-    let (x2, _, e2) = nelder_mead(
-        &objective,
-        &x1,
-        &bounds,
-        0.3,
-        opts.max_evals - half.min(opts.max_evals),
-    );
+    let (first, second) = halves(opts.max_evals);
+    let (x1, _, e1) = nelder_mead(&objective, &x0, &bounds, 0.7, first);
+    let (x2, _, e2) = nelder_mead(&objective, &x1, &bounds, 0.3, second);
     Ok(Fit {
         msle: msle_at(&x2),
         values: x2.iter().map(|v| v.exp()).collect(),
@@ -281,6 +284,22 @@ pub fn fit(points: &[CalPoint], env: &Env, opts: &FitOptions) -> Result<Fit, Fit
         evals: e1 + e2 + 2,
         points: fit_points.len(),
     })
+}
+
+/// The evaluations allowed to the fit's two Nelder–Mead runs (a wide, then a narrow simplex).
+fn halves(max_evals: usize) -> (usize, usize) {
+    let half = max_evals / 2;
+    (half.max(1), max_evals - half.min(max_evals))
+}
+
+/// The most objective evaluations [`fit`] makes with `opts`: each Nelder–Mead run builds its
+/// whole first simplex and finishes the iteration it is in (at most n + 1 more evaluations),
+/// plus the two evaluations of the start and the result.
+pub fn evaluations_at_most(opts: &FitOptions) -> usize {
+    let n = PARAMS.len();
+    let (first, second) = halves(opts.max_evals);
+    let run = |max: usize| max.max(n + 1) + n + 1;
+    run(first) + run(second) + 2
 }
 
 /// Minimises `f` from `x0` inside `bounds` (each coordinate clamped) with Nelder–Mead, the
@@ -459,7 +478,14 @@ mod tests {
             max_evals: 300,
             seeds: vec![1],
         };
-        let fit = fit(&points, &env, &opts).unwrap();
+        let evals = std::cell::Cell::new(0);
+        let fit = fit(&points, &env, &opts, &|| evals.set(evals.get() + 1)).unwrap();
+        assert_eq!(
+            evals.get(),
+            fit.evals,
+            "on_eval is called once per evaluation"
+        );
+        assert!(fit.evals <= evaluations_at_most(&opts));
         assert_eq!(fit.points, 4);
         assert!(fit.msle < fit.msle_start / 20.0, "{fit:?}");
         let predicted = predict_all(&points, &env, Some(&fit.values), &[1]).unwrap();
@@ -476,7 +502,7 @@ mod tests {
         let send = fit.values[idx("producer.send_cpu_us_per_record")];
         assert!((send / 2.0 - 1.0).abs() < 0.25, "send cost {send}");
         // Same inputs, same answer.
-        let again = super::fit(&points, &env, &opts).unwrap();
+        let again = super::fit(&points, &env, &opts, &|| {}).unwrap();
         assert_eq!(again.values, fit.values);
     }
 }

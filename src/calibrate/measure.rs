@@ -155,8 +155,22 @@ pub struct MeasureOptions {
     pub handle_signals: bool,
     /// A flag the caller may set to stop the run as if Ctrl-C was pressed. Default: `None`.
     pub cancel: Option<Arc<AtomicBool>>,
-    /// Print one line per measurement to stderr. Default: `false`.
-    pub verbose: bool,
+}
+
+/// Told how [`run_plan`] goes, for progress displays; it changes no measurement.
+pub trait Observer {
+    /// A measurement was taken; `line` says what it measured.
+    fn measured(&self, line: String);
+    /// A repetition of a point (every phase of it) is done.
+    fn repetition_done(&self);
+}
+
+/// An [`Observer`] that ignores everything.
+pub struct Unobserved;
+
+impl Observer for Unobserved {
+    fn measured(&self, _: String) {}
+    fn repetition_done(&self) {}
 }
 
 impl Default for MeasureOptions {
@@ -172,7 +186,6 @@ impl Default for MeasureOptions {
             seed: 1,
             handle_signals: true,
             cancel: None,
-            verbose: false,
         }
     }
 }
@@ -372,6 +385,7 @@ pub fn run_plan(
     bootstrap: &str,
     points: &[MeasurePoint],
     opts: &MeasureOptions,
+    observer: &dyn Observer,
 ) -> Result<Vec<Measurement>, MeasureError> {
     validate(points, opts)?;
     let _signals = if opts.handle_signals {
@@ -407,6 +421,7 @@ pub fn run_plan(
         admin: &admin,
         bootstrap,
         opts,
+        observer,
         prefix,
         topics: Vec::new(),
         groups: Vec::new(),
@@ -513,6 +528,7 @@ struct Run<'a> {
     admin: &'a Admin,
     bootstrap: &'a str,
     opts: &'a MeasureOptions,
+    observer: &'a dyn Observer,
     prefix: String,
     /// Topics this run created (the only ones it may delete).
     topics: Vec<String>,
@@ -545,6 +561,7 @@ impl Run<'_> {
                     seed: splitmix(self.opts.seed ^ ((index as u64) << 32) ^ u64::from(run)),
                 };
                 self.repetition(&rep)?;
+                self.observer.repetition_done();
             }
         }
         Ok(())
@@ -590,36 +607,34 @@ impl Run<'_> {
     }
 
     fn record(&mut self, rep: &Rep<'_>, m: Measurement) {
-        if self.opts.verbose {
-            eprintln!(
-                "kafkasim calibrate: {} rep {}{}{}: {}{} {} records in {:.3} s ({:.0} rec/s){}{}",
-                m.point,
-                m.sample.repetition,
-                if rep.warmup {
-                    " (warm-up, discarded)"
-                } else {
-                    ""
-                },
-                if m.sample.cold { " (cold)" } else { "" },
-                m.phase,
-                match m.consumers() {
-                    0 => String::new(),
-                    1 => " with 1 consumer".to_string(),
-                    n => format!(" with a group of {n}"),
-                },
-                m.sample.records,
-                m.sample.wall_s,
-                m.sample.records_per_s(),
-                m.sample
-                    .first_record_s
-                    .map(|s| format!(", first after {s:.3} s"))
-                    .unwrap_or_default(),
-                m.sample
-                    .group_join_s
-                    .map(|s| format!(", joined after {s:.3} s"))
-                    .unwrap_or_default(),
-            );
-        }
+        self.observer.measured(format!(
+            "kafkasim calibrate: {} rep {}{}{}: {}{} {} records in {:.3} s ({:.0} rec/s){}{}",
+            m.point,
+            m.sample.repetition,
+            if rep.warmup {
+                " (warm-up, discarded)"
+            } else {
+                ""
+            },
+            if m.sample.cold { " (cold)" } else { "" },
+            m.phase,
+            match m.consumers() {
+                0 => String::new(),
+                1 => " with 1 consumer".to_string(),
+                n => format!(" with a group of {n}"),
+            },
+            m.sample.records,
+            m.sample.wall_s,
+            m.sample.records_per_s(),
+            m.sample
+                .first_record_s
+                .map(|s| format!(", first after {s:.3} s"))
+                .unwrap_or_default(),
+            m.sample
+                .group_join_s
+                .map(|s| format!(", joined after {s:.3} s"))
+                .unwrap_or_default(),
+        ));
         // The very first run of a point (cold caches) is kept even when it is a warm-up run,
         // marked `cold`, so it can be reported apart from the warm repetitions.
         if !rep.warmup || rep.cold {

@@ -56,9 +56,14 @@ pub fn write_measurements(out: &Path, points: &[CalPoint]) -> Result<PathBuf> {
 
 /// Writes the measurements, fits the cost parameters on the fit points, simulates every point
 /// and writes the profile and the comparison.
-pub fn analyse(points: &[CalPoint], env: &Env, opts: &Options) -> Result<Outcome> {
+pub fn analyse(
+    points: &[CalPoint],
+    env: &Env,
+    opts: &Options,
+    on_eval: &dyn Fn(),
+) -> Result<Outcome> {
     let mut files = vec![write_measurements(&opts.out, points)?];
-    let fit = fit::fit(points, env, &opts.fit).context("fitting the cost parameters")?;
+    let fit = fit::fit(points, env, &opts.fit, on_eval).context("fitting the cost parameters")?;
     let fitted = fit::predict_all(points, env, Some(&fit.values), &opts.compare_seeds)?;
     let defaults = fit::predict_all(points, env, None, &opts.compare_seeds)?;
     let rows = compare::rows(points, &fitted, &defaults);
