@@ -7,9 +7,19 @@
 //! A read is a hit for each resident page and a miss (to be read from disk, then resident) for
 //! the others. Files are append-only, so each file's dirty data is the range
 //! `[flushed, written)` at its tail.
+//!
+//! Bookkeeping is by extents, not pages. An access touches a run of one file's pages in
+//! ascending order, so the LRU list is a list of runs ("extents"): a file's pages
+//! `[first, end)`, touched one after the other, oldest extent first. An access cuts the pages it
+//! touches out of the extents holding them and puts them at the back as one extent (merged with
+//! the newest extent when it continues it, as a log's appends do); once the access is done,
+//! eviction takes clean pages from the front and moves dirty ones to the back, a run at a time.
+//! Time and memory grow with the number of extents, not of pages, so 4 KiB pages cost what
+//! 1 MiB pages do. The results are those of a per-page LRU that evicts after each access (the
+//! reference model in the tests, checked against this one by a property test).
 
 use crate::engine::Nanos;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 #[derive(Clone, Debug, Default)]
 struct FileState {
@@ -30,6 +40,14 @@ pub struct ReadOutcome {
     pub misses: Vec<(u64, u64)>,
 }
 
+/// Resident pages `[first, end)` of `file`, each touched after the one before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Extent {
+    file: u64,
+    first: u64,
+    end: u64,
+}
+
 /// The page cache of one host.
 #[derive(Clone, Debug)]
 pub struct PageCache {
@@ -37,11 +55,14 @@ pub struct PageCache {
     capacity_pages: u64,
     dirty_expire_ns: Nanos,
     dirty_background_bytes: u64,
-    /// LRU order: stamp → page. Lowest stamp is least recently used.
-    lru: BTreeMap<u64, (u64, u64)>,
-    /// page → stamp. Looked up only, never iterated, so its order cannot leak.
-    pages: HashMap<(u64, u64), u64>,
-    next_stamp: u64,
+    /// LRU order: (sequence, first page) → extent, least recently used first. The parts of an
+    /// extent an access cut apart keep its sequence, ordered by their pages.
+    lru: BTreeMap<(u64, u64), Extent>,
+    /// (file, first page) → the sequence of the extent starting there.
+    index: BTreeMap<(u64, u64), u64>,
+    next_seq: u64,
+    /// Pages resident now.
+    resident: u64,
     files: BTreeMap<u64, FileState>,
     dirty_bytes: u64,
     hit_bytes: u64,
@@ -62,8 +83,9 @@ impl PageCache {
             dirty_expire_ns,
             dirty_background_bytes,
             lru: BTreeMap::new(),
-            pages: HashMap::new(),
-            next_stamp: 0,
+            index: BTreeMap::new(),
+            next_seq: 0,
+            resident: 0,
             files: BTreeMap::new(),
             dirty_bytes: 0,
             hit_bytes: 0,
@@ -71,49 +93,120 @@ impl PageCache {
         }
     }
 
-    fn touch(&mut self, key: (u64, u64)) -> bool {
-        let stamp = self.next_stamp;
-        self.next_stamp += 1;
-        let hit = match self.pages.insert(key, stamp) {
-            Some(old) => {
-                self.lru.remove(&old);
-                true
+    fn insert(&mut self, seq: u64, e: Extent) {
+        self.lru.insert((seq, e.first), e);
+        self.index.insert((e.file, e.first), seq);
+    }
+
+    fn remove(&mut self, seq: u64, e: Extent) {
+        self.lru.remove(&(seq, e.first));
+        self.index.remove(&(e.file, e.first));
+    }
+
+    /// Make pages `[first, end)` of `file`, not resident, the most recently used.
+    fn push_back(&mut self, file: u64, first: u64, end: u64) {
+        if let Some((&(seq, at), last)) = self.lru.last_key_value() {
+            if last.file == file && last.end == first {
+                self.lru.insert((seq, at), Extent { end, ..*last });
+                return;
             }
-            None => false,
-        };
-        self.lru.insert(stamp, key);
-        if !hit {
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.insert(seq, Extent { file, first, end });
+    }
+
+    /// Take pages `[a, b)` of `file` out of the extents holding them (the rest of each stays
+    /// where it was in LRU order); the resident runs taken, in page order.
+    fn cut(&mut self, file: u64, a: u64, b: u64) -> Vec<(u64, u64)> {
+        let before = (self.index.range(..=(file, a)).next_back())
+            .filter(|(&(f, _), _)| f == file)
+            .map(|(&(_, first), &seq)| (first, seq));
+        let within = (self.index.range((file, a + 1)..(file, b.max(a + 1))))
+            .map(|(&(_, first), &seq)| (first, seq));
+        let holding: Vec<(u64, u64)> = before.into_iter().chain(within).collect();
+        let mut runs = vec![];
+        for (first, seq) in holding {
+            let e = self.lru[&(seq, first)];
+            let (lo, hi) = (e.first.max(a), e.end.min(b));
+            if lo >= hi {
+                continue;
+            }
+            self.remove(seq, e);
+            if e.first < lo {
+                self.insert(seq, Extent { end: lo, ..e });
+            }
+            if hi < e.end {
+                self.insert(seq, Extent { first: hi, ..e });
+            }
+            runs.push((lo, hi));
+        }
+        runs
+    }
+
+    /// Touch pages `[a, b)` of `file` in ascending order: they become the most recently used,
+    /// and the cache evicts what it must. The runs that were resident, in page order.
+    fn touch(&mut self, file: u64, a: u64, b: u64) -> Vec<(u64, u64)> {
+        let runs = self.cut(file, a, b);
+        let was: u64 = runs.iter().map(|(lo, hi)| hi - lo).sum();
+        self.push_back(file, a, b);
+        self.resident += (b - a) - was;
+        if was < b - a {
             self.evict();
         }
-        hit
+        runs
     }
 
-    fn is_dirty(&self, (file, page): (u64, u64)) -> bool {
-        self.files.get(&file).is_some_and(|f| {
-            (page + 1) * self.page_bytes > f.flushed && page * self.page_bytes < f.written
-        })
+    /// The dirty pages of `file`, `[first, end)` (empty when it has none).
+    fn dirty_pages(&self, file: u64) -> (u64, u64) {
+        match self.files.get(&file) {
+            Some(f) if f.written > f.flushed => (
+                f.flushed / self.page_bytes,
+                f.written.div_ceil(self.page_bytes),
+            ),
+            _ => (0, 0),
+        }
     }
 
+    /// While over capacity, least recently used first: drop clean pages and move dirty ones
+    /// (pinned until written back) to the back, each page looked at once at most.
     fn evict(&mut self) {
-        let mut tries = self.lru.len();
-        while self.pages.len() as u64 > self.capacity_pages && tries > 0 {
-            tries -= 1;
-            let (&stamp, &key) = self.lru.iter().next().expect("non-empty");
-            self.lru.remove(&stamp);
-            if self.is_dirty(key) {
-                // Pinned until written back: make it recent and look further.
-                let s = self.next_stamp;
-                self.next_stamp += 1;
-                self.lru.insert(s, key);
-                self.pages.insert(key, s);
+        let mut tries = self.resident;
+        while self.resident > self.capacity_pages && tries > 0 {
+            let (&(seq, _), &e) = self.lru.first_key_value().expect("pages are resident");
+            let (dlo, dhi) = self.dirty_pages(e.file);
+            self.remove(seq, e);
+            let rest = if dlo <= e.first && e.first < dhi {
+                // Dirty pages at the front: to the back, as the most recently used.
+                let k = (dhi.min(e.end) - e.first).min(tries);
+                tries -= k;
+                self.push_back(e.file, e.first, e.first + k);
+                e.first + k
             } else {
-                self.pages.remove(&key);
+                // Clean pages at the front, up to the first dirty one: evict what is needed.
+                let clean_to = if e.first < dlo && dlo < dhi {
+                    dlo.min(e.end)
+                } else {
+                    e.end
+                };
+                let k = (clean_to - e.first)
+                    .min(self.resident - self.capacity_pages)
+                    .min(tries);
+                self.resident -= k;
+                tries -= k;
+                e.first + k
+            };
+            if rest < e.end {
+                self.insert(seq, Extent { first: rest, ..e });
             }
         }
     }
 
-    fn page_range(&self, offset: u64, bytes: u64) -> std::ops::Range<u64> {
-        offset / self.page_bytes..(offset + bytes).div_ceil(self.page_bytes)
+    fn page_range(&self, offset: u64, bytes: u64) -> (u64, u64) {
+        (
+            offset / self.page_bytes,
+            (offset + bytes).div_ceil(self.page_bytes),
+        )
     }
 
     /// Append `bytes` at `offset` (the file's end) of `file`, which lives on disk `disk`, at
@@ -125,8 +218,9 @@ impl PageCache {
         f.written = offset + bytes;
         f.dirty_log.push_back((now, offset + bytes));
         self.dirty_bytes += bytes;
-        for p in self.page_range(offset, bytes) {
-            self.touch((file, p));
+        let (a, b) = self.page_range(offset, bytes);
+        if a < b {
+            self.touch(file, a, b);
         }
     }
 
@@ -152,14 +246,16 @@ impl PageCache {
     /// Delete `file` (a log segment removed by retention): its dirty data will never be
     /// written and its pages leave the cache at once.
     pub fn delete(&mut self, file: u64) {
-        let Some(f) = self.files.remove(&file) else {
-            return;
-        };
-        self.dirty_bytes -= f.written - f.flushed;
-        for page in 0..f.written.div_ceil(self.page_bytes) {
-            if let Some(stamp) = self.pages.remove(&(file, page)) {
-                self.lru.remove(&stamp);
-            }
+        if let Some(f) = self.files.remove(&file) {
+            self.dirty_bytes -= f.written - f.flushed;
+        }
+        let held: Vec<(u64, u64)> = (self.index.range((file, 0)..=(file, u64::MAX)))
+            .map(|(&(_, first), &seq)| (first, seq))
+            .collect();
+        for (first, seq) in held {
+            let e = self.lru[&(seq, first)];
+            self.remove(seq, e);
+            self.resident -= e.end - e.first;
         }
     }
 
@@ -167,17 +263,25 @@ impl PageCache {
     pub fn read(&mut self, file: u64, offset: u64, bytes: u64) -> ReadOutcome {
         let mut out = ReadOutcome::default();
         let end = offset + bytes;
-        for p in self.page_range(offset, bytes) {
-            let lo = (p * self.page_bytes).max(offset);
-            let hi = ((p + 1) * self.page_bytes).min(end);
-            if self.touch((file, p)) {
-                out.hit_bytes += hi - lo;
-            } else {
-                match out.misses.last_mut() {
-                    Some((o, l)) if *o + *l == lo => *l += hi - lo,
-                    _ => out.misses.push((lo, hi - lo)),
-                }
+        let (a, b) = self.page_range(offset, bytes);
+        if a >= b {
+            return out;
+        }
+        let pb = self.page_bytes;
+        let clip = |lo: u64, hi: u64| ((lo * pb).max(offset), (hi * pb).min(end));
+        let mut next = a; // first page not yet accounted for
+        for (lo, hi) in self.touch(file, a, b) {
+            if next < lo {
+                let (x, y) = clip(next, lo);
+                out.misses.push((x, y - x));
             }
+            let (x, y) = clip(lo, hi);
+            out.hit_bytes += y - x;
+            next = hi;
+        }
+        if next < b {
+            let (x, y) = clip(next, b);
+            out.misses.push((x, y - x));
         }
         self.hit_bytes += out.hit_bytes;
         self.miss_bytes += bytes - out.hit_bytes;
@@ -229,14 +333,24 @@ impl PageCache {
 
     /// Drop every clean page (`echo 1 > /proc/sys/vm/drop_caches`).
     pub fn drop_clean(&mut self) {
-        let keep: Vec<(u64, (u64, u64))> = self
-            .lru
-            .iter()
-            .filter(|(_, &k)| self.is_dirty(k))
-            .map(|(&s, &k)| (s, k))
-            .collect();
-        self.lru = keep.iter().copied().collect();
-        self.pages = keep.into_iter().map(|(s, k)| (k, s)).collect();
+        let all: Vec<((u64, u64), Extent)> = std::mem::take(&mut self.lru).into_iter().collect();
+        self.index.clear();
+        self.resident = 0;
+        for ((seq, _), e) in all {
+            let (dlo, dhi) = self.dirty_pages(e.file);
+            let (lo, hi) = (dlo.max(e.first), dhi.min(e.end));
+            if lo < hi {
+                self.insert(
+                    seq,
+                    Extent {
+                        first: lo,
+                        end: hi,
+                        ..e
+                    },
+                );
+                self.resident += hi - lo;
+            }
+        }
     }
 
     /// Page size, bytes.
@@ -261,13 +375,221 @@ impl PageCache {
 
     /// Pages resident now.
     pub fn resident_pages(&self) -> u64 {
-        self.pages.len() as u64
+        self.resident
+    }
+
+    /// Extents held now (the bookkeeping's size).
+    pub fn extents(&self) -> usize {
+        self.lru.len()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The per-page model: a stamp per page, evicting after each access. The extent model
+    /// must give exactly its results.
+    struct Reference {
+        page_bytes: u64,
+        capacity_pages: u64,
+        lru: BTreeMap<u64, (u64, u64)>,
+        pages: BTreeMap<(u64, u64), u64>,
+        next_stamp: u64,
+        /// file → (flushed, written).
+        files: BTreeMap<u64, (u64, u64)>,
+    }
+
+    impl Reference {
+        fn new(capacity_pages: u64, page_bytes: u64) -> Self {
+            Reference {
+                page_bytes,
+                capacity_pages,
+                lru: BTreeMap::new(),
+                pages: BTreeMap::new(),
+                next_stamp: 0,
+                files: BTreeMap::new(),
+            }
+        }
+
+        fn is_dirty(&self, (file, page): (u64, u64)) -> bool {
+            self.files.get(&file).is_some_and(|&(flushed, written)| {
+                flushed < written
+                    && (page + 1) * self.page_bytes > flushed
+                    && page * self.page_bytes < written
+            })
+        }
+
+        fn stamp(&mut self, key: (u64, u64)) -> bool {
+            let s = self.next_stamp;
+            self.next_stamp += 1;
+            let old = self.pages.insert(key, s);
+            if let Some(old) = old {
+                self.lru.remove(&old);
+            }
+            self.lru.insert(s, key);
+            old.is_some()
+        }
+
+        /// Hit flags of pages [a, b).
+        fn touch(&mut self, file: u64, a: u64, b: u64) -> Vec<bool> {
+            let hits: Vec<bool> = (a..b).map(|p| self.stamp((file, p))).collect();
+            if hits.iter().any(|h| !h) {
+                let mut tries = self.lru.len();
+                while self.pages.len() as u64 > self.capacity_pages && tries > 0 {
+                    tries -= 1;
+                    let (&stamp, &key) = self.lru.iter().next().unwrap();
+                    self.lru.remove(&stamp);
+                    self.pages.remove(&key);
+                    if self.is_dirty(key) {
+                        self.stamp(key);
+                    }
+                }
+            }
+            hits
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Append {
+            file: u64,
+            bytes: u64,
+        },
+        Read {
+            file: u64,
+            from_permille: u64,
+            bytes: u64,
+        },
+        Writeback,
+        Fsync {
+            file: u64,
+        },
+        Delete {
+            file: u64,
+        },
+        Truncate {
+            file: u64,
+            to_permille: u64,
+        },
+        DropClean,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0..4u64, 1..20_000u64).prop_map(|(file, bytes)| Op::Append { file, bytes }),
+            4 => (0..4u64, 0..1000u64, 1..30_000u64)
+                .prop_map(|(file, from_permille, bytes)| Op::Read { file, from_permille, bytes }),
+            1 => Just(Op::Writeback),
+            1 => (0..4u64).prop_map(|file| Op::Fsync { file }),
+            1 => (0..4u64).prop_map(|file| Op::Delete { file }),
+            1 => (0..4u64, 0..1000u64).prop_map(|(file, to_permille)| Op::Truncate { file, to_permille }),
+            1 => Just(Op::DropClean),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn extents_give_the_per_page_results(
+            ops in proptest::collection::vec(op(), 1..120),
+            page_bytes in prop_oneof![Just(512u64), Just(4096), Just(65536)],
+            capacity_pages in 1..64u64,
+        ) {
+            let mut c = PageCache::new(capacity_pages * page_bytes, page_bytes, u64::MAX, u64::MAX);
+            let mut r = Reference::new(capacity_pages, page_bytes);
+            for (i, op) in ops.iter().enumerate() {
+                match *op {
+                    Op::Append { file, bytes } => {
+                        let at = r.files.get(&file).map_or(0, |f| f.1);
+                        c.append(0, file, 0, at, bytes);
+                        let f = r.files.entry(file).or_default();
+                        f.1 = at + bytes;
+                        r.touch(file, at / page_bytes, (at + bytes).div_ceil(page_bytes));
+                    }
+                    Op::Read { file, from_permille, bytes } => {
+                        let written = r.files.get(&file).map_or(0, |f| f.1);
+                        let at = written * from_permille / 1000;
+                        let got = c.read(file, at, bytes);
+                        let (a, b) = (at / page_bytes, (at + bytes).div_ceil(page_bytes));
+                        let hits = r.touch(file, a, b);
+                        let mut want = ReadOutcome::default();
+                        for (k, hit) in hits.into_iter().enumerate() {
+                            let p = a + k as u64;
+                            let (lo, hi) = ((p * page_bytes).max(at), ((p + 1) * page_bytes).min(at + bytes));
+                            if hit {
+                                want.hit_bytes += hi - lo;
+                            } else {
+                                match want.misses.last_mut() {
+                                    Some((o, l)) if *o + *l == lo => *l += hi - lo,
+                                    _ => want.misses.push((lo, hi - lo)),
+                                }
+                            }
+                        }
+                        prop_assert_eq!(got, want, "op {} {:?}", i, op);
+                    }
+                    Op::Writeback => {
+                        c.writeback(0, true);
+                        for f in r.files.values_mut() {
+                            f.0 = f.1;
+                        }
+                    }
+                    Op::Fsync { file } => {
+                        c.writeback_file(file);
+                        if let Some(f) = r.files.get_mut(&file) {
+                            f.0 = f.1;
+                        }
+                    }
+                    Op::Delete { file } => {
+                        c.delete(file);
+                        r.files.remove(&file);
+                        let gone: Vec<((u64, u64), u64)> =
+                            r.pages.range((file, 0)..=(file, u64::MAX)).map(|(&k, &s)| (k, s)).collect();
+                        for (k, s) in gone {
+                            r.pages.remove(&k);
+                            r.lru.remove(&s);
+                        }
+                    }
+                    Op::Truncate { file, to_permille } => {
+                        if let Some(f) = r.files.get_mut(&file) {
+                            let to = f.1 * to_permille / 1000;
+                            c.truncate(file, to);
+                            f.1 = f.1.min(to);
+                            f.0 = f.0.min(to);
+                        }
+                    }
+                    Op::DropClean => {
+                        c.drop_clean();
+                        let keep: Vec<(u64, (u64, u64))> =
+                            r.lru.iter().filter(|(_, &k)| r.is_dirty(k)).map(|(&s, &k)| (s, k)).collect();
+                        r.lru = keep.iter().copied().collect();
+                        r.pages = keep.into_iter().map(|(s, k)| (k, s)).collect();
+                    }
+                }
+                prop_assert_eq!(c.resident_pages(), r.pages.len() as u64, "op {} {:?}", i, op);
+                // The LRU order itself, page by page.
+                let order: Vec<(u64, u64)> = c
+                    .lru
+                    .values()
+                    .flat_map(|e| (e.first..e.end).map(move |p| (e.file, p)))
+                    .collect();
+                let want: Vec<(u64, u64)> = r.lru.values().copied().collect();
+                prop_assert_eq!(order, want, "op {} {:?}", i, op);
+            }
+        }
+    }
+
+    #[test]
+    fn a_log_appended_in_pieces_is_one_extent_at_any_page_size() {
+        for page_bytes in [4096, 1 << 20] {
+            let mut c = PageCache::new(1 << 30, page_bytes, u64::MAX, u64::MAX);
+            for k in 0..10_000u64 {
+                c.append(0, 7, 0, k * 1000, 1000);
+            }
+            assert_eq!(c.extents(), 1, "page {page_bytes}");
+            assert_eq!(c.resident_pages(), 10_000_000u64.div_ceil(page_bytes));
+        }
+    }
 
     fn cache(pages: u64) -> PageCache {
         PageCache::new(pages * 4096, 4096, 30_000_000_000, u64::MAX)
