@@ -1,5 +1,7 @@
-//! `cargo bench --bench throughput`: wall time of the classroom experiment (135 runs) and the
-//! simulation speed on a batch-heavy scenario, in simulated records and events per wall second.
+//! `cargo bench --bench throughput`: wall time of the classroom experiment (135 runs), the
+//! simulation speed on a batch-heavy scenario (simulated records and events per wall second), a
+//! cluster of many topics, the capacity case of issue 15 (an hour of a 1 M records/s cluster,
+//! projected; memory against page size and run length) and a paced producer.
 //! Each case runs 5 times; the median is reported with the machine's core count (these
 //! machines are noisy: compare ratios, not absolute figures).
 
@@ -83,6 +85,94 @@ fn main() {
             .collect(),
     );
     println!("many topics (50 topics x 100 partitions, 50 producers, 20 groups of 4): {t:.3} s wall (median of 5)");
+    scale_cases();
+}
+
+/// Issue 15's capacity case: 3 brokers, 100 partitions, RF 3, acks=all, 1 KB records at 1 M
+/// records/s from 4 producers on 2 client hosts, 4 consumers reading everything, for
+/// `seconds` of simulated production.
+fn scale(seconds: u64, page_bytes: u64) -> String {
+    format!(
+        "name = \"scale\"\nclient = \"java\"\n\
+         [cluster]\nbrokers = 3\nlayout = \"dedicated\"\nclient_hosts = 2\n\
+         [network]\nnic_gbps = 25\n\
+         [host]\ncores = 16\ndisk = \"nvme\"\npage_bytes = {page_bytes}\n\
+         [topic]\npartitions = 100\n\"replication.factor\" = 3\n\"min.insync.replicas\" = 2\n\
+         [producer]\ncount = 4\nrecords = {}\nrate_per_s = 250000\nvalue_bytes = 1000\nacks = \"all\"\n\
+         [consumer]\ncount = 4\n\"auto.offset.reset\" = \"earliest\"\n\
+         [broker]\n\"group.initial.rebalance.delay.ms\" = 0\n",
+        250_000 * seconds
+    )
+}
+
+/// A paced producer with small batches: 200,000 records/s of 100 bytes, linger.ms 1, one
+/// partition's worth of sends at a time, read by one consumer, for 5 s.
+const PACED: &str = r#"
+name = "paced"
+[topic]
+partitions = 8
+[producer]
+records = 1000000
+rate_per_s = 200000
+"linger.ms" = 1
+[consumer]
+count = 1
+"auto.offset.reset" = "earliest"
+[broker]
+"group.initial.rebalance.delay.ms" = 0
+[host]
+cores = 8
+"#;
+
+/// One run of `text` at seed 1: (wall seconds, records produced, simulated seconds, events,
+/// peak bytes the run allocated).
+fn timed(text: &str) -> (f64, u64, f64, u64, i64) {
+    let sc = Scenario::parse(text, "bench").unwrap();
+    let (_, cfg) = sc.resolve_all().unwrap().remove(0);
+    kafkasim::engine::memory::reset_thread_peak();
+    let t0 = Instant::now();
+    let out = simulate(&cfg, 1).unwrap();
+    let wall = t0.elapsed().as_secs_f64();
+    let s = &out.summary;
+    (
+        wall,
+        s.records_produced,
+        s.sim_end_s,
+        s.events,
+        kafkasim::engine::memory::thread_peak_bytes(),
+    )
+}
+
+fn scale_cases() {
+    let (w, n, sim, ev, peak) = timed(&scale(2, 4096));
+    println!(
+        "scale (3 brokers, 100 partitions, RF 3, acks=all, 1 KB at 1 M records/s, 2 s), 4 KiB pages: {w:.2} s wall for {sim:.2} s simulated, {:.2} M records/s, {:.2} events/record, peak {:.0} MB; an hour would take {:.0} s",
+        n as f64 / w / 1e6,
+        ev as f64 / n as f64,
+        peak as f64 / 1e6,
+        w / sim * 3600.0
+    );
+    let (w1, _, _, _, peak1) = timed(&scale(2, 1 << 20));
+    println!(
+        "scale, 1 MiB pages: {w1:.2} s wall, peak {:.0} MB (4 KiB pages / 1 MiB pages: {:.2}× the time, {:.2}× the memory)",
+        peak1 as f64 / 1e6,
+        w / w1,
+        peak as f64 / peak1 as f64
+    );
+    let (w2, n2, _, _, peak2) = timed(&scale(8, 4096));
+    println!(
+        "scale, 8 s instead of 2: peak {:.0} MB ({:.2}× the 2 s run's, for {:.1}× the records)",
+        peak2 as f64 / 1e6,
+        peak2 as f64 / peak as f64,
+        n2 as f64 / n as f64
+    );
+    let _ = w2;
+    let (w, n, _, ev, _) = timed(PACED);
+    println!(
+        "paced (200,000 records/s, linger.ms 1, 5 s): {:.2} M records/s, {:.2} events/record",
+        n as f64 / w / 1e6,
+        ev as f64 / n as f64
+    );
 }
 
 /// 50 topics of 100 partitions on 3 brokers, a producer of 2,000 records per topic, and 20

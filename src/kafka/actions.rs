@@ -47,7 +47,12 @@ impl Cluster {
                     ];
                     for (at, action) in schedule {
                         self.events_pending += 1;
-                        q.schedule(at, Event::Scenario { action });
+                        q.schedule(
+                            at,
+                            Event::Scenario {
+                                action: Box::new(action),
+                            },
+                        );
                     }
                 }
             }

@@ -275,7 +275,7 @@ impl Cluster {
             queue.schedule(
                 e.at_ns,
                 Event::Scenario {
-                    action: e.action.clone(),
+                    action: Box::new(e.action.clone()),
                 },
             );
         }
@@ -457,8 +457,15 @@ impl Cluster {
         let to = self.brokers[broker].host;
         let (sent, arrive) = self.send(now, from, to, bytes);
         if matches!(req, Request::Group { .. }) {
-            q.schedule(arrive, Event::Arrive { broker, req }); // outside the failure model
+            q.schedule(
+                arrive,
+                Event::Arrive {
+                    broker,
+                    req: Box::new(req),
+                },
+            ); // outside the failure model
         } else {
+            let req = Box::new(req);
             self.post(now, from, to, arrive, Event::Arrive { broker, req }, q);
         }
         sent
@@ -477,7 +484,8 @@ impl Cluster {
         let host = self.consumers[client % self.consumers.len()].host;
         let from = self.brokers[broker].host;
         let (sent, arrive) = self.send(now, from, host, bytes);
-        if matches!(reply, Reply::Group(_)) {
+        let reply = Box::new(reply);
+        if matches!(*reply, Reply::Group(_)) {
             q.schedule(arrive, Event::ToConsumer { c: client, reply }); // outside the failure model
         } else {
             self.post(
@@ -806,24 +814,27 @@ impl Model for Cluster {
             Event::ProducerTick { p } => self.producer_tick(now, p, q),
             Event::ProducerAppDone { p, records } => self.producer_app_done(now, p, records, q),
             Event::SenderWake { p } => self.sender_run(now, p, q),
-            Event::SenderBuilt { p, broker, req } => self.sender_built(now, p, broker, req, q),
-            Event::ToProducer { p, resp } => self.produce_response(now, p, resp, q),
-            Event::Arrive { broker, req } => self.broker_arrive(now, broker, req, q),
-            Event::NetDone { broker, inc, req } => self.broker_net_done(now, broker, inc, req, q),
-            Event::IoDone { broker, inc, req } => self.broker_io_done(now, broker, inc, req, q),
+            Event::SenderBuilt { p, broker, req } => self.sender_built(now, p, broker, *req, q),
+            Event::ToProducer { p, resp } => self.produce_response(now, p, *resp, q),
+            Event::Arrive { broker, req } => self.broker_arrive(now, broker, *req, q),
+            Event::NetDone { broker, inc, req } => self.broker_net_done(now, broker, inc, *req, q),
+            Event::IoDone { broker, inc, req } => self.broker_io_done(now, broker, inc, *req, q),
             Event::FetchExpire { broker, parked } => {
                 self.broker_fetch_expire(now, broker, parked, q)
             }
-            Event::ProduceExpire { broker, delayed } => {
-                self.produce_expire(now, broker, delayed, q)
-            }
+            Event::ProduceExpire { broker } => self.produce_expire(now, broker, q),
             Event::ToReplica {
                 broker,
                 leader,
-                fetcher,
-                token,
-                parts,
-            } => self.replica_response(now, broker, (leader, fetcher), token, parts, q),
+                resp,
+            } => {
+                let super::event::ReplicaResponse {
+                    fetcher,
+                    token,
+                    parts,
+                } = *resp;
+                self.replica_response(now, broker, (leader, fetcher), token, parts, q)
+            }
             Event::FetcherWake {
                 broker,
                 leader,
@@ -831,7 +842,7 @@ impl Model for Cluster {
             } => self.fetcher_wake(now, broker, (leader, fetcher), q),
             Event::IsrCheck { broker } => self.isr_check(now, broker, q),
             Event::MetadataReply { client, leaders } => {
-                self.metadata_reply(now, client, leaders, q)
+                self.metadata_reply(now, client, leaders.map(Vec::from), q)
             }
             Event::MetadataDue { client } => self.metadata_due(now, client, q),
             Event::BrokerFenced { broker, inc } => self.broker_fenced(now, broker, inc, q),
@@ -851,12 +862,12 @@ impl Model for Cluster {
                 );
             }
             Event::ConsumerStart { c } => self.consumer_start(now, c, q),
-            Event::ToConsumer { c, reply } => self.consumer_reply(now, c, reply, q),
+            Event::ToConsumer { c, reply } => self.consumer_reply(now, c, *reply, q),
             Event::PollDone { c } => self.consumer_poll_done(now, c, q),
             Event::HeartbeatDue { c, epoch } => self.consumer_heartbeat(now, c, epoch, q),
             Event::ConsumerTimer { c, timer } => self.consumer_timer(now, c, timer, q),
-            Event::Group { group, timer } => self.group_timer(now, group, timer, q),
-            Event::Scenario { action } => self.scenario_event(now, action, q),
+            Event::Group { group, timer } => self.group_timer(now, group, *timer, q),
+            Event::Scenario { action } => self.scenario_event(now, *action, q),
             Event::Describe => {
                 let view = super::describe::groups_view(self, now);
                 self.metrics.describes.push(view);

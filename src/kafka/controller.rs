@@ -68,7 +68,10 @@ impl Cluster {
                 self.brokers[b].host,
                 self.producers[p].host,
                 at,
-                Event::ToProducer { p, resp },
+                Event::ToProducer {
+                    p,
+                    resp: Box::new(resp),
+                },
                 q,
             );
         }

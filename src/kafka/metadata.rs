@@ -90,7 +90,7 @@ impl Cluster {
         let (_, at) = self.send(now, from, host, bytes);
         let event = Event::MetadataReply {
             client,
-            leaders: Some(leaders),
+            leaders: Some(leaders.into_boxed_slice()),
         };
         self.post(now, from, host, at, event, q);
     }

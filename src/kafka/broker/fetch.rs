@@ -224,9 +224,11 @@ impl Cluster {
                 let event = Event::ToReplica {
                     broker: r.follower,
                     leader: b,
-                    fetcher: r.fetcher,
-                    token: r.token,
-                    parts: f.result,
+                    resp: Box::new(crate::kafka::event::ReplicaResponse {
+                        fetcher: r.fetcher,
+                        token: r.token,
+                        parts: f.result,
+                    }),
                 };
                 self.post(now, from, to, at, event, q);
                 self.unmute(sent, b, super::Conn::Fetcher(r.follower, r.fetcher), q);

@@ -69,6 +69,8 @@ pub struct Broker {
     next_parked: u64,
     pub(crate) delayed: BTreeMap<u64, DelayedProduce>,
     next_delayed: u64,
+    /// When the pending ProduceExpire event of this broker fires (its earliest, if several).
+    pub(crate) expiry_at: Option<Nanos>,
     /// Produce requests appended whose write() has not returned (dirty throttling, fsync).
     pub(crate) stalled: BTreeMap<u64, Appended>,
     pub(crate) next_stalled: u64,
@@ -134,6 +136,7 @@ impl Broker {
             next_parked: 0,
             delayed: BTreeMap::new(),
             next_delayed: 0,
+            expiry_at: None,
             stalled: BTreeMap::new(),
             next_stalled: 0,
             logs: BTreeMap::new(),
@@ -264,7 +267,7 @@ impl Cluster {
             Event::NetDone {
                 broker: b,
                 inc,
-                req,
+                req: Box::new(req),
             },
         );
     }
@@ -322,7 +325,7 @@ impl Cluster {
             Event::IoDone {
                 broker: b,
                 inc,
-                req,
+                req: Box::new(req),
             },
         );
     }
@@ -442,6 +445,7 @@ impl Cluster {
                     id: pr.id,
                     results: vec![Err(ProduceError::NetworkException); pr.batches.len()],
                 };
+                let resp = Box::new(resp);
                 (self.producers[p].host, Event::ToProducer { p, resp })
             }
             Request::Fetch(f) => match f.replica {
@@ -460,15 +464,17 @@ impl Cluster {
                     let event = Event::ToReplica {
                         broker: r.follower,
                         leader: b,
-                        fetcher: r.fetcher,
-                        token: r.token,
-                        parts,
+                        resp: Box::new(crate::kafka::event::ReplicaResponse {
+                            fetcher: r.fetcher,
+                            token: r.token,
+                            parts,
+                        }),
                     };
                     (self.brokers[r.follower].host, event)
                 }
                 None => {
                     let c = f.consumer;
-                    let reply = Reply::Disconnected { broker: b };
+                    let reply = Box::new(Reply::Disconnected { broker: b });
                     (
                         self.consumers[c % self.consumers.len()].host,
                         Event::ToConsumer { c, reply },
@@ -476,7 +482,7 @@ impl Cluster {
                 }
             },
             Request::ListOffsets { c, .. } => {
-                let reply = Reply::Disconnected { broker: b };
+                let reply = Box::new(Reply::Disconnected { broker: b });
                 (
                     self.consumers[c % self.consumers.len()].host,
                     Event::ToConsumer { c, reply },
@@ -510,7 +516,10 @@ impl Cluster {
                 Action::Reply { c, reply } => {
                     self.to_consumer(q, now, b, c, 200, super::event::Reply::Group(reply));
                 }
-                Action::Timer { at, timer } => q.schedule(at, Event::Group { group: g, timer }),
+                Action::Timer { at, timer } => {
+                    let timer = Box::new(timer);
+                    q.schedule(at, Event::Group { group: g, timer })
+                }
                 Action::Removed { c } => {
                     let index = c % self.consumers.len().max(1);
                     self.checks.ownership.evicted(index);

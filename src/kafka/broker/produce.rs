@@ -33,6 +33,8 @@ pub struct DelayedProduce {
     pub waiting: Vec<(usize, u32, u64)>,
     /// The response will be lost (an injected `requests.fail` after the append).
     pub lost: bool,
+    /// When the request's timeout passes (REQUEST_TIMED_OUT).
+    pub deadline_ns: Nanos,
 }
 
 /// A produce request appended, waiting for its write() to return.
@@ -251,6 +253,7 @@ impl Cluster {
                     results,
                     waiting,
                     lost,
+                    deadline_ns: now + pr.timeout_ns,
                 };
                 if self.settle_delayed(b, &mut d) {
                     let results = lose(d.results, d.lost);
@@ -258,14 +261,9 @@ impl Cluster {
                 } else {
                     let id = self.brokers[b].next_delayed;
                     self.brokers[b].next_delayed += 1;
+                    let deadline = d.deadline_ns;
                     self.brokers[b].delayed.insert(id, d);
-                    q.schedule(
-                        now + pr.timeout_ns,
-                        Event::ProduceExpire {
-                            broker: b,
-                            delayed: id,
-                        },
-                    );
+                    self.arm_produce_expiry(b, deadline, q);
                 }
             }
         }
@@ -306,18 +304,45 @@ impl Cluster {
         }
     }
 
-    /// An acks=all wait reached the request's timeout.
-    pub(crate) fn produce_expire(&mut self, now: Nanos, b: Id, id: u64, q: &mut EventQueue<Event>) {
-        let Some(mut d) = self.brokers[b].delayed.remove(&id) else {
-            return;
-        };
-        if !self.settle_delayed(b, &mut d) {
-            for &(i, _, _) in &d.waiting {
-                d.results[i] = Err(ProduceError::RequestTimedOut);
-            }
+    /// Make sure a ProduceExpire event of `b` comes at `deadline` or before. One timer per
+    /// broker (Kafka's purgatory has one timing wheel per broker): most waits end when the HW
+    /// moves, long before their timeout, and a timer per request would leave thousands of dead
+    /// events in the queue.
+    fn arm_produce_expiry(&mut self, b: Id, deadline: Nanos, q: &mut EventQueue<Event>) {
+        if self.brokers[b].expiry_at.is_none_or(|at| deadline < at) {
+            self.brokers[b].expiry_at = Some(deadline);
+            q.schedule(deadline, Event::ProduceExpire { broker: b });
         }
-        let results = lose(d.results, d.lost);
-        self.respond_produce(now, b, d.producer, d.id, results, q);
+    }
+
+    /// `b`'s purgatory timer: every acks=all wait whose timeout has passed is answered, in the
+    /// order the waits began; the timer is armed again for the next deadline.
+    pub(crate) fn produce_expire(&mut self, now: Nanos, b: Id, q: &mut EventQueue<Event>) {
+        if self.brokers[b].expiry_at == Some(now) {
+            self.brokers[b].expiry_at = None;
+        }
+        let due: Vec<u64> = (self.brokers[b].delayed.iter())
+            .filter(|(_, d)| d.deadline_ns <= now)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in due {
+            let mut d = self.brokers[b].delayed.remove(&id).expect("listed");
+            if !self.settle_delayed(b, &mut d) {
+                for &(i, _, _) in &d.waiting {
+                    d.results[i] = Err(ProduceError::RequestTimedOut);
+                }
+            }
+            let results = lose(d.results, d.lost);
+            self.respond_produce(now, b, d.producer, d.id, results, q);
+        }
+        let next = self.brokers[b]
+            .delayed
+            .values()
+            .map(|d| d.deadline_ns)
+            .min();
+        if let Some(next) = next {
+            self.arm_produce_expiry(b, next, q);
+        }
     }
 
     fn respond_produce(
@@ -333,7 +358,7 @@ impl Cluster {
         let (from, to) = (self.brokers[b].host, self.producers[p].host);
         let (sent, arrive) = self.send(now, from, to, bytes);
         self.unmute(sent, b, super::Conn::Producer(p), q);
-        let resp = ProduceResponse { id, results };
+        let resp = Box::new(ProduceResponse { id, results });
         self.post(now, from, to, arrive, Event::ToProducer { p, resp }, q);
     }
 }

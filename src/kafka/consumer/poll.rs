@@ -84,7 +84,7 @@ impl Cluster {
             done,
             Event::ToConsumer {
                 c: con.client,
-                reply,
+                reply: Box::new(reply),
             },
         );
     }

@@ -468,6 +468,7 @@ impl Cluster {
         };
         let start = pr.jvm.ready_at(now);
         let done = self.hosts[pr.host].cpu.submit(start, cpu);
+        let req = Box::new(req);
         q.schedule(done, Event::SenderBuilt { p, broker, req });
     }
 
