@@ -4,7 +4,6 @@
 use crate::engine::SimRng;
 use crate::scenario::resolve::KeyMode;
 use rand::Rng;
-use std::io::Write;
 
 /// Most keys a Zipf workload may have (its table is built in memory).
 pub const ZIPF_MAX_KEYS: u64 = 1_000_000;
@@ -88,13 +87,16 @@ impl Workload {
             KeyMode::Random => {
                 let v: u64 = self.rng.random();
                 key_id = v;
-                write!(self.key_buf, "{v}").expect("write to Vec");
+                self.key_buf
+                    .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
                 Some(())
             }
             KeyMode::Uniform(n) => {
                 let i = self.rng.random_range(0..*n);
                 key_id = i;
-                write!(self.key_buf, "key-{i}").expect("write to Vec");
+                self.key_buf.extend_from_slice(b"key-");
+                self.key_buf
+                    .extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
                 Some(())
             }
             KeyMode::Zipf(..) => {
@@ -102,7 +104,9 @@ impl Workload {
                 let r = self.rng.random_range(0..last.max(1));
                 let i = self.zipf_cdf.partition_point(|&t| t <= r);
                 key_id = i as u64;
-                write!(self.key_buf, "key-{i}").expect("write to Vec");
+                self.key_buf.extend_from_slice(b"key-");
+                self.key_buf
+                    .extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
                 Some(())
             }
         };

@@ -128,6 +128,23 @@ impl Accumulator {
         now: Nanos,
     ) -> Appended {
         let new_batch = self.needs_new_batch(partition, key_len, value_len);
+        self.append_known(partition, key_len, value_len, now, new_batch)
+    }
+
+    /// [`Accumulator::append`] when the caller already asked [`Accumulator::needs_new_batch`]
+    /// (`new_batch`) for this record and partition.
+    pub fn append_known(
+        &mut self,
+        partition: u32,
+        key_len: Option<u32>,
+        value_len: u32,
+        now: Nanos,
+        new_batch: bool,
+    ) -> Appended {
+        debug_assert_eq!(
+            new_batch,
+            self.needs_new_batch(partition, key_len, value_len)
+        );
         let q = &mut self.queues[partition as usize];
         let mut grew = 0;
         if new_batch {

@@ -295,15 +295,22 @@ impl Cluster {
             // kafkasim's numbers, from the topic's first.
             let first = pr.partitions.start;
             let mut part = first + pr.partitioner.partition(g.key, now, &pr.acc, &mut pr.rng);
-            if pr.acc.needs_new_batch(part, key_len, g.value_len) {
-                part = first
+            let mut new_batch = pr.acc.needs_new_batch(part, key_len, g.value_len);
+            if new_batch {
+                let chosen = first
                     + pr.partitioner
                         .on_new_batch(g.key, part - first, &mut pr.rng);
+                if chosen != part {
+                    part = chosen;
+                    new_batch = pr.acc.needs_new_batch(part, key_len, g.value_len);
+                }
             }
             if let Some(keys) = &mut pr.keys {
                 keys.generated(part, g.key_id);
             }
-            let ap = pr.acc.append(part, key_len, g.value_len, now);
+            let ap = pr
+                .acc
+                .append_known(part, key_len, g.value_len, now, new_batch);
             pr.partitioner
                 .on_append(part - first, ap.grew_bytes, &pr.acc, &mut pr.rng);
             pr.generated += 1;
