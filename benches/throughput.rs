@@ -88,47 +88,20 @@ fn main() {
     scale_cases();
 }
 
-/// Issue 15's capacity case: 3 brokers, 100 partitions, RF 3, acks=all, 1 KB records at 1 M
-/// records/s from 4 producers on 2 client hosts, 8 consumers keeping up with them, for
-/// `seconds` of simulated production. The page cache is 1 GiB a host, so it is full within a
-/// second; memory is compared past the first auto-commit (5 s), in the steady state.
-fn scale(seconds: u64, page_bytes: u64) -> String {
-    format!(
-        "name = \"scale\"\nclient = \"java\"\n\
-         [cluster]\nbrokers = 3\nlayout = \"dedicated\"\nclient_hosts = 2\n\
-         [network]\nnic_gbps = 25\n\
-         [host]\ncores = 16\ndisk = \"nvme\"\npage_bytes = {page_bytes}\npage_cache_mb = 1024\n\
-         [topic]\npartitions = 100\n\"replication.factor\" = 3\n\"min.insync.replicas\" = 2\n\
-         [producer]\ncount = 4\nrecords = {}\nrate_per_s = 250000\nvalue_bytes = 1000\nacks = \"all\"\n\
-         [consumer]\ncount = 8\n\"auto.offset.reset\" = \"earliest\"\n\
-         [broker]\n\"group.initial.rebalance.delay.ms\" = 0\n",
-        250_000 * seconds
-    )
+/// The capacity case (benches/scale.toml) for `seconds` of simulated production at pages of
+/// `page_bytes`.
+fn scale(seconds: u64, page_bytes: u64) -> Scenario {
+    let mut sc = Scenario::parse(include_str!("scale.toml"), "benches/scale.toml").unwrap();
+    sc.apply_set(&format!("producer.records={}", 250_000 * seconds))
+        .unwrap();
+    sc.apply_set(&format!("host.page_bytes={page_bytes}"))
+        .unwrap();
+    sc
 }
 
-/// A paced producer with small batches: 200,000 records/s of 100 bytes, linger.ms 1, one
-/// partition's worth of sends at a time, read by one consumer, for 5 s.
-const PACED: &str = r#"
-name = "paced"
-[topic]
-partitions = 8
-[producer]
-records = 1000000
-rate_per_s = 200000
-"linger.ms" = 1
-[consumer]
-count = 1
-"auto.offset.reset" = "earliest"
-[broker]
-"group.initial.rebalance.delay.ms" = 0
-[host]
-cores = 8
-"#;
-
-/// One run of `text` at seed 1: (wall seconds, records produced, simulated seconds, events,
+/// One run of `sc` at seed 1: (wall seconds, records produced, simulated seconds, events,
 /// peak bytes the run allocated).
-fn timed(text: &str) -> (f64, u64, f64, u64, i64) {
-    let sc = Scenario::parse(text, "bench").unwrap();
+fn timed(sc: &Scenario) -> (f64, u64, f64, u64, i64) {
     let (_, cfg) = sc.resolve_all().unwrap().remove(0);
     kafkasim::engine::memory::reset_thread_peak();
     let t0 = Instant::now();
@@ -168,7 +141,8 @@ fn scale_cases() {
         peak2 as f64 / peak as f64,
         n2 as f64 / n as f64
     );
-    let (w, n, _, ev, _) = timed(PACED);
+    let paced = Scenario::parse(include_str!("paced.toml"), "benches/paced.toml").unwrap();
+    let (w, n, _, ev, _) = timed(&paced);
     println!(
         "paced (200,000 records/s, linger.ms 1, 5 s): {:.2} M records/s, {:.2} events/record",
         n as f64 / w / 1e6,

@@ -10,51 +10,7 @@ cargo build --profile profiling --quiet
 bin=target/profiling/kafkasim
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cat > "$tmp/scale.toml" <<'TOML'
-name = "scale"
-client = "java"
-[cluster]
-brokers = 3
-layout = "dedicated"
-client_hosts = 2
-[network]
-nic_gbps = 25
-[host]
-cores = 16
-disk = "nvme"
-page_cache_mb = 1024
-[topic]
-partitions = 100
-"replication.factor" = 3
-"min.insync.replicas" = 2
-[producer]
-count = 4
-records = 500000
-rate_per_s = 250000
-value_bytes = 1000
-acks = "all"
-[consumer]
-count = 8
-"auto.offset.reset" = "earliest"
-[broker]
-"group.initial.rebalance.delay.ms" = 0
-TOML
-cat > "$tmp/paced.toml" <<'TOML'
-name = "paced"
-[topic]
-partitions = 8
-[producer]
-records = 1000000
-rate_per_s = 200000
-"linger.ms" = 1
-[consumer]
-count = 1
-"auto.offset.reset" = "earliest"
-[broker]
-"group.initial.rebalance.delay.ms" = 0
-[host]
-cores = 8
-TOML
+cp benches/scale.toml benches/paced.toml "$tmp/"
 cp scenarios/partitions-experiment.toml "$tmp/classroom.toml"
 mkdir -p plots/performance
 echo -20 > /proc/self/autogroup 2>/dev/null || true

@@ -1,14 +1,8 @@
 //! Bad input gets a clear message naming the key or flag, the value and what is accepted;
 //! exit code 2; no panic; no output files.
 
-use std::process::{Command, Output};
-
-fn kafkasim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kafkasim"))
-        .args(args)
-        .output()
-        .expect("kafkasim runs")
-}
+use super::kafkasim;
+use std::process::Command;
 
 /// Run `text` as a scenario with `--out` into a fresh folder; expect exit 2 and `needles` in stderr.
 fn rejects(text: &str, extra: &[&str], needles: &[&str]) {

@@ -1,15 +1,8 @@
 //! `kafkasim calibrate` without a broker: perf-test output in, profile and comparison out; bad
 //! input refused clearly. (The run against a real broker is scripts/calibrate-e2e.sh, in CI.)
 
-use std::process::{Command, Output};
+use super::kafkasim;
 use std::time::{Duration, Instant};
-
-fn kafkasim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kafkasim"))
-        .args(args)
-        .output()
-        .expect("kafkasim runs")
-}
 
 const PRODUCER: &str = "\
 # kafkasim: name=p1 topic.partitions=1 producer.records=50000

@@ -2,9 +2,9 @@
 //! breaks, shrinks to a scenario that replays, and refuses what it cannot test. Failures print
 //! the command that reproduces them.
 
+use super::kafkasim;
 use kafkasim::check::{self, faults::FaultKind, properties::Property, Plan};
 use kafkasim::scenario::Scenario;
-use std::process::Command;
 
 const FILE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -146,13 +146,6 @@ fn acks_all_with_idempotence_keeps_every_promise_under_every_fault_kind() {
         );
         assert_eq!(v.broken_runs, 0, "{} broken: {cmd}", v.property.name());
     }
-}
-
-fn kafkasim(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_kafkasim"))
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 #[test]

@@ -1,14 +1,8 @@
 //! What an installed kafkasim gives a user besides runs (issue 16): completions, a man page,
 //! the bundled scenarios as examples, help with examples.
 
-use std::process::{Command, Output};
-
-fn kafkasim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kafkasim"))
-        .args(args)
-        .output()
-        .expect("kafkasim runs")
-}
+use super::kafkasim;
+use std::process::Output;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

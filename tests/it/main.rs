@@ -30,6 +30,21 @@ static ALLOC: kafkasim::engine::memory::CountingAlloc = kafkasim::engine::memory
 use kafkasim::experiment::{simulate, RunOutput};
 use kafkasim::scenario::Scenario;
 
+/// Run the kafkasim binary with `args` from the repository's folder, stdin closed.
+pub fn kafkasim(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kafkasim"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("kafkasim runs")
+}
+
+/// A command's stderr as text.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 /// Run scenario text (with `--set`-style overrides) at `seed`.
 pub fn run_text(text: &str, sets: &[&str], seed: u64) -> RunOutput {
     let mut sc = Scenario::parse(text, "test").expect("valid scenario");

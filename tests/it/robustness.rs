@@ -2,20 +2,9 @@
 //! panicked, blocked or allocated without bound has its regression test here. Failures print
 //! the input that reproduces them.
 
+use super::{kafkasim, stderr};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn kafkasim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kafkasim"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("kafkasim runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// A small run of `text` (with `sets`): it must end cleanly — 0, 1 (a budget) or 2 (a conflict
 /// between keys, with a message) — never a panic.

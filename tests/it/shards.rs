@@ -1,20 +1,8 @@
 //! Sweeps split over machines: `run --shard I/N` then `merge` gives what one machine gives,
 //! byte for byte, and refuses a set of shards that is not one complete sweep.
 
+use super::{kafkasim, stderr};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn kafkasim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kafkasim"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("kafkasim runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// Every file under `dir`, by name, with its bytes.
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {

@@ -1,9 +1,9 @@
 //! Many topics, producers and consumer groups in one scenario: each group reads its whole
 //! subscription on its own; topics are placed and assigned as Kafka does; bad lists are refused.
 
+use super::kafkasim;
 use crate::run_text;
 use proptest::prelude::*;
-use std::process::{Command, Output};
 
 /// Three topics, one producer each, and `groups` groups reading `subs` (topic lists).
 fn scenario(partitions: [u32; 3], groups: &[(&str, u32, &str)], records: u64) -> String {
@@ -133,13 +133,6 @@ proptest! {
             prop_assert_eq!(g.lag_end, 0);
         }
     }
-}
-
-fn kafkasim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kafkasim"))
-        .args(args)
-        .output()
-        .expect("kafkasim runs")
 }
 
 /// Bad lists: exit 2 with the entry, the key and what is accepted; nothing written.
