@@ -134,6 +134,15 @@ fn scale_cases() {
         w / w1,
         peak as f64 / peak1 as f64
     );
+    let mut bursts = scale(6, 4096);
+    bursts.apply_set("producer.pacing=perf-test").unwrap();
+    let (wb, nb, simb, evb, _) = timed(&bursts);
+    println!(
+        "scale, producers paced as kafka-producer-perf-test: {wb:.2} s wall for {simb:.2} s simulated, {:.2} M records/s, {:.2} events/record; an hour would take {:.0} s",
+        nb as f64 / wb / 1e6,
+        evb as f64 / nb as f64,
+        wb / simb * 3600.0
+    );
     let (_, n2, _, _, peak2) = timed(&scale(12, 4096));
     println!(
         "scale, 12 s instead of 6: peak {:.0} MB ({:.2}× the 6 s run's, for {:.1}× the records)",

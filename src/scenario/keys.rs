@@ -200,6 +200,7 @@ pub const KEYS: &[KeySpec] = &[
     k("producer.hosts", Text, "", All(S("")), "Client host of each producer, comma-separated (\"0,0,1\"); \"\" = round-robin over cluster.client_hosts."),
     k("producer.records", Int { min: 0, max: BIG }, "records", All(I(100_000)), "Records each producer sends (the seed experiment: 100,000)."),
     k("producer.rate_per_s", Float { min: 0.0, max: 1e12 }, "records/s", All(F(0.0)), "Send rate of each producer; 0 = as fast as possible."),
+    k("producer.pacing", Enum(&["per-record", "perf-test"]), "", All(S("per-record")), "How the application keeps rate_per_s: per-record sends each record at its turn (OpenMessaging Benchmark's rate limiter); perf-test sends in bursts and sleeps 2 ms at a time, as kafka-producer-perf-test --throughput does (ThroughputThrottler.java, MIN_SLEEP_NS)."),
     k("producer.start_ms", Int { min: 0, max: BIG }, "ms", All(I(0)), "When the producers start."),
     k("producer.value_bytes", Int { min: 0, max: 1 << 30 }, "bytes", All(I(100)), "Value size (smallest, when value_bytes_max is set)."),
     k("producer.value_bytes_max", Int { min: 0, max: 1 << 30 }, "bytes", All(I(0)), "0 = fixed size; else sizes uniform in [value_bytes, value_bytes_max]."),

@@ -180,6 +180,17 @@ pub struct ReplicationCfg {
     pub heartbeat_interval_ns: Nanos,
 }
 
+/// Records kafka-producer-perf-test sends back to back at `rate_milli_per_s` before it sleeps:
+/// its ThroughputThrottler adds a record's share of a second (NS_PER_SEC / throughput, whole
+/// nanoseconds) to a sleep deficit for every record sent ahead of schedule and sleeps once the
+/// deficit reaches MIN_SLEEP_NS (2 ms), so a burst holds ⌈2 ms / share⌉ records, at least one.
+pub fn perf_test_burst(rate_milli_per_s: u64) -> u64 {
+    const MIN_SLEEP_NS: u64 = 2_000_000;
+    let per_s = (rate_milli_per_s / 1000).max(1);
+    let share_ns = (1_000_000_000 / per_s).max(1);
+    MIN_SLEEP_NS.div_ceil(share_ns).max(1)
+}
+
 /// Producer settings and costs (per producer).
 #[derive(Clone, Debug)]
 pub struct ProducerCfg {
@@ -195,6 +206,9 @@ pub struct ProducerCfg {
     pub records: u64,
     /// Records per second, 0 = as fast as possible (as milli-records/s, integer).
     pub rate_milli_per_s: u64,
+    /// `producer.pacing = "perf-test"`: records are released in bursts of 2 ms (see
+    /// [`perf_test_burst`]), not one at a time.
+    pub perf_test_pacing: bool,
     /// Start time, ns.
     pub start_ns: Nanos,
     /// Value size range, bytes.
@@ -731,6 +745,7 @@ fn producer_cfg(c: &Config, client: ClientKind) -> Result<ProducerCfg, ScenarioE
         topic: 0,
         records,
         rate_milli_per_s: (rate * 1000.0).round() as u64,
+        perf_test_pacing: g.text("producer.pacing") == "perf-test",
         start_ns: g.ms("producer.start_ms"),
         value_bytes: (value_min, value_max),
         keys,

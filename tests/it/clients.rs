@@ -145,3 +145,40 @@ fn librdkafka_asks_for_the_start_offset_100_ms_after_the_assignment_java_at_once
         );
     }
 }
+
+#[test]
+fn perf_test_pacing_sends_bursts_of_two_milliseconds_at_the_same_rate() {
+    // 20,000 records/s with linger.ms 0: one record at a time makes batches of about one
+    // record; kafka-producer-perf-test's throttler sends 40 (2 ms of them) back to back, then
+    // sleeps, so batches hold many records, and the rate over the run stays the same.
+    let text = "name = \"pacing\"\n[topic]\npartitions = 1\n[producer]\nrecords = 20000\n\
+                rate_per_s = 20000\n\"linger.ms\" = 0\n[consumer]\ncount = 0\n";
+    let per_record = run_text(text, &[], 1).summary;
+    let sets = ["producer.pacing=perf-test"];
+    let bursts = run_text(text, &sets, 1).summary;
+    let repro =
+        "kafkasim run <the text in tests/it/clients.rs> --seed 1 --set producer.pacing=perf-test";
+    assert!(
+        per_record.records_per_batch < 1.5,
+        "{}",
+        per_record.records_per_batch
+    );
+    assert!(
+        bursts.records_per_batch > 10.0,
+        "{} records per batch; reproduce: {repro}",
+        bursts.records_per_batch
+    );
+    for s in [&per_record, &bursts] {
+        let rate = s.records_produced as f64 / s.produce_s;
+        assert!(
+            (rate - 20_000.0).abs() < 400.0,
+            "{rate} records/s; reproduce: {repro}"
+        );
+    }
+    assert_eq!(kafkasim::scenario::resolve::perf_test_burst(20_000_000), 40);
+    assert_eq!(
+        kafkasim::scenario::resolve::perf_test_burst(300_000),
+        1,
+        "300 records/s: one at a time"
+    );
+}

@@ -220,7 +220,12 @@ impl Cluster {
             remaining
         } else {
             let elapsed = now.saturating_sub(from_ns) as u128;
-            let allowed = from_gen + (elapsed * rate as u128 / 1_000_000_000_000) as u64 + 1;
+            let mut allowed = from_gen + (elapsed * rate as u128 / 1_000_000_000_000) as u64 + 1;
+            if pc.perf_test_pacing {
+                // A burst goes once its first record's turn has come.
+                let n = crate::scenario::resolve::perf_test_burst(rate);
+                allowed = from_gen + (allowed - from_gen).div_ceil(n) * n;
+            }
             allowed.saturating_sub(pr.generated).min(remaining)
         };
         if due == 0 {
