@@ -132,9 +132,12 @@ impl PageCache {
             if lo >= hi {
                 continue;
             }
-            self.remove(seq, e);
             if e.first < lo {
-                self.insert(seq, Extent { end: lo, ..e });
+                // The part before the cut keeps its keys: shorten it in place (an append
+                // cutting the partial last page of its file's newest extent, most often).
+                self.lru.get_mut(&(seq, first)).expect("listed").end = lo;
+            } else {
+                self.remove(seq, e);
             }
             if hi < e.end {
                 self.insert(seq, Extent { first: hi, ..e });
