@@ -184,3 +184,55 @@ pub fn merge(shards: Vec<(String, ShardFile)>) -> Result<Merged, String> {
         outcome,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shard_file_reads_back_to_the_same_bytes() {
+        // Long texts (describe views of 300 partitions), series, violations: everything a run
+        // keeps goes through CBOR and comes back unchanged.
+        let text = "[topic]\npartitions = 300\n[producer]\nrecords = 3000\n\
+                    [run]\ndescribe_at_ms = \"1000,2000\"\n";
+        let sc = Scenario::parse(text, "shard-test.toml").unwrap();
+        let points = sweep_points(&sc).unwrap();
+        let outs = super::super::run_jobs(&sc, &points, &[0], 1, &|_, _| {});
+        let file = ShardFile {
+            kafkasim: env!("CARGO_PKG_VERSION").into(),
+            shard: Shard { index: 1, count: 1 },
+            scenario: (&sc).into(),
+            omb: None,
+            jobs_total: 1,
+            outputs: outs
+                .into_iter()
+                .map(|(j, o)| (j as u64, o.map_err(|e| e.to_string())))
+                .collect(),
+        };
+        let describes = &file.outputs[0].1.as_ref().unwrap().describes;
+        assert!(
+            describes.iter().any(|d| d.len() > 10_000),
+            "long describe views"
+        );
+        let mut bytes = vec![];
+        file.write(&mut bytes).unwrap();
+        let back = ShardFile::read(&bytes).unwrap();
+        let mut again = vec![];
+        back.write(&mut again).unwrap();
+        assert!(bytes == again, "the shard file changed on its way back");
+        assert!(
+            ShardFile::read(&bytes[..bytes.len() - 1]).is_err(),
+            "a cut file is refused"
+        );
+    }
+
+    #[test]
+    fn shards_split_the_jobs_round_robin() {
+        let s = |t: &str| t.parse::<Shard>();
+        assert_eq!(s("2/3").unwrap().jobs(8), vec![1, 4, 7]);
+        assert_eq!(s("5/5").unwrap().jobs(3), Vec::<usize>::new());
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0", "1/2000000"] {
+            assert!(s(bad).unwrap_err().contains(bad), "{bad}");
+        }
+    }
+}
