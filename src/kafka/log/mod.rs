@@ -472,7 +472,7 @@ impl PartitionLog {
     /// Remove every batch ending above `offset` (whole batches, as Kafka truncates); returns
     /// the removed batches, in offset order. The HW and the epoch cache follow.
     pub fn truncate_to(&mut self, offset: u64) -> Vec<LogBatch> {
-        let keep = self.batches.partition_point(|b| b.end_offset() <= offset);
+        let keep = self.first_ending_after(offset);
         let removed: Vec<LogBatch> = self.batches.drain(keep..).collect();
         if let Some(first) = removed.first() {
             self.leo = first.base_offset;
@@ -562,7 +562,7 @@ impl PartitionLog {
         if offset >= limit {
             return out;
         }
-        let start = self.batches.partition_point(|b| b.end_offset() <= offset);
+        let start = self.first_ending_after(offset);
         for b in self.batches.range(start..) {
             if b.end_offset() > limit
                 || (!out.batches.is_empty() && out.bytes + b.bytes as u64 > max_bytes)
@@ -575,19 +575,32 @@ impl PartitionLog {
         out
     }
 
+    /// Index of the first batch ending after `offset` (holding it or past it). Readers and
+    /// followers mostly read near the log end: the last few batches are looked at before a
+    /// binary search over all of them.
+    fn first_ending_after(&self, offset: u64) -> usize {
+        let n = self.batches.len();
+        for i in (n.saturating_sub(8)..n).rev() {
+            if self.batches[i].end_offset() <= offset {
+                return i + 1;
+            }
+        }
+        self.batches.partition_point(|b| b.end_offset() <= offset)
+    }
+
     /// Bytes readable from `offset` below `limit` (for fetch.min.bytes), cheaply.
     pub fn bytes_available(&self, offset: u64, limit: u64) -> u64 {
         if offset >= limit {
             return 0;
         }
-        let start = self.batches.partition_point(|b| b.end_offset() <= offset);
+        let start = self.first_ending_after(offset);
         let Some(first) = self.batches.get(start) else {
             return 0;
         };
         let end_pos = if limit >= self.leo {
             self.end_pos
         } else {
-            let i = self.batches.partition_point(|b| b.end_offset() <= limit);
+            let i = self.first_ending_after(limit);
             self.batches.get(i).map_or(self.end_pos, |b| b.pos)
         };
         end_pos.saturating_sub(first.pos)
@@ -595,13 +608,13 @@ impl PartitionLog {
 
     /// Whether the log holds a record at `offset` (compacted logs have gaps).
     pub fn holds(&self, offset: u64) -> bool {
-        let i = self.batches.partition_point(|b| b.end_offset() <= offset);
+        let i = self.first_ending_after(offset);
         self.batches.get(i).is_some_and(|b| b.base_offset <= offset)
     }
 
     /// Batches overlapping offsets `[from, to)` (those still indexed).
     pub fn batches_in(&self, from: u64, to: u64) -> impl Iterator<Item = &LogBatch> {
-        let start = self.batches.partition_point(|b| b.end_offset() <= from);
+        let start = self.first_ending_after(from);
         self.batches
             .range(start..)
             .take_while(move |b| b.base_offset < to)
