@@ -350,8 +350,8 @@ fn run(cli: Cli) -> Result<()> {
             if let Some(n) = seeds {
                 sc.apply_set(&format!("seeds={n}")).map_err(usage)?;
             }
-            let points = sc.resolve_all().map_err(usage)?;
-            let total: u64 = points.iter().map(|(_, c)| c.seeds as u64).sum();
+            let points = experiment::sweep_points(&sc).map_err(usage)?;
+            let total = experiment::job_count(&points) as u64;
             let keys: Vec<&str> = varies
                 .iter()
                 .filter_map(|v| v.split_once('='))
@@ -360,13 +360,13 @@ fn run(cli: Cli) -> Result<()> {
             for warning in traps(&file_sweep, &keys, only_vary, &points) {
                 eprintln!("kafkasim: warning: {warning}");
             }
-            drop(points);
             if total > 1_000_000 {
                 return Err(usage(format!("the sweep asks for {total} runs; at most 1000000 are accepted (reduce --vary lists or seeds)")));
             }
             if let Some(shard) = shard {
                 let out = out.as_deref().expect("clap requires --out with --shard");
-                return run_shard(&sc, omb.map(|o| o.shape), shard, out, threads, &ui);
+                let omb = omb.map(|o| o.shape);
+                return run_shard(&sc, points, omb, shard, out, threads, &ui);
             }
             let dir = out.as_deref().map(open_out_dir).transpose()?;
             let name = sc.name();
@@ -378,12 +378,9 @@ fn run(cli: Cli) -> Result<()> {
             let on_run = |p: &kafkasim::scenario::Point, seed: u64| {
                 progress.step(|| format!("kafkasim: ran {} seed {seed}", p.name()));
             };
-            let outcome = experiment::run_all_with(&sc, threads as usize, &on_run);
+            let outcome = experiment::run_points(&sc, points, threads as usize, &on_run);
             progress.finish();
-            let experiment::Outcome { results, failed } = outcome.map_err(|e| match e {
-                experiment::RunError::Scenario(s) => usage(s),
-                other => anyhow::Error::new(other),
-            })?;
+            let experiment::Outcome { results, failed } = outcome;
             let failures: Vec<String> = failed.iter().map(|e| e.to_string()).collect();
             let shape = omb.as_ref().map(|o| &o.shape);
             let report = Report {
@@ -445,6 +442,7 @@ fn check_format(format: Format, omb: bool) -> Result<()> {
 /// same seed fails the same way).
 fn run_shard(
     sc: &Scenario,
+    points: Vec<(kafkasim::scenario::Point, kafkasim::scenario::SimConfig)>,
     omb: Option<kafkasim::scenario::omb::OmbShape>,
     shard: experiment::shard::Shard,
     out: &std::path::Path,
@@ -452,8 +450,7 @@ fn run_shard(
     ui: &crate::ui::Ui,
 ) -> Result<()> {
     let dir = prepare_dir(out).map_err(usage)?;
-    let points = experiment::sweep_points(sc).map_err(usage)?;
-    let total = experiment::jobs(&points).len();
+    let total = experiment::job_count(&points);
     let which = shard.jobs(total);
     let file = dir.join(shard.file_name());
     ui.info(&format!(

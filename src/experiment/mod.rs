@@ -231,16 +231,30 @@ pub fn run_all_with(
     threads: usize,
     on_run: &(dyn Fn(&Point, u64) + Sync),
 ) -> Result<Outcome, RunError> {
-    let points = sweep_points(sc)?;
-    let all: Vec<usize> = (0..jobs(&points).len()).collect();
+    Ok(run_points(sc, sweep_points(sc)?, threads, on_run))
+}
+
+/// [`run_all_with`] over `points` already resolved by [`sweep_points`].
+pub fn run_points(
+    sc: &Scenario,
+    points: Vec<(Point, SimConfig)>,
+    threads: usize,
+    on_run: &(dyn Fn(&Point, u64) + Sync),
+) -> Outcome {
+    let all: Vec<usize> = (0..job_count(&points)).collect();
     let outs = run_jobs(sc, &points, &all, threads, on_run);
-    Ok(assemble(points, outs.into_iter().map(|(_, o)| o)))
+    assemble(points, outs.into_iter().map(|(_, o)| o))
+}
+
+/// Runs in a sweep: its points' seeds, summed.
+pub fn job_count(points: &[(Point, SimConfig)]) -> usize {
+    points.iter().map(|(_, c)| c.seeds as usize).sum()
 }
 
 /// The points of `sc`, each with its share of the memory its finished runs may keep.
 pub fn sweep_points(sc: &Scenario) -> Result<Vec<(Point, SimConfig)>, ScenarioError> {
     let mut points = sc.resolve_all()?;
-    let runs: u64 = points.iter().map(|(_, c)| c.seeds as u64).sum();
+    let runs = job_count(&points) as u64;
     // Finished runs wait for the others: together they keep at most half of the memory budget,
     // each its share, so a sweep's memory does not grow with its size. Only a point's first
     // run keeps its series (the only ones drawn and written).

@@ -5,7 +5,7 @@
 //! single machine would have written, byte for byte. A run is deterministic from its
 //! configuration and seed, so where it ran changes nothing.
 
-use super::{assemble, jobs, sweep_points, Outcome, RunOutput};
+use super::{assemble, job_count, sweep_points, Outcome, RunOutput};
 use crate::scenario::omb::OmbShape;
 use crate::scenario::wire::ScenarioWire;
 use crate::scenario::Scenario;
@@ -153,7 +153,7 @@ pub fn merge(shards: Vec<(String, ShardFile)>) -> Result<Merged, String> {
     let scenario = Scenario::try_from(first.scenario.clone())
         .map_err(|e| format!("{first_name}: its scenario cannot be read back: {e}"))?;
     let points = sweep_points(&scenario).map_err(|e| format!("{first_name}: {e}"))?;
-    let total = jobs(&points).len();
+    let total = job_count(&points);
     if total as u64 != first.jobs_total {
         return Err(format!(
             "{first_name}: the sweep has {total} runs here, {} where the shards ran",
