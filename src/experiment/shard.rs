@@ -88,7 +88,15 @@ impl ShardFile {
         let body = bytes
             .strip_prefix(MAGIC)
             .ok_or("not a kafkasim shard file (written by `kafkasim run --shard I/N`)")?;
-        ciborium::from_reader(body).map_err(|e| format!("damaged shard file: {e}"))
+        let file: Self =
+            ciborium::from_reader(body).map_err(|e| format!("damaged shard file: {e}"))?;
+        let Shard { index, count } = file.shard;
+        if index == 0 || index > count || count > MAX_SHARDS {
+            return Err(format!(
+                "damaged shard file: it says it is shard {index}/{count}"
+            ));
+        }
+        Ok(file)
     }
 }
 
@@ -224,6 +232,15 @@ mod tests {
             ShardFile::read(&bytes[..bytes.len() - 1]).is_err(),
             "a cut file is refused"
         );
+        // A file claiming an impossible place in its sweep is refused, not indexed with.
+        for (index, count) in [(0, 3), (4, 3), (1, 0)] {
+            let mut bad = ShardFile::read(&bytes).unwrap();
+            bad.shard = Shard { index, count };
+            let mut b = vec![];
+            bad.write(&mut b).unwrap();
+            let e = ShardFile::read(&b).unwrap_err();
+            assert!(e.contains(&format!("{index}/{count}")), "{e}");
+        }
     }
 
     #[test]

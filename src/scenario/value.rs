@@ -96,14 +96,19 @@ impl Value {
         val.checked(spec, shown)
     }
 
-    fn checked(self, spec: &KeySpec, shown: String) -> Result<Self, ScenarioError> {
-        let ok = match (&self, spec.kind) {
+    /// Whether the value is of `kind` and in its range.
+    pub fn fits(&self, kind: Kind) -> bool {
+        match (self, kind) {
             (Value::Int(v), Kind::Int { min, max }) => (min..=max).contains(v),
             (Value::Float(v), Kind::Float { min, max }) => v.is_finite() && *v >= min && *v <= max,
             (Value::Text(v), Kind::Enum(words)) => words.contains(&v.as_str()),
-            _ => true,
-        };
-        if ok {
+            (Value::Bool(_), Kind::Bool) | (Value::Text(_), Kind::Text) => true,
+            _ => false,
+        }
+    }
+
+    fn checked(self, spec: &KeySpec, shown: String) -> Result<Self, ScenarioError> {
+        if self.fits(spec.kind) {
             Ok(self)
         } else {
             Err(Self::invalid(spec, shown))

@@ -50,8 +50,26 @@ fn key(k: &str) -> Result<&'static str, String> {
         .ok_or_else(|| format!("it sets `{k}`, which this kafkasim does not know"))
 }
 
+/// `v` as a value of `k`, or why it cannot be one (a shard is data from outside: every value is
+/// checked as a scenario file's would be).
+fn valid(k: &'static str, v: Value) -> Result<Value, String> {
+    let kind = keys::spec(k).expect("a registry name").kind;
+    match v.fits(kind) {
+        true => Ok(v),
+        false => Err(format!(
+            "its `{k}` = {v} is not a value of that key ({})",
+            kind.accepted()
+        )),
+    }
+}
+
 fn keyed(xs: Vec<(String, Value)>) -> Result<Vec<(&'static str, Value)>, String> {
-    xs.into_iter().map(|(k, v)| Ok((key(&k)?, v))).collect()
+    xs.into_iter()
+        .map(|(k, v)| {
+            let k = key(&k)?;
+            Ok((k, valid(k, v)?))
+        })
+        .collect()
 }
 
 impl From<&Scenario> for ScenarioWire {
@@ -101,6 +119,14 @@ impl TryFrom<ScenarioWire> for Scenario {
             let action = (ACTIONS.iter().find(|a| a.name == action)).ok_or_else(|| {
                 format!("it has a `{action}` event, which this kafkasim does not know")
             })?;
+            let fits = args.len() == action.fields.len()
+                && args.iter().zip(action.fields).all(|(v, f)| v.fits(f.kind));
+            if !fits {
+                return Err(format!(
+                    "its `{}` event has fields of the wrong kind",
+                    action.name
+                ));
+            }
             base.events.push(RawEvent {
                 index,
                 at_ms,
@@ -126,7 +152,11 @@ impl TryFrom<ScenarioWire> for Scenario {
             });
         }
         let sweep = (w.sweep.into_iter())
-            .map(|(k, vs)| Ok((key(&k)?, vs)))
+            .map(|(k, vs)| {
+                let k = key(&k)?;
+                let vs = (vs.into_iter().map(|v| valid(k, v))).collect::<Result<_, _>>()?;
+                Ok((k, vs))
+            })
             .collect::<Result<_, String>>()?;
         let varied = w.varied.iter().map(|k| key(k)).collect::<Result<_, _>>()?;
         Ok(Scenario {
@@ -171,5 +201,10 @@ mod tests {
             .push(("producer.warp.factor".into(), Value::Int(9)));
         let e = Scenario::try_from(wire).unwrap_err();
         assert!(e.contains("producer.warp.factor"), "{e}");
+        let mut wire = ScenarioWire::from(&sc);
+        wire.explicit
+            .push(("producer.records".into(), Value::Text("many".into())));
+        let e = Scenario::try_from(wire).unwrap_err();
+        assert!(e.contains("producer.records") && e.contains("many"), "{e}");
     }
 }
