@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
+# The calibrations first: scenarios/classroom-cores.toml includes plots/classroom-real/profile.toml.
+scripts/refit.sh
 for f in scenarios/*.toml; do
   name=$(basename "$f" .toml)
   rm -rf "plots/$name" # no figure a scenario stopped drawing stays behind

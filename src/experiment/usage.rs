@@ -9,9 +9,9 @@ use crate::hardware::{Host, HostSample};
 pub struct HostUsage {
     /// "broker 0", "client host 1", or "host" (single-host layout).
     pub name: String,
-    /// Its cores.
-    pub cores: u32,
-    /// CPU: busy time over elapsed time × cores.
+    /// Its cores (its CPU quota, if one is set).
+    pub cores: f64,
+    /// CPU: work done over elapsed time × cores.
     pub cpu: f64,
     /// NIC transmit line.
     pub nic_tx: f64,
@@ -36,8 +36,8 @@ impl HostUsage {
         let u = |busy: u64| (busy as f64 / span).min(1.0);
         Self {
             name,
-            cores: host.cpu.cores(),
-            cpu: (host.cpu.busy_ns() as f64 / (span * host.cpu.cores() as f64)).min(1.0),
+            cores: host.cpu.capacity_cores(),
+            cpu: (host.cpu.busy_ns() as f64 / (span * host.cpu.capacity_cores())).min(1.0),
             nic_tx: u(host.nic.tx.busy_ns()),
             nic_rx: u(host.nic.rx.busy_ns()),
             disk: u(host.disks.iter().map(|d| d.busy_ns()).max().unwrap_or(0)),
@@ -113,18 +113,16 @@ pub fn intervals(hosts: &[HostUsage], series: &[HostSample]) -> Vec<Interval> {
             let p = prev[h];
             let dt = s.time_ns.saturating_sub(p.time_ns) as f64;
             if dt > 0.0 {
-                let u = |a: u64, b: u64, units: u32| {
-                    ((a - b) as f64 / dt / units.max(1) as f64).min(1.0)
-                };
+                let u = |a: u64, b: u64, units: f64| ((a - b) as f64 / dt / units).min(1.0);
                 out.push(Interval {
                     start_ns: p.time_ns,
                     time_ns: s.time_ns,
                     host: h,
                     busy: [
                         u(s.cpu_busy_ns, p.cpu_busy_ns, hosts[h].cores),
-                        u(s.tx_busy_ns, p.tx_busy_ns, 1),
-                        u(s.rx_busy_ns, p.rx_busy_ns, 1),
-                        u(s.disk_busy_ns, p.disk_busy_ns, 1),
+                        u(s.tx_busy_ns, p.tx_busy_ns, 1.0),
+                        u(s.rx_busy_ns, p.rx_busy_ns, 1.0),
+                        u(s.disk_busy_ns, p.disk_busy_ns, 1.0),
                     ],
                     dirty_bytes: s.dirty_bytes,
                     hit_bytes: s.hit_bytes.saturating_sub(p.hit_bytes),
@@ -187,7 +185,7 @@ pub fn bottleneck(hosts: &[HostUsage], series: &[HostSample]) -> String {
 mod tests {
     use super::*;
 
-    fn usage(name: &str, cores: u32) -> HostUsage {
+    fn usage(name: &str, cores: f64) -> HostUsage {
         HostUsage {
             name: name.into(),
             cores,
@@ -211,7 +209,7 @@ mod tests {
 
     #[test]
     fn the_resource_busy_longest_binds() {
-        let hosts = [usage("broker 0", 2), usage("client host 0", 2)];
+        let hosts = [usage("broker 0", 2.0), usage("client host 0", 2.0)];
         // 4 intervals of 100: the client's TX is saturated in the last 3, the broker's two
         // cores half busy throughout (CPU busy time counts over all cores).
         let series: Vec<HostSample> = (1..=4)

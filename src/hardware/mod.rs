@@ -1,12 +1,13 @@
 //! The machines under the Kafka model. It knows nothing of Kafka: hosts with cores, a page
-//! cache, disks, a NIC and a loopback device, and the network between them. Each piece computes
-//! the completion time of work when it is submitted at the current time (exact for FIFO service
-//! when submissions arrive in time order, which the event loop guarantees).
+//! cache, disks, a NIC and a loopback device, and the network between them. Each FIFO piece
+//! computes the completion time of work when it is submitted at the current time (exact for
+//! FIFO service when submissions arrive in time order, which the event loop guarantees); the
+//! CPU, shared as processor sharing, reports ends as they come ([`Cpu::next_event_ns`]).
 //!
 //! | piece | model | formula |
 //! |---|---|---|
 //! | [`Host`] | one machine; `write` throttled as Linux's `balance_dirty_pages`, `fsync`, `read` | see [`host`] |
-//! | [`Cpu`] | k identical cores, FIFO, non-preemptive | start = earliest free core, done = start + work |
+//! | [`Cpu`] | k identical cores (or a CFS quota), processor sharing among runnable threads | each of n runs at min(1, k / n) of a core |
 //! | [`Nic`] | full duplex, each line a first-fit calendar shared by every flow | see [`nic`] |
 //! | [`Link`] | one FIFO wire with bandwidth and latency (loopback) | done = max(now, free) + bytes/bw; arrive = done + latency |
 //! | [`Disk`] | one queue, FIFO, seek on discontiguous access, IOPS, cache flush | done = max(now, free) + [seek] + max(bytes/bw, ops/iops) |

@@ -175,6 +175,8 @@ pub struct Cluster {
     housekeeping_ns: Nanos,
     /// Next partition whose consumed records housekeeping releases ([`RELEASE_SLICE`] a time).
     release_cursor: usize,
+    /// Work on the hosts' cores and the events that follow it.
+    pub(crate) cpu_jobs: super::cpu_jobs::CpuJobs,
 }
 
 impl Cluster {
@@ -379,6 +381,7 @@ impl Cluster {
             groups,
             housekeeping_ns: cfg.series_interval_ns,
             release_cursor: 0,
+            cpu_jobs: super::cpu_jobs::CpuJobs::new(hosts.len()),
             cfg,
             hosts,
             network,
@@ -877,6 +880,10 @@ impl Model for Cluster {
             Event::Housekeeping => self.housekeeping(now, q),
             Event::LogRetention { broker } => self.log_retention(now, broker, q),
             Event::LogCleaner { broker, thread } => self.log_cleaner(now, broker, thread, q),
+            Event::CpuDone { host } => self.cpu_done(now, host, q),
+            Event::Send { from, broker, req } => {
+                self.to_broker(q, now, from, broker, *req);
+            }
         }
     }
 

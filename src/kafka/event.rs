@@ -111,6 +111,14 @@ pub enum Event {
     LogCleaner { broker: Id, thread: u32 },
     /// Broker `broker`'s log manager runs its retention pass.
     LogRetention { broker: Id },
+    /// The CPU timer of host `host`: work on its cores ends or starts (see `cpu_jobs`).
+    CpuDone { host: Id },
+    /// A client or follower on host `from` built `req` (CPU done): it goes on the wire.
+    Send {
+        from: Id,
+        broker: Id,
+        req: Box<Request>,
+    },
 }
 
 /// A follower's Fetch answered: which fetcher thread and request it answers, and the data.

@@ -62,10 +62,9 @@ impl Cluster {
         m.requests += 1;
         let (broker, n) = (m.broker, m.requests);
         let host = self.client_host(client);
-        let at = self.hosts[host]
-            .cpu
-            .submit(now, self.cfg.consumer.request_cpu_ns);
-        self.to_broker(q, at, host, broker, Request::Metadata { client });
+        let cpu = self.cfg.consumer.request_cpu_ns;
+        self.send_after_cpu(q, now, host, cpu, broker, Request::Metadata { client });
+        let at = now + cpu;
         if self.faults.timeouts {
             let what = super::event::Timeout::Metadata { client, n };
             q.schedule(

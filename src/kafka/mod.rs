@@ -15,6 +15,7 @@ pub mod broker;
 pub mod cluster;
 pub mod consumer;
 pub mod controller;
+pub mod cpu_jobs;
 pub mod describe;
 pub mod event;
 pub mod faults;

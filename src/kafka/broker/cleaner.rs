@@ -30,18 +30,23 @@ impl Cluster {
         q: &mut EventQueue<Event>,
     ) {
         let backoff = self.cfg.broker.cleaner_backoff_ns;
-        let next = match self.brokers[b].alive {
-            true => self
-                .clean_filthiest(now, b)
-                .unwrap_or(now.saturating_add(backoff)),
-            false => now.saturating_add(backoff),
-        };
-        q.schedule(next.max(now + 1), Event::LogCleaner { broker: b, thread });
+        let wake = Event::LogCleaner { broker: b, thread };
+        match self.brokers[b]
+            .alive
+            .then(|| self.clean_filthiest(now, b))
+            .flatten()
+        {
+            Some((until, cpu_ns)) => {
+                let host = self.brokers[b].host;
+                self.on_cpu_then(q, host, now, cpu_ns, wake, until.max(now + 1));
+            }
+            None => q.schedule(now.saturating_add(backoff).max(now + 1), wake),
+        }
     }
 
     /// Clean the filthiest compacted log of `b`, if one is dirty enough; returns when the
-    /// thread is done with it.
-    fn clean_filthiest(&mut self, now: Nanos, b: Id) -> Option<Nanos> {
+    /// thread is done with its disk reads and writes, and the CPU work it does.
+    fn clean_filthiest(&mut self, now: Nanos, b: Id) -> Option<(Nanos, Nanos)> {
         let (p, c) = self.brokers[b]
             .logs
             .iter()
@@ -90,7 +95,6 @@ impl Cluster {
             }
         }
         let cpu_ns = (done.read_bytes + done.written_bytes) * bc.cleaner_ps_per_byte / 1000;
-        until = until.max(self.hosts[host].cpu.submit(now, cpu_ns));
         for &(index, bytes) in &done.written {
             until = until.max(self.hosts[host].write(now, file_id(b, p, index), dir, 0, bytes));
         }
@@ -107,6 +111,6 @@ impl Cluster {
             s.records_removed += done.records_removed;
             s.tombstones_removed += done.tombstones_removed;
         }
-        Some(until)
+        Some((until, cpu_ns))
     }
 }

@@ -131,8 +131,8 @@ impl Cluster {
         true
     }
 
-    /// When the I/O thread finishes reading `f`'s data on `b` (page cache hits are cheap,
-    /// misses go to the disk first).
+    /// When the I/O thread has read `f`'s data on `b` (page cache hits at once, misses from
+    /// the disk), and the CPU work it then does.
     ///
     /// Finding where a partition's read starts is Kafka's `LogSegment.translateOffset`: the
     /// offset index (one entry per `log.index.interval.bytes` appended, its pages kept in
@@ -140,7 +140,7 @@ impl Cluster {
     /// log is scanned from there, batch header by batch header, up to the first batch wanted.
     /// That scan reads the bytes between the entry and the batch — on average half the
     /// interval — through the page cache, before the data itself.
-    pub(crate) fn fetch_io_done_at(&mut self, now: Nanos, b: Id, f: &FetchRequest) -> Nanos {
+    pub(crate) fn fetch_io_cpu(&mut self, now: Nanos, b: Id, f: &FetchRequest) -> (Nanos, Nanos) {
         let bc = &self.cfg.broker;
         let host = self.brokers[b].host;
         let mut disk_done = now;
@@ -166,7 +166,7 @@ impl Cluster {
         }
         let cpu =
             f.parts.len() as u64 * bc.fetch_partition_cpu_ns + bytes * bc.fetch_ps_per_byte / 1000;
-        self.hosts[host].cpu.submit(disk_done, cpu)
+        (disk_done, cpu)
     }
 
     /// Put `f` in `b`'s purgatory until data arrives or its max wait passes.

@@ -257,19 +257,14 @@ impl Cluster {
     }
 
     fn start_net(&mut self, now: Nanos, b: Id, req: Request, q: &mut EventQueue<Event>) {
-        let now = self.brokers[b].jvm.ready_at(now);
-        let done = self.hosts[self.brokers[b].host]
-            .cpu
-            .submit(now, self.cfg.broker.request_cpu_ns);
-        let inc = self.brokers[b].inc;
-        q.schedule(
-            done,
-            Event::NetDone {
-                broker: b,
-                inc,
-                req: Box::new(req),
-            },
-        );
+        let start = self.brokers[b].jvm.ready_at(now);
+        let then = Event::NetDone {
+            broker: b,
+            inc: self.brokers[b].inc,
+            req: Box::new(req),
+        };
+        let host = self.brokers[b].host;
+        self.on_cpu(q, host, start, self.cfg.broker.request_cpu_ns, then);
     }
 
     pub(crate) fn broker_net_done(
@@ -298,11 +293,8 @@ impl Cluster {
     fn start_io(&mut self, now: Nanos, b: Id, mut req: Request, q: &mut EventQueue<Event>) {
         let host = self.brokers[b].host;
         let now = self.brokers[b].jvm.ready_at(now);
-        let done = match &mut req {
-            Request::Produce(pr) => {
-                let cpu = self.produce_cpu_ns(pr);
-                self.hosts[host].cpu.submit(now, cpu)
-            }
+        let (start, cpu) = match &mut req {
+            Request::Produce(pr) => (now, self.produce_cpu_ns(pr)),
             Request::Fetch(f) => {
                 if !self.prepare_fetch(now, b, f, q) {
                     let Request::Fetch(f) = req else {
@@ -312,22 +304,18 @@ impl Cluster {
                     self.release_io(now, b, q);
                     return;
                 }
-                self.fetch_io_done_at(now, b, f)
+                self.fetch_io_cpu(now, b, f)
             }
-            Request::Group { .. } | Request::Metadata { .. } | Request::ListOffsets { .. } => self
-                .hosts[host]
-                .cpu
-                .submit(now, self.cfg.broker.request_cpu_ns),
+            Request::Group { .. } | Request::Metadata { .. } | Request::ListOffsets { .. } => {
+                (now, self.cfg.broker.request_cpu_ns)
+            }
         };
-        let inc = self.brokers[b].inc;
-        q.schedule(
-            done,
-            Event::IoDone {
-                broker: b,
-                inc,
-                req: Box::new(req),
-            },
-        );
+        let then = Event::IoDone {
+            broker: b,
+            inc: self.brokers[b].inc,
+            req: Box::new(req),
+        };
+        self.on_cpu(q, host, start, cpu, then);
     }
 
     pub(crate) fn release_io(&mut self, now: Nanos, b: Id, q: &mut EventQueue<Event>) {

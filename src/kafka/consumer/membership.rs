@@ -41,13 +41,10 @@ impl Cluster {
     ) {
         let host = self.consumers[c].host;
         let client = self.consumers[c].client;
-        let at = self.hosts[host].cpu.submit(
-            now,
-            self.cfg.groups[self.consumers[c].group]
-                .consumer
-                .request_cpu_ns,
-        );
-        self.to_broker(q, at, host, broker, Request::Group { c: client, req });
+        let cpu = self.cfg.groups[self.consumers[c].group]
+            .consumer
+            .request_cpu_ns;
+        self.send_after_cpu(q, now, host, cpu, broker, Request::Group { c: client, req });
     }
 
     fn send_join(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {

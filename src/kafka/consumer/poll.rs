@@ -78,15 +78,12 @@ impl Cluster {
             return self.fetched(now, c, broker, parts, q);
         }
         let con = &self.consumers[c];
-        let done = self.hosts[con.host].cpu.submit(now, cpu);
         let reply = super::super::event::Reply::Parsed { broker, parts };
-        q.schedule(
-            done,
-            Event::ToConsumer {
-                c: con.client,
-                reply: Box::new(reply),
-            },
-        );
+        let then = Event::ToConsumer {
+            c: con.client,
+            reply: Box::new(reply),
+        };
+        self.on_cpu(q, con.host, now, cpu, then);
     }
 
     /// Data (possibly none) from `broker` for consumer `c`, ready to hand to the application.
@@ -222,13 +219,11 @@ impl Cluster {
             let (client, id) = (con.client, con.fetch_no);
             self.metrics.consumers[c].fetches += 1;
             let host = self.consumers[c].host;
-            let at = self.hosts[host].cpu.submit(
-                now,
-                self.cfg.groups[self.consumers[c].group]
-                    .consumer
-                    .request_cpu_ns,
-            );
-            self.to_broker(q, at, host, b, Request::Fetch(f));
+            let cpu = self.cfg.groups[self.consumers[c].group]
+                .consumer
+                .request_cpu_ns;
+            self.send_after_cpu(q, now, host, cpu, b, Request::Fetch(f));
+            let at = now + cpu;
             if self.faults.timeouts {
                 let what = crate::kafka::event::Timeout::Fetch {
                     c: client,
@@ -365,17 +360,17 @@ impl Cluster {
     fn start_processing(&mut self, now: Nanos, c: Id, batch: InProcess, q: &mut EventQueue<Event>) {
         let con = &mut self.consumers[c];
         con.app_busy = true;
-        let done = self.hosts[con.host].cpu.submit(now, batch.cpu_ns);
         con.poll_started_ns = now;
-        let (client, seq) = (con.client, con.poll_seq);
-        let deadline = now + self.cfg.groups[con.group].consumer.rebalance_timeout_ns;
-        if done > deadline {
-            // Only a batch outlasting max.poll.interval.ms needs the timer (a stall arms its own).
-            let timer = ConsumerTimer::PollTimeout { seq };
-            q.schedule(deadline, Event::ConsumerTimer { c: client, timer });
-        }
-        q.schedule(done, Event::PollDone { c: client });
+        let (client, seq, host, cpu) = (con.client, con.poll_seq, con.host, batch.cpu_ns);
+        let timeout = self.cfg.groups[con.group].consumer.rebalance_timeout_ns;
         con.in_process = Some(batch);
+        // Only a batch that may outlast max.poll.interval.ms needs the timer (a stall arms its
+        // own): one longer than a tenth of it, as the host's other threads may slow it.
+        if cpu.saturating_mul(10) > timeout {
+            let timer = ConsumerTimer::PollTimeout { seq };
+            q.schedule(now + timeout, Event::ConsumerTimer { c: client, timer });
+        }
+        self.on_cpu(q, host, now, cpu, Event::PollDone { c: client });
     }
 
     /// The application finished processing a poll's records.

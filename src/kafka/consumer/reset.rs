@@ -90,18 +90,16 @@ impl Cluster {
                 con.needs_reset.remove(&p);
                 con.resetting.insert(p, (b, id));
             }
-            let at = self.hosts[host].cpu.submit(
-                now,
-                self.cfg.groups[self.consumers[c].group]
-                    .consumer
-                    .request_cpu_ns,
-            );
+            let cpu = self.cfg.groups[self.consumers[c].group]
+                .consumer
+                .request_cpu_ns;
             let req = Request::ListOffsets {
                 c: client,
                 parts,
                 earliest,
             };
-            self.to_broker(q, at, host, b, req);
+            self.send_after_cpu(q, now, host, cpu, b, req);
+            let at = now + cpu;
             if self.faults.timeouts {
                 let what = Timeout::ListOffsets {
                     c: client,

@@ -245,16 +245,12 @@ impl Cluster {
         let jvm = &mut self.producers[p].jvm;
         jvm.allocate(now, chunk * (pc.value_bytes.1 as u64 + 24));
         let start = jvm.ready_at(now);
-        let done = self.hosts[self.producers[p].host]
-            .cpu
-            .submit(start, chunk * per_record_ns);
-        q.schedule(
-            done,
-            Event::ProducerAppDone {
-                p,
-                records: chunk as u32,
-            },
-        );
+        let then = Event::ProducerAppDone {
+            p,
+            records: chunk as u32,
+        };
+        let host = self.producers[p].host;
+        self.on_cpu(q, host, start, chunk * per_record_ns, then);
     }
 
     /// The send rate changes to `rate_milli_per_s` at `now` (scenario event `producer.rate`).
@@ -478,10 +474,9 @@ impl Cluster {
             producer: p,
             broker,
         };
-        let start = pr.jvm.ready_at(now);
-        let done = self.hosts[pr.host].cpu.submit(start, cpu);
+        let (start, host) = (pr.jvm.ready_at(now), pr.host);
         let req = Box::new(req);
-        q.schedule(done, Event::SenderBuilt { p, broker, req });
+        self.on_cpu(q, host, start, cpu, Event::SenderBuilt { p, broker, req });
     }
 
     /// A request is built: put it on the wire.

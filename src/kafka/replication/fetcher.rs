@@ -118,10 +118,9 @@ impl Cluster {
             result: vec![],
         };
         let host = self.brokers[b].host;
-        let at = self.hosts[host]
-            .cpu
-            .submit(now, self.cfg.broker.request_cpu_ns);
-        self.to_broker(q, at, host, key.0, Request::Fetch(req));
+        let cpu = self.cfg.broker.request_cpu_ns;
+        self.send_after_cpu(q, now, host, cpu, key.0, Request::Fetch(req));
+        let at = now + cpu;
         if self.faults.timeouts {
             let what = crate::kafka::event::Timeout::Replica {
                 broker: b,
@@ -223,24 +222,21 @@ impl Cluster {
                 }
             }
         }
-        let at = if error {
-            now + self.cfg.replication.fetch_backoff_ns
-        } else {
-            let start = self.brokers[b].jvm.ready_at(now);
-            self.hosts[host].cpu.submit(start, cpu).max(write_until)
-        };
         let f = self.brokers[b]
             .fetchers
             .get_mut(&key)
             .expect("checked above");
         f.waking = true;
-        q.schedule(
-            at,
-            Event::FetcherWake {
-                broker: b,
-                leader: key.0,
-                fetcher: key.1,
-            },
-        );
+        let wake = Event::FetcherWake {
+            broker: b,
+            leader: key.0,
+            fetcher: key.1,
+        };
+        if error {
+            q.schedule(now + self.cfg.replication.fetch_backoff_ns, wake);
+        } else {
+            let start = self.brokers[b].jvm.ready_at(now);
+            self.on_cpu_then(q, host, start, cpu, wake, write_until);
+        }
     }
 }

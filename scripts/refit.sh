@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Refit the stored calibrations from their stored measurements, for when the model changes and
+# the brokers did not: plots/calibration (kafkasim calibrate --from-csv, with the measured
+# machine and the provenance lines of the profile it replaces) and plots/classroom-real
+# (scripts/classroom.sh compare). Then the lab's comparison, whose scenarios include
+# plots/calibration/profile.toml. Nothing here contacts a broker.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+k=./target/release/kafkasim
+dir=plots/calibration
+# The machine and cluster measured (plots/calibration/profile.toml says so in its header).
+machine=(--set host.cores=2 --set cluster.layout=single-host --set cluster.brokers=1
+  --set broker.group.initial.rebalance.delay.ms=3000 --set broker.num.network.threads=3
+  --set broker.num.io.threads=8)
+notes=()
+while IFS= read -r line; do notes+=(--note "$line"); done < <(
+  grep -E '^# (cluster: |measured |client: |measurements: plan )' "$dir/profile.toml" | sed 's/^# //')
+$k calibrate --from-csv "$dir/measurements.csv" --out "$dir" --quiet "${machine[@]}" "${notes[@]}"
+scripts/classroom.sh compare plots/classroom-real
+scripts/lab.sh compare

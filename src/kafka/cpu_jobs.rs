@@ -1,0 +1,131 @@
+//! Work on a host's cores, and what happens when it ends.
+//!
+//! A thread's CPU work goes to its host's [`Cpu`](crate::hardware::Cpu) (processor sharing:
+//! its end depends on what else runs meanwhile), with the event that follows it. Each host has
+//! one timer, [`Event::CpuDone`], at the next instant its CPU reports: a job ending or starting.
+//! When a job ends its event is handled then (or at `not_before`, whichever is later: a thread
+//! that also waits for its disk writes).
+
+use super::cluster::Cluster;
+use super::event::{Event, Id, Request};
+use crate::engine::{EventQueue, Model, Nanos};
+
+/// The events waiting for CPU work, by job tag, and each host's timer.
+#[derive(Default)]
+pub struct CpuJobs {
+    /// Per tag: the event that follows the job, and the earliest it may be handled.
+    then: Vec<Option<(Event, Nanos)>>,
+    /// Tags free for reuse.
+    free: Vec<u64>,
+    /// Per host, when its pending CpuDone timer fires (its earliest, if several).
+    timer_at: Vec<Option<Nanos>>,
+    ended: Vec<u64>,
+}
+
+impl CpuJobs {
+    /// For `hosts` hosts.
+    pub fn new(hosts: usize) -> Self {
+        Self {
+            timer_at: vec![None; hosts],
+            ..Self::default()
+        }
+    }
+}
+
+impl Cluster {
+    /// Run `work_ns` of CPU on `host`, runnable from `start` (≥ now: after a GC pause, a disk
+    /// read), then handle `then`.
+    pub(crate) fn on_cpu(
+        &mut self,
+        q: &mut EventQueue<Event>,
+        host: Id,
+        start: Nanos,
+        work_ns: Nanos,
+        then: Event,
+    ) {
+        self.on_cpu_then(q, host, start, work_ns, then, 0);
+    }
+
+    /// As [`Cluster::on_cpu`], with `then` handled no earlier than `not_before`.
+    pub(crate) fn on_cpu_then(
+        &mut self,
+        q: &mut EventQueue<Event>,
+        host: Id,
+        start: Nanos,
+        work_ns: Nanos,
+        then: Event,
+        not_before: Nanos,
+    ) {
+        let now = q.now();
+        if work_ns == 0 {
+            q.schedule(start.max(not_before).max(now), then);
+            return;
+        }
+        let jobs = &mut self.cpu_jobs;
+        let tag = match jobs.free.pop() {
+            Some(t) => {
+                jobs.then[t as usize] = Some((then, not_before));
+                t
+            }
+            None => {
+                jobs.then.push(Some((then, not_before)));
+                jobs.then.len() as u64 - 1
+            }
+        };
+        self.hosts[host]
+            .cpu
+            .submit(now, start.max(now), work_ns, tag);
+        self.arm_cpu(q, host);
+    }
+
+    /// Send `req` from `host` to `broker` once `work_ns` of CPU from `now` has built it.
+    pub(crate) fn send_after_cpu(
+        &mut self,
+        q: &mut EventQueue<Event>,
+        now: Nanos,
+        host: Id,
+        work_ns: Nanos,
+        broker: Id,
+        req: Request,
+    ) {
+        let then = Event::Send {
+            from: host,
+            broker,
+            req: Box::new(req),
+        };
+        self.on_cpu(q, host, now, work_ns, then);
+    }
+
+    fn arm_cpu(&mut self, q: &mut EventQueue<Event>, host: Id) {
+        if let Some(next) = self.hosts[host].cpu.next_event_ns() {
+            let at = &mut self.cpu_jobs.timer_at[host];
+            if at.is_none_or(|a| next < a) {
+                *at = Some(next);
+                q.schedule(next, Event::CpuDone { host });
+            }
+        }
+    }
+
+    /// `host`'s CPU timer: jobs that ended now are followed by their events.
+    pub(crate) fn cpu_done(&mut self, now: Nanos, host: Id, q: &mut EventQueue<Event>) {
+        if self.cpu_jobs.timer_at[host] != Some(now) {
+            return; // superseded by an earlier timer, which re-armed
+        }
+        self.cpu_jobs.timer_at[host] = None;
+        let mut ended = std::mem::take(&mut self.cpu_jobs.ended);
+        self.hosts[host].cpu.advance(now, &mut ended);
+        for tag in ended.drain(..) {
+            let (then, not_before) = self.cpu_jobs.then[tag as usize]
+                .take()
+                .expect("a job's event is kept until it ends");
+            self.cpu_jobs.free.push(tag);
+            if not_before > now {
+                q.schedule(not_before, then);
+            } else {
+                self.handle(now, then, q);
+            }
+        }
+        self.cpu_jobs.ended = ended;
+        self.arm_cpu(q, host);
+    }
+}
