@@ -2,8 +2,9 @@
 # Refit the stored calibrations from their stored measurements, for when the model changes and
 # the brokers did not: plots/calibration (kafkasim calibrate --from-csv, with the measured
 # machine and the provenance lines of the profile it replaces) and plots/classroom-real
-# (scripts/classroom.sh compare). Then the lab's comparison, whose scenarios include
-# plots/calibration/profile.toml. Nothing here contacts a broker.
+# (scripts/classroom.sh compare). Then the broker's costs solved from its measured CPU
+# (scripts/broker-cpu.sh compare) and the lab's comparison, whose scenarios include both
+# plots/calibration/profile.toml and broker-cpu.toml. Nothing here contacts a broker.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
@@ -18,4 +19,5 @@ while IFS= read -r line; do notes+=(--note "$line"); done < <(
   grep -E '^# (cluster: |measured |client: |measurements: plan )' "$dir/profile.toml" | sed 's/^# //')
 $k calibrate --from-csv "$dir/measurements.csv" --out "$dir" --quiet "${machine[@]}" "${notes[@]}"
 scripts/classroom.sh compare plots/classroom-real
+scripts/broker-cpu.sh compare
 scripts/lab.sh compare

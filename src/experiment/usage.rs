@@ -13,6 +13,8 @@ pub struct HostUsage {
     pub cores: f64,
     /// CPU: work done over elapsed time × cores.
     pub cpu: f64,
+    /// CPU work done, core-seconds (what `/proc/<pid>/stat` or cpuacct count).
+    pub cpu_s: f64,
     /// NIC transmit line.
     pub nic_tx: f64,
     /// NIC receive line.
@@ -38,6 +40,7 @@ impl HostUsage {
             name,
             cores: host.cpu.capacity_cores(),
             cpu: (host.cpu.busy_ns() as f64 / (span * host.cpu.capacity_cores())).min(1.0),
+            cpu_s: host.cpu.busy_ns() as f64 / 1e9,
             nic_tx: u(host.nic.tx.busy_ns()),
             nic_rx: u(host.nic.rx.busy_ns()),
             disk: u(host.disks.iter().map(|d| d.busy_ns()).max().unwrap_or(0)),
@@ -190,6 +193,7 @@ mod tests {
             name: name.into(),
             cores,
             cpu: 0.5,
+            cpu_s: 1.0,
             nic_tx: 0.5,
             nic_rx: 0.0,
             disk: 0.0,
