@@ -17,6 +17,9 @@
 //! Time and memory grow with the number of extents, not of pages, so 4 KiB pages cost what
 //! 1 MiB pages do. The results are those of a per-page LRU that evicts after each access (the
 //! reference model in the tests, checked against this one by a property test).
+//!
+//! An extent is kept in 40 bytes (two map entries): a file by a 32-bit handle, pages as 32-bit
+//! numbers — a file holds at most 2³² pages (Kafka's segments are under 2 GiB).
 
 use crate::engine::Nanos;
 use std::collections::{BTreeMap, VecDeque};
@@ -40,12 +43,25 @@ pub struct ReadOutcome {
     pub misses: Vec<(u64, u64)>,
 }
 
-/// Resident pages `[first, end)` of `file`, each touched after the one before it.
+/// Resident pages `[first, end)` of the file with handle `file`, each touched after the one
+/// before it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Extent {
-    file: u64,
+    file: u32,
     first: u64,
     end: u64,
+}
+
+/// How the LRU map keeps an extent (its first page is in the key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Run {
+    file: u32,
+    end: u32,
+}
+
+/// A page number as kept in the maps.
+fn page32(page: u64) -> u32 {
+    u32::try_from(page).expect("a file of at most 2^32 pages")
 }
 
 /// The page cache of one host.
@@ -57,9 +73,13 @@ pub struct PageCache {
     dirty_background_bytes: u64,
     /// LRU order: (sequence, first page) → extent, least recently used first. The parts of an
     /// extent an access cut apart keep its sequence, ordered by their pages.
-    lru: BTreeMap<(u64, u64), Extent>,
-    /// (file, first page) → the sequence of the extent starting there.
-    index: BTreeMap<(u64, u64), u64>,
+    lru: BTreeMap<(u64, u32), Run>,
+    /// (file handle, first page) → the sequence of the extent starting there.
+    index: BTreeMap<(u32, u32), u64>,
+    /// File id → its handle, for files with resident pages or state.
+    handles: BTreeMap<u64, u32>,
+    /// Handle → file id.
+    ids: Vec<u64>,
     next_seq: u64,
     /// Pages resident now.
     resident: u64,
@@ -84,6 +104,8 @@ impl PageCache {
             dirty_background_bytes,
             lru: BTreeMap::new(),
             index: BTreeMap::new(),
+            handles: BTreeMap::new(),
+            ids: Vec::new(),
             next_seq: 0,
             resident: 0,
             files: BTreeMap::new(),
@@ -93,21 +115,49 @@ impl PageCache {
         }
     }
 
+    /// The handle of file `id`, given one if it has none.
+    fn handle(&mut self, id: u64) -> u32 {
+        if let Some(&h) = self.handles.get(&id) {
+            return h;
+        }
+        let h = u32::try_from(self.ids.len()).expect("fewer than 2^32 files");
+        self.ids.push(id);
+        self.handles.insert(id, h);
+        h
+    }
+
+    fn extent(seq_first: (u64, u32), run: Run) -> Extent {
+        Extent {
+            file: run.file,
+            first: seq_first.1 as u64,
+            end: run.end as u64,
+        }
+    }
+
+    /// The extent at (sequence, first page).
+    fn get(&self, seq: u64, first: u64) -> Extent {
+        let at = (seq, page32(first));
+        Self::extent(at, self.lru[&at])
+    }
+
     fn insert(&mut self, seq: u64, e: Extent) {
-        self.lru.insert((seq, e.first), e);
-        self.index.insert((e.file, e.first), seq);
+        let (first, end) = (page32(e.first), page32(e.end));
+        self.lru.insert((seq, first), Run { file: e.file, end });
+        self.index.insert((e.file, first), seq);
     }
 
     fn remove(&mut self, seq: u64, e: Extent) {
-        self.lru.remove(&(seq, e.first));
-        self.index.remove(&(e.file, e.first));
+        let first = page32(e.first);
+        self.lru.remove(&(seq, first));
+        self.index.remove(&(e.file, first));
     }
 
     /// Make pages `[first, end)` of `file`, not resident, the most recently used.
-    fn push_back(&mut self, file: u64, first: u64, end: u64) {
-        if let Some((&(seq, at), last)) = self.lru.last_key_value() {
-            if last.file == file && last.end == first {
-                self.lru.insert((seq, at), Extent { end, ..*last });
+    fn push_back(&mut self, file: u32, first: u64, end: u64) {
+        if let Some((&at, last)) = self.lru.last_key_value() {
+            if last.file == file && last.end as u64 == first {
+                let end = page32(end);
+                self.lru.insert(at, Run { end, ..*last });
                 return;
             }
         }
@@ -118,16 +168,17 @@ impl PageCache {
 
     /// Take pages `[a, b)` of `file` out of the extents holding them (the rest of each stays
     /// where it was in LRU order); the resident runs taken, in page order.
-    fn cut(&mut self, file: u64, a: u64, b: u64) -> Vec<(u64, u64)> {
-        let before = (self.index.range(..=(file, a)).next_back())
+    fn cut(&mut self, file: u32, a: u64, b: u64) -> Vec<(u64, u64)> {
+        let (a32, b32) = (page32(a), page32(b.max(a + 1)));
+        let before = (self.index.range(..=(file, a32)).next_back())
             .filter(|(&(f, _), _)| f == file)
-            .map(|(&(_, first), &seq)| (first, seq));
-        let within = (self.index.range((file, a + 1)..(file, b.max(a + 1))))
-            .map(|(&(_, first), &seq)| (first, seq));
+            .map(|(&(_, first), &seq)| (first as u64, seq));
+        let within = (self.index.range((file, a32 + 1)..(file, b32)))
+            .map(|(&(_, first), &seq)| (first as u64, seq));
         let holding: Vec<(u64, u64)> = before.into_iter().chain(within).collect();
         let mut runs = vec![];
         for (first, seq) in holding {
-            let e = self.lru[&(seq, first)];
+            let e = self.get(seq, first);
             let (lo, hi) = (e.first.max(a), e.end.min(b));
             if lo >= hi {
                 continue;
@@ -135,7 +186,7 @@ impl PageCache {
             if e.first < lo {
                 // The part before the cut keeps its keys: shorten it in place (an append
                 // cutting the partial last page of its file's newest extent, most often).
-                self.lru.get_mut(&(seq, first)).expect("listed").end = lo;
+                self.lru.get_mut(&(seq, page32(first))).expect("listed").end = page32(lo);
             } else {
                 self.remove(seq, e);
             }
@@ -149,7 +200,7 @@ impl PageCache {
 
     /// Touch pages `[a, b)` of `file` in ascending order: they become the most recently used,
     /// and the cache evicts what it must. The runs that were resident, in page order.
-    fn touch(&mut self, file: u64, a: u64, b: u64) -> Vec<(u64, u64)> {
+    fn touch(&mut self, file: u32, a: u64, b: u64) -> Vec<(u64, u64)> {
         let runs = self.cut(file, a, b);
         let was: u64 = runs.iter().map(|(lo, hi)| hi - lo).sum();
         self.push_back(file, a, b);
@@ -160,9 +211,9 @@ impl PageCache {
         runs
     }
 
-    /// The dirty pages of `file`, `[first, end)` (empty when it has none).
-    fn dirty_pages(&self, file: u64) -> (u64, u64) {
-        match self.files.get(&file) {
+    /// The dirty pages of the file with handle `file`, `[first, end)` (empty when it has none).
+    fn dirty_pages(&self, file: u32) -> (u64, u64) {
+        match self.files.get(&self.ids[file as usize]) {
             Some(f) if f.written > f.flushed => (
                 f.flushed / self.page_bytes,
                 f.written.div_ceil(self.page_bytes),
@@ -176,7 +227,8 @@ impl PageCache {
     fn evict(&mut self) {
         let mut tries = self.resident;
         while self.resident > self.capacity_pages && tries > 0 {
-            let (&(seq, _), &e) = self.lru.first_key_value().expect("pages are resident");
+            let (&at, &run) = self.lru.first_key_value().expect("pages are resident");
+            let (seq, e) = (at.0, Self::extent(at, run));
             let (dlo, dhi) = self.dirty_pages(e.file);
             self.remove(seq, e);
             let rest = if dlo <= e.first && e.first < dhi {
@@ -223,7 +275,8 @@ impl PageCache {
         self.dirty_bytes += bytes;
         let (a, b) = self.page_range(offset, bytes);
         if a < b {
-            self.touch(file, a, b);
+            let h = self.handle(file);
+            self.touch(h, a, b);
         }
     }
 
@@ -252,11 +305,14 @@ impl PageCache {
         if let Some(f) = self.files.remove(&file) {
             self.dirty_bytes -= f.written - f.flushed;
         }
-        let held: Vec<(u64, u64)> = (self.index.range((file, 0)..=(file, u64::MAX)))
-            .map(|(&(_, first), &seq)| (first, seq))
+        let Some(h) = self.handles.remove(&file) else {
+            return;
+        };
+        let held: Vec<(u64, u64)> = (self.index.range((h, 0)..=(h, u32::MAX)))
+            .map(|(&(_, first), &seq)| (first as u64, seq))
             .collect();
         for (first, seq) in held {
-            let e = self.lru[&(seq, first)];
+            let e = self.get(seq, first);
             self.remove(seq, e);
             self.resident -= e.end - e.first;
         }
@@ -273,7 +329,8 @@ impl PageCache {
         let pb = self.page_bytes;
         let clip = |lo: u64, hi: u64| ((lo * pb).max(offset), (hi * pb).min(end));
         let mut next = a; // first page not yet accounted for
-        for (lo, hi) in self.touch(file, a, b) {
+        let h = self.handle(file);
+        for (lo, hi) in self.touch(h, a, b) {
             if next < lo {
                 let (x, y) = clip(next, lo);
                 out.misses.push((x, y - x));
@@ -336,10 +393,11 @@ impl PageCache {
 
     /// Drop every clean page (`echo 1 > /proc/sys/vm/drop_caches`).
     pub fn drop_clean(&mut self) {
-        let all: Vec<((u64, u64), Extent)> = std::mem::take(&mut self.lru).into_iter().collect();
+        let all: Vec<((u64, u32), Run)> = std::mem::take(&mut self.lru).into_iter().collect();
         self.index.clear();
         self.resident = 0;
-        for ((seq, _), e) in all {
+        for (at, run) in all {
+            let (seq, e) = (at.0, Self::extent(at, run));
             let (dlo, dhi) = self.dirty_pages(e.file);
             let (lo, hi) = (dlo.max(e.first), dhi.min(e.end));
             if lo < hi {
@@ -573,8 +631,12 @@ mod tests {
                 // The LRU order itself, page by page.
                 let order: Vec<(u64, u64)> = c
                     .lru
-                    .values()
-                    .flat_map(|e| (e.first..e.end).map(move |p| (e.file, p)))
+                    .iter()
+                    .flat_map(|(&at, &run)| {
+                        let e = PageCache::extent(at, run);
+                        let id = c.ids[e.file as usize];
+                        (e.first..e.end).map(move |p| (id, p))
+                    })
                     .collect();
                 let want: Vec<(u64, u64)> = r.lru.values().copied().collect();
                 prop_assert_eq!(order, want, "op {} {:?}", i, op);
