@@ -87,6 +87,12 @@ fn out_of_range_values_name_key_value_and_range() {
         &["--vary", "topic.partitions=1,x"],
         &["`topic.partitions` = x", "whole number"],
     );
+    // Kafka's segment.bytes is an int: a larger segment is refused, not simulated.
+    rejects(
+        "[broker]\n\"log.segment.bytes\" = 4294967296\n",
+        &[],
+        &["`broker.log.segment.bytes` = 4294967296", "from 14 to 2147483647"],
+    );
 }
 
 #[test]
