@@ -27,11 +27,15 @@
 //! [`Cpu::advance`] at the job's end, and asks [`Cpu::next_event_ns`] when to call it next.
 
 use crate::engine::Nanos;
-use std::collections::BTreeSet;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// Units of the virtual clock per ns of work: lcm(1..=16), so shares of up to 16 jobs per core
 /// are exact.
-const K: u128 = 720_720;
+const K: u64 = 720_720;
+/// The virtual clock is moved back by its value when it passes this (every job's end with it):
+/// after about 1.8 hours of one job's work at full speed.
+const REBASE_AT: u64 = 1 << 62;
 
 /// The cores of one host.
 #[derive(Clone, Debug)]
@@ -41,12 +45,14 @@ pub struct Cpu {
     capacity_milli: u64,
     /// When `virtual_milli` and `busy_milli` were last brought up to date.
     last_ns: Nanos,
-    /// Work done by each runnable job since the start, 1/K ns.
-    virtual_k: u128,
+    /// Work done by each runnable job since the clock's base, 1/K ns.
+    virtual_k: u64,
+    /// Rate of each runnable job now, 1/K of a core.
+    rate_k: u64,
     /// Runnable jobs: (virtual time at which it is done, submission number, tag).
-    running: BTreeSet<(u128, u64, u64)>,
+    running: BinaryHeap<Reverse<(u64, u64, u64)>>,
     /// Jobs submitted for a later start: (start, submission number, work ns, tag).
-    pending: BTreeSet<(Nanos, u64, Nanos, u64)>,
+    pending: BinaryHeap<Reverse<(Nanos, u64, Nanos, u64)>>,
     submitted: u64,
     /// CPU work done, 1/K core-ns.
     busy_k: u128,
@@ -72,16 +78,22 @@ impl Cpu {
             },
             last_ns: 0,
             virtual_k: 0,
-            running: BTreeSet::new(),
-            pending: BTreeSet::new(),
+            rate_k: K,
+            running: BinaryHeap::new(),
+            pending: BinaryHeap::new(),
             submitted: 0,
             busy_k: 0,
         }
     }
 
     /// Rate of each of `n` runnable jobs, 1/K of a core.
-    fn rate_k(&self, n: usize) -> u128 {
-        (K * self.capacity_milli as u128 / 1000 / n.max(1) as u128).clamp(1, K)
+    fn rate_for(&self, n: usize) -> u64 {
+        (K * self.capacity_milli / 1000 / n.max(1) as u64).clamp(1, K)
+    }
+
+    /// The runnable jobs changed: their rate with it.
+    fn set_rate(&mut self) {
+        self.rate_k = self.rate_for(self.running.len());
     }
 
     /// Submit `work_ns` of CPU work, runnable from `start` (≥ the time of the last call), to
@@ -89,7 +101,8 @@ impl Cpu {
     pub fn submit(&mut self, now: Nanos, start: Nanos, work_ns: Nanos, tag: u64) {
         self.submitted += 1;
         if start > now {
-            self.pending.insert((start, self.submitted, work_ns, tag));
+            self.pending
+                .push(Reverse((start, self.submitted, work_ns, tag)));
             return;
         }
         self.catch_up(now);
@@ -97,8 +110,18 @@ impl Cpu {
     }
 
     fn run(&mut self, work_ns: Nanos, tag: u64) {
-        let end = self.virtual_k + work_ns as u128 * K;
-        self.running.insert((end, self.submitted, tag));
+        if self.running.is_empty() {
+            self.virtual_k = 0;
+        } else if self.virtual_k > REBASE_AT {
+            let base = self.virtual_k;
+            self.running = (self.running.drain())
+                .map(|Reverse((end, seq, tag))| Reverse((end - base, seq, tag)))
+                .collect();
+            self.virtual_k = 0;
+        }
+        let end = self.virtual_k.saturating_add(work_ns.saturating_mul(K));
+        self.running.push(Reverse((end, self.submitted, tag)));
+        self.set_rate();
     }
 
     /// Bring the virtual clock and the work done up to `now` (no job ends before `now`: the
@@ -106,21 +129,21 @@ impl Cpu {
     fn catch_up(&mut self, now: Nanos) {
         let dt = now.saturating_sub(self.last_ns);
         if dt > 0 && !self.running.is_empty() {
-            let n = self.running.len();
-            let r = self.rate_k(n);
-            self.virtual_k += dt as u128 * r;
-            self.busy_k += dt as u128 * r * n as u128;
+            let n = self.running.len() as u128;
+            self.virtual_k = self
+                .virtual_k
+                .saturating_add(dt.saturating_mul(self.rate_k));
+            self.busy_k += dt as u128 * self.rate_k as u128 * n;
         }
         self.last_ns = self.last_ns.max(now);
     }
 
     /// When the next job ends or becomes runnable, if any: call [`Cpu::advance`] then.
     pub fn next_event_ns(&self) -> Option<Nanos> {
-        let end = self.running.first().map(|&(v, _, _)| {
-            let r = self.rate_k(self.running.len());
-            self.last_ns + v.saturating_sub(self.virtual_k).div_ceil(r) as Nanos
+        let end = (self.running.peek()).map(|&Reverse((v, _, _))| {
+            self.last_ns + v.saturating_sub(self.virtual_k).div_ceil(self.rate_k)
         });
-        let start = self.pending.first().map(|&(s, ..)| s);
+        let start = self.pending.peek().map(|&Reverse((s, ..))| s);
         match (end, start) {
             (Some(e), Some(s)) => Some(e.min(s)),
             (e, s) => e.or(s),
@@ -132,42 +155,39 @@ impl Cpu {
     pub fn advance(&mut self, now: Nanos, done: &mut Vec<u64>) {
         while let Some(t) = self.next_event_ns().filter(|&t| t <= now) {
             self.catch_up(t);
-            while let Some(&(start, seq, work, tag)) = self.pending.first() {
+            while let Some(&Reverse((start, seq, work, tag))) = self.pending.peek() {
                 if start > t {
                     break;
                 }
-                self.pending.pop_first();
+                self.pending.pop();
                 let keep = self.submitted;
                 self.submitted = seq;
                 self.run(work, tag);
                 self.submitted = keep;
             }
-            while let Some(&(end, _, tag)) = self.running.first() {
+            while let Some(&Reverse((end, _, tag))) = self.running.peek() {
                 if end > self.virtual_k {
                     break;
                 }
-                self.running.pop_first();
+                self.running.pop();
                 done.push(tag);
             }
+            self.set_rate();
         }
         self.catch_up(now);
     }
 
     /// Total CPU work done so far (as of the last call), core-ns.
     pub fn busy_ns(&self) -> u64 {
-        (self.busy_k / K) as u64
+        (self.busy_k / K as u128) as u64
     }
 
     /// CPU work done by `now`, core-ns.
     pub fn busy_ns_at(&self, now: Nanos) -> u64 {
         let n = self.running.len();
         let dt = now.saturating_sub(self.last_ns) as u128;
-        let extra = if n == 0 {
-            0
-        } else {
-            dt * self.rate_k(n) * n as u128
-        };
-        ((self.busy_k + extra) / K) as u64
+        let extra = dt * self.rate_k as u128 * n as u128;
+        ((self.busy_k + extra) / K as u128) as u64
     }
 
     /// Number of cores.
@@ -233,6 +253,23 @@ mod tests {
         assert!(done.is_empty());
         c.submit(4, 4, 2, 2);
         assert_eq!(ends(&mut c, 4), vec![(2, 8), (1, 12)]);
+    }
+
+    #[test]
+    fn the_virtual_clock_moves_back_without_changing_an_end() {
+        // A job of 7,000 s of work passes the rebase point (2^62 / K ns of work) at about
+        // 6,399 s; B arrives after that and shares the core: ends as if nothing moved.
+        let mut c = Cpu::new(1);
+        c.submit(0, 0, 7_000 * 1_000_000_000, 1);
+        let t1 = 6_500 * 1_000_000_000;
+        let mut done = vec![];
+        c.advance(t1, &mut done);
+        assert!(done.is_empty());
+        c.submit(t1, t1, 1_000_000, 2);
+        assert_eq!(
+            ends(&mut c, t1),
+            vec![(2, t1 + 2_000_000), (1, 7_000 * 1_000_000_000 + 1_000_000)]
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! A thread's CPU work goes to its host's [`Cpu`](crate::hardware::Cpu) (processor sharing:
 //! its end depends on what else runs meanwhile), with the event that follows it. Each host has
-//! one timer, [`Event::CpuDone`], at the next instant its CPU reports: a job ending or starting.
+//! a timer, [`Event::CpuDone`], at the next instant its CPU reports: a job ending or starting
+//! (one event per instant: a timer already pending for it is not scheduled twice).
 //! When a job ends its event is handled then (or at `not_before`, whichever is later: a thread
 //! that also waits for its disk writes).
 
@@ -17,8 +18,8 @@ pub struct CpuJobs {
     then: Vec<Option<(Event, Nanos)>>,
     /// Tags free for reuse.
     free: Vec<u64>,
-    /// Per host, when its pending CpuDone timer fires (its earliest, if several).
-    timer_at: Vec<Option<Nanos>>,
+    /// Per host, the instants of its CpuDone events in the queue (rarely more than two).
+    timers: Vec<Vec<Nanos>>,
     ended: Vec<u64>,
 }
 
@@ -26,7 +27,7 @@ impl CpuJobs {
     /// For `hosts` hosts.
     pub fn new(hosts: usize) -> Self {
         Self {
-            timer_at: vec![None; hosts],
+            timers: vec![Vec::new(); hosts],
             ..Self::default()
         }
     }
@@ -98,9 +99,9 @@ impl Cluster {
 
     fn arm_cpu(&mut self, q: &mut EventQueue<Event>, host: Id) {
         if let Some(next) = self.hosts[host].cpu.next_event_ns() {
-            let at = &mut self.cpu_jobs.timer_at[host];
-            if at.is_none_or(|a| next < a) {
-                *at = Some(next);
+            let timers = &mut self.cpu_jobs.timers[host];
+            if !timers.contains(&next) {
+                timers.push(next);
                 q.schedule(next, Event::CpuDone { host });
             }
         }
@@ -108,10 +109,10 @@ impl Cluster {
 
     /// `host`'s CPU timer: jobs that ended now are followed by their events.
     pub(crate) fn cpu_done(&mut self, now: Nanos, host: Id, q: &mut EventQueue<Event>) {
-        if self.cpu_jobs.timer_at[host] != Some(now) {
-            return; // superseded by an earlier timer, which re-armed
+        let timers = &mut self.cpu_jobs.timers[host];
+        if let Some(i) = timers.iter().position(|&t| t == now) {
+            timers.swap_remove(i);
         }
-        self.cpu_jobs.timer_at[host] = None;
         let mut ended = std::mem::take(&mut self.cpu_jobs.ended);
         self.hosts[host].cpu.advance(now, &mut ended);
         for tag in ended.drain(..) {

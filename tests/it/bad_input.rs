@@ -91,7 +91,10 @@ fn out_of_range_values_name_key_value_and_range() {
     rejects(
         "[broker]\n\"log.segment.bytes\" = 4294967296\n",
         &[],
-        &["`broker.log.segment.bytes` = 4294967296", "from 14 to 2147483647"],
+        &[
+            "`broker.log.segment.bytes` = 4294967296",
+            "from 14 to 2147483647",
+        ],
     );
 }
 
