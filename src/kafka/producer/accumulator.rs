@@ -62,6 +62,18 @@ pub struct Accumulator {
     queued_records: u64,
 }
 
+/// Where a record goes in a partition: a new batch, or the open one, in which it takes `bytes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fit {
+    /// It opens a new batch.
+    NewBatch,
+    /// It fits the open batch, taking this many bytes there.
+    Open {
+        /// The record's bytes at its offset in the batch.
+        bytes: u64,
+    },
+}
+
 /// What an append did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Appended {
@@ -103,19 +115,21 @@ impl Accumulator {
         }
     }
 
-    /// Whether a record of this size would open a new batch in `partition`.
-    pub fn needs_new_batch(&self, partition: u32, key_len: Option<u32>, value_len: u32) -> bool {
-        match self.queues[partition as usize].back() {
-            None => true,
-            Some(b) if b.full => true,
-            Some(b) => {
-                let rec = record_bytes(key_len, value_len, b.records) as u64;
-                let est = BATCH_HEADER_BYTES
-                    + ((b.raw_bytes - BATCH_HEADER_BYTES + rec) * self.estimate_permille)
-                        .div_ceil(1000);
-                est > self.batch_size
-                    || (self.batch_num_messages > 0 && b.records >= self.batch_num_messages)
-            }
+    /// Where a record of this size would go in `partition`.
+    pub fn fit(&self, partition: u32, key_len: Option<u32>, value_len: u32) -> Fit {
+        let Some(b) = self.queues[partition as usize].back().filter(|b| !b.full) else {
+            return Fit::NewBatch;
+        };
+        if self.batch_num_messages > 0 && b.records >= self.batch_num_messages {
+            return Fit::NewBatch;
+        }
+        let bytes = record_bytes(key_len, value_len, b.records) as u64;
+        let est = BATCH_HEADER_BYTES
+            + ((b.raw_bytes - BATCH_HEADER_BYTES + bytes) * self.estimate_permille).div_ceil(1000);
+        if est > self.batch_size {
+            Fit::NewBatch
+        } else {
+            Fit::Open { bytes }
         }
     }
 
@@ -127,26 +141,24 @@ impl Accumulator {
         value_len: u32,
         now: Nanos,
     ) -> Appended {
-        let new_batch = self.needs_new_batch(partition, key_len, value_len);
-        self.append_known(partition, key_len, value_len, now, new_batch)
+        let fit = self.fit(partition, key_len, value_len);
+        self.append_known(partition, key_len, value_len, now, fit)
     }
 
-    /// [`Accumulator::append`] when the caller already asked [`Accumulator::needs_new_batch`]
-    /// (`new_batch`) for this record and partition.
+    /// [`Accumulator::append`] when the caller already asked [`Accumulator::fit`] (`fit`) for
+    /// this record and partition.
     pub fn append_known(
         &mut self,
         partition: u32,
         key_len: Option<u32>,
         value_len: u32,
         now: Nanos,
-        new_batch: bool,
+        fit: Fit,
     ) -> Appended {
-        debug_assert_eq!(
-            new_batch,
-            self.needs_new_batch(partition, key_len, value_len)
-        );
+        debug_assert_eq!(fit, self.fit(partition, key_len, value_len));
         let q = &mut self.queues[partition as usize];
         let mut grew = 0;
+        let new_batch = fit == Fit::NewBatch;
         if new_batch {
             if let Some(last) = q.back_mut() {
                 last.full = true;
@@ -175,7 +187,10 @@ impl Accumulator {
             grew += BATCH_HEADER_BYTES;
         }
         let b = q.back_mut().expect("a batch is open");
-        let rec = record_bytes(key_len, value_len, b.records) as u64;
+        let rec = match fit {
+            Fit::Open { bytes } => bytes,
+            Fit::NewBatch => record_bytes(key_len, value_len, 0) as u64,
+        };
         b.records += 1;
         b.last_append_ns = now;
         b.raw_bytes += rec;

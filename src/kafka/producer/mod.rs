@@ -24,7 +24,7 @@ use super::workload::Workload;
 use crate::engine::{EventQueue, Nanos, SeedTree, SimRng};
 use crate::scenario::resolve::{Acks, ClientKind};
 use crate::scenario::SimConfig;
-use accumulator::Accumulator;
+use accumulator::{Accumulator, Fit};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Most CPU one application chunk may take before the accumulator sees its records (1 ms).
@@ -296,22 +296,20 @@ impl Cluster {
             // kafkasim's numbers, from the topic's first.
             let first = pr.partitions.start;
             let mut part = first + pr.partitioner.partition(g.key, now, &pr.acc, &mut pr.rng);
-            let mut new_batch = pr.acc.needs_new_batch(part, key_len, g.value_len);
-            if new_batch {
+            let mut fit = pr.acc.fit(part, key_len, g.value_len);
+            if fit == Fit::NewBatch {
                 let chosen = first
                     + pr.partitioner
                         .on_new_batch(g.key, part - first, &mut pr.rng);
                 if chosen != part {
                     part = chosen;
-                    new_batch = pr.acc.needs_new_batch(part, key_len, g.value_len);
+                    fit = pr.acc.fit(part, key_len, g.value_len);
                 }
             }
             if let Some(keys) = &mut pr.keys {
                 keys.generated(part, g.key_id);
             }
-            let ap = pr
-                .acc
-                .append_known(part, key_len, g.value_len, now, new_batch);
+            let ap = pr.acc.append_known(part, key_len, g.value_len, now, fit);
             pr.partitioner
                 .on_append(part - first, ap.grew_bytes, &pr.acc, &mut pr.rng);
             pr.generated += 1;
