@@ -51,6 +51,16 @@ pub fn to_positive(h: i32) -> u32 {
     (h as u32) & 0x7fff_ffff
 }
 
+/// `h % n` (n ≥ 1), a mask when `n` is a power of two (partition counts often are): the same
+/// result without a division per keyed record.
+pub fn modulo(h: u32, n: u32) -> u32 {
+    if n.is_power_of_two() {
+        h & (n - 1)
+    } else {
+        h % n
+    }
+}
+
 /// CRC-32 (zlib/IEEE 802.3, reflected polynomial `0xEDB88320`), as librdkafka's `rd_crc32`.
 /// `crc32(b"123456789") == 0xCBF43926`; the CRC of an empty (or NULL) key is 0.
 pub fn crc32(data: &[u8]) -> u32 {
@@ -74,6 +84,14 @@ pub fn fnv1a_librdkafka(data: &[u8]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn modulo_is_the_remainder() {
+        for n in 1..=33u32 {
+            for h in [0, 1, 2, 7, 255, 4096, 0x7fff_ffff, u32::MAX, 123_456_789] {
+                assert_eq!(modulo(h, n), h % n, "{h} % {n}");
+            }
+        }
+    }
 
     #[test]
     fn murmur2_java_signed_vectors() {

@@ -11,7 +11,7 @@
 //! Every partition is treated as available (no leaderless partitions, no
 //! `partitioner.availability.timeout.ms`).
 
-use super::hash::{crc32, fnv1a_librdkafka, murmur2, to_positive};
+use super::hash::{crc32, fnv1a_librdkafka, modulo, murmur2, to_positive};
 use rand::Rng;
 use rand_chacha::ChaCha12Rng;
 
@@ -221,7 +221,7 @@ impl Partitioner {
                 Some(k),
             )
             | (K::JavaStickyKip480 { ignore_keys: false }, Some(k))
-            | (K::JavaLegacyDefault, Some(k)) => to_positive(murmur2(k)) % n,
+            | (K::JavaLegacyDefault, Some(k)) => modulo(to_positive(murmur2(k)), n),
             (K::JavaLegacyDefault, None) => self.next_count(rng),
             (K::JavaStickyKip480 { .. }, _) => match self.sticky {
                 Some(p) => p,
@@ -370,7 +370,7 @@ impl Partitioner {
             L::Random => rng.random_range(0..n),
             L::ConsistentRandom if k.is_empty() => rng.random_range(0..n),
             L::Murmur2Random | L::Fnv1aRandom if key.is_none() => rng.random_range(0..n),
-            L::Consistent | L::ConsistentRandom => crc32(k) % n,
+            L::Consistent | L::ConsistentRandom => modulo(crc32(k), n),
             L::Murmur2 | L::Murmur2Random => to_positive(murmur2(k)) % n,
             L::Fnv1a | L::Fnv1aRandom => fnv1a_librdkafka(k) % n,
         }
