@@ -40,10 +40,9 @@ const REBASE_AT: u64 = 1 << 62;
 /// The cores of one host.
 #[derive(Clone, Debug)]
 pub struct Cpu {
-    cores: u32,
     /// Capacity, thousandths of a core (cores × 1000, or the quota).
     capacity_milli: u64,
-    /// When `virtual_milli` and `busy_milli` were last brought up to date.
+    /// When `virtual_k` and `busy_k` were last brought up to date.
     last_ns: Nanos,
     /// Work done by each runnable job since the clock's base, 1/K ns.
     virtual_k: u64,
@@ -67,10 +66,8 @@ impl Cpu {
     /// A host with `cores` cores whose processes may use at most `quota_milli` thousandths of
     /// a core (a CFS quota); 0 = no quota.
     pub fn with_quota(cores: u32, quota_milli: u64) -> Self {
-        let cores = cores.max(1);
-        let all = cores as u64 * 1000;
+        let all = cores.max(1) as u64 * 1000;
         Self {
-            cores,
             capacity_milli: if quota_milli == 0 {
                 all
             } else {
@@ -106,10 +103,11 @@ impl Cpu {
             return;
         }
         self.catch_up(now);
-        self.run(work_ns, tag);
+        self.run(work_ns, self.submitted, tag);
     }
 
-    fn run(&mut self, work_ns: Nanos, tag: u64) {
+    /// Make job `seq` (its submission number) runnable now.
+    fn run(&mut self, work_ns: Nanos, seq: u64, tag: u64) {
         if self.running.is_empty() {
             self.virtual_k = 0;
         } else if self.virtual_k > REBASE_AT {
@@ -120,7 +118,7 @@ impl Cpu {
             self.virtual_k = 0;
         }
         let end = self.virtual_k.saturating_add(work_ns.saturating_mul(K));
-        self.running.push(Reverse((end, self.submitted, tag)));
+        self.running.push(Reverse((end, seq, tag)));
         self.set_rate();
     }
 
@@ -160,10 +158,7 @@ impl Cpu {
                     break;
                 }
                 self.pending.pop();
-                let keep = self.submitted;
-                self.submitted = seq;
-                self.run(work, tag);
-                self.submitted = keep;
+                self.run(work, seq, tag);
             }
             while let Some(&Reverse((end, _, tag))) = self.running.peek() {
                 if end > self.virtual_k {
@@ -190,19 +185,9 @@ impl Cpu {
         ((self.busy_k + extra) / K as u128) as u64
     }
 
-    /// Number of cores.
-    pub fn cores(&self) -> u32 {
-        self.cores
-    }
-
     /// Capacity, cores (the quota if one is set).
     pub fn capacity_cores(&self) -> f64 {
         self.capacity_milli as f64 / 1000.0
-    }
-
-    /// Jobs runnable now.
-    pub fn runnable(&self) -> usize {
-        self.running.len()
     }
 }
 
