@@ -46,6 +46,20 @@ def percentile(sorted_values, q):
     return sorted_values[k]
 
 
+STATS_MS = 100  # librdkafka statistics.interval.ms: how stale a reading of its counters may be
+
+
+def produce_requests(p, stats):
+    """Produce requests librdkafka has sent so far (all brokers), from a statistics report taken
+    after the call: waits one statistics interval and serves the callback."""
+    stats.pop("last", None)
+    deadline = time.time() + 10 * STATS_MS / 1000
+    while "last" not in stats and time.time() < deadline:
+        p.poll(STATS_MS / 1000)
+    brokers = stats.get("last", {}).get("brokers", {}).values()
+    return sum(b.get("req", {}).get("Produce", 0) for b in brokers)
+
+
 def emit(obj):
     print(json.dumps(obj, sort_keys=True), flush=True)
 
@@ -80,8 +94,13 @@ def cmd_produce(a):
         "queue.buffering.max.kbytes": a.queue_kbytes,  # client-side buffer, KiB (Java buffer.memory 32 MiB)
         "compression.type": "none",
         "enable.idempotence": False,
+        # librdkafka's counters (CONFIGURATION.md, STATISTICS.md): produce requests sent per
+        # broker, read before and after the timed part, give the records each request carried.
+        "statistics.interval.ms": STATS_MS,
     }
     conf.update(kv.split("=", 1) for kv in a.set)  # any other librdkafka setting, for experiments
+    stats = {}
+    conf["stats_cb"] = lambda s: stats.update(last=json.loads(s))
     p = Producer(conf)
     payload = os.urandom(a.size)
     lat = []
@@ -114,6 +133,7 @@ def cmd_produce(a):
             send(i, None)
     if p.flush(30) != 0:
         raise SystemExit("warm-up records not delivered within 30 s")
+    requests0 = produce_requests(p, stats)
 
     cpu0 = cpu_seconds()
     t0 = time.time()
@@ -130,6 +150,7 @@ def cmd_produce(a):
             p.poll(0)
     left = p.flush(a.timeout_s)
     cpu = cpu_seconds() - cpu0
+    requests = produce_requests(p, stats) - requests0
     wall = (state["last"] or time.time()) - t0
     lat.sort()
     ok = len(lat)
@@ -142,6 +163,8 @@ def cmd_produce(a):
         "p50_ms": round(percentile(lat, 50) * 1e3, 3) if lat else None,
         "p99_ms": round(percentile(lat, 99) * 1e3, 3) if lat else None,
         "mean_ms": round(statistics.fmean(lat) * 1e3, 3) if lat else None,
+        "produce_requests": requests,
+        "records_per_request": round(ok / requests, 2) if requests > 0 else None,
         "client_cpu_s": round(cpu, 3), "client_cpu_util": round(cpu / wall, 3) if wall > 0 else None,
         "rate": a.rate, "acks": a.acks, "linger_ms": a.linger_ms, "batch_size": a.batch_size,
         "batch_num_messages": a.batch_num_messages, "max_in_flight": a.max_in_flight,

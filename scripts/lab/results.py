@@ -50,6 +50,8 @@ def cmd_row(path, regime, variant, rep, lb, la, note=""):
                  p50_ms=d["p50_ms"], p99_ms=d["p99_ms"], notes=f"write+fsync mean_ms={d['mean_ms']}")
     else:
         notes = f"mean_ms={d['mean_ms']} elapsed_s={d['elapsed_s']} errors={d['errors']}"
+        if d.get("records_per_request") is not None:
+            notes += f" produce_requests={d['produce_requests']} records_per_request={d['records_per_request']}"
         r.update(records=d["delivered"], record_bytes=d["record_bytes"],
                  throughput_records_s=d["throughput_records_s"], throughput_mb_s=d["throughput_mb_s"],
                  p50_ms=d["p50_ms"], p99_ms=d["p99_ms"], client_cpu_util=d["client_cpu_util"], notes=notes)
