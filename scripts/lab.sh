@@ -81,6 +81,9 @@ read -r -a ACKS_RATES <<<"${ACKS_RATES:-500 200}" # acks-all-latency: records/s,
                                               #   the 2 cores nearly full with 3 JVMs + client; 200/s ~1.3 cores)
 ACKS_SECONDS=${ACKS_SECONDS:-20}              #   seconds per repetition
 ACKS_WARMUP_S=${ACKS_WARMUP_S:-10}            #   untimed seconds at that rate first (JIT of the per-record path)
+ACKS_JIT_RECORDS=${ACKS_JIT_RECORDS:-60000}   #   once, before: single-record acks=all requests flat out to a topic
+                                              #   led by each broker in turn (JIT of the replication path; with only
+                                              #   the 10 s at 200/s the leader's CPU fell 14 -> 6 s in 3 repetitions)
 SETTLE_S=${SETTLE_S:-30}                      # before each repetition, wait up to this for the 1-min load < LOAD_FLAG
 LOAD_FLAG=1.5                                 # results.py flags repetitions whose 1-min load was above this
 SMOKE_RECORDS=${SMOKE_RECORDS:-20000}         # smoke: producer-nic, ~4.5 s at 40 Mbit/s
@@ -406,12 +409,22 @@ regime_consumer_group() { # consumers' NICs bind; groups of 1, 2, 4 over 4 parti
 }
 
 regime_acks_all_latency() { # latency of acks=all at fixed rates below the network's limits
-    local rate
+    local rate c0 warm n
     brokers_up 3
+    new_topic acks-jit 3 3 "min.insync.replicas=2"
+    c0=$(cpu_used)
+    warm=$(client c0 produce --bootstrap "$BOOT" --topic acks-jit --records "$(scaled "$ACKS_JIT_RECORDS")" \
+        --size "$RECORD_BYTES" --acks all --linger-ms 0 --batch-num-messages 1 --partitions 3)
+    say "acks-all-latency: JIT warm-up of $(scaled "$ACKS_JIT_RECORDS") single-record requests: $(grep -o '"throughput_records_s": [0-9.]*' <<<"$warm") $(cpu_delta "$c0" "$(cpu_used)")"
+    local gc_from=()                            # young-collection pauses of the timed part only
+    for n in 1 2 3; do gc_from+=($(($(wc -l <"$KAFKASIM_KAFKA_DIR/node-$n/logs/gc.log") + 1))); done
     for rate in "${ACKS_RATES[@]}"; do
         produce_reps acks-all-latency "rate=${rate}/s" "acks$rate" 1 3 "min.insync.replicas=2" \
             --records "$(scaled $((rate * ACKS_SECONDS)))" --rate "$rate" --size "$RECORD_BYTES" \
             --acks all --linger-ms 0 --batch-size "$BATCH_BYTES" --warmup-s "$ACKS_WARMUP_S"
+    done
+    for n in 1 2 3; do # each JVM's young-collection pauses since the warm-up (kafka-local.sh's -Xlog:gc)
+        say "acks-all-latency: broker $((n - 1)) young GC pauses (ms): $(tail -n "+${gc_from[n - 1]}" "$KAFKASIM_KAFKA_DIR/node-$n/logs/gc.log" | grep 'Pause Young' | grep -o '[0-9.]*ms$' | tr -d ms | tr '\n' ' ')"
     done
 }
 

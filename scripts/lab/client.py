@@ -60,6 +60,24 @@ def produce_requests(p, stats):
     return sum(b.get("req", {}).get("Produce", 0) for b in brokers)
 
 
+# librdkafka's per-broker latency windows (STATISTICS.md), µs, each reset at every statistics
+# report: int_latency = produce() until the record is put in a request (the client's queue),
+# outbuf_latency = a request waiting to be written to the socket, rtt = request written until
+# its response is read (network + broker).
+WINDOWS = ("int_latency", "outbuf_latency", "rtt")
+
+
+def latency_windows(ws):
+    """{mean, p50, p99} in ms over a run's windows (cnt, avg, p50, p99): the mean weighted by
+    count, p50 and p99 the medians of the windows' own; None without samples."""
+    n = sum(w[0] for w in ws)
+    if n == 0:
+        return None
+    return {"mean": round(sum(w[0] * w[1] for w in ws) / n / 1e3, 3),
+            "p50": round(statistics.median(w[2] for w in ws) / 1e3, 3),
+            "p99": round(statistics.median(w[3] for w in ws) / 1e3, 3)}
+
+
 def emit(obj):
     print(json.dumps(obj, sort_keys=True), flush=True)
 
@@ -99,8 +117,19 @@ def cmd_produce(a):
         "statistics.interval.ms": STATS_MS,
     }
     conf.update(kv.split("=", 1) for kv in a.set)  # any other librdkafka setting, for experiments
-    stats = {}
-    conf["stats_cb"] = lambda s: stats.update(last=json.loads(s))
+    stats = {"windows": None}
+
+    def on_stats(text):
+        s = json.loads(text)
+        stats["last"] = s
+        if stats["windows"] is not None:  # timed part: keep each broker's latency windows
+            for b in s.get("brokers", {}).values():
+                for k in WINDOWS:
+                    w = b.get(k, {})
+                    if w.get("cnt", 0) > 0:
+                        stats["windows"].setdefault(k, []).append((w["cnt"], w["avg"], w["p50"], w["p99"]))
+
+    conf["stats_cb"] = on_stats
     p = Producer(conf)
     payload = os.urandom(a.size)
     lat = []
@@ -134,6 +163,7 @@ def cmd_produce(a):
     if p.flush(30) != 0:
         raise SystemExit("warm-up records not delivered within 30 s")
     requests0 = produce_requests(p, stats)
+    stats["windows"] = {}
 
     cpu0 = cpu_seconds()
     t0 = time.time()
@@ -151,6 +181,7 @@ def cmd_produce(a):
     left = p.flush(a.timeout_s)
     cpu = cpu_seconds() - cpu0
     requests = produce_requests(p, stats) - requests0
+    windows = stats["windows"]
     wall = (state["last"] or time.time()) - t0
     lat.sort()
     ok = len(lat)
@@ -163,6 +194,7 @@ def cmd_produce(a):
         "p50_ms": round(percentile(lat, 50) * 1e3, 3) if lat else None,
         "p99_ms": round(percentile(lat, 99) * 1e3, 3) if lat else None,
         "mean_ms": round(statistics.fmean(lat) * 1e3, 3) if lat else None,
+        **{f"{k}_ms": latency_windows(windows.get(k, [])) for k in WINDOWS},
         "produce_requests": requests,
         "records_per_request": round(ok / requests, 2) if requests > 0 else None,
         "client_cpu_s": round(cpu, 3), "client_cpu_util": round(cpu / wall, 3) if wall > 0 else None,

@@ -52,6 +52,9 @@ def cmd_row(path, regime, variant, rep, lb, la, note=""):
         notes = f"mean_ms={d['mean_ms']} elapsed_s={d['elapsed_s']} errors={d['errors']}"
         if d.get("records_per_request") is not None:
             notes += f" produce_requests={d['produce_requests']} records_per_request={d['records_per_request']}"
+        for k in ("int_latency", "outbuf_latency", "rtt"):
+            if d.get(f"{k}_ms"):
+                notes += f" {k}_ms=" + "/".join(str(d[f"{k}_ms"][q]) for q in ("mean", "p50", "p99"))
         r.update(records=d["delivered"], record_bytes=d["record_bytes"],
                  throughput_records_s=d["throughput_records_s"], throughput_mb_s=d["throughput_mb_s"],
                  p50_ms=d["p50_ms"], p99_ms=d["p99_ms"], client_cpu_util=d["client_cpu_util"], notes=notes)
