@@ -153,6 +153,9 @@ pub struct Partitioner {
     /// The accumulator's number of the topic's partition 0 (the partitioner answers with the
     /// topic's own numbers, from 0, and reads the accumulator's queues at `first + p`).
     first: u32,
+    /// The last key hashed and its hash (a partitioner always uses one hash function): a
+    /// producer with a fixed key hashes it once, not once per record.
+    memo: Option<(Vec<u8>, u32)>,
 }
 
 impl Partitioner {
@@ -185,6 +188,7 @@ impl Partitioner {
             has_queue: vec![false; num_partitions as usize],
             queues_seen: 0,
             first: 0,
+            memo: None,
         }
     }
 
@@ -221,7 +225,9 @@ impl Partitioner {
                 Some(k),
             )
             | (K::JavaStickyKip480 { ignore_keys: false }, Some(k))
-            | (K::JavaLegacyDefault, Some(k)) => modulo(to_positive(murmur2(k)), n),
+            | (K::JavaLegacyDefault, Some(k)) => {
+                modulo(self.hashed(k, |k| to_positive(murmur2(k))), n)
+            }
             (K::JavaLegacyDefault, None) => self.next_count(rng),
             (K::JavaStickyKip480 { .. }, _) => match self.sticky {
                 Some(p) => p,
@@ -370,9 +376,24 @@ impl Partitioner {
             L::Random => rng.random_range(0..n),
             L::ConsistentRandom if k.is_empty() => rng.random_range(0..n),
             L::Murmur2Random | L::Fnv1aRandom if key.is_none() => rng.random_range(0..n),
-            L::Consistent | L::ConsistentRandom => modulo(crc32(k), n),
-            L::Murmur2 | L::Murmur2Random => to_positive(murmur2(k)) % n,
-            L::Fnv1a | L::Fnv1aRandom => fnv1a_librdkafka(k) % n,
+            L::Consistent | L::ConsistentRandom => modulo(self.hashed(k, crc32), n),
+            L::Murmur2 | L::Murmur2Random => self.hashed(k, |k| to_positive(murmur2(k))) % n,
+            L::Fnv1a | L::Fnv1aRandom => self.hashed(k, fnv1a_librdkafka) % n,
+        }
+    }
+
+    /// `hash(key)`, from the memo when `key` is the last key hashed.
+    fn hashed(&mut self, key: &[u8], hash: fn(&[u8]) -> u32) -> u32 {
+        match &mut self.memo {
+            Some((k, h)) if k.as_slice() == key => *h,
+            memo => {
+                let h = hash(key);
+                let (k, last) = memo.get_or_insert_with(|| (Vec::with_capacity(32), 0));
+                k.clear();
+                k.extend_from_slice(key);
+                *last = h;
+                h
+            }
         }
     }
 }
@@ -444,6 +465,28 @@ mod tests {
             c[send(&mut pt, &mut a, None, 0, &mut r) as usize] += 1;
         }
         c
+    }
+
+    #[test]
+    fn one_partitioner_answers_each_key_by_its_own_hash_when_keys_repeat_and_change() {
+        // The memo of the last key must never answer for another key, a prefix of it included.
+        let keys: Vec<&[u8]> = vec![b"a", b"a", b"ab", b"a", b"", b"ab", b"ab", b"b", b"a"];
+        for kind in [
+            K::JavaLegacyDefault,
+            K::Librdkafka(L::Consistent),
+            K::Librdkafka(L::Fnv1a),
+        ] {
+            let mut pt = Partitioner::new(kind, 7, BATCH, 0);
+            for (i, &k) in keys.iter().enumerate() {
+                let want = match kind {
+                    K::JavaLegacyDefault => to_positive(murmur2(k)) % 7,
+                    K::Librdkafka(L::Consistent) => crc32(k) % 7,
+                    _ => fnv1a_librdkafka(k) % 7,
+                };
+                let got = pt.partition(Some(k), 0, &NoBatches, &mut rng(1));
+                assert_eq!(got, want, "{kind:?}, key #{i} {k:?}");
+            }
+        }
     }
 
     #[test]
