@@ -84,6 +84,10 @@ pub struct PageCache {
     live: usize,
     /// Per file handle: the first page of each of its extents → its node.
     by_file: Vec<BTreeMap<u32, u32>>,
+    /// Scratch: the nodes an access cuts, and the resident runs it found (no allocation per
+    /// access).
+    holding: Vec<u32>,
+    runs: Vec<(u64, u64)>,
     /// File id → its handle, for files with resident pages or state.
     handles: BTreeMap<u64, u32>,
     /// Handle → file id.
@@ -115,6 +119,8 @@ impl PageCache {
             tail: NIL,
             live: 0,
             by_file: Vec::new(),
+            holding: Vec::new(),
+            runs: Vec::new(),
             handles: BTreeMap::new(),
             ids: Vec::new(),
             resident: 0,
@@ -220,15 +226,17 @@ impl PageCache {
     }
 
     /// Take pages `[a, b)` of `file` out of the extents holding them (the rest of each stays
-    /// where it was in LRU order); the resident runs taken, in page order.
-    fn cut(&mut self, file: u32, a: u64, b: u64) -> Vec<(u64, u64)> {
+    /// where it was in LRU order); the resident runs taken, in page order, in `self.runs`.
+    fn cut(&mut self, file: u32, a: u64, b: u64) {
         let (a32, b32) = (page32(a), page32(b.max(a + 1)));
         let map = &self.by_file[file as usize];
         let before = map.range(..=a32).next_back().map(|(_, &id)| id);
         let within = map.range(a32 + 1..b32).map(|(_, &id)| id);
-        let holding: Vec<u32> = before.into_iter().chain(within).collect();
-        let mut runs = vec![];
-        for id in holding {
+        let mut holding = std::mem::take(&mut self.holding);
+        holding.clear();
+        holding.extend(before.into_iter().chain(within));
+        self.runs.clear();
+        for &id in &holding {
             let e = self.nodes[id as usize];
             let (first, end) = (e.first as u64, e.end as u64);
             let (lo, hi) = (first.max(a), end.min(b));
@@ -247,22 +255,22 @@ impl PageCache {
             } else {
                 self.remove(id);
             }
-            runs.push((lo, hi));
+            self.runs.push((lo, hi));
         }
-        runs
+        self.holding = holding;
     }
 
     /// Touch pages `[a, b)` of `file` in ascending order: they become the most recently used,
-    /// and the cache evicts what it must. The runs that were resident, in page order.
-    fn touch(&mut self, file: u32, a: u64, b: u64) -> Vec<(u64, u64)> {
-        let runs = self.cut(file, a, b);
-        let was: u64 = runs.iter().map(|(lo, hi)| hi - lo).sum();
+    /// and the cache evicts what it must. The runs that were resident, in page order, are in
+    /// `self.runs`.
+    fn touch(&mut self, file: u32, a: u64, b: u64) {
+        self.cut(file, a, b);
+        let was: u64 = self.runs.iter().map(|(lo, hi)| hi - lo).sum();
         self.push_back(file, a, b);
         self.resident += (b - a) - was;
         if was < b - a {
             self.evict();
         }
-        runs
     }
 
     /// The dirty pages of the file with handle `file`, `[first, end)` (empty when it has none).
@@ -388,7 +396,8 @@ impl PageCache {
         let clip = |lo: u64, hi: u64| ((lo * pb).max(offset), (hi * pb).min(end));
         let mut next = a; // first page not yet accounted for
         let h = self.handle(file);
-        for (lo, hi) in self.touch(h, a, b) {
+        self.touch(h, a, b);
+        for &(lo, hi) in &self.runs {
             if next < lo {
                 let (x, y) = clip(next, lo);
                 out.misses.push((x, y - x));
