@@ -153,9 +153,12 @@ pub struct Partitioner {
     /// The accumulator's number of the topic's partition 0 (the partitioner answers with the
     /// topic's own numbers, from 0, and reads the accumulator's queues at `first + p`).
     first: u32,
-    /// The last key hashed and its hash (a partitioner always uses one hash function): a
-    /// producer with a fixed key hashes it once, not once per record.
+    /// A key and its hash (a partitioner always uses one hash function), kept once two records
+    /// in a row hashed alike: a producer with a fixed key hashes it twice, not once per record,
+    /// and one with random keys neither copies nor compares them.
     memo: Option<(Vec<u8>, u32)>,
+    /// The hash of the last key hashed.
+    last_hash: Option<u32>,
 }
 
 impl Partitioner {
@@ -189,6 +192,7 @@ impl Partitioner {
             queues_seen: 0,
             first: 0,
             memo: None,
+            last_hash: None,
         }
     }
 
@@ -382,19 +386,22 @@ impl Partitioner {
         }
     }
 
-    /// `hash(key)`, from the memo when `key` is the last key hashed.
+    /// `hash(key)`, from the memo when `key` is the key kept there.
     fn hashed(&mut self, key: &[u8], hash: fn(&[u8]) -> u32) -> u32 {
-        match &mut self.memo {
-            Some((k, h)) if k.as_slice() == key => *h,
-            memo => {
-                let h = hash(key);
-                let (k, last) = memo.get_or_insert_with(|| (Vec::with_capacity(32), 0));
-                k.clear();
-                k.extend_from_slice(key);
-                *last = h;
-                h
+        if let Some((k, h)) = &self.memo {
+            if k.as_slice() == key {
+                return *h;
             }
         }
+        let h = hash(key);
+        if self.last_hash == Some(h) {
+            let (k, kept) = self.memo.get_or_insert_with(|| (Vec::new(), 0));
+            k.clear();
+            k.extend_from_slice(key);
+            *kept = h;
+        }
+        self.last_hash = Some(h);
+        h
     }
 }
 
