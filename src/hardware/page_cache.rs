@@ -69,28 +69,26 @@ struct Node {
 struct FileExtents(VecDeque<(u32, u32)>);
 
 impl FileExtents {
-    /// Where `first` is or would go.
+    /// Where `first` is or would go: a look at either end (where nearly every change is),
+    /// then a binary search.
     fn position(&self, first: u32) -> usize {
-        self.0.partition_point(|&(f, _)| f < first)
+        match (self.0.front(), self.0.back()) {
+            (Some(&(f, _)), _) if f >= first => 0,
+            (_, Some(&(b, _))) if b == first => self.0.len() - 1,
+            (_, Some(&(b, _))) if b < first => self.0.len(),
+            _ => self.0.partition_point(|&(f, _)| f < first),
+        }
     }
 
     fn insert(&mut self, first: u32, id: u32) {
-        if self.0.back().is_none_or(|&(f, _)| f < first) {
-            self.0.push_back((first, id));
-        } else {
-            let i = self.position(first);
-            self.0.insert(i, (first, id));
-        }
+        let i = self.position(first);
+        self.0.insert(i, (first, id));
     }
 
     fn remove(&mut self, first: u32) {
-        if self.0.front().is_some_and(|&(f, _)| f == first) {
-            self.0.pop_front();
-        } else {
-            let i = self.position(first);
-            debug_assert_eq!(self.0[i].0, first, "an extent starts there");
-            self.0.remove(i);
-        }
+        let i = self.position(first);
+        debug_assert_eq!(self.0[i].0, first, "an extent starts there");
+        self.0.remove(i);
     }
 
     /// The extent starting at `old` now starts at `new`, within it: its rank is unchanged.
