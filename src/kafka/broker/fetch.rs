@@ -38,15 +38,22 @@ impl Cluster {
         Ok(if follower { log.leo() } else { log.hw() })
     }
 
-    /// Bytes `f` could read now, or None when a partition has an error (answer at once).
-    fn fetch_available(&self, b: Id, f: &FetchRequest) -> Option<u64> {
+    /// Whether `f` is answered now: a partition has an error, or its partitions hold at least
+    /// `fetch.min.bytes` (at least 1) to read. Stops counting once they do.
+    fn fetch_ready(&self, b: Id, f: &FetchRequest) -> bool {
         let follower = f.replica.is_some();
+        let need = f.min_bytes.max(1);
         let mut sum = 0;
         for part in &f.parts {
-            let limit = self.fetch_limit(b, part, follower).ok()?;
+            let Ok(limit) = self.fetch_limit(b, part, follower) else {
+                return true;
+            };
             sum += self.brokers[b].logs[&part.partition].bytes_available(part.offset, limit);
+            if sum >= need {
+                return true;
+            }
         }
-        Some(sum)
+        false
     }
 
     /// A follower's fetch offsets tell leader `b` how far `follower` has come.
@@ -91,11 +98,9 @@ impl Cluster {
         q: &mut EventQueue<Event>,
     ) -> bool {
         if let (Some(r), false) = (f.replica, f.waited) {
-            let parts = f.parts.clone();
-            self.follower_progress(now, b, r.follower, &parts, q);
+            self.follower_progress(now, b, r.follower, &f.parts, q);
         }
-        let available = self.fetch_available(b, f);
-        if !f.waited && available.is_some_and(|a| a < f.min_bytes.max(1)) && f.max_wait_ns > 0 {
+        if !f.waited && f.max_wait_ns > 0 && !self.fetch_ready(b, f) {
             return false;
         }
         let follower = f.replica.is_some();
@@ -249,10 +254,7 @@ impl Cluster {
             .parked
             .iter()
             .filter(|(_, f)| f.parts.iter().any(|x| touched.contains(&x.partition)))
-            .filter(|(_, f)| {
-                self.fetch_available(b, f)
-                    .is_none_or(|a| a >= f.min_bytes.max(1))
-            })
+            .filter(|(_, f)| self.fetch_ready(b, f))
             .map(|(&id, _)| id)
             .collect();
         for id in ready {
