@@ -219,17 +219,24 @@ impl PageCache {
                 u32::try_from(self.nodes.len() - 1).expect("fewer than 2^32 extents")
             }
         };
-        match prev {
-            NIL => self.head = id,
-            p => self.nodes[p as usize].next = id,
-        }
-        match next {
-            NIL => self.tail = id,
-            n => self.nodes[n as usize].prev = id,
-        }
+        self.join(prev, id);
+        self.join(id, next);
         self.by_file[file as usize].insert(node.first, id);
         self.live += 1;
         id
+    }
+
+    /// Link node `b` right after node `a` in the list ([`NIL`] for `a`: `b` is the head; for
+    /// `b`: `a` is the tail).
+    fn join(&mut self, a: u32, b: u32) {
+        match a {
+            NIL => self.head = b,
+            a => self.nodes[a as usize].next = b,
+        }
+        match b {
+            NIL => self.tail = a,
+            b => self.nodes[b as usize].prev = a,
+        }
     }
 
     /// Take extent `id` out of the list and the file's map.
@@ -241,14 +248,7 @@ impl PageCache {
             next,
             ..
         } = self.nodes[id as usize];
-        match prev {
-            NIL => self.head = next,
-            p => self.nodes[p as usize].next = next,
-        }
-        match next {
-            NIL => self.tail = prev,
-            n => self.nodes[n as usize].prev = prev,
-        }
+        self.join(prev, next);
         self.by_file[file as usize].remove(first);
         self.free.push(id);
         self.live -= 1;
