@@ -20,6 +20,7 @@
 
 pub mod cleaner;
 pub mod fetch;
+pub mod logs;
 pub mod produce;
 pub mod retention;
 
@@ -27,11 +28,11 @@ use super::cluster::Cluster;
 use super::event::{Event, FetchRequest, Id, Request};
 use super::group::coordinator::{Action, GroupReply, GroupRequest};
 use super::log::LogBatch;
-use super::log::PartitionLog;
 use super::replication::fetcher::Fetcher;
 use crate::engine::{EventQueue, Nanos};
 use crate::hardware::ThreadPool;
 use crate::scenario::resolve::BrokerCfg;
+use logs::Logs;
 use produce::{Appended, DelayedProduce};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -75,7 +76,7 @@ pub struct Broker {
     pub(crate) stalled: BTreeMap<u64, Appended>,
     pub(crate) next_stalled: u64,
     /// This broker's replica of each partition it holds.
-    pub(crate) logs: BTreeMap<u32, PartitionLog>,
+    pub(crate) logs: Logs,
     /// Replica fetcher threads, by (source leader, fetcher index).
     pub(crate) fetchers: BTreeMap<(Id, u32), Fetcher>,
     /// Muted connections (one of their requests is being handled), with requests held behind.
@@ -139,7 +140,7 @@ impl Broker {
             expiry_at: None,
             stalled: BTreeMap::new(),
             next_stalled: 0,
-            logs: BTreeMap::new(),
+            logs: Logs::default(),
             fetchers: BTreeMap::new(),
             muted: BTreeMap::new(),
             alive: true,
