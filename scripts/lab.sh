@@ -323,6 +323,17 @@ produce_reps() {
     done
 }
 
+# warm_up WHAT TOPIC RECORDS PRODUCE_ARGS...: untimed records from ksl-c0 (the JIT compiles the
+# path the regime times); says their rate and each host's CPU seconds.
+warm_up() {
+    local what=$1 topic=$2 records c0 out
+    records=$(scaled "$3")
+    shift 3
+    c0=$(cpu_used)
+    out=$(client c0 produce --bootstrap "$BOOT" --topic "$topic" --records "$records" "$@")
+    say "$what: $records records: $(grep -o '"throughput_records_s": [0-9.]*' <<<"$out") $(cpu_delta "$c0" "$(cpu_used)")"
+}
+
 regime_producer_nic() { # one producer whose own NIC binds
     nic c0 "$PNIC_MBIT" "$PNIC_MBIT"
     brokers_up 1
@@ -339,19 +350,15 @@ regime_replication_nic() { # 3 brokers' NICs; the leader's TX carries 2 follower
 }
 
 regime_broker_cpu() { # the broker's CPU quota binds
-    local args=(--size "$RECORD_BYTES" --acks 1 --linger-ms 0 --batch-size 16384) c0 warm
+    local args=(--size "$RECORD_BYTES" --acks 1 --linger-ms 0 --batch-size 16384) c0
     brokers_up 1
     new_topic bcpu-warm 1 1
-    c0=$(cpu_used)
-    warm=$(client c0 produce --bootstrap "$BOOT" --topic bcpu-warm --records "$(scaled "$BCPU_WARMUP")" "${args[@]}")
-    say "broker-cpu: warm-up of $(scaled "$BCPU_WARMUP") records unthrottled: $(grep -o '"throughput_records_s": [0-9.]*' <<<"$warm") $(cpu_delta "$c0" "$(cpu_used)")"
+    warm_up "broker-cpu: warm-up unthrottled" bcpu-warm "$BCPU_WARMUP" "${args[@]}"
     c0=$(cpu_used)
     sleep "$BCPU_IDLE_S"
     say "broker-cpu: idle CPU over ${BCPU_IDLE_S} s: $(cpu_delta "$c0" "$(cpu_used)")"
     quota b0 "$BCPU_CORES"
-    c0=$(cpu_used)
-    warm=$(client c0 produce --bootstrap "$BOOT" --topic bcpu-warm --records "$(scaled "$BCPU_QUOTA_WARMUP")" "${args[@]}")
-    say "broker-cpu: warm-up of $(scaled "$BCPU_QUOTA_WARMUP") records under the quota: $(grep -o '"throughput_records_s": [0-9.]*' <<<"$warm") $(cpu_delta "$c0" "$(cpu_used)")"
+    warm_up "broker-cpu: warm-up under the quota" bcpu-warm "$BCPU_QUOTA_WARMUP" "${args[@]}"
     local REPS=$((REPS < BCPU_MIN_REPS ? BCPU_MIN_REPS : REPS))
     produce_reps broker-cpu "quota=${BCPU_CORES}core" bcpu 1 1 "" --records "$(scaled "$BCPU_RECORDS")" "${args[@]}"
     say "broker cgroup cpu.stat (since the quota was set): $(tr '\n' ' ' <"$CG/ksl-b0/cpu.stat")"
@@ -409,13 +416,11 @@ regime_consumer_group() { # consumers' NICs bind; groups of 1, 2, 4 over 4 parti
 }
 
 regime_acks_all_latency() { # latency of acks=all at fixed rates below the network's limits
-    local rate c0 warm n
+    local rate n
     brokers_up 3
     new_topic acks-jit 3 3 "min.insync.replicas=2"
-    c0=$(cpu_used)
-    warm=$(client c0 produce --bootstrap "$BOOT" --topic acks-jit --records "$(scaled "$ACKS_JIT_RECORDS")" \
-        --size "$RECORD_BYTES" --acks all --linger-ms 0 --batch-num-messages 1 --partitions 3)
-    say "acks-all-latency: JIT warm-up of $(scaled "$ACKS_JIT_RECORDS") single-record requests: $(grep -o '"throughput_records_s": [0-9.]*' <<<"$warm") $(cpu_delta "$c0" "$(cpu_used)")"
+    warm_up "acks-all-latency: JIT warm-up, single-record requests" acks-jit "$ACKS_JIT_RECORDS" \
+        --size "$RECORD_BYTES" --acks all --linger-ms 0 --batch-num-messages 1 --partitions 3
     local gc_from=()                            # young-collection pauses of the timed part only
     for n in 1 2 3; do gc_from+=($(($(wc -l <"$KAFKASIM_KAFKA_DIR/node-$n/logs/gc.log") + 1))); done
     for rate in "${ACKS_RATES[@]}"; do

@@ -381,8 +381,8 @@ impl Partitioner {
             L::ConsistentRandom if k.is_empty() => rng.random_range(0..n),
             L::Murmur2Random | L::Fnv1aRandom if key.is_none() => rng.random_range(0..n),
             L::Consistent | L::ConsistentRandom => modulo(self.hashed(k, crc32), n),
-            L::Murmur2 | L::Murmur2Random => self.hashed(k, |k| to_positive(murmur2(k))) % n,
-            L::Fnv1a | L::Fnv1aRandom => self.hashed(k, fnv1a_librdkafka) % n,
+            L::Murmur2 | L::Murmur2Random => modulo(self.hashed(k, |k| to_positive(murmur2(k))), n),
+            L::Fnv1a | L::Fnv1aRandom => modulo(self.hashed(k, fnv1a_librdkafka), n),
         }
     }
 
