@@ -4,13 +4,17 @@
 # Starts the project's local Apache Kafka (scripts/kafka-local.sh, 1 node on 127.0.0.1), warms
 # its JIT, then measures the broker process's CPU time (/proc/<pid>/stat utime + stime) over
 #   idle      10 s with no client: the background work of a combined KRaft node
-#   single    10,000 records of 1 KiB at 1,000/s, one record per request (acks=1, linger.ms=0,
-#             batch.num.messages=1): the cost of a request
+#   single    10,000 records of 1 KiB flat out, one record per request (acks=1, linger.ms=0,
+#             batch.num.messages=1): the cost of a request to threads that stay warm
 #   batched   200,000 records of 1 KiB flat out in 16 KiB batches (linger.ms=5): bytes, a check
+#   paced-R   10 s of single-record requests at R = 100, 200, 500 a second: the CPU of the
+#             broker's network and I/O threads ("data-plane-*", /proc/<pid>/task/*/schedstat),
+#             which wake for each request, cold
 # each REPS times (default 5) with the load average, using confluent-kafka (librdkafka) from
 # target/lab-venv. Then kafkasim runs the same workloads with this machine's calibration
 # (plots/calibration/profile.toml; the broker alone on its host) and reports the broker's CPU
-# seconds both ways, and solves for the cost of a request. Writes
+# both ways; it solves for the cost of a request (single) and fits the cost of waking a thread
+# (broker.wake_cpu_us, broker.wake_half_ms: src/hardware/pool.rs) to the paced runs. Writes
 # plots/calibration/broker-cpu.csv, broker-cpu.md and broker-cpu.toml.
 #   scripts/broker-cpu.sh [REPS]
 #   scripts/broker-cpu.sh compare     # only the kafkasim side, from the stored CSV
@@ -38,6 +42,18 @@ measure() {
     client() { "$PY" scripts/lab/client.py "$@"; }
     cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$pid/stat"; }
     now() { date +%s.%N; }
+    # CPU seconds of the broker's network and I/O threads (KafkaRequestHandler and the
+    # SocketServer processors, named data-plane-kafka-*), from the scheduler's own ns.
+    dataplane() {
+        local t sum=0 ns comm
+        for t in /proc/"$pid"/task/*; do
+            read -r comm <"$t/comm" 2>/dev/null || continue
+            [[ $comm == data-plane* ]] || continue
+            read -r ns _ <"$t/schedstat" 2>/dev/null || continue
+            sum=$((sum + ns))
+        done
+        echo "scale=4; $sum / 1000000000" | bc
+    }
     # The first timed single-record run after a shorter warm-up cost 3-4x the later ones.
     say "warming the broker's JIT (400,000 batched records, 30,000 single-record requests) ..."
     client topic --bootstrap "$b" --topic warm >/dev/null
@@ -46,25 +62,28 @@ measure() {
     client produce --bootstrap "$b" --topic warm --records 30000 --size 1024 --rate 1000 \
         --linger-ms 0 --batch-num-messages 1 >/dev/null
     local tmp=$CSV.tmp
-    echo "workload,rep,records,elapsed_s,broker_cpu_s,loadavg_before,loadavg_after,utc" > "$tmp"
-    local r w c0 c1 t0 t1 l0 args
+    echo "workload,rep,records,requests,elapsed_s,broker_cpu_s,dataplane_cpu_s,loadavg_before,loadavg_after,utc" > "$tmp"
+    local r w c0 c1 d0 d1 t0 t1 l0 out args
     for r in $(seq 1 "$reps"); do
-        for w in idle single batched; do
+        for w in idle single batched paced-100 paced-200 paced-500; do
             l0=$(cut -d' ' -f1-3 /proc/loadavg)
             case $w in
                 idle) args=() ;;
-                single) args=(--records 10000 --size 1024 --rate 1000 --linger-ms 0 --batch-num-messages 1) ;;
+                single) args=(--records 10000 --size 1024 --linger-ms 0 --batch-num-messages 1) ;;
                 batched) args=(--records 200000 --size 1024 --linger-ms 5 --batch-size 16384) ;;
+                paced-*) args=(--records $((${w#paced-} * 10)) --size 1024 --rate "${w#paced-}" --linger-ms 0
+                    --batch-num-messages 1) ;;
             esac
             [[ $w == idle ]] || client topic --bootstrap "$b" --topic "$w-$r" >/dev/null
-            c0=$(cpu); t0=$(now)
-            if [[ $w == idle ]]; then sleep 10; else
-                client produce --bootstrap "$b" --topic "$w-$r" "${args[@]}" >/dev/null; fi
-            c1=$(cpu); t1=$(now)
-            printf '%s,%s,%s,%.3f,%.2f,%s,%s,%s\n' "$w" "$r" \
-                "$([[ $w == idle ]] && echo 0 || echo "${args[1]}")" "$(echo "$t1 - $t0" | bc)" \
-                "$(echo "$c1 - $c0" | bc)" "$l0" "$(cut -d' ' -f1-3 /proc/loadavg)" \
-                "$(date -u +%FT%TZ)" >> "$tmp"
+            c0=$(cpu); d0=$(dataplane); t0=$(now)
+            if [[ $w == idle ]]; then sleep 10; out='{}'; else
+                out=$(client produce --bootstrap "$b" --topic "$w-$r" "${args[@]}"); fi
+            c1=$(cpu); d1=$(dataplane); t1=$(now)
+            printf '%s,%s,%s,%s,%.3f,%.2f,%.4f,%s,%s,%s\n' "$w" "$r" \
+                "$([[ $w == idle ]] && echo 0 || echo "${args[1]}")" \
+                "$(grep -o '"produce_requests": [0-9]*' <<<"$out" | grep -o '[0-9]*$' || echo 0)" \
+                "$(echo "$t1 - $t0" | bc)" "$(echo "$c1 - $c0" | bc)" "$(echo "$d1 - $d0" | bc)" "$l0" \
+                "$(cut -d' ' -f1-3 /proc/loadavg)" "$(date -u +%FT%TZ)" >> "$tmp"
             tail -1 "$tmp" >&2
         done
     done
@@ -77,47 +96,88 @@ compare() {
     local dir=target/broker-cpu
     mkdir -p "$dir"
     # The same workloads, described to kafkasim: the broker alone on its host, the client on
-    # another (the CPU seconds compared are the broker's only).
-    local common=(--set cluster.layout=dedicated --set consumer.count=0 --set producer.keys=none
-        --set producer.value_bytes=1024 --set producer.acks=1 --set client=librdkafka --no-plots --quiet)
-    cat > "$dir/workload.toml" <<EOF
-name = "broker-cpu"
-include = ["../../plots/calibration/profile.toml"]
-EOF
-    $K run "$dir/workload.toml" --out "$dir/single" "${common[@]}" --set producer.records=10000 \
-        --set producer.rate_per_s=1000 --set producer.linger.ms=0 --set producer.batch.num.messages=1 >/dev/null
-    $K run "$dir/workload.toml" --out "$dir/batched" "${common[@]}" --set producer.records=200000 \
-        --set producer.linger.ms=5 --set producer.batch.size=16384 >/dev/null
-    python3 - "$CSV" "$dir" plots/calibration/profile.toml "$OUT/broker-cpu.toml" > "$OUT/broker-cpu.md" <<'PYEOF'
-import csv, json, re, statistics as st, sys
-csv_path, sim_dir, profile, toml_out = sys.argv[1:5]
+    # another (the CPU compared is the broker's only).
+    printf 'name = "broker-cpu"\ninclude = ["../../plots/calibration/profile.toml"]\n' > "$dir/workload.toml"
+    python3 - "$CSV" "$dir" plots/calibration/profile.toml "$OUT/broker-cpu.toml" "$K" > "$dir/broker-cpu.md" <<'PYEOF'
+import csv, json, re, statistics as st, subprocess, sys
+csv_path, sim_dir, profile, toml_out, kafkasim = sys.argv[1:6]
+RATES = (100, 200, 500)
+WORK = ["idle", "single", "batched"] + [f"paced-{r}" for r in RATES]
 rows = list(csv.DictReader(open(csv_path)))
 quiet = [r for r in rows if float(r["loadavg_before"].split()[0]) < 1.5]
-loaded = not {"idle", "single", "batched"} <= {r["workload"] for r in quiet}
+loaded = not set(WORK) <= {r["workload"] for r in quiet}
 if loaded:  # every workload needs a run: keep them all, and say so
     quiet = rows
 fitted = {m[0]: float(m[1]) for m in re.findall(r'^"([a-z_.]+)" = ([0-9.]+)', open(profile).read().split("[broker]")[1].split("[")[0], re.M)}
-def sim(w):
-    s = json.load(open(f"{sim_dir}/{w}/summary.json"))[0]["summary"]
+COMMON = ["cluster.layout=dedicated", "consumer.count=0", "producer.keys=none", "producer.value_bytes=1024",
+          "producer.acks=1", "client=librdkafka"]
+ONE = ["producer.linger.ms=0", "producer.batch.num.messages=1"]
+ARGS = {"single": ["producer.records=10000"] + ONE,
+        "batched": ["producer.records=200000", "producer.linger.ms=5", "producer.batch.size=16384"]}
+ARGS.update({f"paced-{r}": [f"producer.records={r * 10}", f"producer.rate_per_s={r}"] + ONE for r in RATES})
+
+
+def sim(w, sets):
+    """kafkasim's broker CPU per record (µs) and records per batch, for workload w."""
+    out = f"{sim_dir}/{w}"
+    cmd = [kafkasim, "run", f"{sim_dir}/workload.toml", "--out", out, "--no-plots", "--quiet"]
+    for kv in COMMON + ARGS[w] + sets:
+        cmd += ["--set", kv]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    s = json.load(open(f"{out}/summary.json"))[0]["summary"]
     host = next(h for h in s["hosts"] if h["name"] == "broker 0")
     return host["cpu_s"] / s["records_produced"] * 1e6, s["records_per_batch"]
+
+
 def stat(w, f):
     xs = sorted(f(r) for r in quiet if r["workload"] == w)
     return st.median(xs), min(xs), max(xs), len(xs)
+
+
 idle = stat("idle", lambda r: float(r["broker_cpu_s"]) / float(r["elapsed_s"]))
 net = lambda r: (float(r["broker_cpu_s"]) - idle[0] * float(r["elapsed_s"])) / int(r["records"]) * 1e6
+per_request = lambda r: float(r["dataplane_cpu_s"]) / (int(r["requests"]) or int(r["records"])) * 1e6
 m1, mb = stat("single", net), stat("batched", net)
-(s1, n1), (sb, nb) = sim("single"), sim("batched")
-# A single-record request costs request_cpu_us + produce_cpu_us_per_batch + its bytes at the
-# fitted cost per byte (which large batches identify well, and which varies between JVM runs
-# as much as this workload could tell): what is left is the cost of a request.
-r_new = fitted["request_cpu_us"] + m1[0] - s1
-solved = r_new > 0
+paced = {r: stat(f"paced-{r}", per_request) for r in RATES}
+cold = ["broker.wake_cpu_us=0"]
+(s1, _), (sb, nb) = sim("single", cold), sim("batched", cold)
+# Both workloads keep the broker's threads awake. Per request, a single-record request costs
+# request_cpu_us + produce_cpu_us_per_batch + its wire bytes at produce_cpu_ns_per_byte; per
+# record, a batch of nb records costs that request's 1/nb + its bytes: two equations for the cost
+# of a request and of a byte (kafkasim's own bytes per request and per record, by a finite
+# difference), the cost per batch kept as fitted.
+p0 = fitted["produce_cpu_ns_per_byte"]
+more = [f"broker.produce_cpu_ns_per_byte={p0 + 1}"]
+b1, bb = sim("single", cold + more)[0] - s1, sim("batched", cold + more)[0] - sb  # bytes (µs per ns/B)
+dp = ((mb[0] - sb) - (m1[0] - s1) / nb) / (bb - b1 / nb)  # ns/B
+r_new = fitted["request_cpu_us"] + (m1[0] - s1) - b1 * dp
+p_new = p0 + dp
+solved = r_new > 0 and p_new > 0
+if not solved:
+    r_new, p_new = fitted["request_cpu_us"], p0
+req = [f"broker.request_cpu_us={r_new:.1f}", f"broker.produce_cpu_ns_per_byte={p_new:.3f}"]
+# Paced requests wake a network and an I/O thread each (kafkasim's two jobs per request), after
+# a sleep of about 1/rate: their CPU beyond kafkasim's warm cost is 2 · W · g / (g + h). Fit W
+# and h by least squares on 1/wake = 1/W + (h/W) / g (the linear form of the saturation).
+points = []
+for r in RATES:
+    warm, _ = sim(f"paced-{r}", req + cold)
+    points.append((1000.0 / r, (paced[r][0] - warm) / 2))  # (sleep ms, wake µs)
+wake = None
+if all(w > 0 for _, w in points):
+    xs, ys = [1 / g for g, _ in points], [1 / w for _, w in points]
+    mx, my = st.mean(xs), st.mean(ys)
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    a = my - b * mx
+    if a > 0 and b > 0:
+        wake = (1 / a, b / a)
+sets = req + ([f"broker.wake_cpu_us={wake[0]:.1f}", f"broker.wake_half_ms={wake[1]:.2f}"] if wake else cold)
+check = {w: sim(w, sets)[0] for w in ["single", "batched"] + [f"paced-{r}" for r in RATES]}
 print("# The local broker's CPU, by its own accounting, against kafkasim")
 print()
 print(f"Measured by `scripts/broker-cpu.sh` ({len(rows)} runs, {len(quiet)} with a 1-minute load "
       "average below 1.5 kept); simulated by `scripts/broker-cpu.sh compare` with "
-      "plots/calibration/profile.toml. Broker CPU net of its idle CPU: median (min–max).")
+      "plots/calibration/profile.toml and the costs solved below. Median (min–max).")
 if loaded:
     print()
     print("**Measured under load**: no quiet run of some workload, so every run is kept.")
@@ -127,27 +187,50 @@ print(f"Idle broker (KRaft controller, GC, timers of a combined node): {idle[0]:
 print()
 print("| workload | measured µs of broker CPU | kafkasim | measured / kafkasim |")
 print("|---|---|---|---|")
-for name, m, s in (("single: per request (1 record of 1 KiB)", m1, s1),
-                   (f"batched: per record (16 KiB batches, {nb:.1f} records)", mb, sb)):
+table = [("single: per request (1 record of 1 KiB) flat out, net of idle CPU", m1, check["single"]),
+         (f"batched: per record (16 KiB batches, {nb:.1f} records), net of idle CPU", mb, check["batched"])]
+table += [(f"paced {r}/s: per request, network and I/O threads", paced[r], check[f"paced-{r}"]) for r in RATES]
+for name, m, s in table:
     print(f"| {name} | {m[0]:.1f} ({m[1]:.1f}–{m[2]:.1f}, {m[3]} runs) | {s:.1f} | {m[0] / s:.2f}× |")
 print()
-if not solved:
-    print(f"**Not solved**: the single-record requests give {r_new:.1f} µs a request: "
-          "broker-cpu.toml keeps the fitted cost.")
-    r_new = fitted["request_cpu_us"]
+if solved:
+    print(f"The costs of a request and of a byte, which the fit barely identifies (its batches are "
+          f"large and the producer binds), from the two workloads sent flat out (the broker's threads "
+          f"stay awake): `broker.request_cpu_us` {r_new:.1f} (fitted {fitted['request_cpu_us']}), "
+          f"`broker.produce_cpu_ns_per_byte` {p_new:.3f} (fitted {p0}); the cost per batch kept as "
+          "fitted. Both vary between runs of the JVM (its JIT compiles differently).")
 else:
-    print(f"The cost of a request, which the fit barely identifies (its batches are large), from "
-          f"the single-record requests: `broker.request_cpu_us` {r_new:.1f} (fitted "
-          f"{fitted['request_cpu_us']}), the per-batch and per-byte costs kept as fitted. "
-          "Written to broker-cpu.toml. The batched row checks the per-byte cost; it varies "
-          "between runs of the JVM (its JIT compiles differently).")
-how = "single-record requests, net of idle CPU" if solved else "fitted (not solved: see broker-cpu.md)"
+    print("**Not solved**: the two workloads give a negative cost of a request or of a byte: "
+          "broker-cpu.toml keeps the fitted costs.")
+print()
+print("Waking a thread (src/hardware/pool.rs): at R requests a second the broker's network and "
+      "I/O threads sleep about 1/R between requests and cost more CPU the longer they slept. "
+      "Beyond kafkasim's warm cost, each of its two thread jobs per request costs (µs):")
+print()
+print("| rate | sleep g (ms) | measured, per thread job | fitted W · g / (g + h) |")
+print("|---|---|---|---|")
+for (g, w), r in zip(points, RATES):
+    fit = wake[0] * g / (g + wake[1]) if wake else 0
+    print(f"| {r}/s | {g:.1f} | {w:.1f} | {fit:.1f} |")
+print()
+if wake:
+    print(f"Fitted by least squares on 1/wake = 1/W + (h/W)/g: `broker.wake_cpu_us` (W) "
+          f"{wake[0]:.1f}, `broker.wake_half_ms` (h) {wake[1]:.2f}.")
+else:
+    print("**Not fitted**: the paced requests cost no more than warm ones, or not along a "
+          "saturating curve: broker-cpu.toml sets no wake cost.")
 with open(toml_out, "w") as f:
-    f.write("# The local broker's CPU cost per request, measured by its own accounting\n"
-            "# (/proc/<pid>/stat) by scripts/broker-cpu.sh: see broker-cpu.md. Include it after\n"
-            "# profile.toml, whose fit leaves it barely identified.\n[broker]\n"
-            f'"request_cpu_us" = {r_new:.1f}  # {how}\n')
+    f.write("# The local broker's CPU cost per request and of waking a thread, measured by its own\n"
+            "# accounting (/proc/<pid>/stat, /proc/<pid>/task/*/schedstat) by scripts/broker-cpu.sh:\n"
+            "# see broker-cpu.md. Include it after profile.toml, whose fit leaves them unidentified.\n[broker]\n")
+    how = "single-record requests and 16 KiB batches flat out, net of idle CPU" if solved else "fitted (not solved: see broker-cpu.md)"
+    f.write(f'"request_cpu_us" = {r_new:.1f}  # {how}\n'
+            f'"produce_cpu_ns_per_byte" = {p_new:.3f}  # idem, with 16 KiB batches\n')
+    if wake:
+        f.write(f'"wake_cpu_us" = {wake[0]:.1f}  # paced single-record requests (network and I/O threads)\n'
+                f'"wake_half_ms" = {wake[1]:.2f}  # idem\n')
 PYEOF
+    mv "$dir/broker-cpu.md" "$OUT/broker-cpu.md"
     cat "$OUT/broker-cpu.md"
 }
 

@@ -12,7 +12,7 @@
 //! | [`Link`] | one FIFO wire with bandwidth and latency (loopback) | done = max(now, free) + bytes/bw; arrive = done + latency |
 //! | [`Disk`] | one queue, FIFO, seek on discontiguous access, IOPS, cache flush | done = max(now, free) + [seek] + max(bytes/bw, ops/iops) |
 //! | [`PageCache`] | LRU pages; writes dirty, written back in the background | hit if resident |
-//! | [`ThreadPool`] | k threads, a FIFO of waiting jobs | a job holds a thread until released |
+//! | [`ThreadPool`] | k threads, a FIFO of waiting jobs, [`WakeCost`] | a job holds a thread until released; a thread waking after a sleep costs extra CPU |
 
 pub mod cpu;
 pub mod disk;
@@ -30,4 +30,4 @@ pub use link::Link;
 pub use network::Network;
 pub use nic::Nic;
 pub use page_cache::PageCache;
-pub use pool::ThreadPool;
+pub use pool::{ThreadPool, WakeCost};

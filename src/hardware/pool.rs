@@ -1,49 +1,90 @@
-//! A pool of `k` threads with a FIFO of jobs waiting for one (broker network and I/O threads).
+//! A pool of `k` threads with a FIFO of jobs waiting for one (broker network and I/O threads),
+//! and the CPU a thread costs when it wakes cold.
 //!
 //! A job [`acquire`](ThreadPool::acquire)s a thread if one is free, else waits in the queue; on
-//! [`release`](ThreadPool::release) the longest-waiting job (if any) takes the thread.
+//! [`release`](ThreadPool::release) the longest-waiting job (if any) takes the thread, which
+//! goes on without sleeping.
+//!
+//! **Waking cold.** A thread that slept `s` ns before its job spends extra CPU on it:
+//!
+//! ```text
+//! wake(s) = W · s / (s + h)      (W = the limit after a long sleep, h = the sleep that costs W/2)
+//! ```
+//!
+//! Its caches, TLB and branch predictors were cooled meanwhile by other work, and on a virtual
+//! machine its idle vCPU was halted. The longer the sleep, the more of the working set must be
+//! fetched again, up to all of it (the "footprint" decay of Thiebaut and Stone, 1987; the
+//! saturating rational form keeps it in integers). A busy pool hands jobs from thread to thread
+//! without sleeping and pays nothing; a pool at a low request rate pays on every job. The free
+//! thread that takes a job is the one that went idle last (its code and data are the process's
+//! and were last touched then). `W` and `h` are measured per machine, on a real broker, by
+//! scripts/broker-cpu.sh (plots/calibration/broker-cpu.md).
 
+use crate::engine::Nanos;
 use std::collections::VecDeque;
+
+/// The extra CPU of a thread that wakes after sleeping.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct WakeCost {
+    /// Extra CPU after a long sleep, ns (0 = threads never cool).
+    pub limit_ns: Nanos,
+    /// The sleep after which a waking thread pays half of `limit_ns`, ns.
+    pub half_ns: Nanos,
+}
+
+impl WakeCost {
+    /// Extra CPU of a thread that slept `slept_ns`, ns.
+    pub fn after(&self, slept_ns: Nanos) -> Nanos {
+        if self.limit_ns == 0 {
+            return 0;
+        }
+        let s = slept_ns as u128;
+        (self.limit_ns as u128 * s / (s + self.half_ns.max(1) as u128)) as Nanos
+    }
+}
 
 /// `k` threads and the jobs waiting for them.
 #[derive(Clone, Debug)]
 pub struct ThreadPool<J> {
-    free: u32,
+    /// When each free thread went idle, the latest last.
+    idle_since: Vec<Nanos>,
     waiting: VecDeque<J>,
     max_waiting: usize,
+    wake: WakeCost,
 }
 
 impl<J> ThreadPool<J> {
-    /// A pool of `threads` (≥ 1) threads.
-    pub fn new(threads: u32) -> Self {
+    /// A pool of `threads` (≥ 1) threads, idle since `now`, whose wake-ups cost `wake`.
+    pub fn new(threads: u32, now: Nanos, wake: WakeCost) -> Self {
         Self {
-            free: threads.max(1),
+            idle_since: vec![now; threads.max(1) as usize],
             waiting: VecDeque::new(),
             max_waiting: 0,
+            wake,
         }
     }
 
-    /// Give `job` a thread now (returns it back to run) or queue it (returns `None`).
-    pub fn acquire(&mut self, job: J) -> Option<J> {
-        if self.free > 0 {
-            self.free -= 1;
-            Some(job)
-        } else {
-            self.waiting.push_back(job);
-            self.max_waiting = self.max_waiting.max(self.waiting.len());
-            None
-        }
-    }
-
-    /// A thread finished its job; returns the next job to run on it, if any waits.
-    pub fn release(&mut self) -> Option<J> {
-        match self.waiting.pop_front() {
-            Some(j) => Some(j),
+    /// Give `job` a thread now, returned with the extra CPU of waking it (ns), or queue it
+    /// (`None`).
+    pub fn acquire(&mut self, now: Nanos, job: J) -> Option<(J, Nanos)> {
+        match self.idle_since.pop() {
+            Some(since) => Some((job, self.wake.after(now.saturating_sub(since)))),
             None => {
-                self.free += 1;
+                self.waiting.push_back(job);
+                self.max_waiting = self.max_waiting.max(self.waiting.len());
                 None
             }
         }
+    }
+
+    /// A thread finished its job at `now`; returns the next job to run on it, if any waits
+    /// (the thread goes on without sleeping).
+    pub fn release(&mut self, now: Nanos) -> Option<J> {
+        let next = self.waiting.pop_front();
+        if next.is_none() {
+            self.idle_since.push(now);
+        }
+        next
     }
 
     /// Take every waiting job (the pool's process stopped).
@@ -67,14 +108,37 @@ mod tests {
     use super::*;
     #[test]
     fn jobs_wait_in_fifo_order() {
-        let mut p = ThreadPool::new(1);
-        assert_eq!(p.acquire(1), Some(1));
-        assert_eq!(p.acquire(2), None);
-        assert_eq!(p.acquire(3), None);
-        assert_eq!(p.release(), Some(2));
-        assert_eq!(p.release(), Some(3));
-        assert_eq!(p.release(), None);
-        assert_eq!(p.acquire(4), Some(4));
+        let mut p = ThreadPool::new(1, 0, WakeCost::default());
+        assert_eq!(p.acquire(0, 1), Some((1, 0)));
+        assert_eq!(p.acquire(0, 2), None);
+        assert_eq!(p.acquire(0, 3), None);
+        assert_eq!(p.release(5), Some(2));
+        assert_eq!(p.release(6), Some(3));
+        assert_eq!(p.release(7), None);
+        assert_eq!(p.acquire(9, 4), Some((4, 0)));
         assert_eq!(p.max_queued(), 2);
+    }
+
+    #[test]
+    fn a_thread_pays_for_its_sleep_and_a_handed_job_does_not() {
+        // W = 100 µs, half after 5 ms: 5 ms of sleep cost 50 µs, 15 ms cost 75 µs.
+        let wake = WakeCost {
+            limit_ns: 100_000,
+            half_ns: 5_000_000,
+        };
+        assert_eq!(wake.after(0), 0);
+        assert_eq!(wake.after(5_000_000), 50_000);
+        assert_eq!(wake.after(15_000_000), 75_000);
+        assert!(wake.after(u64::MAX) <= 100_000);
+        let mut p = ThreadPool::new(2, 0, wake);
+        assert_eq!(p.acquire(5_000_000, 'a'), Some(('a', 50_000)));
+        assert_eq!(p.acquire(5_000_000, 'b'), Some(('b', 50_000)));
+        assert_eq!(p.acquire(5_000_000, 'c'), None);
+        // 'c' is handed to the thread that finished 'a': it did not sleep.
+        assert_eq!(p.release(6_000_000), Some('c'));
+        assert_eq!(p.release(7_000_000), None); // idle since 7 ms
+        assert_eq!(p.release(8_000_000), None); // idle since 8 ms: taken first
+        assert_eq!(p.acquire(13_000_000, 'd'), Some(('d', 50_000)));
+        assert_eq!(p.acquire(22_000_000, 'e'), Some(('e', 75_000)));
     }
 }

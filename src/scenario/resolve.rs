@@ -131,6 +131,8 @@ pub struct BrokerCfg {
     pub flush_scheduler_ns: Nanos,
     /// Network-thread CPU per request, ns.
     pub request_cpu_ns: Nanos,
+    /// Extra CPU of a network or I/O thread waking after a sleep.
+    pub wake: crate::hardware::WakeCost,
     /// I/O CPU per appended batch, ns.
     pub produce_batch_cpu_ns: Nanos,
     /// I/O CPU per appended byte, ps.
@@ -274,6 +276,8 @@ pub struct ConsumerCfg {
     pub start_ns: Nanos,
     /// Start when the producers are done.
     pub start_after_produce: bool,
+    /// Fetch nothing until assigned the group's partitions / count (the lab's gate).
+    pub fair_share_gate: bool,
     /// Drop the page cache at consumer start.
     pub cold_cache: bool,
     /// group.id.
@@ -819,6 +823,7 @@ fn consumer_cfg(c: &Config) -> Result<ConsumerCfg, ScenarioError> {
         group: g.text("consumer.mode") == "group",
         start_ns: g.ms("consumer.start_ms"),
         start_after_produce,
+        fair_share_gate: g.flag("consumer.fair_share_gate"),
         cold_cache: g.text("consumer.cache") == "cold",
         group_id: g.text("consumer.group.id"),
         fetch_min_bytes: g.u("consumer.fetch.min.bytes"),
@@ -1152,6 +1157,7 @@ fn resolve_groups(
             topics: every,
             first: 0,
         };
+        check_gate(&group, topics, "consumer.fair_share_gate")?;
         return Ok((vec![group], placed));
     }
     let (mut out, mut placed): (Vec<GroupCfg>, Vec<u32>) = (vec![], vec![]);
@@ -1186,14 +1192,32 @@ fn resolve_groups(
                 .map_err(|err| in_entry(EntryKind::Group, i, &name, err))?,
         );
         let count = cc.count;
-        out.push(GroupCfg {
+        let group = GroupCfg {
             consumer: cc,
             topics: subscribed,
             first,
-        });
+        };
+        check_gate(&group, topics, &format!("groups[{i}].fair_share_gate"))?;
+        out.push(group);
         first += count;
     }
     Ok((out, placed))
+}
+
+/// A fair-share gate needs a share: the group's partitions divided evenly by its consumers.
+fn check_gate(g: &GroupCfg, topics: &[TopicCfg], key: &str) -> Result<(), ScenarioError> {
+    let partitions: u32 = g.topics.iter().map(|&t| topics[t].partitions).sum();
+    let n = g.consumer.count;
+    if g.consumer.fair_share_gate && (n == 0 || partitions % n != 0) {
+        return Err(ScenarioError::Invalid {
+            key: key.into(),
+            value: "true".into(),
+            accepted: format!(
+                "false, or a consumer count that divides the group's {partitions} partitions (it has {n} consumers)"
+            ),
+        });
+    }
+    Ok(())
 }
 
 impl SimConfig {
@@ -1371,6 +1395,10 @@ impl SimConfig {
                 flush_interval_ns: g.ms("broker.log.flush.interval.ms"),
                 flush_scheduler_ns: g.ms("broker.log.flush.scheduler.interval.ms"),
                 request_cpu_ns: g.us_ns("broker.request_cpu_us"),
+                wake: crate::hardware::WakeCost {
+                    limit_ns: g.us_ns("broker.wake_cpu_us"),
+                    half_ns: g.us_ns("broker.wake_half_ms") * 1000,
+                },
                 produce_batch_cpu_ns: g.us_ns("broker.produce_cpu_us_per_batch"),
                 produce_ps_per_byte: g.ps("broker.produce_cpu_ns_per_byte"),
                 fetch_partition_cpu_ns: g.us_ns("broker.fetch_cpu_us_per_partition"),

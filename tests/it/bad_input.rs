@@ -401,3 +401,15 @@ fn a_closed_or_full_standard_output_is_not_a_panic() {
     assert!(err.contains("cannot write to standard output"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn a_fair_share_gate_needs_a_count_that_divides_the_partitions() {
+    rejects(
+        "[topic]\npartitions = 4\n[consumer]\ncount = 3\nfair_share_gate = true\n",
+        &[],
+        &[
+            "consumer.fair_share_gate",
+            "divides the group's 4 partitions",
+        ],
+    );
+}

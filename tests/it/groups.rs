@@ -371,3 +371,68 @@ fn describe_lists_a_crashed_member_until_its_session_expires() {
         out.describes[2]
     );
 }
+
+#[test]
+fn a_gated_member_reads_nothing_until_it_holds_its_fair_share() {
+    // The lab's group of 2 (lab/scenarios/consumer-group.toml: no initial rebalance delay, the
+    // brokers' threads cost time to wake): one JoinGroup lands first and that member is given
+    // all 4 partitions, then 2 after the rebalance. Ungated it reads meanwhile; gated, as the
+    // lab's consumers (consumer.fair_share_gate), it reads nothing until it holds 2.
+    let run = |gate: &str| {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().to_str().unwrap().to_string();
+        let gate = format!("consumer.fair_share_gate={gate}");
+        let args = [
+            "run",
+            "lab/scenarios/consumer-group.toml",
+            "--out",
+            &out,
+            "--no-plots",
+        ];
+        // The wake cost as scripts/broker-cpu.sh measured it (2026-12-01), whatever a rerun fits.
+        let wake = [
+            "--set",
+            "broker.wake_cpu_us=614",
+            "--set",
+            "broker.wake_half_ms=14.4",
+        ];
+        let mine = ["--set", "consumer.count=2", "--set", &gate];
+        let o = super::kafkasim(&[&args[..], &wake, &mine].concat());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let read = |f: &str| std::fs::read_to_string(tmp.path().join(f)).unwrap();
+        let secs = |line: &str| line.split(',').nth(2).unwrap().parse::<f64>().unwrap();
+        let assignments = read("assignments.csv");
+        let whole = assignments.lines().any(|l| l.ends_with(",0;1;2;3"));
+        let last = assignments.lines().skip(1).map(secs).fold(0.0, f64::max);
+        let consumers = read("consumers.csv");
+        let rows: Vec<&str> = consumers.lines().skip(1).collect();
+        let early = rows
+            .iter()
+            .filter(|l| secs(l) < last)
+            .map(|l| l.rsplit(',').next().unwrap());
+        let early_max = early.map(|r| r.parse::<u64>().unwrap()).max().unwrap_or(0);
+        let total: u64 = (0..2)
+            .map(|c| {
+                rows.iter()
+                    .filter(|l| l.split(',').nth(3) == Some(&c.to_string()))
+                    .map(|l| l.rsplit(',').next().unwrap().parse::<u64>().unwrap())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .sum();
+        (whole, early_max, total)
+    };
+    let (whole, early, _) = run("false");
+    assert!(
+        whole,
+        "one member first held every partition (the race this test needs)"
+    );
+    assert!(
+        early > 0,
+        "ungated, the first member reads before the rebalance"
+    );
+    let (whole, early, total) = run("true");
+    assert!(whole, "gated too, one member first held every partition");
+    assert_eq!(early, 0, "gated, nothing is read before the fair share");
+    assert_eq!(total, 40_000, "then the group reads everything");
+}

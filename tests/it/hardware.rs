@@ -252,3 +252,59 @@ fn java_clients_pause_for_gc_and_librdkafka_does_not() {
         c("producer.gc.young_every_mb=0")
     );
 }
+
+#[test]
+fn a_thread_that_slept_costs_more_cpu_and_a_busy_one_does_not() {
+    // Single-record requests (acks=1, linger.ms=0, batch.num.messages=1): each wakes a network
+    // and an I/O thread of the broker, which slept about 1/rate, and costs 2 · W · g / (g + h)
+    // more (src/hardware/pool.rs); flat out, they sleep only between back-to-back requests.
+    let (w_us, h_ms) = (300.0, 5.0);
+    let text = flat_out(2000, 1024, "").replace(
+        "acks = \"1\"\n",
+        "acks = \"1\"\n\"linger.ms\" = 0\n\"batch.num.messages\" = 1\n",
+    );
+    let wake = [
+        format!("broker.wake_cpu_us={w_us}"),
+        format!("broker.wake_half_ms={h_ms}"),
+    ];
+    let cpu_per_record = |out: &RunOutput| {
+        let broker = out
+            .summary
+            .hosts
+            .iter()
+            .find(|h| h.name == "broker 0")
+            .expect("a broker");
+        broker.cpu_s / out.summary.records_produced as f64 * 1e6
+    };
+    let mut extra_at_100 = 0.0;
+    for rate in [100.0, 500.0] {
+        let paced = format!("producer.rate_per_s={rate}");
+        let warm = run(&text, &[&paced]);
+        let cold = run(&text, &[&paced, &wake[0], &wake[1]]);
+        let g_ms = 1000.0 / rate;
+        let expect = 2.0 * w_us * g_ms / (g_ms + h_ms);
+        let extra_cpu = cpu_per_record(&cold) - cpu_per_record(&warm);
+        assert!(
+            (0.85 * expect..=1.0 * expect).contains(&extra_cpu),
+            "{rate}/s: {extra_cpu:.1} µs more broker CPU a request, expected at most {expect:.1} \
+             (a sleep of 1/rate less the request's own work) and within 15% of it"
+        );
+        if rate == 100.0 {
+            extra_at_100 = extra_cpu;
+        }
+        // The wake-ups are on the request's path: its latency grows by that CPU.
+        let extra_ms = cold.summary.publish_latency.p50_ms - warm.summary.publish_latency.p50_ms;
+        assert!(
+            (0.8 * extra_cpu / 1e3..=1.2 * extra_cpu / 1e3).contains(&extra_ms),
+            "{rate}/s: p50 {extra_ms:.3} ms later for {extra_cpu:.1} µs more CPU on the path"
+        );
+    }
+    let warm = run(&text, &[]);
+    let cold = run(&text, &[&wake[0], &wake[1]]);
+    let (a, b) = (cpu_per_record(&warm), cpu_per_record(&cold));
+    assert!(
+        b - a < 0.1 * extra_at_100,
+        "flat out the threads sleep only between back-to-back requests: {b:.1} µs a request with \
+         wake costs, {a:.1} without, against {extra_at_100:.1} more at 100/s"
+    );
+}

@@ -112,8 +112,8 @@ impl Broker {
         for (_, a) in std::mem::take(&mut self.stalled) {
             requests.push(Request::Produce(a.pr));
         }
-        self.net = ThreadPool::new(cfg.network_threads);
-        self.io = ThreadPool::new(cfg.io_threads);
+        self.net = ThreadPool::new(cfg.network_threads, 0, cfg.wake);
+        self.io = ThreadPool::new(cfg.io_threads, 0, cfg.wake);
         self.inc += 1;
         self.alive = false;
         for f in self.fetchers.values_mut() {
@@ -131,8 +131,8 @@ impl Broker {
     pub fn new(host: Id, cfg: &BrokerCfg, jvm: super::jvm::Jvm) -> Self {
         Self {
             host,
-            net: ThreadPool::new(cfg.network_threads),
-            io: ThreadPool::new(cfg.io_threads),
+            net: ThreadPool::new(cfg.network_threads, 0, cfg.wake),
+            io: ThreadPool::new(cfg.io_threads, 0, cfg.wake),
             parked: BTreeMap::new(),
             next_parked: 0,
             delayed: BTreeMap::new(),
@@ -234,8 +234,8 @@ impl Cluster {
             }
             self.brokers[b].muted.insert(conn, VecDeque::new());
         }
-        if let Some(req) = self.brokers[b].net.acquire(req) {
-            self.start_net(now, b, req, q);
+        if let Some((req, wake)) = self.brokers[b].net.acquire(now, req) {
+            self.start_net(now, b, req, wake, q);
         }
     }
 
@@ -247,8 +247,8 @@ impl Cluster {
         };
         match next {
             Some(req) => {
-                if let Some(req) = self.brokers[b].net.acquire(req) {
-                    self.start_net(now, b, req, q);
+                if let Some((req, wake)) = self.brokers[b].net.acquire(now, req) {
+                    self.start_net(now, b, req, wake, q);
                 }
             }
             None => {
@@ -257,7 +257,15 @@ impl Cluster {
         }
     }
 
-    fn start_net(&mut self, now: Nanos, b: Id, req: Request, q: &mut EventQueue<Event>) {
+    /// A network thread reads `req`, with `wake_ns` of extra CPU if it was asleep.
+    fn start_net(
+        &mut self,
+        now: Nanos,
+        b: Id,
+        req: Request,
+        wake_ns: Nanos,
+        q: &mut EventQueue<Event>,
+    ) {
         let start = self.brokers[b].jvm.ready_at(now);
         let then = Event::NetDone {
             broker: b,
@@ -265,7 +273,8 @@ impl Cluster {
             req: Box::new(req),
         };
         let host = self.brokers[b].host;
-        self.on_cpu(q, host, start, self.cfg.broker.request_cpu_ns, then);
+        let cpu = self.cfg.broker.request_cpu_ns + wake_ns;
+        self.on_cpu(q, host, start, cpu, then);
     }
 
     pub(crate) fn broker_net_done(
@@ -285,13 +294,21 @@ impl Cluster {
             }
             return;
         }
-        if let Some(next) = self.brokers[b].net.release() {
-            self.start_net(now, b, next, q);
+        if let Some(next) = self.brokers[b].net.release(now) {
+            self.start_net(now, b, next, 0, q);
         }
         self.requeue_io(now, b, req, q);
     }
 
-    fn start_io(&mut self, now: Nanos, b: Id, mut req: Request, q: &mut EventQueue<Event>) {
+    /// An I/O thread handles `req`, with `wake_ns` of extra CPU if it was asleep.
+    fn start_io(
+        &mut self,
+        now: Nanos,
+        b: Id,
+        mut req: Request,
+        wake_ns: Nanos,
+        q: &mut EventQueue<Event>,
+    ) {
         let host = self.brokers[b].host;
         let now = self.brokers[b].jvm.ready_at(now);
         let (start, cpu) = match &mut req {
@@ -316,12 +333,12 @@ impl Cluster {
             inc: self.brokers[b].inc,
             req: Box::new(req),
         };
-        self.on_cpu(q, host, start, cpu, then);
+        self.on_cpu(q, host, start, cpu + wake_ns, then);
     }
 
     pub(crate) fn release_io(&mut self, now: Nanos, b: Id, q: &mut EventQueue<Event>) {
-        if let Some(next) = self.brokers[b].io.release() {
-            self.start_io(now, b, next, q);
+        if let Some(next) = self.brokers[b].io.release(now) {
+            self.start_io(now, b, next, 0, q);
         }
     }
 
@@ -333,8 +350,8 @@ impl Cluster {
         req: Request,
         q: &mut EventQueue<Event>,
     ) {
-        if let Some(req) = self.brokers[b].io.acquire(req) {
-            self.start_io(now, b, req, q);
+        if let Some((req, wake)) = self.brokers[b].io.acquire(now, req) {
+            self.start_io(now, b, req, wake, q);
         }
     }
 

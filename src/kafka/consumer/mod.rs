@@ -473,12 +473,28 @@ impl Cluster {
             });
     }
 
+    /// `c` waits for its fair share before fetching (consumer.fair_share_gate) and has not had it.
+    pub(crate) fn gated(&self, c: Id) -> bool {
+        let g = self.consumers[c].group;
+        self.cfg.groups[g].consumer.fair_share_gate
+            && self.metrics.consumers[c].assigned_ns.is_none()
+    }
+
+    /// The group's partitions / its consumers (a divisor: checked when resolving the scenario).
+    fn fair_share(&self, c: Id) -> usize {
+        let g = self.consumers[c].group;
+        self.cfg.subscribed(g).count() / self.cfg.groups[g].consumer.count.max(1) as usize
+    }
+
     /// Record a new set of partitions for `c` in `generation`.
     fn take_assignment(&mut self, now: Nanos, c: Id, generation: i32, partitions: Vec<u32>) {
         let lanes = self.lanes_of(c, &partitions);
         self.checks.ownership.assigned(generation, c, &lanes);
+        let fair = !self.gated(c) || partitions.len() == self.fair_share(c);
         let m = &mut self.metrics.consumers[c];
-        m.assigned_ns.get_or_insert(now);
+        if fair {
+            m.assigned_ns.get_or_insert(now); // a gated consumer's start: its share came
+        }
         m.partitions = partitions.clone();
         self.metrics
             .assignments

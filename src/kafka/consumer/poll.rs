@@ -162,7 +162,7 @@ impl Cluster {
     pub(crate) fn send_fetches(&mut self, now: Nanos, c: Id, q: &mut EventQueue<Event>) {
         self.send_list_offsets(now, c, q);
         let con = &self.consumers[c];
-        if !con.running || con.paused {
+        if !con.running || con.paused || self.gated(c) {
             return;
         }
         let nb = self.brokers.len();
