@@ -8,7 +8,8 @@
 # it snapshots /proc/<pid>/task/*/schedstat and voluntary context switches of every broker
 # thread (scripts/lab/sched.py) and prints the client's latency and librdkafka statistics, and
 # per broker and per thread name: CPU, wake-ups and run-queue wait per record. Not part of the
-# lab's regimes: it is how lab/regimes.md found why acks=all is slow at low rates.
+# lab's regimes: it is how lab/regimes.md found why acks=all is slow at low rates. PERF_SCHED=1
+# also records `perf sched` over each run and prints each thread group's wake-to-run delays.
 #   BROKERS=3 ACKS=all RATES="200 500" scripts/lab/wakeups.sh    (the acks-all-latency workload)
 #   BROKERS=1 ACKS=1 MISR=1 RATES="100 200 500" SECS=10 WS=3 scripts/lab/wakeups.sh
 # Outputs of 2026-12-01: lab/results/wakeups/.
@@ -42,11 +43,14 @@ for rate in "${RATES[@]}"; do
         # shellcheck disable=SC2086
         python3 $S snap $PIDS >"$T/s0.json"
         l0=$(cut -d' ' -f1 /proc/loadavg)
+        [[ ${PERF_SCHED:-0} != 1 ]] || { perf sched record -a -o "$T/sched.data" -- sleep $((SECS + WS)) >/dev/null 2>&1 & }
         out=$("$PY" $C produce --bootstrap "$BOOT" --topic "$t" --records $((rate * SECS)) --rate "$rate" --size 1024 \
             --acks "$ACKS" --linger-ms 0 --batch-size 131072 --warmup-s "$WS")
         # shellcheck disable=SC2086
         python3 $S snap $PIDS >"$T/s1.json"
         echo "== rate $rate rep $r load $l0 $(python3 $S pick "$out")"
-        python3 $S diff "$T/s0.json" "$T/s1.json" $((rate * (SECS + WS))) | head -"$LINES_OUT"
+        python3 $S diff "$T/s0.json" "$T/s1.json" $((rate * (SECS + WS))) | sed -n "1,${LINES_OUT}p"
+        # shellcheck disable=SC2086
+        [[ ${PERF_SCHED:-0} != 1 ]] || { wait; python3 $S delays "$T/sched.data" $PIDS; }
     done
 done
