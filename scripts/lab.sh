@@ -149,12 +149,16 @@ cg_up() {
     done
 }
 
-# cpu_used: "b0=SECONDS c0=SECONDS ..." CPU time each host's processes have used so far.
+# steal_s: CPU seconds this VM's vCPUs were runnable but the host ran something else (/proc/stat's
+# steal, all CPUs): other tenants' load, which the load average does not show.
+steal_s() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / { printf "%.2f", $9 / hz }' /proc/stat; }
+# cpu_used: "b0=SECONDS c0=SECONDS ... steal=SECONDS" CPU time each host's processes have used so
+# far, and the machine's steal.
 cpu_used() {
     local h out=""
     [[ -d $CPUACCT/ksl-b0 ]] || return 0
     for h in "${HOSTS[@]}"; do out+="$h=$(awk '{ printf "%.2f", $1 / 1e9 }' "$CPUACCT/ksl-$h/cpuacct.usage") "; done
-    echo "${out% }"
+    echo "${out}steal=$(steal_s)"
 }
 
 # cpu_delta BEFORE AFTER: "cpu_s:b0=1.20,c0=0.40" for the hosts that used ≥ 0.01 s in between.

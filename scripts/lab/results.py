@@ -7,7 +7,8 @@
   results.py summary CSV SUMMARY_CSV
 
 Each `row`/`group` appends one row to CSV and prints it. LOAD_* are /proc/loadavg's first three
-fields ("1m 5m 15m"); NOTE (e.g. CPU seconds per host) is added to the notes column.
+fields ("1m 5m 15m"); NOTE (CPU seconds per host and the machine's steal) is added to the notes
+column; `summary` flags a repetition as loaded by either (see `loaded`).
 `group` aggregates a consumer group: records = all records consumed, throughput = records /
 (last record time - first fetch start, over all consumers); "first fetch start" is when the first
 member got its share of partitions. (From the first *record* instead, the span would miss the
@@ -25,6 +26,20 @@ COLUMNS = ["regime", "variant", "rep", "records", "record_bytes", "throughput_re
            "throughput_mb_s", "p50_ms", "p99_ms", "loadavg_before", "loadavg_after",
            "client_cpu_util", "notes", "utc"]
 LOAD_FLAG = 1.5  # a repetition whose 1-minute load average exceeded this before it ran is flagged
+STEAL_FLAG = 0.05  # ... and one whose vCPUs lost more than this share of a core to the host (steal)
+
+
+def loaded(r):
+    """Flagged: the 1-minute load average above LOAD_FLAG before the repetition, or steal (the
+    `steal=` CPU seconds of its notes, over its `elapsed_s=` or `span_s=`) above STEAL_FLAG of a
+    core."""
+    if float(r["loadavg_before"].split()[0]) > LOAD_FLAG:
+        return True
+    note = dict(kv.split("=", 1) for kv in r["notes"].replace("cpu_s:", " ").replace(",", " ").split() if "=" in kv)
+    try:
+        return float(note["steal"]) / float(note.get("elapsed_s") or note["span_s"]) > STEAL_FLAG
+    except (KeyError, ValueError, ZeroDivisionError):
+        return False
 
 
 def append(path, row):
@@ -118,8 +133,8 @@ def cmd_summary(path, out):
             line = [regime, variant, len(rs)]
             for k in ("throughput_records_s", "throughput_mb_s", "p50_ms", "p99_ms"):
                 line += list(stats(rs, k))
-            loaded = [r["rep"] for r in rs if float(r["loadavg_before"].split()[0]) > LOAD_FLAG]
-            line += [len(loaded), " ".join(loaded)]
+            flagged = [r["rep"] for r in rs if loaded(r)]
+            line += [len(flagged), " ".join(flagged)]
             w.writerow(line)
     print(open(out).read(), end="")
 
