@@ -163,7 +163,7 @@ pub const KEYS: &[KeySpec] = &[
     k("broker.log.flush.scheduler.interval.ms", Int { min: 1, max: BIG }, "ms", All(I(BIG)), "Kafka default (Long.MAX_VALUE): the log flusher never runs, so log.flush.interval.ms only acts when this is set."),
     k("broker.compression.type", Enum(&["producer", "none", "gzip", "snappy", "lz4", "zstd"]), "", All(S("producer")), "Kafka default: keep the producer's codec."),
     k("broker.request_cpu_us", Float { min: 0.0, max: 1e6 }, "µs", All(F(15.0)), "Network-thread CPU to read, parse and answer one request."),
-    k("broker.wake_cpu_us", Float { min: 0.0, max: 1e6 }, "µs", All(F(0.0)), "Extra CPU of a network or I/O thread that wakes after a long sleep (cold caches, a halted vCPU): W in W · sleep / (sleep + broker.wake_half_ms); 0 = threads that never cool, as on a busy server. scripts/broker-cpu.sh measures it on a real broker."),
+    k("broker.wake_cpu_us", Float { min: 0.0, max: 1e6 }, "µs", All(F(0.0)), "Extra CPU of a network, I/O or replica fetcher thread that wakes after a long sleep (cold caches, a halted vCPU): W in W · sleep / (sleep + broker.wake_half_ms); 0 = threads that never cool, as on a busy server. scripts/broker-cpu.sh measures it on a real broker."),
     k("broker.wake_half_ms", Float { min: 0.001, max: 1e6 }, "ms", All(F(5.0)), "The sleep after which a waking thread pays half of broker.wake_cpu_us (a few ms: caches are cooled over a few scheduler ticks)."),
     k("broker.produce_cpu_us_per_batch", Float { min: 0.0, max: 1e6 }, "µs", All(F(8.0)), "I/O-thread CPU per appended batch (validation, offset assignment, index)."),
     k("broker.produce_cpu_ns_per_byte", Float { min: 0.0, max: 1e6 }, "ns/B", All(F(0.6)), "I/O-thread CPU per appended byte (CRC check, copy into the page cache)."),

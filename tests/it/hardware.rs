@@ -308,3 +308,42 @@ fn a_thread_that_slept_costs_more_cpu_and_a_busy_one_does_not() {
          wake costs, {a:.1} without, against {extra_at_100:.1} more at 100/s"
     );
 }
+
+#[test]
+fn a_follower_fetcher_that_slept_costs_more_cpu() {
+    // RF 3, acks=all, one record every 5 ms: each follower's fetcher sleeps while the leader
+    // long-polls its Fetch until the next record, then pays W · g / (g + h) to wake, once per
+    // record (src/kafka/replication/fetcher.rs).
+    let (w_us, h_ms, rate) = (300.0, 5.0, 200.0);
+    let text = flat_out(1000, 1024, "[topic]\n\"replication.factor\" = 3\n")
+        .replace(
+            "layout = \"dedicated\"\n",
+            "layout = \"dedicated\"\nbrokers = 3\n",
+        )
+        .replace(
+            "acks = \"1\"\n",
+            &format!("acks = \"all\"\n\"linger.ms\" = 0\nrate_per_s = {rate}\n"),
+        );
+    let follower_cpu_per_record = |out: &RunOutput| {
+        let f = out
+            .summary
+            .hosts
+            .iter()
+            .find(|h| h.name == "broker 1")
+            .expect("a follower");
+        f.cpu_s / out.summary.records_produced as f64 * 1e6
+    };
+    let warm = run(&text, &[]);
+    let wake = [
+        format!("broker.wake_cpu_us={w_us}"),
+        format!("broker.wake_half_ms={h_ms}"),
+    ];
+    let cold = run(&text, &[&wake[0], &wake[1]]);
+    let g_ms = 1000.0 / rate;
+    let expect = w_us * g_ms / (g_ms + h_ms);
+    let extra = follower_cpu_per_record(&cold) - follower_cpu_per_record(&warm);
+    assert!(
+        (0.8 * expect..=1.2 * expect).contains(&extra),
+        "{extra:.1} µs more follower CPU a record, expected about {expect:.1} (one fetcher wake-up)"
+    );
+}

@@ -28,6 +28,8 @@ pub struct Fetcher {
     pub waking: bool,
     /// Fetches sent so far.
     pub sent: u64,
+    /// When it sent its outstanding Fetch and went to sleep waiting for the answer.
+    pub asleep_since: Nanos,
 }
 
 impl Cluster {
@@ -88,6 +90,7 @@ impl Cluster {
         f.sent += 1;
         let token = f.sent;
         f.in_flight = Some(token);
+        f.asleep_since = now;
         let logs = &broker.logs;
         let parts: Vec<FetchPart> = f
             .parts
@@ -166,10 +169,16 @@ impl Cluster {
         if !self.brokers[b].alive {
             return;
         }
-        match self.brokers[b].fetchers.get_mut(&key) {
-            Some(f) if f.in_flight == Some(token) => f.in_flight = None,
+        // The thread slept since it sent the Fetch: waking it costs CPU as a network or I/O
+        // thread's wake-up does (hardware::WakeCost; the leader long-polls the Fetch until data
+        // comes, so at a low rate it sleeps about the time between records).
+        let mut cpu = match self.brokers[b].fetchers.get_mut(&key) {
+            Some(f) if f.in_flight == Some(token) => {
+                f.in_flight = None;
+                self.cfg.broker.wake.after(now - f.asleep_since)
+            }
             _ => return, // an answer to a fetcher that has since been reassigned
-        }
+        };
         let host = self.brokers[b].host;
         let fetched: u64 = parts
             .iter()
@@ -179,7 +188,6 @@ impl Cluster {
         self.brokers[b].jvm.allocate(now, fetched);
         let bc = &self.cfg.broker;
         let (batch_cpu, byte_ps) = (bc.produce_batch_cpu_ns, bc.produce_ps_per_byte);
-        let mut cpu = 0;
         let mut write_until = now;
         let mut error = false;
         for part in parts {
