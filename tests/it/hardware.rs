@@ -37,6 +37,25 @@ fn late_rate(out: &RunOutput) -> f64 {
     (at(t1) - at(t0)) as f64 / ((t1 - t0) as f64 / 1e9)
 }
 
+/// CPU of `host` ("broker 0") per record produced, µs.
+fn cpu_us_per_record(out: &RunOutput, host: &str) -> f64 {
+    let h = out
+        .summary
+        .hosts
+        .iter()
+        .find(|h| h.name == host)
+        .expect("that host");
+    h.cpu_s / out.summary.records_produced as f64 * 1e6
+}
+
+/// `--set`s of a wake cost of `w_us` µs after a long sleep, half of it after `h_ms`.
+fn wake_cost(w_us: f64, h_ms: f64) -> [String; 2] {
+    [
+        format!("broker.wake_cpu_us={w_us}"),
+        format!("broker.wake_half_ms={h_ms}"),
+    ]
+}
+
 #[test]
 fn a_client_nic_caps_the_producer_at_its_line_rate() {
     // 40 Mbit/s = 5 MB/s each way; 1,000-byte values.
@@ -263,19 +282,8 @@ fn a_thread_that_slept_costs_more_cpu_and_a_busy_one_does_not() {
         "acks = \"1\"\n",
         "acks = \"1\"\n\"linger.ms\" = 0\n\"batch.num.messages\" = 1\n",
     );
-    let wake = [
-        format!("broker.wake_cpu_us={w_us}"),
-        format!("broker.wake_half_ms={h_ms}"),
-    ];
-    let cpu_per_record = |out: &RunOutput| {
-        let broker = out
-            .summary
-            .hosts
-            .iter()
-            .find(|h| h.name == "broker 0")
-            .expect("a broker");
-        broker.cpu_s / out.summary.records_produced as f64 * 1e6
-    };
+    let wake = wake_cost(w_us, h_ms);
+    let cpu_per_record = |out: &RunOutput| cpu_us_per_record(out, "broker 0");
     let mut extra_at_100 = 0.0;
     for rate in [100.0, 500.0] {
         let paced = format!("producer.rate_per_s={rate}");
@@ -324,20 +332,9 @@ fn a_follower_fetcher_that_slept_costs_more_cpu() {
             "acks = \"1\"\n",
             &format!("acks = \"all\"\n\"linger.ms\" = 0\nrate_per_s = {rate}\n"),
         );
-    let follower_cpu_per_record = |out: &RunOutput| {
-        let f = out
-            .summary
-            .hosts
-            .iter()
-            .find(|h| h.name == "broker 1")
-            .expect("a follower");
-        f.cpu_s / out.summary.records_produced as f64 * 1e6
-    };
+    let follower_cpu_per_record = |out: &RunOutput| cpu_us_per_record(out, "broker 1");
     let warm = run(&text, &[]);
-    let wake = [
-        format!("broker.wake_cpu_us={w_us}"),
-        format!("broker.wake_half_ms={h_ms}"),
-    ];
+    let wake = wake_cost(w_us, h_ms);
     let cold = run(&text, &[&wake[0], &wake[1]]);
     let g_ms = 1000.0 / rate;
     let expect = w_us * g_ms / (g_ms + h_ms);
