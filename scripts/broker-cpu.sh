@@ -10,13 +10,17 @@
 #   paced-R   10 s of single-record requests at R = 100, 200, 500 a second: the CPU of the
 #             broker's network and I/O threads ("data-plane-*", /proc/<pid>/task/*/schedstat),
 #             which wake for each request, cold
+#   fetched-500  paced-500 with a consumer reading each record as it comes (one Fetch a
+#             record): what a Fetch request allocates (the broker's GC log, scripts/lab/jvm.sh)
 # each REPS times (default 5) with the load average, using confluent-kafka (librdkafka) from
 # target/lab-venv. Then kafkasim runs the same workloads with this machine's calibration
 # (plots/calibration/profile.toml; the broker alone on its host) and reports the broker's CPU
 # both ways; it solves for the cost of a request (single) and fits the cost of waking a thread
 # (broker.wake_cpu_us, broker.wake_half_ms: src/hardware/pool.rs) to the paced runs. Writes
 # plots/calibration/broker-cpu.csv, broker-cpu.md and broker-cpu.toml.
-#   scripts/broker-cpu.sh [REPS]
+#   scripts/broker-cpu.sh [REPS] [--append]   # --append: keep the stored runs, add REPS more
+#                                               # (the machine's speed drifts: measure around
+#                                               # the lab, before and after it)
 #   scripts/broker-cpu.sh compare     # only the kafkasim side, from the stored CSV
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,12 +28,13 @@ cd "$ROOT"
 say() { echo "broker-cpu: $*" >&2; }
 die() { say "$*"; exit 2; }
 source "$ROOT/scripts/lab/venv.sh"   # VENV, PY, ensure_venv
+source "$ROOT/scripts/lab/jvm.sh"    # gc_mark, gc_span
 OUT=plots/calibration
 CSV=$OUT/broker-cpu.csv
 K=target/release/kafkasim
 
 measure() {
-    local reps=$1
+    local reps=$1 append=${2:-} first=1
     [[ $reps =~ ^[1-9][0-9]*$ ]] || die "REPS must be a positive integer, got '$reps'"
     ensure_venv
     cargo build --release --quiet
@@ -56,6 +61,7 @@ measure() {
         done
         echo "scale=4; $sum / 1000000000" | bc
     }
+    local gclog=target/kafka-local/node-1/logs/gc.log
     # The first timed single-record run after a shorter warm-up cost 3-4x the later ones.
     say "warming the broker's JIT (400,000 batched records, 30,000 single-record requests) ..."
     client topic --bootstrap "$b" --topic warm >/dev/null
@@ -64,32 +70,51 @@ measure() {
     client produce --bootstrap "$b" --topic warm --records 30000 --size 1024 --rate 1000 \
         --linger-ms 0 --batch-num-messages 1 >/dev/null
     local tmp=$CSV.tmp
-    echo "workload,rep,records,requests,elapsed_s,broker_cpu_s,dataplane_cpu_s,steal_s,loadavg_before,loadavg_after,utc" > "$tmp"
-    local r w c0 c1 d0 d1 s0 s1 t0 t1 l0 out args
-    for r in $(seq 1 "$reps"); do
-        for w in idle single batched paced-100 paced-200 paced-500; do
+    local header="workload,rep,records,requests,fetch_requests,elapsed_s,broker_cpu_s,dataplane_cpu_s,steal_s,young_gcs,alloc_mib,loadavg_before,loadavg_after,utc"
+    if [[ $append == --append && -s $CSV ]]; then
+        [[ $(head -n 1 "$CSV") == "$header" ]] || die "$CSV has other columns: cannot --append to it"
+        first=$(($(tail -n +2 "$CSV" | cut -d, -f2 | sort -n | tail -n 1) + 1))
+        cp "$CSV" "$tmp"
+    else
+        echo "$header" > "$tmp"
+    fi
+    local r w c0 c1 d0 d1 s0 s1 t0 t1 l0 g0 g1 out args cpid fetches
+    for r in $(seq "$first" $((first + reps - 1))); do
+        for w in idle single batched paced-100 paced-200 paced-500 fetched-500; do
             l0=$(cut -d' ' -f1-3 /proc/loadavg)
             case $w in
                 idle) args=() ;;
                 single) args=(--records 10000 --size 1024 --linger-ms 0 --batch-num-messages 1) ;;
                 batched) args=(--records 200000 --size 1024 --linger-ms 5 --batch-size 16384) ;;
-                paced-*) args=(--records $((${w#paced-} * 10)) --size 1024 --rate "${w#paced-}" --linger-ms 0
+                paced-* | fetched-*) args=(--records $((${w#*-} * 10)) --size 1024 --rate "${w#*-}" --linger-ms 0
                     --batch-num-messages 1) ;;
             esac
             [[ $w == idle ]] || client topic --bootstrap "$b" --topic "$w-$r" >/dev/null
-            c0=$(cpu); d0=$(dataplane); s0=$(steal); t0=$(now)
+            fetches=0
+            if [[ $w == fetched-* ]]; then # joined and long-polling before the marks
+                client consume --bootstrap "$b" --topic "$w-$r" --group "$w-$r" --max-records "${args[1]}" \
+                    --idle-s 3 >"$CSV.consumer" &
+                cpid=$!
+                sleep 6
+            fi
+            g0=$(gc_mark "$gclog" "$pid"); c0=$(cpu); d0=$(dataplane); s0=$(steal); t0=$(now)
             if [[ $w == idle ]]; then sleep 10; out='{}'; else
                 out=$(client produce --bootstrap "$b" --topic "$w-$r" "${args[@]}"); fi
-            c1=$(cpu); d1=$(dataplane); s1=$(steal); t1=$(now)
-            printf '%s,%s,%s,%s,%.3f,%.2f,%.4f,%.2f,%s,%s,%s\n' "$w" "$r" \
+            c1=$(cpu); d1=$(dataplane); s1=$(steal); t1=$(now); g1=$(gc_mark "$gclog" "$pid")
+            if [[ $w == fetched-* ]]; then
+                wait "$cpid"
+                fetches=$(grep -o '"fetch_requests": [0-9]*' "$CSV.consumer" | grep -o '[0-9]*$')
+            fi
+            printf '%s,%s,%s,%s,%s,%.3f,%.2f,%.4f,%.2f,%s,%s,%s,%s,%s\n' "$w" "$r" \
                 "$([[ $w == idle ]] && echo 0 || echo "${args[1]}")" \
-                "$(grep -o '"produce_requests": [0-9]*' <<<"$out" | grep -o '[0-9]*$' || echo 0)" \
+                "$(grep -o '"produce_requests": [0-9]*' <<<"$out" | grep -o '[0-9]*$' || echo 0)" "$fetches" \
                 "$(echo "$t1 - $t0" | bc)" "$(echo "$c1 - $c0" | bc)" "$(echo "$d1 - $d0" | bc)" \
-                "$(echo "$s1 - $s0" | bc)" "$l0" \
+                "$(echo "$s1 - $s0" | bc)" $(gc_span "$gclog" "$g0" "$g1") "$l0" \
                 "$(cut -d' ' -f1-3 /proc/loadavg)" "$(date -u +%FT%TZ)" >> "$tmp"
             tail -1 "$tmp" >&2
         done
     done
+    rm -f "$CSV.consumer"
     mv "$tmp" "$CSV"
 }
 
@@ -105,7 +130,7 @@ compare() {
 import csv, json, re, statistics as st, subprocess, sys
 csv_path, sim_dir, profile, toml_out, kafkasim = sys.argv[1:6]
 RATES = (100, 200, 500)
-WORK = ["idle", "single", "batched"] + [f"paced-{r}" for r in RATES]
+WORK = ["idle", "single", "batched"] + [f"paced-{r}" for r in RATES] + ["fetched-500"]
 rows = list(csv.DictReader(open(csv_path)))
 # Quiet: a 1-minute load average below 1.5 before the run, and (where recorded) less than 5% of a
 # core lost to steal during it.
@@ -179,9 +204,28 @@ if all(w > 0 for _, w in points):
         wake = (1 / a, b / a)
 sets = req + ([f"broker.wake_cpu_us={wake[0]:.1f}", f"broker.wake_half_ms={wake[1]:.2f}"] if wake else cold)
 check = {w: sim(w, sets)[0] for w in ["single", "batched"] + [f"paced-{r}" for r in RATES]}
+# The JVM's garbage (src/kafka/jvm.rs): per request, a fixed part plus the request's bytes. From
+# the GC log's allocation, net of the idle broker's: per request a + b · (value bytes of a request),
+# two equations from single and batched; eden from the allocation per young collection.
+gc = None
+if all(r.get("alloc_mib") for r in quiet):
+    idle_mib = stat("idle", lambda r: float(r["alloc_mib"]) / float(r["elapsed_s"]))[0]
+    total_kib = lambda r: (float(r["alloc_mib"]) - idle_mib * float(r["elapsed_s"])) * 1024
+    kib = lambda r: total_kib(r) / int(r["requests"])
+    value_kib = lambda w: next(int(r["records"]) / int(r["requests"]) for r in quiet if r["workload"] == w)
+    k1, kb = stat("single", kib)[0], stat("batched", kib)[0]
+    per_byte = (kb - k1) / (value_kib("batched") - value_kib("single"))
+    per_request = k1 - per_byte * value_kib("single")
+    # A Fetch: what fetched-500 allocated beyond its produce requests, per Fetch the consumer sent.
+    per_fetch = stat("fetched-500", lambda r: (total_kib(r) - int(r["requests"]) * (per_request + per_byte))
+                     / int(r["fetch_requests"]))
+    busy = [r for r in quiet if r["workload"] != "idle"]
+    eden = sum(float(r["alloc_mib"]) for r in busy) / max(1, sum(int(r["young_gcs"]) for r in busy))
+    gc = (per_request, per_byte, eden, idle_mib, {w: stat(w, kib) for w in WORK[1:-1]}, per_fetch)
 print("# The local broker's CPU, by its own accounting, against kafkasim")
 print()
-print(f"Measured by `scripts/broker-cpu.sh` ({len(rows)} runs, {len(quiet)} with a 1-minute load "
+print(f"Measured by `scripts/broker-cpu.sh` ({len(rows)} runs, {rows[0]['utc']} to {rows[-1]['utc']}, "
+      f"{len(quiet)} with a 1-minute load "
       "average below 1.5 and, where recorded, under 5% of a core of steal kept); simulated by `scripts/broker-cpu.sh compare` with "
       "plots/calibration/profile.toml and the costs solved below. Median (min–max).")
 if loaded:
@@ -225,6 +269,28 @@ if wake:
 else:
     print("**Not fitted**: the paced requests cost no more than warm ones, or not along a "
           "saturating curve: broker-cpu.toml sets no wake cost.")
+if gc:
+    per_request, per_byte, eden, idle_mib, kibs, per_fetch = gc
+    print()
+    print("Garbage (src/kafka/jvm.rs), from the broker's GC log (kafka-local.sh's -Xlog:gc: what each "
+          "pause freed since the previous one) and jstat's eden at the marks, net of the idle broker's "
+          f"{idle_mib * 1024:.0f} KiB/s; KiB allocated per request:")
+    print()
+    print("| workload | measured KiB per request | value bytes per request, KiB | fixed part a + b · bytes |")
+    print("|---|---|---|---|")
+    for w in WORK[1:-1]:
+        v = next(int(r["records"]) / int(r["requests"]) for r in quiet if r["workload"] == w)
+        m = kibs[w]
+        print(f"| {w} | {m[0]:.1f} ({m[1]:.1f}–{m[2]:.1f}, {m[3]} runs) | {v:.1f} | {per_request + per_byte * v:.1f} |")
+    print()
+    print(f"Solved from single and batched: a = {per_request:.1f} KiB per request (`broker.gc.request_kb`), "
+          f"b = {per_byte:.2f} bytes allocated per byte of records (kafkasim allocates each request's "
+          f"bytes once: 1); {eden:.0f} MiB allocated per young collection (eden, `broker.gc.young_every_mb`, "
+          "of this heap: kafka-local.sh's -Xms256m -Xmx512m).")
+    print()
+    print(f"A Fetch request (fetched-500: a consumer reading each record as it comes, beside paced-500's "
+          f"produce requests) allocates {per_fetch[0]:.1f} KiB ({per_fetch[1]:.1f}–{per_fetch[2]:.1f}, "
+          f"{per_fetch[3]} runs; `broker.gc.fetch_kb`) beyond the produce requests' a + b · bytes.")
 with open(toml_out, "w") as f:
     f.write("# The local broker's CPU cost per request and of waking a thread, measured by its own\n"
             "# accounting (/proc/<pid>/stat, /proc/<pid>/task/*/schedstat) by scripts/broker-cpu.sh:\n"
@@ -235,6 +301,10 @@ with open(toml_out, "w") as f:
     if wake:
         f.write(f'"wake_cpu_us" = {wake[0]:.1f}  # paced single-record requests (network and I/O threads)\n'
                 f'"wake_half_ms" = {wake[1]:.2f}  # idem\n')
+    if gc:
+        f.write(f'"gc.request_kb" = {round(gc[0])}  # the GC log: allocation per request beyond its bytes\n'
+                f'"gc.fetch_kb" = {round(gc[5][0])}  # idem, per Fetch request (a consumer reading as records come)\n'
+                f'"gc.young_every_mb" = {round(gc[2])}  # idem, per young collection (kafka-local.sh heap)\n')
 PYEOF
     mv "$dir/broker-cpu.md" "$OUT/broker-cpu.md"
     cat "$OUT/broker-cpu.md"
@@ -243,5 +313,5 @@ PYEOF
 case ${1:-5} in
     compare) compare ;;
     -h|--help) sed -n 2,16p "$0" | sed 's/^# \{0,1\}//' ;;
-    *) measure "${1:-5}"; compare ;;
+    *) measure "${1:-5}" "${2:-}"; compare ;;
 esac

@@ -27,6 +27,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STATE=$ROOT/target/lab                 # broker data, logs, client output of the current lab
 RESULTS=${LAB_RESULTS:-$ROOT/lab/results}
 source "$ROOT/scripts/lab/venv.sh"   # VENV, PY, ensure_venv
+source "$ROOT/scripts/lab/jvm.sh"    # gc_mark, gc_span
 CLIENT=$ROOT/scripts/lab/client.py
 RESULTS_PY=$ROOT/scripts/lab/results.py
 KAFKA_LOCAL=$ROOT/scripts/kafka-local.sh
@@ -206,6 +207,28 @@ throttle_delta() {
         if (y[1] > x[1]) printf " b0_throttled_periods=%d/%d", y[2] - x[2], y[1] - x[1] }'
 }
 
+# gc_marks: "b0=LINES:EDEN_KIB ..." for each running broker's GC log (scripts/lab/jvm.sh).
+gc_marks() {
+    local n dir pid
+    for n in 1 2 3; do
+        dir=$KAFKASIM_KAFKA_DIR/node-$n
+        pid=$(cat "$dir/pid" 2>/dev/null) || continue
+        [[ -f $dir/logs/gc.log ]] && kill -0 "$pid" 2>/dev/null || continue
+        printf 'b%d=%s ' $((n - 1)) "$(gc_mark "$dir/logs/gc.log" "$pid" | tr ' ' :)"
+    done
+}
+
+# gc_delta BEFORE: " gc:b0=YOUNG/MIB,..." each broker's young collections and MiB allocated since.
+gc_delta() {
+    local m out="" h dir
+    for m in $1; do
+        h=${m%%=*} dir=$KAFKASIM_KAFKA_DIR/node-$((${m:1:1} + 1))
+        out+="${out:+,}$h=$(gc_span "$dir/logs/gc.log" "$(tr : ' ' <<<"${m#*=}")" \
+            "$(gc_mark "$dir/logs/gc.log" "$(<"$dir/pid")")" | tr ' ' /)"
+    done
+    [[ -z $out ]] || echo " gc:$out"
+}
+
 reset_limits() {
     local h
     for h in "${HOSTS[@]}"; do nic "$h" 0 0; quota "$h" 0; done
@@ -312,16 +335,16 @@ new_topic() { # new_topic NAME PARTITIONS RF [k=v ...]
 # produce_reps REGIME VARIANT TOPIC_PREFIX PARTITIONS RF TOPIC_CFG PRODUCE_ARGS...: REPS repetitions,
 # each on a fresh topic, from ksl-c0.
 produce_reps() {
-    local regime=$1 variant=$2 prefix=$3 parts=$4 rf=$5 tcfg=$6 r lb out c0 t0
+    local regime=$1 variant=$2 prefix=$3 parts=$4 rf=$5 tcfg=$6 r lb out c0 t0 g0
     shift 6
     for ((r = 1; r <= REPS; r++)); do
         # shellcheck disable=SC2086
         new_topic "$prefix-$r" "$parts" "$rf" $tcfg
         settle
-        lb=$(loadavg) c0=$(cpu_used) t0=$(throttled b0)
+        g0=$(gc_marks) lb=$(loadavg) c0=$(cpu_used) t0=$(throttled b0)
         # shellcheck disable=SC2086
         out=$(client c0 produce --bootstrap "$BOOT" --topic "$prefix-$r" --warmup "$WARMUP_RECORDS" "$@" ${LAB_PRODUCE_ARGS:-})
-        record row "$regime" "$variant" "$r" "$lb" "$(loadavg)" "$(cpu_delta "$c0" "$(cpu_used)")$(throttle_delta "$t0" "$(throttled b0)")" <<<"$out" >&2
+        record row "$regime" "$variant" "$r" "$lb" "$(loadavg)" "$(cpu_delta "$c0" "$(cpu_used)")$(throttle_delta "$t0" "$(throttled b0)")$(gc_delta "$g0")" <<<"$out" >&2
         tc_stats "$STATE/tc-$regime-$r.txt"
         LAST_JSON=$out
     done

@@ -49,15 +49,16 @@ def percentile(sorted_values, q):
 STATS_MS = 100  # librdkafka statistics.interval.ms: how stale a reading of its counters may be
 
 
-def produce_requests(p, stats):
-    """Produce requests librdkafka has sent so far (all brokers), from a statistics report taken
-    after the call: waits one statistics interval and serves the callback."""
+def requests_sent(handle, stats, kind="Produce"):
+    """Requests of `kind` (Produce, Fetch) librdkafka has sent so far (all brokers), from a
+    statistics report taken after the call: waits one statistics interval and serves the
+    callback."""
     stats.pop("last", None)
     deadline = time.time() + 10 * STATS_MS / 1000
     while "last" not in stats and time.time() < deadline:
-        p.poll(STATS_MS / 1000)
+        handle.poll(STATS_MS / 1000)
     brokers = stats.get("last", {}).get("brokers", {}).values()
-    return sum(b.get("req", {}).get("Produce", 0) for b in brokers)
+    return sum(b.get("req", {}).get(kind, 0) for b in brokers)
 
 
 # librdkafka's per-broker latency windows (STATISTICS.md), µs, each reset at every statistics
@@ -162,7 +163,7 @@ def cmd_produce(a):
             send(i, None)
     if p.flush(30) != 0:
         raise SystemExit("warm-up records not delivered within 30 s")
-    requests0 = produce_requests(p, stats)
+    requests0 = requests_sent(p, stats)
     stats["windows"] = {}
 
     cpu0 = cpu_seconds()
@@ -180,7 +181,7 @@ def cmd_produce(a):
             p.poll(0)
     left = p.flush(a.timeout_s)
     cpu = cpu_seconds() - cpu0
-    requests = produce_requests(p, stats) - requests0
+    requests = requests_sent(p, stats) - requests0
     windows = stats["windows"]
     wall = (state["last"] or time.time()) - t0
     lat.sort()
@@ -205,12 +206,15 @@ def cmd_produce(a):
 
 
 def cmd_consume(a):
+    stats = {}
     c = Consumer({
         "bootstrap.servers": a.bootstrap,
         "group.id": a.group,
         "auto.offset.reset": "earliest",
         "enable.auto.commit": True,
         "partition.assignment.strategy": "range",  # classic protocol; 4 partitions split evenly
+        "statistics.interval.ms": STATS_MS,  # Fetch requests sent, read at the end
+        "stats_cb": lambda text: stats.__setitem__("last", json.loads(text)),
     })
     gate = {"assigned": 0, "open": a.expect_partitions <= 0, "open_ts": None}
 
@@ -254,12 +258,13 @@ def cmd_consume(a):
         first = first or now
         last = now
     cpu = cpu_seconds() - cpu0
+    fetches = requests_sent(c, stats, "Fetch")
     c.close()
     emit({
         "mode": "consume", "group": a.group, "count": count, "bytes": nbytes,
         "first_ts": first, "last_ts": last, "subscribed_ts": t_sub, "fetch_start_ts": gate["open_ts"],
         "partitions": {str(k): v for k, v in sorted(ranges.items())},
-        "assigned": gate["assigned"], "client_cpu_s": round(cpu, 3),
+        "assigned": gate["assigned"], "client_cpu_s": round(cpu, 3), "fetch_requests": fetches,
         "client_cpu_util": round(cpu / (last - first), 3) if first and last and last > first else None,
     })
     return 0

@@ -8,11 +8,15 @@ lab/regimes.md), reads the lab's means and standard deviations (SUMMARY_CSV, wri
 `scripts/lab.sh all`) and writes OUT_DIR/comparison.csv and OUT_DIR/comparison.md: per regime and
 metric, measured mean ± sd (repetitions, how many under load), simulated, relative error, and
 whether it is within the issue's bounds (throughput 15 %, p50 latency 25 %, p99 latency 2×).
-The fsync latency the flush regimes need is this run's own probe (flush-disk / fsync-probe, p50).
+The fsync latency the flush regimes need is this run's own probe (flush-disk / fsync-probe, p50);
+the eden of the brokers' JVMs (G1 sizes it to its pause goal, smaller with three JVMs on 2 cores
+than with one) is this run's too: the MiB the acks=all brokers allocated per young collection,
+from their GC logs (measured.csv notes "gc:b0=YOUNG/MIB,...", scripts/lab/jvm.sh).
 """
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -55,6 +59,18 @@ def simulate(kafkasim, scenario, out, sets):
         return {r["point"]: r["summary"] for r in json.load(f)}, cmd
 
 
+def eden(measured_csv, regime):
+    """MiB a regime's brokers allocated per young collection, over all its repetitions (None
+    when its rows carry no GC notes)."""
+    young = mib = 0
+    with open(measured_csv, newline="") as f:
+        for r in csv.DictReader(f):
+            if r["regime"] == regime:
+                for n, m in re.findall(r"b\d=(\d+)/([0-9.]+)", r["notes"].partition(" gc:")[2]):
+                    young, mib = young + int(n), mib + float(m)
+    return round(mib / young) if young else None
+
+
 def main(kafkasim, summary_csv, scenario_dir, out_dir):
     with open(summary_csv, newline="") as f:
         measured = list(csv.DictReader(f))
@@ -67,6 +83,7 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
 
     probe = find("flush-disk", "fsync-probe")
     flush_us = round(float(probe["p50_ms_mean"]) * 1000, 1) if probe and probe["p50_ms_mean"] else None
+    eden_mib = eden(os.path.join(os.path.dirname(summary_csv), "measured.csv"), "acks-all-latency")
     os.makedirs(out_dir, exist_ok=True)
     rows, commands = [], []
     for regime, variant, scenario, point, metrics, extra in ROWS:
@@ -74,6 +91,7 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
         if m is None:
             continue
         sets = [f"host.disk_flush_us={flush_us}"] if scenario.startswith("flush") and flush_us else []
+        sets += [f"broker.gc.young_every_mb={eden_mib}"] if regime == "acks-all-latency" and eden_mib else []
         sets += extra
         sim_out = os.path.join(SIM_DIR, scenario + ("-" + variant.replace("/", "") if extra else ""))
         sims, cmd = simulate(kafkasim, os.path.join(scenario_dir, scenario + ".toml"), sim_out, sets)
@@ -105,6 +123,8 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
             f.write(f"| {r['regime']} | {r['variant']} | {r['metric']} | {r['measured_mean']:,} ± {r['measured_sd']:,} "
                     f"({r['reps']}, {r['loaded_reps']}) | {r['simulated']:,} | {r['error_pct']:+.1f}% | {r['bound']} | {r['within']} |\n")
         f.write(f"\nfsync latency given to the flush regimes: {flush_us} µs (this run's probe, p50).\n")
+        if eden_mib:
+            f.write(f"Eden given to the acks-all regime: {eden_mib} MiB (its brokers' GC logs: MiB allocated per young collection).\n")
         f.write("Simulated with:\n\n" + "".join(f"    {c}\n" for c in commands))
     print(open(os.path.join(out_dir, "comparison.md")).read(), end="")
 

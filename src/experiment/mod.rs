@@ -138,7 +138,11 @@ pub fn simulate(cfg: &SimConfig, seed: u64) -> Result<RunOutput, BudgetExceeded>
     let usage: Vec<usage::HostUsage> = crate::kafka::cluster::host_names(cfg)
         .into_iter()
         .zip(&hosts)
-        .map(|(name, h)| usage::HostUsage::of(name, h, stats.end_ns))
+        .enumerate()
+        .map(|(i, (name, h))| {
+            let own_cpu_ns = metrics.cpu_done_ns.get(i).copied();
+            usage::HostUsage::of(name, h, own_cpu_ns, stats.end_ns)
+        })
         .collect();
     let summary = Summary::new(seed, stats, &metrics, &checks, &hosts, usage, cfg, &groups);
     Ok(RunOutput {

@@ -174,6 +174,12 @@ pub struct Summary {
     /// Partition-seconds with no owner after the group first formed (gaps in which a
     /// partition could not be read).
     pub unowned_partition_s: f64,
+    /// Per broker, its JVM's young collections (`broker.gc.*`).
+    #[serde(default)]
+    pub gc_pauses: Vec<u64>,
+    /// Per broker, the time its young collections paused it, s.
+    #[serde(default)]
+    pub gc_paused_s: Vec<f64>,
     /// Records consumed more than once.
     pub duplicates: u64,
     /// Acknowledged records never processed: absent from the final log (a failover), or
@@ -320,11 +326,17 @@ impl Summary {
             },
             disk_utilisation: usage.iter().map(|h| h.disk).fold(0.0, f64::max),
             cpu_utilisation: usage.iter().map(|h| h.cpu).fold(0.0, f64::max),
-            bottleneck: super::usage::bottleneck(&usage, &m.host_series),
+            bottleneck: cfg
+                .shared_cpu
+                .then(|| super::usage::shared_cpu_bottleneck(&usage, &m.host_series))
+                .flatten()
+                .unwrap_or_else(|| super::usage::bottleneck(&usage, &m.host_series)),
             hosts: usage,
             rebalances: rebalance_list.len() as u32,
             rebalance_s: rebalance_list.iter().map(|r| r.duration_s).sum(),
             rebalance_list,
+            gc_pauses: m.broker_gc.iter().map(|g| g.0).collect(),
+            gc_paused_s: m.broker_gc.iter().map(|g| secs(g.1)).collect(),
             unowned_partition_s: unowned_partition_s(
                 &m.assignments,
                 m.partition_records.len() as u32,

@@ -3,6 +3,7 @@
 
 use crate::engine::Nanos;
 use crate::hardware::{Host, HostSample};
+use std::collections::BTreeMap;
 
 /// One host's utilisation over a whole run (0–1 each).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -32,15 +33,17 @@ pub const BINDING: f64 = 0.9;
 pub const MIN_SHARE: f64 = 0.2;
 
 impl HostUsage {
-    /// Usage of `host` over `span_ns`.
-    pub fn of(name: String, host: &Host, span_ns: Nanos) -> Self {
+    /// Usage of `host` over `span_ns`; `own_cpu_ns` is its threads' CPU work when it shares
+    /// a machine's cores with other hosts (its own cores' busy time otherwise).
+    pub fn of(name: String, host: &Host, own_cpu_ns: Option<u64>, span_ns: Nanos) -> Self {
         let span = span_ns.max(1) as f64;
         let u = |busy: u64| (busy as f64 / span).min(1.0);
+        let cpu_ns = own_cpu_ns.unwrap_or_else(|| host.cpu.busy_ns());
         Self {
             name,
             cores: host.cpu.capacity_cores(),
-            cpu: (host.cpu.busy_ns() as f64 / (span * host.cpu.capacity_cores())).min(1.0),
-            cpu_s: host.cpu.busy_ns() as f64 / 1e9,
+            cpu: (cpu_ns as f64 / (span * host.cpu.capacity_cores())).min(1.0),
+            cpu_s: cpu_ns as f64 / 1e9,
             nic_tx: u(host.nic.tx.busy_ns()),
             nic_rx: u(host.nic.rx.busy_ns()),
             disk: u(host.disks.iter().map(|d| d.busy_ns()).max().unwrap_or(0)),
@@ -182,6 +185,23 @@ pub fn bottleneck(hosts: &[HostUsage], series: &[HostSample]) -> String {
             }
         }
     }
+}
+
+/// When every host runs on one machine's cores (`cluster.shared_cpu`): that CPU, if it bound
+/// the run (its hosts' CPU together ≥ [`BINDING`] of the cores during [`MIN_SHARE`] of the run).
+pub fn shared_cpu_bottleneck(hosts: &[HostUsage], series: &[HostSample]) -> Option<String> {
+    let cores = hosts.first()?.cores;
+    let mut machine: BTreeMap<Nanos, f64> = BTreeMap::new();
+    for i in intervals(hosts, series) {
+        *machine.entry(i.start_ns).or_default() += i.busy[0] * hosts[i.host].cores / cores;
+    }
+    let bound = machine.values().filter(|&&b| b >= BINDING).count();
+    (bound as f64 >= MIN_SHARE * machine.len().max(1) as f64).then(|| {
+        format!(
+            "CPU of the machine the hosts share (≥ 90% busy during {:.0}% of the run)",
+            100.0 * bound as f64 / machine.len() as f64
+        )
+    })
 }
 
 #[cfg(test)]

@@ -381,7 +381,7 @@ impl Cluster {
             groups,
             housekeeping_ns: cfg.series_interval_ns,
             release_cursor: 0,
-            cpu_jobs: super::cpu_jobs::CpuJobs::new(hosts.len()),
+            cpu_jobs: super::cpu_jobs::CpuJobs::new(hosts.len(), cfg.shared_cpu),
             cfg,
             hosts,
             network,
@@ -650,7 +650,10 @@ impl Cluster {
     /// at the end of a run, so the series ends on the final counts).
     pub fn sample(&mut self, now: Nanos) {
         for (i, h) in self.hosts.iter_mut().enumerate() {
-            let s = crate::hardware::HostSample::of(h, i, now);
+            let mut s = crate::hardware::HostSample::of(h, i, now);
+            if self.cfg.shared_cpu {
+                s.cpu_busy_ns = self.cpu_jobs.done_ns[i];
+            }
             self.metrics.host_series.push(s);
         }
         if self.tracks_replication() {
@@ -805,6 +808,14 @@ impl Cluster {
             let read = self.checks.lanes.read();
             self.checks.delivery.finish(&offline, &read);
         }
+        if self.cfg.shared_cpu {
+            self.metrics.cpu_done_ns = self.cpu_jobs.done_ns.clone();
+        }
+        self.metrics.broker_gc = self
+            .brokers
+            .iter()
+            .map(|b| (b.jvm.pauses, b.jvm.paused_ns))
+            .collect();
         (self.cfg, self.metrics, self.checks, self.hosts, self.groups)
     }
 }

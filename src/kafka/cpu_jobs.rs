@@ -6,6 +6,10 @@
 //! (one event per instant: a timer already pending for it is not scheduled twice).
 //! When a job ends its event is handled then (or at `not_before`, whichever is later: a thread
 //! that also waits for its disk writes).
+//!
+//! With `cluster.shared_cpu` every host's jobs run on host 0's cores (one machine under
+//! containers or network namespaces) and each host is counted the work of its own jobs as they
+//! end.
 
 use super::cluster::Cluster;
 use super::event::{Event, Id, Request};
@@ -18,16 +22,25 @@ pub struct CpuJobs {
     then: Vec<Option<(Event, Nanos)>>,
     /// Tags free for reuse.
     free: Vec<u64>,
+    /// Per tag: the host whose thread runs the job, and its work, ns.
+    owner: Vec<(Id, Nanos)>,
     /// Per host, the instants of its CpuDone events in the queue (rarely more than two).
     timers: Vec<Vec<Nanos>>,
     ended: Vec<u64>,
+    /// Per host, the host whose cores run its threads: itself, or host 0 when they share.
+    cpu_of: Vec<Id>,
+    /// Per host, the work of its jobs that have ended, ns (what a shared machine's accounting
+    /// gives each host, as cpuacct gives each cgroup).
+    pub done_ns: Vec<u64>,
 }
 
 impl CpuJobs {
-    /// For `hosts` hosts.
-    pub fn new(hosts: usize) -> Self {
+    /// For `hosts` hosts, each on its own cores or all on host 0's (`shared`).
+    pub fn new(hosts: usize, shared: bool) -> Self {
         Self {
             timers: vec![Vec::new(); hosts],
+            cpu_of: (0..hosts).map(|h| if shared { 0 } else { h }).collect(),
+            done_ns: vec![0; hosts],
             ..Self::default()
         }
     }
@@ -66,17 +79,20 @@ impl Cluster {
         let tag = match jobs.free.pop() {
             Some(t) => {
                 jobs.then[t as usize] = Some((then, not_before));
+                jobs.owner[t as usize] = (host, work_ns);
                 t
             }
             None => {
                 jobs.then.push(Some((then, not_before)));
+                jobs.owner.push((host, work_ns));
                 jobs.then.len() as u64 - 1
             }
         };
-        self.hosts[host]
+        let machine = jobs.cpu_of[host];
+        self.hosts[machine]
             .cpu
             .submit(now, start.max(now), work_ns, tag);
-        self.arm_cpu(q, host);
+        self.arm_cpu(q, machine);
     }
 
     /// Send `req` from `host` to `broker` once `work_ns` of CPU from `now` has built it.
@@ -119,6 +135,8 @@ impl Cluster {
             let (then, not_before) = self.cpu_jobs.then[tag as usize]
                 .take()
                 .expect("a job's event is kept until it ends");
+            let (owner, work_ns) = self.cpu_jobs.owner[tag as usize];
+            self.cpu_jobs.done_ns[owner] += work_ns;
             self.cpu_jobs.free.push(tag);
             if not_before > now {
                 q.schedule(not_before, then);

@@ -1,9 +1,11 @@
 //! A JVM's young-generation garbage collections: a seeded, parameterised source of latency
 //! tails for brokers (and Java clients).
 //!
-//! Model: objects are allocated in proportion to the bytes a process handles; once
-//! `young_every_bytes` have been allocated since the last collection (eden is full), a
-//! stop-the-world young collection pauses every thread of the process. Pause lengths are
+//! Model: a process allocates the bytes it handles plus a fixed amount per request (parsing,
+//! the response, metrics: a broker allocates about 13 KiB per produce request and more per
+//! Fetch, measured from its own GC log by scripts/broker-cpu.sh); once `young_every_bytes`
+//! have been allocated since the last collection (eden is full), a stop-the-world young
+//! collection pauses every thread of the process. Pause lengths are
 //! lognormal with the given median and σ = 0.5 (drawn from a 32-quantile table, so the draw
 //! is integer arithmetic and identical on every machine). G1 young pauses on a broker with a
 //! mostly-garbage eden are typically 5–20 ms; work that would start during a pause waits for

@@ -202,6 +202,11 @@ pub struct Metrics {
     pub replica_series: Vec<crate::kafka::replication::describe::ReplicaSample>,
     /// `kafka-topics --describe` views taken at run.describe_at_ms.
     pub topic_describes: Vec<String>,
+    /// Per broker: its JVM's young collections and the time they paused it, ns.
+    pub broker_gc: Vec<(u64, Nanos)>,
+    /// Per host, CPU work of its threads, ns, when hosts share one machine's cores (empty
+    /// otherwise: each host's own cores count it).
+    pub cpu_done_ns: Vec<u64>,
     /// Produce requests failed by `requests.fail`.
     pub injected_failures: u64,
     /// Every leader change, in time order.
@@ -316,6 +321,8 @@ impl Metrics {
             consumer_series: vec![],
             group_series: vec![],
             disk_series: vec![],
+            broker_gc: vec![],
+            cpu_done_ns: vec![],
             cleaner: None,
             assignments: vec![],
             group_marks: vec![],

@@ -116,6 +116,7 @@ pub const KEYS: &[KeySpec] = &[
     k("run.describe_at_ms", Text, "ms", All(S("")), "Comma-separated times at which to write `kafka-consumer-groups --describe` views (describe.txt); \"\" = none."),
     k("cluster.brokers", Int { min: 1, max: 64 }, "brokers", All(I(1)), "The seed experiment's docker-compose runs one broker."),
     k("cluster.layout", Enum(&["single-host", "dedicated"]), "", All(S("single-host")), "single-host: brokers and clients share one machine (a laptop); dedicated: one host per broker plus cluster.client_hosts client hosts."),
+    k("cluster.shared_cpu", Bool, "", All(B(false)), "dedicated layout: every host's threads share one machine's host.cores cores (containers or network namespaces on one machine, as scripts/lab.sh runs them); NICs, disks and page caches stay per host."),
     k("cluster.client_hosts", Int { min: 1, max: 1024 }, "hosts", All(I(1)), "Client machines in the dedicated layout, each with its own cores and NIC; one, like a load-generator box."),
     k("host.cores", Int { min: 1, max: 1024 }, "cores", All(I(8)), "A student's laptop: 4 cores, 8 hardware threads."),
     k("host.broker_cpu_quota_cores", Float { min: 0.0, max: 1024.0 }, "cores", All(F(0.0)), "CFS quota (cgroup cpu.cfs_quota_us / period, a container's --cpus) of broker hosts; 0 = none."),
@@ -178,7 +179,9 @@ pub const KEYS: &[KeySpec] = &[
     k("broker.replica.socket.timeout.ms", Int { min: 1, max: BIG }, "ms", All(I(30_000)), "Kafka default: a follower's Fetch without answer fails after this long."),
     k("broker.session.timeout.ms", Int { min: 1, max: BIG }, "ms", All(I(9000)), "KRaft default: the controller fences a broker whose heartbeats stopped this long ago."),
     k("broker.heartbeat.interval.ms", Int { min: 1, max: BIG }, "ms", All(I(2000)), "KRaft default: how often a broker heartbeats to the controller."),
-    k("broker.gc.young_every_mb", Int { min: 0, max: 1 << 30 }, "MiB", All(I(256)), "Request bytes a broker receives between G1 young collections (eden of a 1 GiB heap, KAFKA_HEAP_OPTS default -Xmx1G); 0 = no GC pauses."),
+    k("broker.gc.young_every_mb", Int { min: 0, max: 1 << 30 }, "MiB", All(I(256)), "What a broker's JVM allocates between G1 young collections (eden of a 1 GiB heap, KAFKA_HEAP_OPTS default -Xmx1G); 0 = no GC pauses."),
+    k("broker.gc.request_kb", Int { min: 0, max: 1 << 20 }, "KiB", All(I(13)), "What a broker allocates per request it handles (and a follower per Fetch response) beyond the request's bytes: 13 KiB measured from Kafka 4.3.1's GC log (scripts/broker-cpu.sh)."),
+    k("broker.gc.fetch_kb", Int { min: 0, max: 1 << 20 }, "KiB", All(I(14)), "What a broker allocates per Fetch request it handles (a consumer's or a follower's) beyond the request's bytes: 14 KiB measured from Kafka 4.3.1's GC log (scripts/broker-cpu.sh, a consumer reading each record as it comes)."),
     k("broker.gc.pause_ms", Float { min: 0.0, max: 1e5 }, "ms", All(F(10.0)), "Median young-collection pause (lognormal, σ = 0.5): G1 with a mostly-garbage eden pauses 5–20 ms."),
     k("broker.num.replica.fetchers", Int { min: 1, max: 64 }, "threads", All(I(1)), "Kafka default: fetcher threads per source broker."),
     // topic

@@ -113,8 +113,13 @@ pub struct BrokerCfg {
     pub io_threads: u32,
     /// group.initial.rebalance.delay.ms, ns.
     pub initial_rebalance_delay_ns: Nanos,
-    /// Bytes a broker receives between young GCs (eden), 0 = no GC pauses.
+    /// Bytes a broker allocates between young GCs (eden), 0 = no GC pauses.
     pub gc_young_every_bytes: u64,
+    /// Bytes a broker allocates per request it handles (and a follower per Fetch response),
+    /// beyond the request's own bytes.
+    pub gc_request_bytes: u64,
+    /// Bytes a broker allocates per Fetch request it handles, beyond the request's own bytes.
+    pub gc_fetch_bytes: u64,
     /// Median young-GC pause, ns.
     pub gc_pause_ns: Nanos,
     /// log.index.interval.bytes.
@@ -417,6 +422,8 @@ pub struct SimConfig {
     pub brokers: u32,
     /// One host for all (true) or dedicated hosts.
     pub single_host: bool,
+    /// Dedicated hosts whose threads all run on one machine's cores (`cluster.shared_cpu`).
+    pub shared_cpu: bool,
     /// Client hosts and who runs where.
     pub placement: Placement,
     /// Host hardware.
@@ -1341,6 +1348,12 @@ impl SimConfig {
         {
             return Err(conflict("a network.cut event needs cluster.layout = \"dedicated\": with \"single-host\" brokers and clients share one machine and talk over loopback".into()));
         }
+        if g.flag("cluster.shared_cpu")
+            && (quota_milli(&g, "host.broker_cpu_quota_cores") > 0
+                || quota_milli(&g, "host.client_cpu_quota_cores") > 0)
+        {
+            return Err(conflict("cluster.shared_cpu = true cannot take host.broker_cpu_quota_cores or host.client_cpu_quota_cores: a quota within a shared machine is not modelled".into()));
+        }
         let describe_at_ns = parse_ms_list(&g.text("run.describe_at_ms"), "run.describe_at_ms")?;
         Ok(SimConfig {
             name: g.text("name"),
@@ -1357,6 +1370,7 @@ impl SimConfig {
             series_interval_ns: g.ms("run.series_interval_ms"),
             brokers,
             single_host: g.text("cluster.layout") == "single-host",
+            shared_cpu: g.flag("cluster.shared_cpu") && g.text("cluster.layout") == "dedicated",
             placement,
             host: HostCfg {
                 cores: g.u("host.cores") as u32,
@@ -1387,6 +1401,8 @@ impl SimConfig {
                 io_threads: g.u("broker.num.io.threads") as u32,
                 initial_rebalance_delay_ns: g.ms("broker.group.initial.rebalance.delay.ms"),
                 gc_young_every_bytes: g.u("broker.gc.young_every_mb") << 20,
+                gc_request_bytes: g.u("broker.gc.request_kb") << 10,
+                gc_fetch_bytes: g.u("broker.gc.fetch_kb") << 10,
                 gc_pause_ns: g.us_ns("broker.gc.pause_ms") * 1000,
                 flush_interval_messages: g.u("broker.log.flush.interval.messages"),
                 retention_check_ns: g.ms("broker.log.retention.check.interval.ms"),

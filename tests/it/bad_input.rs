@@ -413,3 +413,12 @@ fn a_fair_share_gate_needs_a_count_that_divides_the_partitions() {
         ],
     );
 }
+
+#[test]
+fn a_shared_cpu_cannot_take_a_quota() {
+    rejects(
+        "[cluster]\nlayout = \"dedicated\"\nshared_cpu = true\n[host]\nbroker_cpu_quota_cores = 0.5\n",
+        &[],
+        &["cluster.shared_cpu", "host.broker_cpu_quota_cores"],
+    );
+}

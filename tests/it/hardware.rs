@@ -344,3 +344,78 @@ fn a_follower_fetcher_that_slept_costs_more_cpu() {
         "{extra:.1} µs more follower CPU a record, expected about {expect:.1} (one fetcher wake-up)"
     );
 }
+
+#[test]
+fn a_broker_pauses_once_an_eden_of_its_requests_garbage() {
+    // 5,000 single-record requests of 1 KiB at 500/s: each allocates broker.gc.request_kb
+    // (13 KiB) plus its own bytes (about 1.2 KiB on the wire; src/kafka/jvm.rs), so a 10 MiB
+    // eden fills about every 720 requests: 6 or 7 young collections of ~10 ms in 10 s, and the
+    // records that arrive during one wait for its end.
+    let text = flat_out(5000, 1024, "[broker]\n\"gc.young_every_mb\" = 10\n").replace(
+        "acks = \"1\"\n",
+        "acks = \"1\"\n\"linger.ms\" = 0\n\"batch.num.messages\" = 1\nrate_per_s = 500\n",
+    );
+    let out = run(&text, &["broker.gc.request_kb=13"]);
+    let eden = 10.0 * 1048576.0;
+    let fills = |wire: f64| 5000.0 * (13.0 * 1024.0 + wire) / eden;
+    let pauses = out.summary.gc_pauses[0] as f64;
+    assert!(
+        (fills(1024.0).floor()..=fills(1324.0).ceil()).contains(&pauses),
+        "{pauses} young collections, expected {:.1}–{:.1}",
+        fills(1024.0),
+        fills(1324.0)
+    );
+    let lat = &out.summary.publish_latency;
+    assert!(
+        lat.p999_ms > lat.p50_ms + 2.0,
+        "p99.9 {:.2} ms, p50 {:.2} ms: the pauses make a tail",
+        lat.p999_ms,
+        lat.p50_ms
+    );
+    // Without the fixed part, 5,000 requests' 6 MiB of bytes do not fill the eden: no tail.
+    let bare = run(&text, &["broker.gc.request_kb=0"]);
+    assert_eq!(bare.summary.gc_pauses[0], 0);
+    let lat = &bare.summary.publish_latency;
+    assert!(lat.p999_ms < lat.p50_ms + 0.5, "{lat:?}");
+}
+
+#[test]
+fn hosts_that_share_a_machine_share_its_cores() {
+    // Single-record requests, 100 in flight, on 1-core hosts: the broker's CPU binds (0.46 s of
+    // work for 20,000 requests) and its client host's is nearly as busy (0.41 s). On separate
+    // machines (the dedicated layout) they work in parallel; as containers of one 1-core machine
+    // (cluster.shared_cpu) their work together never exceeds that core: the run takes their sum.
+    let text = flat_out(20_000, 100, "[host]\ncores = 1\n").replace(
+        "acks = \"1\"\n",
+        "acks = \"1\"\n\"linger.ms\" = 0\n\"batch.num.messages\" = 1\n\"max.in.flight.requests.per.connection\" = 100\n\"enable.idempotence\" = false\n",
+    );
+    let cpu = |out: &RunOutput| -> (f64, f64) {
+        let total: f64 = out.summary.hosts.iter().map(|h| h.cpu_s).sum();
+        (total, out.summary.produce_s)
+    };
+    let apart = run(&text, &[]);
+    let shared = run(&text, &["cluster.shared_cpu=true"]);
+    let ((cpu_apart, span_apart), (cpu_shared, span_shared)) = (cpu(&apart), cpu(&shared));
+    assert!(
+        cpu_apart > 1.5 * span_apart,
+        "apart, the two hosts use more than one core: {cpu_apart:.3} s of CPU in {span_apart:.3} s"
+    );
+    assert!(
+        cpu_shared <= span_shared * 1.001 && cpu_shared > 0.95 * span_shared,
+        "shared, one core kept busy: {cpu_shared:.3} s of CPU in {span_shared:.3} s"
+    );
+    assert!(
+        (cpu_shared - cpu_apart).abs() < 0.02 * cpu_apart,
+        "the same work either way: {cpu_shared:.3} s vs {cpu_apart:.3} s"
+    );
+    assert!(
+        shared.summary.bottleneck.starts_with("CPU of the machine"),
+        "{}",
+        shared.summary.bottleneck
+    );
+    assert!(
+        apart.summary.bottleneck.starts_with("CPU of broker 0"),
+        "{}",
+        apart.summary.bottleneck
+    );
+}

@@ -226,7 +226,13 @@ impl Cluster {
             self.refuse(now, b, req, q);
             return;
         }
-        self.brokers[b].jvm.allocate(now, req.wire_bytes());
+        let garbage = match req {
+            Request::Fetch(_) => self.cfg.broker.gc_fetch_bytes,
+            _ => self.cfg.broker.gc_request_bytes,
+        };
+        self.brokers[b]
+            .jvm
+            .allocate(now, garbage + req.wire_bytes());
         if let Some(conn) = conn_of(&req) {
             if let Some(held) = self.brokers[b].muted.get_mut(&conn) {
                 held.push_back(req);

@@ -185,7 +185,8 @@ impl Cluster {
             .flat_map(|p| &p.batches)
             .map(|x| x.bytes as u64)
             .sum();
-        self.brokers[b].jvm.allocate(now, fetched);
+        let garbage = self.cfg.broker.gc_request_bytes; // parsing the response, as a request
+        self.brokers[b].jvm.allocate(now, garbage + fetched);
         let bc = &self.cfg.broker;
         let (batch_cpu, byte_ps) = (bc.produce_batch_cpu_ns, bc.produce_ps_per_byte);
         let mut write_until = now;
