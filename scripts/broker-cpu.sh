@@ -103,7 +103,7 @@ measure() {
             c1=$(cpu); d1=$(dataplane); s1=$(steal); t1=$(now); g1=$(gc_mark "$gclog" "$pid")
             if [[ $w == fetched-* ]]; then
                 wait "$cpid"
-                fetches=$(grep -o '"fetch_requests": [0-9]*' "$CSV.consumer" | grep -o '[0-9]*$')
+                fetches=$(grep -o '"fetch_requests": [0-9]*' "$CSV.consumer" | grep -o '[0-9]*$' || echo 0)
             fi
             printf '%s,%s,%s,%s,%s,%.3f,%.2f,%.4f,%.2f,%s,%s,%s,%s,%s\n' "$w" "$r" \
                 "$([[ $w == idle ]] && echo 0 || echo "${args[1]}")" \
@@ -218,7 +218,7 @@ if all(r.get("alloc_mib") for r in quiet):
     per_request = k1 - per_byte * value_kib("single")
     # A Fetch: what fetched-500 allocated beyond its produce requests, per Fetch the consumer sent.
     per_fetch = stat("fetched-500", lambda r: (total_kib(r) - int(r["requests"]) * (per_request + per_byte))
-                     / int(r["fetch_requests"]))
+                     / max(1, int(r["fetch_requests"] or 0)))
     busy = [r for r in quiet if r["workload"] != "idle"]
     eden = sum(float(r["alloc_mib"]) for r in busy) / max(1, sum(int(r["young_gcs"]) for r in busy))
     gc = (per_request, per_byte, eden, idle_mib, {w: stat(w, kib) for w in WORK[1:-1]}, per_fetch)
