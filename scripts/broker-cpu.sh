@@ -70,7 +70,7 @@ measure() {
     client produce --bootstrap "$b" --topic warm --records 30000 --size 1024 --rate 1000 \
         --linger-ms 0 --batch-num-messages 1 >/dev/null
     local tmp=$CSV.tmp
-    local header="workload,rep,records,requests,fetch_requests,elapsed_s,broker_cpu_s,dataplane_cpu_s,steal_s,young_gcs,alloc_mib,loadavg_before,loadavg_after,utc"
+    local header="workload,rep,records,requests,fetch_requests,elapsed_s,broker_cpu_s,dataplane_cpu_s,steal_s,young_gcs,alloc_mib,p50_ms,p99_ms,loadavg_before,loadavg_after,utc"
     if [[ $append == --append && -s $CSV ]]; then
         [[ $(head -n 1 "$CSV") == "$header" ]] || die "$CSV has other columns: cannot --append to it"
         first=$(($(tail -n +2 "$CSV" | cut -d, -f2 | sort -n | tail -n 1) + 1))
@@ -105,11 +105,13 @@ measure() {
                 wait "$cpid"
                 fetches=$(grep -o '"fetch_requests": [0-9]*' "$CSV.consumer" | grep -o '[0-9]*$' || echo 0)
             fi
-            printf '%s,%s,%s,%s,%s,%.3f,%.2f,%.4f,%.2f,%s,%s,%s,%s,%s\n' "$w" "$r" \
+            printf '%s,%s,%s,%s,%s,%.3f,%.2f,%.4f,%.2f,%s,%s,%s,%s,%s,%s,%s\n' "$w" "$r" \
                 "$([[ $w == idle ]] && echo 0 || echo "${args[1]}")" \
                 "$(grep -o '"produce_requests": [0-9]*' <<<"$out" | grep -o '[0-9]*$' || echo 0)" "$fetches" \
                 "$(echo "$t1 - $t0" | bc)" "$(echo "$c1 - $c0" | bc)" "$(echo "$d1 - $d0" | bc)" \
-                "$(echo "$s1 - $s0" | bc)" $(gc_span "$gclog" "$g0" "$g1") "$l0" \
+                "$(echo "$s1 - $s0" | bc)" $(gc_span "$gclog" "$g0" "$g1") \
+                "$(grep -o '"p50_ms": [0-9.]*' <<<"$out" | grep -o '[0-9.]*$' || true)" \
+                "$(grep -o '"p99_ms": [0-9.]*' <<<"$out" | grep -o '[0-9.]*$' || true)" "$l0" \
                 "$(cut -d' ' -f1-3 /proc/loadavg)" "$(date -u +%FT%TZ)" >> "$tmp"
             tail -1 "$tmp" >&2
         done
@@ -127,7 +129,7 @@ compare() {
     # another (the CPU compared is the broker's only).
     printf 'name = "broker-cpu"\ninclude = ["../../plots/calibration/profile.toml"]\n' > "$dir/workload.toml"
     python3 - "$CSV" "$dir" plots/calibration/profile.toml "$OUT/broker-cpu.toml" "$K" > "$dir/broker-cpu.md" <<'PYEOF'
-import csv, json, re, statistics as st, subprocess, sys
+import csv, json, math, re, statistics as st, subprocess, sys
 csv_path, sim_dir, profile, toml_out, kafkasim = sys.argv[1:6]
 RATES = (100, 200, 500)
 WORK = ["idle", "single", "batched"] + [f"paced-{r}" for r in RATES] + ["fetched-500"]
@@ -148,14 +150,19 @@ ARGS = {"single": ["producer.records=10000"] + ONE,
 ARGS.update({f"paced-{r}": [f"producer.records={r * 10}", f"producer.rate_per_s={r}"] + ONE for r in RATES})
 
 
-def sim(w, sets):
-    """kafkasim's broker CPU per record (µs) and records per batch, for workload w."""
+def run_sim(w, sets):
+    """kafkasim's summary of workload w."""
     out = f"{sim_dir}/{w}"
     cmd = [kafkasim, "run", f"{sim_dir}/workload.toml", "--out", out, "--no-plots", "--quiet"]
     for kv in COMMON + ARGS[w] + sets:
         cmd += ["--set", kv]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    s = json.load(open(f"{out}/summary.json"))[0]["summary"]
+    return json.load(open(f"{out}/summary.json"))[0]["summary"]
+
+
+def sim(w, sets):
+    """kafkasim's broker CPU per record (µs) and records per batch, for workload w."""
+    s = run_sim(w, sets)
     host = next(h for h in s["hosts"] if h["name"] == "broker 0")
     return host["cpu_s"] / s["records_produced"] * 1e6, s["records_per_batch"]
 
@@ -269,6 +276,26 @@ if wake:
 else:
     print("**Not fitted**: the paced requests cost no more than warm ones, or not along a "
           "saturating curve: broker-cpu.toml sets no wake cost.")
+# A woken thread's wait for a core behind work kafkasim does not model (hardware::WakeStall):
+# the paced runs' latency tail. On a grid of (wake-ups that wait per million, longest wait),
+# kafkasim's p99 at 100, 200 and 500/s against the measured medians, least squares on log p99.
+paced_lat = {r: [x for x in quiet if x["workload"] == f"paced-{r}" and x.get("p99_ms")] for r in RATES}
+stall = None
+if all(paced_lat.values()):
+    lat = {r: (st.median(float(x["p50_ms"]) for x in paced_lat[r]),
+               st.median(float(x["p99_ms"]) for x in paced_lat[r]), len(paced_lat[r])) for r in RATES}
+
+    def sim_lat(ppm, ms):
+        more = [f"broker.wake_stall_ppm={ppm}", f"broker.wake_stall_ms={ms}"]
+        return {r: run_sim(f"paced-{r}", sets + more)["publish_latency"] for r in RATES}
+
+    def err(got):
+        return sum((math.log(got[r]["p99_ms"]) - math.log(lat[r][1])) ** 2 for r in RATES)
+
+    none = sim_lat(0, 0)
+    grid = [(ppm, ms) for ppm in (2500, 5000, 10000, 20000, 40000) for ms in (1, 2, 4, 8, 16)]
+    best = min(((err(g), ppm, ms, g) for ppm, ms in grid for g in [sim_lat(ppm, ms)]), key=lambda t: t[0])
+    stall = (best[1], best[2], none, best[3], lat)
 if gc:
     per_request, per_byte, eden, idle_mib, kibs, per_fetch = gc
     print()
@@ -291,6 +318,21 @@ if gc:
     print(f"A Fetch request (fetched-500: a consumer reading each record as it comes, beside paced-500's "
           f"produce requests) allocates {per_fetch[0]:.1f} KiB ({per_fetch[1]:.1f}–{per_fetch[2]:.1f}, "
           f"{per_fetch[3]} runs; `broker.gc.fetch_kb`) beyond the produce requests' a + b · bytes.")
+if stall:
+    ppm, ms, none, got, lat = stall
+    print()
+    print("A woken thread's wait for a core (src/hardware/pool.rs `WakeStall`): the paced runs' "
+          "produce → delivery latency (the client's own waits included), median of the quiet runs, "
+          "against kafkasim without waits and with the fitted ones (ms):")
+    print()
+    print("| rate | measured p50 | measured p99 | kafkasim p50 / p99, no wait | fitted: p50 / p99 |")
+    print("|---|---|---|---|---|")
+    for r in RATES:
+        print(f"| {r}/s | {lat[r][0]:.3f} | {lat[r][1]:.3f} ({lat[r][2]} runs) | {none[r]['p50_ms']:.3f} / "
+              f"{none[r]['p99_ms']:.3f} | {got[r]['p50_ms']:.3f} / {got[r]['p99_ms']:.3f} |")
+    print()
+    print(f"Fitted on a grid, least squares on log p99: {ppm} wake-ups per million wait "
+          f"(`broker.wake_stall_ppm`), each up to {ms} ms (`broker.wake_stall_ms`).")
 with open(toml_out, "w") as f:
     f.write("# The local broker's CPU cost per request and of waking a thread, measured by its own\n"
             "# accounting (/proc/<pid>/stat, /proc/<pid>/task/*/schedstat) by scripts/broker-cpu.sh:\n"
@@ -301,6 +343,9 @@ with open(toml_out, "w") as f:
     if wake:
         f.write(f'"wake_cpu_us" = {wake[0]:.1f}  # paced single-record requests (network and I/O threads)\n'
                 f'"wake_half_ms" = {wake[1]:.2f}  # idem\n')
+    if stall:
+        f.write(f'"wake_stall_ppm" = {stall[0]}  # paced single-record requests\' latency tail\n'
+                f'"wake_stall_ms" = {stall[1]}  # idem\n')
     if gc:
         f.write(f'"gc.request_kb" = {round(gc[0])}  # the GC log: allocation per request beyond its bytes\n'
                 f'"gc.fetch_kb" = {round(gc[5][0])}  # idem, per Fetch request (a consumer reading as records come)\n'

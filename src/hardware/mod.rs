@@ -13,6 +13,7 @@
 //! | [`Disk`] | one queue, FIFO, seek on discontiguous access, IOPS, cache flush | done = max(now, free) + [seek] + max(bytes/bw, ops/iops) |
 //! | [`PageCache`] | LRU pages; writes dirty, written back in the background | hit if resident |
 //! | [`ThreadPool`] | k threads, a FIFO of waiting jobs, [`WakeCost`] | a job holds a thread until released; a thread waking after a sleep costs extra CPU |
+//! | [`WakeStall`] | a woken thread waiting for a core behind unmodelled work | with probability p, uniform in [0, max] |
 
 pub mod cpu;
 pub mod disk;
@@ -30,4 +31,4 @@ pub use link::Link;
 pub use network::Network;
 pub use nic::Nic;
 pub use page_cache::PageCache;
-pub use pool::{ThreadPool, WakeCost};
+pub use pool::{ThreadPool, WakeCost, WakeStall};

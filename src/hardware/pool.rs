@@ -20,8 +20,38 @@
 //! and were last touched then). `W` and `h` are measured per machine, on a real broker, by
 //! scripts/broker-cpu.sh (plots/calibration/broker-cpu.md).
 
+use crate::engine::rng::SimRng;
 use crate::engine::Nanos;
+use rand::Rng;
 use std::collections::VecDeque;
+
+/// How long a woken thread waits for a core behind work the model does not see: other
+/// threads of the machine (a JVM's GC and JIT compiler threads, the client's), the hypervisor
+/// (steal). Under `perf sched` on a 2-vCPU VM, 0.4–1.4% of a broker's and its client's
+/// wake-ups waited more than 1 ms, up to 10–17 ms (lab/regimes.md). Model: with probability
+/// `per_million` / 10⁶ a wake-up waits a delay uniform in [0, `max_ns`], else none. Measured
+/// per machine by scripts/broker-cpu.sh from a paced producer's latency tail.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct WakeStall {
+    /// Wake-ups that wait, per million (0 = none).
+    pub per_million: u32,
+    /// The longest wait, ns.
+    pub max_ns: Nanos,
+}
+
+impl WakeStall {
+    /// The wait of one wake-up, ns (draws nothing when there is no stall).
+    pub fn draw(&self, rng: &mut SimRng) -> Nanos {
+        if self.per_million == 0 || self.max_ns == 0 {
+            return 0;
+        }
+        if rng.random_range(0..1_000_000u32) < self.per_million {
+            rng.random_range(0..=self.max_ns)
+        } else {
+            0
+        }
+    }
+}
 
 /// The extra CPU of a thread that wakes after sleeping.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -117,6 +147,29 @@ mod tests {
         assert_eq!(p.release(7), None);
         assert_eq!(p.acquire(9, 4), Some((4, 0)));
         assert_eq!(p.max_queued(), 2);
+    }
+
+    #[test]
+    fn a_stall_comes_as_often_as_asked_and_never_longer_than_its_limit() {
+        let mut rng = crate::engine::SeedTree::new(7).stream("stall", 0);
+        let none = WakeStall::default();
+        assert_eq!(none.draw(&mut rng), 0);
+        let s = WakeStall {
+            per_million: 20_000,
+            max_ns: 4_000_000,
+        };
+        let draws: Vec<Nanos> = (0..100_000).map(|_| s.draw(&mut rng)).collect();
+        let stalled = draws.iter().filter(|&&d| d > 0).count();
+        assert!(
+            (1_700..=2_300).contains(&stalled),
+            "{stalled} of 100,000 (2%)"
+        );
+        assert!(draws.iter().all(|&d| d <= 4_000_000));
+        let mean = draws.iter().sum::<u64>() as f64 / stalled as f64;
+        assert!(
+            (1.8e6..2.2e6).contains(&mean),
+            "mean stall {mean} ns (2 ms)"
+        );
     }
 
     #[test]

@@ -193,7 +193,8 @@ impl Cluster {
                     cfg.broker.gc_pause_ns,
                     seeds.stream("broker.gc", b as u64),
                 );
-                Broker::new(broker_host(b), &cfg.broker, jvm)
+                let stall_rng = seeds.stream("broker.wake_stall", b as u64);
+                Broker::new(broker_host(b), &cfg.broker, jvm, stall_rng)
             })
             .collect();
         // Each topic is placed on its own, its first replica starting where the previous

@@ -138,6 +138,8 @@ pub struct BrokerCfg {
     pub request_cpu_ns: Nanos,
     /// Extra CPU of a network or I/O thread waking after a sleep.
     pub wake: crate::hardware::WakeCost,
+    /// The wait of a woken network, I/O or replica fetcher thread for a core.
+    pub wake_stall: crate::hardware::WakeStall,
     /// I/O CPU per appended batch, ns.
     pub produce_batch_cpu_ns: Nanos,
     /// I/O CPU per appended byte, ps.
@@ -1414,6 +1416,10 @@ impl SimConfig {
                 wake: crate::hardware::WakeCost {
                     limit_ns: g.us_ns("broker.wake_cpu_us"),
                     half_ns: g.us_ns("broker.wake_half_ms") * 1000,
+                },
+                wake_stall: crate::hardware::WakeStall {
+                    per_million: g.u("broker.wake_stall_ppm") as u32,
+                    max_ns: g.us_ns("broker.wake_stall_ms") * 1000,
                 },
                 produce_batch_cpu_ns: g.us_ns("broker.produce_cpu_us_per_batch"),
                 produce_ps_per_byte: g.ps("broker.produce_cpu_ns_per_byte"),

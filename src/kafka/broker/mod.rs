@@ -85,6 +85,8 @@ pub struct Broker {
     pub(crate) alive: bool,
     /// Incarnation: bumped by every crash.
     pub(crate) inc: u32,
+    /// Draws the waits of its woken threads for a core (`broker.wake_stall_*`).
+    pub(crate) stall_rng: crate::engine::rng::SimRng,
     /// The broker's JVM (young-GC pauses).
     pub(crate) jvm: super::jvm::Jvm,
 }
@@ -128,7 +130,12 @@ impl Broker {
     }
 
     /// A broker on `host` with JVM `jvm`.
-    pub fn new(host: Id, cfg: &BrokerCfg, jvm: super::jvm::Jvm) -> Self {
+    pub fn new(
+        host: Id,
+        cfg: &BrokerCfg,
+        jvm: super::jvm::Jvm,
+        stall_rng: crate::engine::rng::SimRng,
+    ) -> Self {
         Self {
             host,
             net: ThreadPool::new(cfg.network_threads, 0, cfg.wake),
@@ -145,6 +152,7 @@ impl Broker {
             muted: BTreeMap::new(),
             alive: true,
             inc: 0,
+            stall_rng,
             jvm,
         }
     }
@@ -241,7 +249,7 @@ impl Cluster {
             self.brokers[b].muted.insert(conn, VecDeque::new());
         }
         if let Some((req, wake)) = self.brokers[b].net.acquire(now, req) {
-            self.start_net(now, b, req, wake, q);
+            self.start_net(now, b, req, Some(wake), q);
         }
     }
 
@@ -254,7 +262,7 @@ impl Cluster {
         match next {
             Some(req) => {
                 if let Some((req, wake)) = self.brokers[b].net.acquire(now, req) {
-                    self.start_net(now, b, req, wake, q);
+                    self.start_net(now, b, req, Some(wake), q);
                 }
             }
             None => {
@@ -263,16 +271,25 @@ impl Cluster {
         }
     }
 
-    /// A network thread reads `req`, with `wake_ns` of extra CPU if it was asleep.
+    /// A woken thread of `b` waits this long for a core (`broker.wake_stall_*`).
+    pub(crate) fn wake_stall(&mut self, b: Id) -> Nanos {
+        let stall = self.cfg.broker.wake_stall;
+        stall.draw(&mut self.brokers[b].stall_rng)
+    }
+
+    /// A network thread reads `req`; `woke` is the extra CPU of waking it if it was asleep
+    /// (then it may also wait for a core), None if it goes on from its previous job.
     fn start_net(
         &mut self,
         now: Nanos,
         b: Id,
         req: Request,
-        wake_ns: Nanos,
+        woke: Option<Nanos>,
         q: &mut EventQueue<Event>,
     ) {
-        let start = self.brokers[b].jvm.ready_at(now);
+        let stall = woke.map_or(0, |_| self.wake_stall(b));
+        let wake_ns = woke.unwrap_or(0);
+        let start = self.brokers[b].jvm.ready_at(now) + stall;
         let then = Event::NetDone {
             broker: b,
             inc: self.brokers[b].inc,
@@ -301,20 +318,22 @@ impl Cluster {
             return;
         }
         if let Some(next) = self.brokers[b].net.release(now) {
-            self.start_net(now, b, next, 0, q);
+            self.start_net(now, b, next, None, q);
         }
         self.requeue_io(now, b, req, q);
     }
 
-    /// An I/O thread handles `req`, with `wake_ns` of extra CPU if it was asleep.
+    /// An I/O thread handles `req`; `woke` as for [`Cluster::start_net`].
     fn start_io(
         &mut self,
         now: Nanos,
         b: Id,
         mut req: Request,
-        wake_ns: Nanos,
+        woke: Option<Nanos>,
         q: &mut EventQueue<Event>,
     ) {
+        let stall = woke.map_or(0, |_| self.wake_stall(b));
+        let wake_ns = woke.unwrap_or(0);
         let host = self.brokers[b].host;
         let now = self.brokers[b].jvm.ready_at(now);
         let (start, cpu) = match &mut req {
@@ -339,12 +358,12 @@ impl Cluster {
             inc: self.brokers[b].inc,
             req: Box::new(req),
         };
-        self.on_cpu(q, host, start, cpu + wake_ns, then);
+        self.on_cpu(q, host, start + stall, cpu + wake_ns, then);
     }
 
     pub(crate) fn release_io(&mut self, now: Nanos, b: Id, q: &mut EventQueue<Event>) {
         if let Some(next) = self.brokers[b].io.release(now) {
-            self.start_io(now, b, next, 0, q);
+            self.start_io(now, b, next, None, q);
         }
     }
 
@@ -357,7 +376,7 @@ impl Cluster {
         q: &mut EventQueue<Event>,
     ) {
         if let Some((req, wake)) = self.brokers[b].io.acquire(now, req) {
-            self.start_io(now, b, req, wake, q);
+            self.start_io(now, b, req, Some(wake), q);
         }
     }
 

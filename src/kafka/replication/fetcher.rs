@@ -244,7 +244,7 @@ impl Cluster {
         if error {
             q.schedule(now + self.cfg.replication.fetch_backoff_ns, wake);
         } else {
-            let start = self.brokers[b].jvm.ready_at(now);
+            let start = self.brokers[b].jvm.ready_at(now) + self.wake_stall(b);
             self.on_cpu_then(q, host, start, cpu, wake, write_until);
         }
     }
