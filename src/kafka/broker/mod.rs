@@ -277,6 +277,15 @@ impl Cluster {
         stall.draw(&mut self.brokers[b].stall_rng)
     }
 
+    /// A pool thread of `b` starting a job: (its wait for a core, its extra CPU) if it woke
+    /// from sleep (`woke` = the pool's wake cost), nothing if it goes on from its last job.
+    fn woken(&mut self, b: Id, woke: Option<Nanos>) -> (Nanos, Nanos) {
+        match woke {
+            Some(cpu_ns) => (self.wake_stall(b), cpu_ns),
+            None => (0, 0),
+        }
+    }
+
     /// A network thread reads `req`; `woke` is the extra CPU of waking it if it was asleep
     /// (then it may also wait for a core), None if it goes on from its previous job.
     fn start_net(
@@ -287,8 +296,7 @@ impl Cluster {
         woke: Option<Nanos>,
         q: &mut EventQueue<Event>,
     ) {
-        let stall = woke.map_or(0, |_| self.wake_stall(b));
-        let wake_ns = woke.unwrap_or(0);
+        let (stall, wake_ns) = self.woken(b, woke);
         let start = self.brokers[b].jvm.ready_at(now) + stall;
         let then = Event::NetDone {
             broker: b,
@@ -332,8 +340,7 @@ impl Cluster {
         woke: Option<Nanos>,
         q: &mut EventQueue<Event>,
     ) {
-        let stall = woke.map_or(0, |_| self.wake_stall(b));
-        let wake_ns = woke.unwrap_or(0);
+        let (stall, wake_ns) = self.woken(b, woke);
         let host = self.brokers[b].host;
         let now = self.brokers[b].jvm.ready_at(now);
         let (start, cpu) = match &mut req {
