@@ -81,6 +81,8 @@ pub struct Appended {
     pub grew_bytes: u32,
     /// The record opened a new batch.
     pub new_batch: bool,
+    /// Its batch is full now (it may be sent before linger.ms).
+    pub full: bool,
 }
 
 impl BatchQueues for Accumulator {
@@ -206,10 +208,12 @@ impl Accumulator {
         {
             b.full = true;
         }
+        let full = b.full;
         self.queued_records += 1;
         Appended {
             grew_bytes: (grew + rec) as u32,
             new_batch,
+            full,
         }
     }
 

@@ -213,28 +213,14 @@ impl Cluster {
         if pr.app_busy || now < pr.wait_until {
             return; // a chunk is running, or a stale tick from before a rate change
         }
-        let remaining = total - pr.generated;
-        let rate = pr.rate_milli_per_s;
-        let (from_ns, from_gen) = pr.rate_from;
-        let due = if rate == 0 {
-            remaining
-        } else {
-            let elapsed = now.saturating_sub(from_ns) as u128;
-            let mut allowed = from_gen + (elapsed * rate as u128 / 1_000_000_000_000) as u64 + 1;
-            if pc.perf_test_pacing {
-                // A burst goes once its first record's turn has come.
-                let n = crate::scenario::resolve::perf_test_burst(rate);
-                allowed = from_gen + (allowed - from_gen).div_ceil(n) * n;
+        let due = match self.records_due(now, p) {
+            Ok(due) => due,
+            Err(at) => {
+                self.producers[p].wait_until = at;
+                q.schedule(at, Event::ProducerTick { p });
+                return;
             }
-            allowed.saturating_sub(pr.generated).min(remaining)
         };
-        if due == 0 {
-            let next = (pr.generated - from_gen) as u128 * 1_000_000_000_000 / rate as u128;
-            let at = (from_ns + next as u64).max(now + 1);
-            self.producers[p].wait_until = at;
-            q.schedule(at, Event::ProducerTick { p });
-            return;
-        }
         let per_record_ns = pc.send_cpu_ns
             + (pc.value_bytes.1 as u64 + 24) * (pc.ps_per_byte + self.java_compress_ps(p)) / 1000;
         let chunk = (CHUNK_CPU_NS / per_record_ns.max(1))
@@ -251,6 +237,33 @@ impl Cluster {
         };
         let host = self.producers[p].host;
         self.on_cpu(q, host, start, chunk * per_record_ns, then);
+    }
+
+    /// How many records the application may send at `now` (≥ 1, at most the records left), or
+    /// when the next one's turn comes if none may yet (a paced producer).
+    fn records_due(&self, now: Nanos, p: Id) -> Result<u64, Nanos> {
+        let pc = &self.cfg.producers[p];
+        let pr = &self.producers[p];
+        let remaining = pc.records - pr.generated;
+        let rate = pr.rate_milli_per_s;
+        if rate == 0 {
+            return Ok(remaining);
+        }
+        let (from_ns, from_gen) = pr.rate_from;
+        let elapsed = now.saturating_sub(from_ns) as u128;
+        let mut allowed = from_gen + (elapsed * rate as u128 / 1_000_000_000_000) as u64 + 1;
+        if pc.perf_test_pacing {
+            // A burst goes once its first record's turn has come.
+            let n = crate::scenario::resolve::perf_test_burst(rate);
+            allowed = from_gen + (allowed - from_gen).div_ceil(n) * n;
+        }
+        match allowed.saturating_sub(pr.generated).min(remaining) {
+            0 => {
+                let next = (pr.generated - from_gen) as u128 * 1_000_000_000_000 / rate as u128;
+                Err((from_ns + next as u64).max(now + 1))
+            }
+            due => Ok(due),
+        }
     }
 
     /// The send rate changes to `rate_milli_per_s` at `now` (scenario event `producer.rate`).
@@ -289,6 +302,8 @@ impl Cluster {
     ) {
         let pr = &mut self.producers[p];
         pr.app_busy = false;
+        // Whether a batch may have become sendable: opened (its linger.ms starts) or filled.
+        let mut sendable = false;
         for _ in 0..records {
             let g = pr.workload.next();
             let key_len = g.key.map(|k| k.len() as u32);
@@ -313,9 +328,25 @@ impl Cluster {
             pr.partitioner
                 .on_append(part - first, ap.grew_bytes, &pr.acc, &mut pr.rng);
             pr.generated += 1;
+            sendable |= ap.new_batch || ap.full;
         }
-        self.sender_run(now, p, q);
-        q.schedule(now, Event::ProducerTick { p });
+        // Records added to open batches that stay open change nothing the sender could send
+        // now: what waits for linger.ms, a retry or a connection has a wake-up of its own. So
+        // the sender looks for ready batches only when one was opened or filled, or the last
+        // record was sent (flush), not after every record.
+        if sendable || pr.generated >= self.cfg.producers[p].records {
+            self.sender_run(now, p, q);
+        }
+        // What a tick now would do when the next record's turn has not come (a paced producer
+        // between sends): wait for it. One event a record fewer.
+        let waits = self.producers[p].generated < self.cfg.producers[p].records && !self.producer_exhausted(p);
+        match self.records_due(now, p) {
+            Err(at) if waits => {
+                self.producers[p].wait_until = at;
+                q.schedule(at, Event::ProducerTick { p });
+            }
+            _ => q.schedule(now, Event::ProducerTick { p }),
+        }
     }
 
     /// Whether partition `x`'s head batch may be drained now (ordering rules), if it has one.
