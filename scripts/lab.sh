@@ -70,6 +70,7 @@ BCPU_WARMUP=${BCPU_WARMUP:-1500000}           #   records sent to a warm-up topi
                                               #   speed, as on a broker that has been up for a while
 BCPU_MIN_REPS=${BCPU_MIN_REPS:-16}            #   at least this many repetitions: the throttled JVM's CPU per record
                                               #   varies 3x between them (sd ~37 % of the mean over 16)
+BCPU_SINGLE_RECORDS=${BCPU_SINGLE_RECORDS:-10000} #   single-record requests after each repetition (~6 s): the machine's speed
 BCPU_IDLE_S=${BCPU_IDLE_S:-5}                 #   then the broker's idle CPU (controller, GC) is measured this long
 FLUSH_RECORDS=${FLUSH_RECORDS:-3000}          # flush-disk per-record: one record per request, an fsync per request
 FLUSH_BW_BYTES_S=${FLUSH_BW_BYTES_S:-4194304} # flush-disk write=4MiBps: blkio write limit of the broker, bytes/s
@@ -333,11 +334,11 @@ new_topic() { # new_topic NAME PARTITIONS RF [k=v ...]
 }
 
 # produce_reps REGIME VARIANT TOPIC_PREFIX PARTITIONS RF TOPIC_CFG PRODUCE_ARGS...: REPS repetitions,
-# each on a fresh topic, from ksl-c0.
+# each on a fresh topic, from ksl-c0, numbered from FIRST_REP (1 unless set).
 produce_reps() {
-    local regime=$1 variant=$2 prefix=$3 parts=$4 rf=$5 tcfg=$6 r lb out c0 t0 g0
+    local regime=$1 variant=$2 prefix=$3 parts=$4 rf=$5 tcfg=$6 r lb out c0 t0 g0 r0=${FIRST_REP:-1}
     shift 6
-    for ((r = 1; r <= REPS; r++)); do
+    for ((r = r0; r < r0 + REPS; r++)); do
         # shellcheck disable=SC2086
         new_topic "$prefix-$r" "$parts" "$rf" $tcfg
         settle
@@ -386,8 +387,15 @@ regime_broker_cpu() { # the broker's CPU quota binds
     say "broker-cpu: idle CPU over ${BCPU_IDLE_S} s: $(cpu_delta "$c0" "$(cpu_used)")"
     quota b0 "$BCPU_CORES"
     warm_up "broker-cpu: warm-up under the quota" bcpu-warm "$BCPU_QUOTA_WARMUP" "${args[@]}"
-    local REPS=$((REPS < BCPU_MIN_REPS ? BCPU_MIN_REPS : REPS))
-    produce_reps broker-cpu "quota=${BCPU_CORES}core" bcpu 1 1 "" --records "$(scaled "$BCPU_RECORDS")" "${args[@]}"
+    # Each repetition is followed by one of single-record requests under the same quota: the
+    # machine's speed at that moment (it drifts up to 2x within an hour), which compare.py
+    # gives kafkasim as a factor on the broker's CPU costs.
+    local n=$((REPS < BCPU_MIN_REPS ? BCPU_MIN_REPS : REPS)) i
+    for ((i = 1; i <= n; i++)); do
+        FIRST_REP=$i REPS=1 produce_reps broker-cpu "quota=${BCPU_CORES}core" bcpu 1 1 "" --records "$(scaled "$BCPU_RECORDS")" "${args[@]}"
+        FIRST_REP=$i REPS=1 produce_reps broker-cpu "single-record,quota=${BCPU_CORES}core" bcpu1 1 1 "" \
+            --records "$(scaled "$BCPU_SINGLE_RECORDS")" "${args[@]}" --batch-num-messages 1
+    done
     say "broker cgroup cpu.stat (since the quota was set): $(tr '\n' ' ' <"$CG/ksl-b0/cpu.stat")"
 }
 
@@ -395,10 +403,13 @@ regime_flush_disk() { # fsync per message on the critical path; and the same bou
     local props=$STATE/flush.properties lb r out dev
     printf '%s\n' "log.flush.interval.messages=1" >"$props"
     brokers_up 1 "$props"
-    for ((r = 1; r <= REPS; r++)); do # this disk's fsync latency, in the broker's log dir
-        lb=$(loadavg)
+    for ((r = 1; r <= REPS; r++)); do # this disk's fsync latency, in the broker's log dir: an appending
+        lb=$(loadavg)                    # write + fsync, and the flush alone (fsync of a clean file)
         out=$(in_ns b0 "$PY" "$CLIENT" fsync --dir "$KAFKASIM_KAFKA_DIR/node-1/data" --size "$RECORD_BYTES" --count "$FSYNC_PROBES")
         record row flush-disk fsync-probe "$r" "$lb" "$(loadavg)" "" <<<"$out" >&2
+        lb=$(loadavg)
+        out=$(in_ns b0 "$PY" "$CLIENT" fsync --clean --dir "$KAFKASIM_KAFKA_DIR/node-1/data" --size "$RECORD_BYTES" --count "$FSYNC_PROBES")
+        record row flush-disk clean-fsync-probe "$r" "$lb" "$(loadavg)" "" <<<"$out" >&2
     done
     produce_reps flush-disk "per-record" flush 1 1 "" --records "$(scaled "$FLUSH_RECORDS")" --size "$RECORD_BYTES" \
         --acks 1 --linger-ms 0 --batch-num-messages 1 --max-in-flight 1

@@ -9,7 +9,7 @@ Run by scripts/lab.sh inside a client network namespace; usable by hand too:
                     [--max-in-flight K] [--partitions P] [--warmup W] [--warmup-s S] [--set k=v ...]
   client.py consume --bootstrap B --topic T --group G [--max-records N] [--idle-s T]
                     [--expect-partitions K] [--start-at EPOCH] [--timeout-s T]
-  client.py fsync   --dir D [--size BYTES] [--count N]
+  client.py fsync   --dir D [--size BYTES] [--count N] [--clean]
 
 produce: throughput is measured from the first timed produce() to the last delivery report;
 latency of a record is librdkafka's produce()->delivery-report time (Message.latency()), which
@@ -271,7 +271,11 @@ def cmd_consume(a):
 
 
 def cmd_fsync(a):
-    """write(size) + os.fsync() on one file in --dir, --count times: this disk's fsync latency."""
+    """write(size) + os.fsync() on one file in --dir, --count times: this disk's fsync latency.
+    With --clean, fsync() of the same file once it is clean, after each write+fsync: the cache
+    flush alone (on ext4 an fsync with nothing to write still sends the device a flush:
+    fs/ext4/fsync.c, ext4_fsync_journal sets needs_barrier once the inode's transaction has
+    committed). That is what Kafka's flush costs for an index with no new entry."""
     path = os.path.join(a.dir, "lab-fsync-probe.bin")
     buf = os.urandom(a.size)
     lat = []
@@ -281,13 +285,16 @@ def cmd_fsync(a):
             t = time.perf_counter()
             os.write(fd, buf)
             os.fsync(fd)
+            if a.clean:
+                t = time.perf_counter()
+                os.fsync(fd)
             lat.append(time.perf_counter() - t)
     finally:
         os.close(fd)
         os.unlink(path)
     lat.sort()
     emit({
-        "mode": "fsync", "dir": a.dir, "record_bytes": a.size, "count": a.count,
+        "mode": "fsync-clean" if a.clean else "fsync", "dir": a.dir, "record_bytes": a.size, "count": a.count,
         "p50_ms": round(percentile(lat, 50) * 1e3, 4), "p99_ms": round(percentile(lat, 99) * 1e3, 4),
         "mean_ms": round(statistics.fmean(lat) * 1e3, 4),
         "fsyncs_per_s": round(len(lat) / sum(lat), 1),
@@ -339,6 +346,7 @@ def main(argv):
     f.add_argument("--dir", required=True)
     f.add_argument("--size", type=int, default=1024)
     f.add_argument("--count", type=int, default=500)
+    f.add_argument("--clean", action="store_true", help="time fsync() of a clean file (the flush alone)")
 
     a = ap.parse_args(argv)
     try:

@@ -8,7 +8,10 @@ lab/regimes.md), reads the lab's means and standard deviations (SUMMARY_CSV, wri
 `scripts/lab.sh all`) and writes OUT_DIR/comparison.csv and OUT_DIR/comparison.md: per regime and
 metric, measured mean ± sd (repetitions, how many under load), simulated, relative error, and
 whether it is within the issue's bounds (throughput 15 %, p50 latency 25 %, p99 latency 2×).
-The fsync latency the flush regimes need is this run's own probe (flush-disk / fsync-probe, p50);
+The disk latencies the flush regimes need are this run's own probes (p50s): the device's cache
+flush is a clean file's fsync (flush-disk / clean-fsync-probe: host.disk_flush_us), and a
+write's own cost is what an appending write + fsync takes more (fsync-probe minus that:
+host.disk_seek_us; kafkasim adds the page's transfer, 8.5 µs at the ssd profile's 480 MB/s);
 the eden of the brokers' JVMs (G1 sizes it to its pause goal, smaller with three JVMs on 2 cores
 than with one) is this run's too: the MiB the acks=all brokers allocated per young collection,
 from their GC logs (measured.csv notes "gc:b0=YOUNG/MIB,...", scripts/lab/jvm.sh).
@@ -28,7 +31,7 @@ P99 = ("p99 latency ms", "publish_latency.p99_ms", "p99_ms")
 ROWS = [
     ("producer-nic", "", "producer-nic", None, [THROUGHPUT], []),
     ("replication-nic", "", "replication-nic", None, [THROUGHPUT], []),
-    ("broker-cpu", "", "broker-cpu", None, [THROUGHPUT], []),
+    ("broker-cpu", "quota=", "broker-cpu", None, [THROUGHPUT], []),
     ("flush-disk", "per-record", "flush-disk", None, [THROUGHPUT], []),
     ("flush-disk", "write=", "flush-disk-bandwidth", None, [THROUGHPUT], []),
     ("consumer-group", "consumers=1", "consumer-group", "consumer.count=1", [CONSUMED], []),
@@ -59,6 +62,41 @@ def simulate(kafkasim, scenario, out, sets):
         return {r["point"]: r["summary"] for r in json.load(f)}, cmd
 
 
+# The broker's CPU costs that a machine's speed scales (broker-cpu's reference, below).
+BROKER_CPU_KEYS = ("broker.request_cpu_us", "broker.produce_cpu_us_per_batch", "broker.produce_cpu_ns_per_byte",
+                   "broker.wake_cpu_us")
+SINGLE = ["producer.batch.num.messages=1", "producer.records=10000"]  # as scripts/lab.sh runs them (BCPU_SINGLE_RECORDS)
+
+
+def resolved(out, keys):
+    """Values of `keys` in a run's scenario.resolved.toml (set or, commented out, default)."""
+    vals = {}
+    with open(os.path.join(out, "scenario.resolved.toml")) as f:
+        for line in f:
+            m = re.match(r'^(?:# )?"([a-z_.]+)" = ([0-9.]+)', line)
+            if m and m.group(1) in keys:
+                vals[m.group(1)] = float(m.group(2))
+    return vals
+
+
+def speed(kafkasim, scenario, out, measured_single):
+    """The factor k on the broker's CPU costs (BROKER_CPU_KEYS) at which kafkasim's single-record
+    requests under the quota go as fast as the lab's, measured beside the regime's repetitions:
+    the machine's speed then, relative to its calibration's. Under a binding quota throughput
+    goes as 1/k, so k is found in a few steps. Returns (k, --set overrides)."""
+    k, sets = 1.0, []
+    for _ in range(4):
+        sims, _ = simulate(kafkasim, scenario, out, sets + SINGLE)
+        s = get(next(iter(sims.values())), "produce_records_per_s")
+        if abs(s / measured_single - 1) < 0.002:
+            break
+        if not sets:
+            base = resolved(out, BROKER_CPU_KEYS)
+        k *= s / measured_single
+        sets = [f"{key}={v * k:.6g}" for key, v in base.items()]
+    return k, sets
+
+
 def eden(measured_csv, regime):
     """MiB a regime's brokers allocated per young collection, over all its repetitions (None
     when its rows carry no GC notes)."""
@@ -81,17 +119,31 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
                 return m
         return None
 
-    probe = find("flush-disk", "fsync-probe")
-    flush_us = round(float(probe["p50_ms_mean"]) * 1000, 1) if probe and probe["p50_ms_mean"] else None
+    def p50_us(variant):
+        m = find("flush-disk", variant)
+        return round(float(m["p50_ms_mean"]) * 1000, 1) if m and m["p50_ms_mean"] else None
+
+    write_fsync_us, flush_us = p50_us("fsync-probe"), p50_us("clean-fsync-probe")
+    disk = []
+    if write_fsync_us and flush_us:
+        disk = [f"host.disk_flush_us={flush_us}", f"host.disk_seek_us={round(max(write_fsync_us - flush_us, 0), 1)}"]
+    elif write_fsync_us:  # a run from before the clean probe: the whole write + fsync as the flush
+        disk = [f"host.disk_flush_us={write_fsync_us}"]
     eden_mib = eden(os.path.join(os.path.dirname(summary_csv), "measured.csv"), "acks-all-latency")
     os.makedirs(out_dir, exist_ok=True)
-    rows, commands = [], []
+    rows, commands, speed_k = [], [], None
     for regime, variant, scenario, point, metrics, extra in ROWS:
         m = find(regime, variant)
         if m is None:
             continue
-        sets = [f"host.disk_flush_us={flush_us}"] if scenario.startswith("flush") and flush_us else []
+        sets = disk if scenario.startswith("flush") else []
         sets += [f"broker.gc.young_every_mb={eden_mib}"] if regime == "acks-all-latency" and eden_mib else []
+        reference = find(regime, "single-record") if regime == "broker-cpu" else None
+        if reference:
+            k, scaled = speed(kafkasim, os.path.join(scenario_dir, scenario + ".toml"),
+                              os.path.join(SIM_DIR, scenario + "-single"), float(reference["throughput_records_s_mean"]))
+            sets += scaled
+            speed_k = k
         sets += extra
         sim_out = os.path.join(SIM_DIR, scenario + ("-" + variant.replace("/", "") if extra else ""))
         sims, cmd = simulate(kafkasim, os.path.join(scenario_dir, scenario + ".toml"), sim_out, sets)
@@ -122,7 +174,11 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
         for r in rows:
             f.write(f"| {r['regime']} | {r['variant']} | {r['metric']} | {r['measured_mean']:,} ± {r['measured_sd']:,} "
                     f"({r['reps']}, {r['loaded_reps']}) | {r['simulated']:,} | {r['error_pct']:+.1f}% | {r['bound']} | {r['within']} |\n")
-        f.write(f"\nfsync latency given to the flush regimes: {flush_us} µs (this run's probe, p50).\n")
+        f.write(f"\nDisk given to the flush regimes (this run's probes, p50s: write + fsync {write_fsync_us} µs, "
+                f"clean fsync {flush_us} µs): {' '.join(disk) or 'none'}.\n")
+        if speed_k:
+            f.write(f"Broker CPU costs given to broker-cpu: ×{speed_k:.3f} (kafkasim's single-record requests under the quota "
+                    f"then go as fast as the lab's, measured after each repetition: this machine's speed then).\n")
         if eden_mib:
             f.write(f"Eden given to the acks-all regime: {eden_mib} MiB (its brokers' GC logs: MiB allocated per young collection).\n")
         f.write("Simulated with:\n\n" + "".join(f"    {c}\n" for c in commands))
