@@ -23,6 +23,11 @@
 //! each 100 ms period (run, then wait for the next period) is averaged out: throughput is
 //! right, the latency of a throttled request is not.
 //!
+//! A job submitted for a later start is an event of its own only when its start changes the
+//! rate of the others. While every job, runnable or waiting, fits on a core of its own (`n ≤
+//! C`: none slows another) it simply ends `w` after its start, and its start costs no event (a
+//! paced producer's next send, handed over as the previous one ends, is one event, not two).
+//!
 //! The caller owns what happens when a job ends: it passes a `tag` and gets it back from
 //! [`Cpu::advance`] at the job's end, and asks [`Cpu::next_event_ns`] when to call it next.
 
@@ -97,6 +102,7 @@ impl Cpu {
     /// be reported by [`Cpu::advance`] with `tag` when done. Call [`Cpu::next_event_ns`] after.
     pub fn submit(&mut self, now: Nanos, start: Nanos, work_ns: Nanos, tag: u64) {
         self.submitted += 1;
+        self.start_due(now);
         if start > now {
             self.pending
                 .push(Reverse((start, self.submitted, work_ns, tag)));
@@ -104,6 +110,32 @@ impl Cpu {
         }
         self.catch_up(now);
         self.run(work_ns, self.submitted, tag);
+    }
+
+    /// Withdraw job `tag` if it waits for a start after `now`; returns whether it did.
+    pub fn cancel(&mut self, now: Nanos, tag: u64) -> bool {
+        let before = self.pending.len();
+        self.pending
+            .retain(|&Reverse((start, _, _, t))| t != tag || start <= now);
+        self.pending.len() < before
+    }
+
+    /// Whether every job, runnable or waiting for its start, has a core of its own: then none
+    /// slows another and a start changes no rate.
+    fn all_fit(&self) -> bool {
+        (self.running.len() + self.pending.len()) as u64 * 1000 <= self.capacity_milli
+    }
+
+    /// Make every waiting job whose start is at or before `t` runnable, each at its start.
+    fn start_due(&mut self, t: Nanos) {
+        while let Some(&Reverse((start, seq, work, tag))) = self.pending.peek() {
+            if start > t {
+                break;
+            }
+            self.pending.pop();
+            self.catch_up(start);
+            self.run(work, seq, tag);
+        }
     }
 
     /// Make job `seq` (its submission number) runnable now.
@@ -141,7 +173,14 @@ impl Cpu {
         let end = (self.running.peek()).map(|&Reverse((v, _, _))| {
             self.last_ns + v.saturating_sub(self.virtual_k).div_ceil(self.rate_k)
         });
-        let start = self.pending.peek().map(|&Reverse((s, ..))| s);
+        let start = if self.all_fit() {
+            // No start changes a rate: a waiting job's next instant is its end.
+            (self.pending.iter())
+                .map(|&Reverse((s, _, w, _))| s.saturating_add(w))
+                .min()
+        } else {
+            self.pending.peek().map(|&Reverse((s, ..))| s)
+        };
         match (end, start) {
             (Some(e), Some(s)) => Some(e.min(s)),
             (e, s) => e.or(s),
@@ -152,14 +191,8 @@ impl Cpu {
     /// they end.
     pub fn advance(&mut self, now: Nanos, done: &mut Vec<u64>) {
         while let Some(t) = self.next_event_ns().filter(|&t| t <= now) {
+            self.start_due(t);
             self.catch_up(t);
-            while let Some(&Reverse((start, seq, work, tag))) = self.pending.peek() {
-                if start > t {
-                    break;
-                }
-                self.pending.pop();
-                self.run(work, seq, tag);
-            }
             while let Some(&Reverse((end, _, tag))) = self.running.peek() {
                 if end > self.virtual_k {
                     break;
@@ -169,6 +202,7 @@ impl Cpu {
             }
             self.set_rate();
         }
+        self.start_due(now);
         self.catch_up(now);
     }
 
@@ -182,7 +216,12 @@ impl Cpu {
         let n = self.running.len();
         let dt = now.saturating_sub(self.last_ns) as u128;
         let extra = dt * self.rate_k as u128 * n as u128;
-        ((self.busy_k + extra) / K as u128) as u64
+        // Jobs started since without an event of their own (each on its own core).
+        let started: u128 = (self.pending.iter())
+            .filter(|&&Reverse((s, ..))| s < now && s >= self.last_ns)
+            .map(|&Reverse((s, _, w, _))| (now - s).min(w) as u128 * K as u128)
+            .sum();
+        ((self.busy_k + extra + started) / K as u128) as u64
     }
 
     /// Capacity, cores (the quota if one is set).
@@ -306,6 +345,42 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_later_start_on_a_free_core_is_no_event() {
+        // 2 cores: A runs 0..10; B, handed over at 0 for 4, has a core of its own: the CPU's
+        // next instants are the two ends, not B's start.
+        let mut c = Cpu::new(2);
+        c.submit(0, 0, 10, 1);
+        c.submit(0, 4, 3, 2);
+        assert_eq!(c.next_event_ns(), Some(7), "B's end, not its start at 4");
+        assert_eq!(c.busy_ns_at(6), 6 + 2, "B's work from 4 is counted");
+        assert_eq!(ends(&mut c, 0), vec![(2, 7), (1, 10)]);
+        assert_eq!(c.busy_ns(), 13);
+        // 1 core: the same start slows A, so it is an instant of its own.
+        let mut c = Cpu::new(1);
+        c.submit(0, 0, 10, 1);
+        c.submit(0, 4, 3, 2);
+        assert_eq!(c.next_event_ns(), Some(4));
+        assert_eq!(ends(&mut c, 0), vec![(2, 10), (1, 13)]);
+    }
+
+    #[test]
+    fn a_job_withdrawn_before_its_start_never_runs() {
+        let mut c = Cpu::new(1);
+        c.submit(0, 0, 10, 1);
+        c.submit(0, 4, 3, 2);
+        assert!(c.cancel(2, 2));
+        assert!(!c.cancel(2, 2), "once");
+        assert_eq!(ends(&mut c, 2), vec![(1, 10)]);
+        assert_eq!(c.busy_ns(), 10);
+        let mut c = Cpu::new(2);
+        c.submit(0, 4, 3, 7);
+        let mut done = vec![];
+        c.advance(5, &mut done);
+        assert!(!c.cancel(5, 7), "started at 4: too late");
+        assert_eq!(ends(&mut c, 5), vec![(7, 7)]);
+    }
+
     /// Processor sharing computed in floating point, one event at a time: the end of each job.
     fn reference(capacity: f64, jobs: &[(Nanos, Nanos)]) -> Vec<f64> {
         let mut left: Vec<f64> = jobs.iter().map(|&(_, w)| w as f64).collect();
@@ -382,6 +457,35 @@ mod tests {
             for (i, (g, w)) in got.iter().zip(&want).enumerate() {
                 let g = g.expect("every job ends") as f64;
                 proptest::prop_assert!(g >= w - 1e-3 && g <= w + 1.0 + jobs.len() as f64, "job {}: ends at {} ns, exact {:.3}", i, g, w);
+            }
+            let work: u64 = jobs.iter().map(|j| j.1).sum();
+            proptest::prop_assert!(c.busy_ns() >= work && c.busy_ns() <= work + 2 * jobs.len() as u64 * cores as u64);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+        /// The same, with every job handed over at 0 for its start: starts that change no
+        /// rate are no instants of their own, and the ends stay those of processor sharing.
+        #[test]
+        fn jobs_handed_over_early_end_as_exact_processor_sharing(
+            cores in 1u32..6,
+            jobs in proptest::collection::vec((0u64..200, 1u64..100), 1..12),
+        ) {
+            let mut c = Cpu::new(cores);
+            for (i, &(start, work)) in jobs.iter().enumerate() {
+                c.submit(0, start, work, i as u64);
+            }
+            let mut sorted: Vec<_> = jobs.iter().copied().enumerate().collect();
+            sorted.sort_by_key(|&(i, (s, _))| (s, i));
+            let want = reference(c.capacity_cores(), &sorted.iter().map(|&(_, j)| j).collect::<Vec<_>>());
+            let got = ends(&mut c, 0);
+            proptest::prop_assert_eq!(got.len(), jobs.len());
+            for (tag, at) in got {
+                let k = sorted.iter().position(|&(i, _)| i as u64 == tag).unwrap();
+                let w = want[k];
+                proptest::prop_assert!(at as f64 >= w - 1e-3 && at as f64 <= w + 1.0 + jobs.len() as f64,
+                    "job {}: ends at {} ns, exact {:.3}", tag, at, w);
             }
             let work: u64 = jobs.iter().map(|j| j.1).sum();
             proptest::prop_assert!(c.busy_ns() >= work && c.busy_ns() <= work + 2 * jobs.len() as u64 * cores as u64);

@@ -60,7 +60,8 @@ impl Cluster {
         self.on_cpu_then(q, host, start, work_ns, then, 0);
     }
 
-    /// As [`Cluster::on_cpu`], with `then` handled no earlier than `not_before`.
+    /// As [`Cluster::on_cpu`], with `then` handled no earlier than `not_before`; returns the
+    /// job's tag (none for no work: `then` is scheduled at once).
     pub(crate) fn on_cpu_then(
         &mut self,
         q: &mut EventQueue<Event>,
@@ -69,11 +70,11 @@ impl Cluster {
         work_ns: Nanos,
         then: Event,
         not_before: Nanos,
-    ) {
+    ) -> Option<u64> {
         let now = q.now();
         if work_ns == 0 {
             q.schedule(start.max(not_before).max(now), then);
-            return;
+            return None;
         }
         let jobs = &mut self.cpu_jobs;
         let tag = match jobs.free.pop() {
@@ -93,6 +94,19 @@ impl Cluster {
             .cpu
             .submit(now, start.max(now), work_ns, tag);
         self.arm_cpu(q, machine);
+        Some(tag)
+    }
+
+    /// Withdraw job `tag` of `host` if it has not started by `now` (its event is dropped; a
+    /// timer armed for it finds nothing); returns whether it was withdrawn.
+    pub(crate) fn cancel_cpu(&mut self, now: Nanos, host: Id, tag: u64) -> bool {
+        let machine = self.cpu_jobs.cpu_of[host];
+        if !self.hosts[machine].cpu.cancel(now, tag) {
+            return false;
+        }
+        self.cpu_jobs.then[tag as usize] = None;
+        self.cpu_jobs.free.push(tag);
+        true
     }
 
     /// Send `req` from `host` to `broker` once `work_ns` of CPU from `now` has built it.

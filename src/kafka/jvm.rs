@@ -50,6 +50,19 @@ impl Jvm {
         }
     }
 
+    /// Whether allocating `bytes` more would fill eden (start a collection).
+    pub fn would_collect(&self, bytes: u64) -> bool {
+        self.young_every_bytes != 0
+            && self.pause_median_ns != 0
+            && self.allocated + bytes >= self.young_every_bytes
+    }
+
+    /// An allocation of `bytes` that did not start a collection is taken back (the work that
+    /// made it was withdrawn before it ran).
+    pub fn forget(&mut self, bytes: u64) {
+        self.allocated = self.allocated.saturating_sub(bytes);
+    }
+
     /// The process allocated `bytes` at `now`; a collection starts if eden is full.
     pub fn allocate(&mut self, now: Nanos, bytes: u64) {
         if self.young_every_bytes == 0 || self.pause_median_ns == 0 {

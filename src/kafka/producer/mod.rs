@@ -85,6 +85,9 @@ pub struct Producer {
     app_busy: bool,
     /// The time of the tick the rate waits for, if any (earlier stale ticks are ignored).
     wait_until: Nanos,
+    /// The chunk handed to the CPU before its turn: (CPU job tag, its turn, bytes it allocated),
+    /// withdrawn if the rate changes first.
+    early: Option<(u64, Nanos, u64)>,
 }
 
 /// A request awaiting its response.
@@ -180,6 +183,7 @@ impl Producer {
             rate_from: (pc.start_ns, 0),
             app_busy: false,
             wait_until: 0,
+            early: None,
         }
     }
 }
@@ -221,22 +225,67 @@ impl Cluster {
                 return;
             }
         };
+        let (chunk, work_ns, bytes) = self.chunk(p, due);
+        self.start_chunk(now, p, chunk, work_ns, bytes, q);
+    }
+
+    /// The next chunk of `due` records' send() calls: (records, CPU work ns, bytes allocated).
+    fn chunk(&self, p: Id, due: u64) -> (u64, Nanos, u64) {
+        let pc = &self.cfg.producers[p];
         let per_record_ns = pc.send_cpu_ns
             + (pc.value_bytes.1 as u64 + 24) * (pc.ps_per_byte + self.java_compress_ps(p)) / 1000;
         let chunk = (CHUNK_CPU_NS / per_record_ns.max(1))
             .clamp(1, 1024)
             .min(due);
-        self.producers[p].app_busy = true;
         // Serialising allocates about the record's bytes.
+        (chunk, chunk * per_record_ns, chunk * (pc.value_bytes.1 as u64 + 24))
+    }
+
+    /// Hand a chunk to the application thread's CPU, runnable from `from` (now, or its turn);
+    /// returns its CPU job's tag.
+    fn start_chunk(
+        &mut self,
+        from: Nanos,
+        p: Id,
+        records: u64,
+        work_ns: Nanos,
+        bytes: u64,
+        q: &mut EventQueue<Event>,
+    ) -> Option<u64> {
+        self.producers[p].app_busy = true;
         let jvm = &mut self.producers[p].jvm;
-        jvm.allocate(now, chunk * (pc.value_bytes.1 as u64 + 24));
-        let start = jvm.ready_at(now);
+        jvm.allocate(from, bytes);
+        let start = jvm.ready_at(from);
         let then = Event::ProducerAppDone {
             p,
-            records: chunk as u32,
+            records: records as u32,
         };
         let host = self.producers[p].host;
-        self.on_cpu(q, host, start, chunk * per_record_ns, then);
+        self.on_cpu_then(q, host, start, work_ns, then, 0)
+    }
+
+    /// A paced application whose next turn comes at `at` hands that chunk to the CPU now, to
+    /// run from `at`: while the host's cores are not all taken that costs no event at `at`
+    /// (see `hardware::cpu`). Not when serialising it fills the JVM's eden: a collection
+    /// starts when the allocation happens, at `at`, and is decided then.
+    fn start_early(&mut self, now: Nanos, at: Nanos, p: Id, q: &mut EventQueue<Event>) -> bool {
+        // The turn is rounded down to the ns: a tick then may find it 1 ns early and go at the
+        // next, as this does.
+        let (at, due) = match self.records_due(at, p) {
+            Ok(due) => (at, due),
+            Err(next) => match self.records_due(next, p) {
+                Ok(due) => (next, due),
+                Err(_) => return false,
+            },
+        };
+        let (chunk, work_ns, bytes) = self.chunk(p, due);
+        if work_ns == 0 || self.producers[p].jvm.would_collect(bytes) {
+            return false;
+        }
+        let tag = self.start_chunk(at, p, chunk, work_ns, bytes, q);
+        self.producers[p].early = tag.map(|t| (t, at, bytes));
+        debug_assert!(at > now);
+        true
     }
 
     /// How many records the application may send at `now` (≥ 1, at most the records left), or
@@ -274,6 +323,13 @@ impl Cluster {
         rate_milli_per_s: u64,
         q: &mut EventQueue<Event>,
     ) {
+        // A chunk handed over before its turn is withdrawn: the new rate decides that turn.
+        if let Some((tag, at, bytes)) = self.producers[p].early.take() {
+            if at > now && self.cancel_cpu(now, self.producers[p].host, tag) {
+                self.producers[p].jvm.forget(bytes);
+                self.producers[p].app_busy = false;
+            }
+        }
         let pr = &mut self.producers[p];
         pr.rate_milli_per_s = rate_milli_per_s;
         pr.rate_from = (now, pr.generated);
@@ -302,6 +358,7 @@ impl Cluster {
     ) {
         let pr = &mut self.producers[p];
         pr.app_busy = false;
+        pr.early = None;
         // Whether a batch may have become sendable: opened (its linger.ms starts) or filled.
         let mut sendable = false;
         for _ in 0..records {
@@ -338,12 +395,16 @@ impl Cluster {
             self.sender_run(now, p, q);
         }
         // What a tick now would do when the next record's turn has not come (a paced producer
-        // between sends): wait for it. One event a record fewer.
+        // between sends): wait for it, or hand its chunk to the CPU for then. Two events a
+        // record fewer. (Nothing between now and then can exhaust the buffer: only the
+        // application fills it.)
         let waits = self.producers[p].generated < self.cfg.producers[p].records && !self.producer_exhausted(p);
         match self.records_due(now, p) {
             Err(at) if waits => {
-                self.producers[p].wait_until = at;
-                q.schedule(at, Event::ProducerTick { p });
+                if !self.start_early(now, at, p, q) {
+                    self.producers[p].wait_until = at;
+                    q.schedule(at, Event::ProducerTick { p });
+                }
             }
             _ => q.schedule(now, Event::ProducerTick { p }),
         }
