@@ -326,6 +326,8 @@ MEASURED=$RESULTS/measured.csv
 # record row|group REGIME VARIANT REP LOAD_BEFORE LOAD_AFTER NOTE < client JSON: one measured.csv row.
 record() { "$PY" "$RESULTS_PY" "$1" "$MEASURED" "${@:2}"; }
 
+drop_topic() { client c0 topic --bootstrap "$BOOT" --topic "$1" --delete >/dev/null; }
+
 new_topic() { # new_topic NAME PARTITIONS RF [k=v ...]
     local name=$1 parts=$2 rf=$3 cfg=()
     shift 3
@@ -334,7 +336,8 @@ new_topic() { # new_topic NAME PARTITIONS RF [k=v ...]
 }
 
 # produce_reps REGIME VARIANT TOPIC_PREFIX PARTITIONS RF TOPIC_CFG PRODUCE_ARGS...: REPS repetitions,
-# each on a fresh topic, from ksl-c0, numbered from FIRST_REP (1 unless set).
+# each on a fresh topic, from ksl-c0, numbered from FIRST_REP (1 unless set); with DROP_TOPICS=1
+# each topic is deleted after its repetition.
 produce_reps() {
     local regime=$1 variant=$2 prefix=$3 parts=$4 rf=$5 tcfg=$6 r lb out c0 t0 g0 r0=${FIRST_REP:-1}
     shift 6
@@ -347,6 +350,7 @@ produce_reps() {
         out=$(client c0 produce --bootstrap "$BOOT" --topic "$prefix-$r" --warmup "$WARMUP_RECORDS" "$@" ${LAB_PRODUCE_ARGS:-})
         record row "$regime" "$variant" "$r" "$lb" "$(loadavg)" "$(cpu_delta "$c0" "$(cpu_used)")$(throttle_delta "$t0" "$(throttled b0)")$(gc_delta "$g0")" <<<"$out" >&2
         tc_stats "$STATE/tc-$regime-$r.txt"
+        [[ -z ${DROP_TOPICS:-} ]] || drop_topic "$prefix-$r"
         LAST_JSON=$out
     done
 }
@@ -459,10 +463,14 @@ regime_acks_all_latency() { # latency of acks=all at fixed rates below the netwo
     new_topic acks-jit 3 3 "min.insync.replicas=2"
     warm_up "acks-all-latency: JIT warm-up, single-record requests" acks-jit "$ACKS_JIT_RECORDS" \
         --size "$RECORD_BYTES" --acks all --linger-ms 0 --batch-num-messages 1 --partitions 3
+    # Only the repetition's topic on the brokers, as in kafkasim's scenario (every partition a
+    # broker follows is in its fetch session; until 2026-12-02 every repetition's topic stayed,
+    # 13 by the last one, and the leader allocated 80-108 KiB per record).
+    drop_topic acks-jit
     local gc_from=()                            # young-collection pauses of the timed part only
     for n in 1 2 3; do gc_from+=($(($(wc -l <"$KAFKASIM_KAFKA_DIR/node-$n/logs/gc.log") + 1))); done
     for rate in "${ACKS_RATES[@]}"; do
-        produce_reps acks-all-latency "rate=${rate}/s" "acks$rate" 1 3 "min.insync.replicas=2" \
+        DROP_TOPICS=1 produce_reps acks-all-latency "rate=${rate}/s" "acks$rate" 1 3 "min.insync.replicas=2" \
             --records "$(scaled $((rate * ACKS_SECONDS)))" --rate "$rate" --size "$RECORD_BYTES" \
             --acks all --linger-ms 0 --batch-size "$BATCH_BYTES" --warmup-s "$ACKS_WARMUP_S"
     done

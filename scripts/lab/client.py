@@ -85,6 +85,15 @@ def emit(obj):
 
 def cmd_topic(a):
     admin = AdminClient({"bootstrap.servers": a.bootstrap})
+    if a.delete:  # delete it and wait until the metadata no longer lists it
+        admin.delete_topics([a.topic])[a.topic].result(timeout=30)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if a.topic not in admin.list_topics(timeout=10).topics:
+                emit({"mode": "topic-deleted", "topic": a.topic})
+                return 0
+            time.sleep(0.2)
+        raise SystemExit(f"topic {a.topic}: still listed 30 s after its deletion")
     config = dict(kv.split("=", 1) for kv in a.config)
     fut = admin.create_topics([NewTopic(a.topic, a.partitions, a.rf, config=config)])[a.topic]
     fut.result(timeout=30)
@@ -312,6 +321,7 @@ def main(argv):
     t.add_argument("--partitions", type=int, default=1)
     t.add_argument("--rf", type=int, default=1)
     t.add_argument("--config", action="append", default=[], help="topic config k=v (repeatable)")
+    t.add_argument("--delete", action="store_true", help="delete the topic instead")
 
     p = sub.add_parser("produce")
     p.add_argument("--bootstrap", required=True)
