@@ -62,9 +62,10 @@ RNIC_MBIT=${RNIC_MBIT:-50}                    # replication-nic: every broker's 
 RNIC_RECORDS=${RNIC_RECORDS:-40000}           #   ~14 s at ~23 Mbit/s of input
 BCPU_CORES=${BCPU_CORES:-0.2}                 # broker-cpu: the broker's CPU quota, cores
 BCPU_RECORDS=${BCPU_RECORDS:-100000}          #   records per timed repetition (~4 s: ≥ 30 CFS periods)
-BCPU_QUOTA_WARMUP=${BCPU_QUOTA_WARMUP:-400000} #   then records sent untimed under the quota: 12 repetitions of 20,000
+BCPU_QUOTA_WARMUP=${BCPU_QUOTA_WARMUP:-1500000} #  then records sent untimed under the quota: 12 repetitions of 20,000
                                               #   right after the quota was set rose from 9,800 to 32,700 records/s
-                                              #   (2026-12-01): the throttled JVM was still compiling
+                                              #   (2026-12-01): the throttled JVM was still compiling; after 400,000
+                                              #   the 16 timed ones still rose from ~8,000 to ~17,000 (2026-12-02)
 BCPU_WARMUP=${BCPU_WARMUP:-1500000}           #   records sent to a warm-up topic before the quota is set (~30 s): the
                                               #   JIT compiles the produce path (C2 after ~10^4 calls) at full
                                               #   speed, as on a broker that has been up for a while
@@ -73,6 +74,9 @@ BCPU_MIN_REPS=${BCPU_MIN_REPS:-16}            #   at least this many repetitions
 BCPU_SINGLE_RECORDS=${BCPU_SINGLE_RECORDS:-10000} #   single-record requests after each repetition (~6 s): the machine's speed
 BCPU_IDLE_S=${BCPU_IDLE_S:-5}                 #   then the broker's idle CPU (controller, GC) is measured this long
 FLUSH_RECORDS=${FLUSH_RECORDS:-3000}          # flush-disk per-record: one record per request, an fsync per request
+FLUSH_WARMUP=${FLUSH_WARMUP:-15000}           #   sent untimed first (~12 s): the restarted broker's JIT compiles the
+                                              #   flush path (repetitions right after start ran at 626 then 1,104
+                                              #   records/s, later ones ~1,500; 2026-12-02)
 FLUSH_BW_BYTES_S=${FLUSH_BW_BYTES_S:-4194304} # flush-disk write=4MiBps: blkio write limit of the broker, bytes/s
 FLUSH_BW_RECORDS=${FLUSH_BW_RECORDS:-20000}   #   ~5 s at 4 MiB/s
 FSYNC_PROBES=${FSYNC_PROBES:-1000}            # write(1 KiB)+fsync() samples in the broker's log dir, per repetition
@@ -415,8 +419,11 @@ regime_flush_disk() { # fsync per message on the critical path; and the same bou
         out=$(in_ns b0 "$PY" "$CLIENT" fsync --clean --dir "$KAFKASIM_KAFKA_DIR/node-1/data" --size "$RECORD_BYTES" --count "$FSYNC_PROBES")
         record row flush-disk clean-fsync-probe "$r" "$lb" "$(loadavg)" "" <<<"$out" >&2
     done
-    produce_reps flush-disk "per-record" flush 1 1 "" --records "$(scaled "$FLUSH_RECORDS")" --size "$RECORD_BYTES" \
-        --acks 1 --linger-ms 0 --batch-num-messages 1 --max-in-flight 1
+    local per_record=(--size "$RECORD_BYTES" --acks 1 --linger-ms 0 --batch-num-messages 1 --max-in-flight 1)
+    new_topic flush-warm 1 1
+    warm_up "flush-disk: warm-up, fsync per record" flush-warm "$FLUSH_WARMUP" "${per_record[@]}"
+    drop_topic flush-warm
+    produce_reps flush-disk "per-record" flush 1 1 "" --records "$(scaled "$FLUSH_RECORDS")" "${per_record[@]}"
     dev=$(findmnt -no MAJ:MIN -T "$STATE" | tr -d ' ')
     if [[ $dev == 0:* ]]; then
         say "flush-disk bandwidth variant skipped: $STATE is on a virtual filesystem ($dev), blkio cannot throttle it"
