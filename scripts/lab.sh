@@ -71,7 +71,7 @@ BCPU_WARMUP=${BCPU_WARMUP:-1500000}           #   records sent to a warm-up topi
                                               #   speed, as on a broker that has been up for a while
 BCPU_MIN_REPS=${BCPU_MIN_REPS:-16}            #   at least this many repetitions: the throttled JVM's CPU per record
                                               #   varies 3x between them (sd ~37 % of the mean over 16)
-BCPU_SINGLE_RECORDS=${BCPU_SINGLE_RECORDS:-10000} #   single-record requests after each repetition (~6 s): the machine's speed
+BCPU_SINGLE_RECORDS=${BCPU_SINGLE_RECORDS:-10000} #   single-record requests after each repetition (~6 s): a reference
 BCPU_IDLE_S=${BCPU_IDLE_S:-5}                 #   then the broker's idle CPU (controller, GC) is measured this long
 FLUSH_RECORDS=${FLUSH_RECORDS:-3000}          # flush-disk per-record: one record per request, an fsync per request
 FLUSH_WARMUP=${FLUSH_WARMUP:-15000}           #   sent untimed first (~12 s): the restarted broker's JIT compiles the
@@ -395,9 +395,9 @@ regime_broker_cpu() { # the broker's CPU quota binds
     say "broker-cpu: idle CPU over ${BCPU_IDLE_S} s: $(cpu_delta "$c0" "$(cpu_used)")"
     quota b0 "$BCPU_CORES"
     warm_up "broker-cpu: warm-up under the quota" bcpu-warm "$BCPU_QUOTA_WARMUP" "${args[@]}"
-    # Each repetition is followed by one of single-record requests under the same quota: the
-    # machine's speed at that moment (it drifts up to 2x within an hour), which compare.py
-    # gives kafkasim as a factor on the broker's CPU costs.
+    # Each repetition is followed by one of single-record requests under the same quota, meant
+    # as the machine's speed at that moment; compare.py reports what kafkasim gives when its
+    # broker CPU costs are scaled to match it (lab/regimes.md: it did not track the regime).
     local n=$((REPS < BCPU_MIN_REPS ? BCPU_MIN_REPS : REPS)) i
     for ((i = 1; i <= n; i++)); do
         FIRST_REP=$i REPS=1 produce_reps broker-cpu "quota=${BCPU_CORES}core" bcpu 1 1 "" --records "$(scaled "$BCPU_RECORDS")" "${args[@]}"
