@@ -218,7 +218,7 @@ impl Cpu {
         let extra = dt * self.rate_k as u128 * n as u128;
         // Jobs started since without an event of their own (each on its own core).
         let started: u128 = (self.pending.iter())
-            .filter(|&&Reverse((s, ..))| s < now && s >= self.last_ns)
+            .filter(|&&Reverse((s, ..))| s < now)
             .map(|&Reverse((s, _, w, _))| (now - s).min(w) as u128 * K as u128)
             .sum();
         ((self.busy_k + extra + started) / K as u128) as u64

@@ -86,7 +86,7 @@ pub struct Producer {
     /// The time of the tick the rate waits for, if any (earlier stale ticks are ignored).
     wait_until: Nanos,
     /// The chunk handed to the CPU before its turn: (CPU job tag, its turn, bytes it allocated),
-    /// withdrawn if the rate changes first.
+    /// withdrawn if the rate changes before that turn.
     early: Option<(u64, Nanos, u64)>,
 }
 
@@ -217,16 +217,19 @@ impl Cluster {
         if pr.app_busy || now < pr.wait_until {
             return; // a chunk is running, or a stale tick from before a rate change
         }
-        let due = match self.records_due(now, p) {
-            Ok(due) => due,
-            Err(at) => {
-                self.producers[p].wait_until = at;
-                q.schedule(at, Event::ProducerTick { p });
-                return;
+        match self.records_due(now, p) {
+            Ok(due) => {
+                let (chunk, work_ns, bytes) = self.chunk(p, due);
+                self.start_chunk(now, p, chunk, work_ns, bytes, q);
             }
-        };
-        let (chunk, work_ns, bytes) = self.chunk(p, due);
-        self.start_chunk(now, p, chunk, work_ns, bytes, q);
+            Err(at) => self.wait_for_turn(at, p, q),
+        }
+    }
+
+    /// The application waits for its next record's turn at `at`.
+    fn wait_for_turn(&mut self, at: Nanos, p: Id, q: &mut EventQueue<Event>) {
+        self.producers[p].wait_until = at;
+        q.schedule(at, Event::ProducerTick { p });
     }
 
     /// The next chunk of `due` records' send() calls: (records, CPU work ns, bytes allocated).
@@ -238,7 +241,11 @@ impl Cluster {
             .clamp(1, 1024)
             .min(due);
         // Serialising allocates about the record's bytes.
-        (chunk, chunk * per_record_ns, chunk * (pc.value_bytes.1 as u64 + 24))
+        (
+            chunk,
+            chunk * per_record_ns,
+            chunk * (pc.value_bytes.1 as u64 + 24),
+        )
     }
 
     /// Hand a chunk to the application thread's CPU, runnable from `from` (now, or its turn);
@@ -282,9 +289,9 @@ impl Cluster {
         if work_ns == 0 || self.producers[p].jvm.would_collect(bytes) {
             return false;
         }
+        debug_assert!(at > now);
         let tag = self.start_chunk(at, p, chunk, work_ns, bytes, q);
         self.producers[p].early = tag.map(|t| (t, at, bytes));
-        debug_assert!(at > now);
         true
     }
 
@@ -398,12 +405,12 @@ impl Cluster {
         // between sends): wait for it, or hand its chunk to the CPU for then. Two events a
         // record fewer. (Nothing between now and then can exhaust the buffer: only the
         // application fills it.)
-        let waits = self.producers[p].generated < self.cfg.producers[p].records && !self.producer_exhausted(p);
-        match self.records_due(now, p) {
-            Err(at) if waits => {
+        let waits = self.producers[p].generated < self.cfg.producers[p].records
+            && !self.producer_exhausted(p);
+        match waits.then(|| self.records_due(now, p)) {
+            Some(Err(at)) => {
                 if !self.start_early(now, at, p, q) {
-                    self.producers[p].wait_until = at;
-                    q.schedule(at, Event::ProducerTick { p });
+                    self.wait_for_turn(at, p, q);
                 }
             }
             _ => q.schedule(now, Event::ProducerTick { p }),
