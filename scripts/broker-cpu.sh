@@ -6,6 +6,8 @@
 #   idle      10 s with no client: the background work of a combined KRaft node
 #   single    10,000 records of 1 KiB flat out, one record per request (acks=1, linger.ms=0,
 #             batch.num.messages=1): the cost of a request to threads that stay warm
+#   single-1  the same with one request in flight (max.in.flight=1): a record's whole cycle,
+#             and librdkafka's round trip (rtt), with threads that sleep only between requests
 #   batched   200,000 records of 1 KiB flat out in 16 KiB batches (linger.ms=5): bytes, a check
 #   paced-R   10 s of single-record requests at R = 100, 200, 500 a second: the CPU of the
 #             broker's network and I/O threads ("data-plane-*", /proc/<pid>/task/*/schedstat),
@@ -22,6 +24,7 @@
 #                                               # (the machine's speed drifts: measure around
 #                                               # the lab, before and after it)
 #   scripts/broker-cpu.sh compare     # only the kafkasim side, from the stored CSV
+#   WORKLOADS="single-1" scripts/broker-cpu.sh 5 --append   # measure only some workloads
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -70,21 +73,27 @@ measure() {
     client produce --bootstrap "$b" --topic warm --records 30000 --size 1024 --rate 1000 \
         --linger-ms 0 --batch-num-messages 1 >/dev/null
     local tmp=$CSV.tmp
-    local header="workload,rep,records,requests,fetch_requests,elapsed_s,broker_cpu_s,dataplane_cpu_s,steal_s,young_gcs,alloc_mib,p50_ms,p99_ms,loadavg_before,loadavg_after,utc"
+    local old="workload,rep,records,requests,fetch_requests,elapsed_s,broker_cpu_s,dataplane_cpu_s,steal_s,young_gcs,alloc_mib,p50_ms,p99_ms,loadavg_before,loadavg_after,utc"
+    local header="$old,rtt_ms"
     if [[ $append == --append && -s $CSV ]]; then
-        [[ $(head -n 1 "$CSV") == "$header" ]] || die "$CSV has other columns: cannot --append to it"
         first=$(($(tail -n +2 "$CSV" | cut -d, -f2 | sort -n | tail -n 1) + 1))
-        cp "$CSV" "$tmp"
+        if [[ $(head -n 1 "$CSV") == "$old" ]]; then # from before rtt_ms: that column empty
+            { echo "$header"; tail -n +2 "$CSV" | sed 's/$/,/'; } >"$tmp"
+        else
+            [[ $(head -n 1 "$CSV") == "$header" ]] || die "$CSV has other columns: cannot --append to it"
+            cp "$CSV" "$tmp"
+        fi
     else
         echo "$header" > "$tmp"
     fi
     local r w c0 c1 d0 d1 s0 s1 t0 t1 l0 g0 g1 out args cpid fetches
     for r in $(seq "$first" $((first + reps - 1))); do
-        for w in idle single batched paced-100 paced-200 paced-500 fetched-500; do
+        for w in ${WORKLOADS:-idle single single-1 batched paced-100 paced-200 paced-500 fetched-500}; do
             l0=$(cut -d' ' -f1-3 /proc/loadavg)
             case $w in
                 idle) args=() ;;
                 single) args=(--records 10000 --size 1024 --linger-ms 0 --batch-num-messages 1) ;;
+                single-1) args=(--records 10000 --size 1024 --linger-ms 0 --batch-num-messages 1 --max-in-flight 1) ;;
                 batched) args=(--records 200000 --size 1024 --linger-ms 5 --batch-size 16384) ;;
                 paced-* | fetched-*) args=(--records $((${w#*-} * 10)) --size 1024 --rate "${w#*-}" --linger-ms 0
                     --batch-num-messages 1) ;;
@@ -105,14 +114,15 @@ measure() {
                 wait "$cpid"
                 fetches=$(grep -o '"fetch_requests": [0-9]*' "$CSV.consumer" | grep -o '[0-9]*$' || echo 0)
             fi
-            printf '%s,%s,%s,%s,%s,%.3f,%.2f,%.4f,%.2f,%s,%s,%s,%s,%s,%s,%s\n' "$w" "$r" \
+            printf '%s,%s,%s,%s,%s,%.3f,%.2f,%.4f,%.2f,%s,%s,%s,%s,%s,%s,%s,%s\n' "$w" "$r" \
                 "$([[ $w == idle ]] && echo 0 || echo "${args[1]}")" \
                 "$(grep -o '"produce_requests": [0-9]*' <<<"$out" | grep -o '[0-9]*$' || echo 0)" "$fetches" \
                 "$(echo "$t1 - $t0" | bc)" "$(echo "$c1 - $c0" | bc)" "$(echo "$d1 - $d0" | bc)" \
                 "$(echo "$s1 - $s0" | bc)" $(gc_span "$gclog" "$g0" "$g1") \
                 "$(grep -o '"p50_ms": [0-9.]*' <<<"$out" | grep -o '[0-9.]*$' || true)" \
                 "$(grep -o '"p99_ms": [0-9.]*' <<<"$out" | grep -o '[0-9.]*$' || true)" "$l0" \
-                "$(cut -d' ' -f1-3 /proc/loadavg)" "$(date -u +%FT%TZ)" >> "$tmp"
+                "$(cut -d' ' -f1-3 /proc/loadavg)" "$(date -u +%FT%TZ)" \
+                "$(grep -o '"rtt_ms": {"mean": [0-9.]*' <<<"$out" | grep -o '[0-9.]*$' || true)" >> "$tmp"
             tail -1 "$tmp" >&2
         done
     done
@@ -132,7 +142,7 @@ compare() {
 import csv, json, math, re, statistics as st, subprocess, sys
 csv_path, sim_dir, profile, toml_out, kafkasim = sys.argv[1:6]
 RATES = (100, 200, 500)
-WORK = ["idle", "single", "batched"] + [f"paced-{r}" for r in RATES] + ["fetched-500"]
+WORK = ["idle", "single", "batched"] + [f"paced-{r}" for r in RATES] + ["fetched-500"]  # single-1: when measured
 rows = list(csv.DictReader(open(csv_path)))
 # Quiet: a 1-minute load average below 1.5 before the run, and (where recorded) less than 5% of a
 # core lost to steal during it.
@@ -142,10 +152,13 @@ loaded = not set(WORK) <= {r["workload"] for r in quiet}
 if loaded:  # every workload needs a run: keep them all, and say so
     quiet = rows
 fitted = {m[0]: float(m[1]) for m in re.findall(r'^"([a-z_.]+)" = ([0-9.]+)', open(profile).read().split("[broker]")[1].split("[")[0], re.M)}
+# The client reaches the broker over loopback: the hosts one loopback's latency apart.
+lo_us = float(re.search(r'^"loopback_latency_us" = ([0-9.]+)', open(profile).read(), re.M).group(1))
 COMMON = ["cluster.layout=dedicated", "consumer.count=0", "producer.keys=none", "producer.value_bytes=1024",
-          "producer.acks=1", "client=librdkafka"]
+          "producer.acks=1", "client=librdkafka", f"network.latency_us={lo_us}"]
 ONE = ["producer.linger.ms=0", "producer.batch.num.messages=1"]
 ARGS = {"single": ["producer.records=10000"] + ONE,
+        "single-1": ["producer.records=10000", "producer.max.in.flight.requests.per.connection=1"] + ONE,
         "batched": ["producer.records=200000", "producer.linger.ms=5", "producer.batch.size=16384"]}
 ARGS.update({f"paced-{r}": [f"producer.records={r * 10}", f"producer.rate_per_s={r}"] + ONE for r in RATES})
 
@@ -211,6 +224,14 @@ if all(w > 0 for _, w in points):
         wake = (1 / a, b / a)
 sets = req + ([f"broker.wake_cpu_us={wake[0]:.1f}", f"broker.wake_half_ms={wake[1]:.2f}"] if wake else cold)
 check = {w: sim(w, sets)[0] for w in ["single", "batched"] + [f"paced-{r}" for r in RATES]}
+# One request in flight flat out: µs from one record's request to the next (client included),
+# and librdkafka's round trip (request written to response read), when measured.
+one = [r for r in quiet if r["workload"] == "single-1"]
+cycle_us = lambda summary: 1e6 / summary["produce_records_per_s"]
+cycle = None
+if one:
+    cycle = (stat("single-1", lambda r: float(r["elapsed_s"]) / int(r["records"]) * 1e6),
+             stat("single-1", lambda r: float(r["rtt_ms"]) * 1e3) if all(r.get("rtt_ms") for r in one) else None)
 # The JVM's garbage (src/kafka/jvm.rs): per request, a fixed part plus the request's bytes. From
 # the GC log's allocation, net of the idle broker's: per request a + b · (value bytes of a request),
 # two equations from single and batched; eden from the allocation per young collection.
@@ -240,7 +261,8 @@ if loaded:
     print("**Measured under load**: no quiet run of some workload, so every run is kept.")
 print()
 print(f"Idle broker (KRaft controller, GC, timers of a combined node): {idle[0]:.4f} core "
-      f"({idle[1]:.4f}–{idle[2]:.4f}, {idle[3]} runs); kafkasim: 0.")
+      f"({idle[1]:.4f}–{idle[2]:.4f}, {idle[3]} runs); kafkasim takes it from the broker's cores or "
+      f"quota (`broker.background_cpu_cores`), where its requests cannot use it (src/hardware/cpu.rs).")
 print()
 print("| workload | measured µs of broker CPU | kafkasim | measured / kafkasim |")
 print("|---|---|---|---|")
@@ -259,6 +281,15 @@ if solved:
 else:
     print("**Not solved**: the two workloads give a negative cost of a request or of a byte: "
           "broker-cpu.toml keeps the fitted costs.")
+if cycle:
+    (c, c_lo, c_hi, n), rtt = cycle
+    print()
+    print(f"One request in flight, flat out (single-1): a record's whole cycle (client included) is {c:.1f} µs "
+          f"({c_lo:.1f}–{c_hi:.1f}, {n} runs), kafkasim {cycle_us(run_sim('single-1', sets)):.1f} µs without the "
+          "waits below." + (f" librdkafka's round trip (request written to response read) {rtt[0]:.1f} µs "
+          f"({rtt[1]:.1f}–{rtt[2]:.1f}); less the loopback's two ways ({2 * lo_us:.1f} µs, profile.toml) the "
+          f"broker's path is {rtt[0] - 2 * lo_us:.1f} µs: all of a request's CPU (single, above) lies on it, "
+          "as kafkasim has it." if rtt else ""))
 print()
 print("Waking a thread (src/hardware/pool.rs): at R requests a second the broker's network and "
       "I/O threads sleep about 1/R between requests and cost more CPU the longer they slept. "
@@ -289,13 +320,19 @@ if all(paced_lat.values()):
         more = [f"broker.wake_stall_ppm={ppm}", f"broker.wake_stall_ms={ms}"]
         return {r: run_sim(f"paced-{r}", sets + more)["publish_latency"] for r in RATES}
 
-    def err(got):
-        return sum((math.log(got[r]["p99_ms"]) - math.log(lat[r][1])) ** 2 for r in RATES)
+    def sim_cycle(ppm, ms):
+        more = [f"broker.wake_stall_ppm={ppm}", f"broker.wake_stall_ms={ms}"]
+        return cycle_us(run_sim("single-1", sets + more)) if cycle else None
+
+    def err(got, c):  # the tail at three rates, and (measured) the mean cost at one in flight
+        e = sum((math.log(got[r]["p99_ms"]) - math.log(lat[r][1])) ** 2 for r in RATES)
+        return e + ((math.log(c) - math.log(cycle[0][0])) ** 2 if cycle else 0)
 
     none = sim_lat(0, 0)
-    grid = [(ppm, ms) for ppm in (2500, 5000, 10000, 20000, 40000) for ms in (1, 2, 4, 8, 16)]
-    best = min(((err(g), ppm, ms, g) for ppm, ms in grid for g in [sim_lat(ppm, ms)]), key=lambda t: t[0])
-    stall = (best[1], best[2], none, best[3], lat)
+    grid = [(ppm, ms) for ppm in (1250, 2500, 5000, 10000, 20000, 40000) for ms in (1, 2, 4, 8, 16)]
+    best = min(((err(g, c), ppm, ms, g, c) for ppm, ms in grid for g, c in [(sim_lat(ppm, ms), sim_cycle(ppm, ms))]),
+               key=lambda t: t[0])
+    stall = (best[1], best[2], none, best[3], lat, best[4])
 if gc:
     per_request, per_byte, eden, idle_mib, kibs, per_fetch = gc
     print()
@@ -319,7 +356,7 @@ if gc:
           f"produce requests) allocates {per_fetch[0]:.1f} KiB ({per_fetch[1]:.1f}–{per_fetch[2]:.1f}, "
           f"{per_fetch[3]} runs; `broker.gc.fetch_kb`) beyond the produce requests' a + b · bytes.")
 if stall:
-    ppm, ms, none, got, lat = stall
+    ppm, ms, none, got, lat, c = stall
     print()
     print("A woken thread's wait for a core (src/hardware/pool.rs `WakeStall`): the paced runs' "
           "produce → delivery latency (the client's own waits included), median of the quiet runs, "
@@ -331,12 +368,15 @@ if stall:
         print(f"| {r}/s | {lat[r][0]:.3f} | {lat[r][1]:.3f} ({lat[r][2]} runs) | {none[r]['p50_ms']:.3f} / "
               f"{none[r]['p99_ms']:.3f} | {got[r]['p50_ms']:.3f} / {got[r]['p99_ms']:.3f} |")
     print()
-    print(f"Fitted on a grid, least squares on log p99: {ppm} wake-ups per million wait "
-          f"(`broker.wake_stall_ppm`), each up to {ms} ms (`broker.wake_stall_ms`).")
+    print(f"Fitted on a grid, least squares on log p99" + (" and on the log of single-1's cycle" if c else "")
+          + f": {ppm} wake-ups per million wait (`broker.wake_stall_ppm`), each up to {ms} ms "
+          f"(`broker.wake_stall_ms`)" + (f"; single-1's cycle with them {c:.1f} µs (measured "
+          f"{cycle[0][0]:.1f})." if c else "."))
 with open(toml_out, "w") as f:
     f.write("# The local broker's CPU cost per request and of waking a thread, measured by its own\n"
             "# accounting (/proc/<pid>/stat, /proc/<pid>/task/*/schedstat) by scripts/broker-cpu.sh:\n"
             "# see broker-cpu.md. Include it after profile.toml, whose fit leaves them unidentified.\n[broker]\n")
+    f.write(f'"background_cpu_cores" = {idle[0]:.4f}  # idle, no client: a KRaft node\'s own work\n')
     how = "single-record requests and 16 KiB batches flat out, net of idle CPU" if solved else "fitted (not solved: see broker-cpu.md)"
     f.write(f'"request_cpu_us" = {r_new:.1f}  # {how}\n'
             f'"produce_cpu_ns_per_byte" = {p_new:.3f}  # idem, with 16 KiB batches\n')
@@ -344,7 +384,7 @@ with open(toml_out, "w") as f:
         f.write(f'"wake_cpu_us" = {wake[0]:.1f}  # paced single-record requests (network and I/O threads)\n'
                 f'"wake_half_ms" = {wake[1]:.2f}  # idem\n')
     if stall:
-        f.write(f'"wake_stall_ppm" = {stall[0]}  # paced single-record requests\' latency tail\n'
+        f.write(f'"wake_stall_ppm" = {stall[0]}  # paced single-record requests\' latency tail{" and one in flight\'s cycle" if stall[5] else ""}\n'
                 f'"wake_stall_ms" = {stall[1]}  # idem\n')
     if gc:
         f.write(f'"gc.request_kb" = {round(gc[0])}  # the GC log: allocation per request beyond its bytes\n'

@@ -73,6 +73,9 @@ BCPU_MIN_REPS=${BCPU_MIN_REPS:-16}            #   at least this many repetitions
                                               #   varies 3x between them (sd ~37 % of the mean over 16)
 BCPU_SINGLE_RECORDS=${BCPU_SINGLE_RECORDS:-10000} #   single-record requests after each repetition (~6 s): a reference
 BCPU_IDLE_S=${BCPU_IDLE_S:-5}                 #   then the broker's idle CPU (controller, GC) is measured this long
+PINGS=${PINGS:-5000}                          # network: 1-byte TCP round trips from ksl-c0 to ksl-b0, and over
+PING_PORT=${PING_PORT:-19500}                 #   loopback inside ksl-b0, per repetition (~0.5 s each)
+LONG_MAX=9223372036854775807                 # Kafka's "never" (Long.MAX_VALUE)
 FLUSH_RECORDS=${FLUSH_RECORDS:-3000}          # flush-disk per-record: one record per request, an fsync per request
 FLUSH_WARMUP=${FLUSH_WARMUP:-15000}           #   sent untimed first (~12 s): the restarted broker's JIT compiles the
                                               #   flush path (repetitions right after start ran at 626 then 1,104
@@ -370,6 +373,22 @@ warm_up() {
     say "$what: $records records: $(grep -o '"throughput_records_s": [0-9.]*' <<<"$out") $(cpu_delta "$c0" "$(cpu_used)")"
 }
 
+regime_network() { # the namespaces' round trip against loopback's, no Kafka: kafkasim's network.latency_us
+    local r lb out
+    for ((r = 1; r <= REPS; r++)); do
+        in_ns b0 "$PY" "$CLIENT" ping --serve "${ADDR[b0]}:$PING_PORT" &
+        lb=$(loadavg)
+        out=$(in_ns c0 "$PY" "$CLIENT" ping --to "${ADDR[b0]}:$PING_PORT" --count "$PINGS")
+        wait
+        record row network veth-rtt "$r" "$lb" "$(loadavg)" "" <<<"$out" >&2
+        in_ns b0 "$PY" "$CLIENT" ping --serve "127.0.0.1:$PING_PORT" &
+        lb=$(loadavg)
+        out=$(in_ns b0 "$PY" "$CLIENT" ping --to "127.0.0.1:$PING_PORT" --count "$PINGS")
+        wait
+        record row network loopback-rtt "$r" "$lb" "$(loadavg)" "" <<<"$out" >&2
+    done
+}
+
 regime_producer_nic() { # one producer whose own NIC binds
     nic c0 "$PNIC_MBIT" "$PNIC_MBIT"
     brokers_up 1
@@ -423,7 +442,14 @@ regime_flush_disk() { # fsync per message on the critical path; and the same bou
     new_topic flush-warm 1 1
     warm_up "flush-disk: warm-up, fsync per record" flush-warm "$FLUSH_WARMUP" "${per_record[@]}"
     drop_topic flush-warm
-    produce_reps flush-disk "per-record" flush 1 1 "" --records "$(scaled "$FLUSH_RECORDS")" "${per_record[@]}"
+    # Each repetition twice, alternating: as is, and on a topic that never flushes (topic config
+    # flush.messages, over the broker's log.flush.interval.messages): what the flush adds, and
+    # what the network and CPU on a request's path take without it.
+    for ((i = 1; i <= REPS; i++)); do
+        FIRST_REP=$i REPS=1 produce_reps flush-disk "per-record" flush 1 1 "" --records "$(scaled "$FLUSH_RECORDS")" "${per_record[@]}"
+        FIRST_REP=$i REPS=1 produce_reps flush-disk "unflushed,per-record" unflushed 1 1 "flush.messages=$LONG_MAX" \
+            --records "$(scaled "$FLUSH_RECORDS")" "${per_record[@]}"
+    done
     dev=$(findmnt -no MAJ:MIN -T "$STATE" | tr -d ' ')
     if [[ $dev == 0:* ]]; then
         say "flush-disk bandwidth variant skipped: $STATE is on a virtual filesystem ($dev), blkio cannot throttle it"
@@ -486,7 +512,7 @@ regime_acks_all_latency() { # latency of acks=all at fixed rates below the netwo
     done
 }
 
-REGIMES=(producer-nic replication-nic broker-cpu flush-disk consumer-group acks-all-latency)
+REGIMES=(network producer-nic replication-nic broker-cpu flush-disk consumer-group acks-all-latency)
 
 run_regime() {
     local name=$1

@@ -10,6 +10,7 @@ Run by scripts/lab.sh inside a client network namespace; usable by hand too:
   client.py consume --bootstrap B --topic T --group G [--max-records N] [--idle-s T]
                     [--expect-partitions K] [--start-at EPOCH] [--timeout-s T]
   client.py fsync   --dir D [--size BYTES] [--count N] [--clean]
+  client.py ping    --serve HOST:PORT | --to HOST:PORT [--count N]
 
 produce: throughput is measured from the first timed produce() to the last delivery report;
 latency of a record is librdkafka's produce()->delivery-report time (Message.latency()), which
@@ -24,6 +25,7 @@ import argparse
 import json
 import os
 import resource
+import socket
 import statistics
 import sys
 import time
@@ -311,6 +313,45 @@ def cmd_fsync(a):
     return 0
 
 
+def cmd_ping(a):
+    """A 1-byte TCP ping-pong (TCP_NODELAY), --count round trips after 200 untimed: the network's
+    round trip between two namespaces, or over loopback, with Python's syscalls on both ends
+    (the same on both paths, so their difference is the path's). --serve answers one client."""
+    host, port = (a.serve or a.to).rsplit(":", 1)
+    if a.serve:
+        with socket.create_server((host, int(port))) as srv:
+            conn, _ = srv.accept()
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            with conn:
+                while b := conn.recv(1):
+                    conn.sendall(b)
+        return 0
+    deadline = time.time() + 10
+    while True:  # the server is started at the same time
+        try:
+            s = socket.create_connection((host, int(port)), timeout=10)
+            break
+        except OSError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.05)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    lat = []
+    with s:
+        for i in range(200 + a.count):
+            t = time.perf_counter()
+            s.sendall(b"x")
+            if not s.recv(1):
+                raise SystemExit("ping: the server closed the connection")
+            if i >= 200:
+                lat.append(time.perf_counter() - t)
+    lat.sort()
+    emit({"mode": "ping", "to": a.to, "count": a.count, "p50_ms": round(percentile(lat, 50) * 1e3, 4),
+          "p99_ms": round(percentile(lat, 99) * 1e3, 4), "mean_ms": round(statistics.fmean(lat) * 1e3, 4),
+          "pings_per_s": round(len(lat) / sum(lat), 1)})
+    return 0
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -358,9 +399,16 @@ def main(argv):
     f.add_argument("--count", type=int, default=500)
     f.add_argument("--clean", action="store_true", help="time fsync() of a clean file (the flush alone)")
 
+    n = sub.add_parser("ping")
+    g = n.add_mutually_exclusive_group(required=True)
+    g.add_argument("--serve", metavar="HOST:PORT")
+    g.add_argument("--to", metavar="HOST:PORT")
+    n.add_argument("--count", type=int, default=2000)
+
     a = ap.parse_args(argv)
     try:
-        return {"topic": cmd_topic, "produce": cmd_produce, "consume": cmd_consume, "fsync": cmd_fsync}[a.cmd](a)
+        return {"topic": cmd_topic, "produce": cmd_produce, "consume": cmd_consume, "fsync": cmd_fsync,
+                "ping": cmd_ping}[a.cmd](a)
     except KafkaException as e:
         print(f"client.py {a.cmd}: {e}", file=sys.stderr)
         return 1

@@ -33,6 +33,8 @@ ROWS = [
     ("replication-nic", "", "replication-nic", None, [THROUGHPUT], []),
     ("broker-cpu", "quota=", "broker-cpu", None, [THROUGHPUT], []),
     ("flush-disk", "per-record", "flush-disk", None, [THROUGHPUT], []),
+    ("flush-disk", "unflushed,per-record", "flush-disk", None, [THROUGHPUT],
+     ["broker.log.flush.interval.messages=2305843009213693951"]),  # kafkasim's "never"
     ("flush-disk", "write=", "flush-disk-bandwidth", None, [THROUGHPUT], []),
     ("consumer-group", "consumers=1", "consumer-group", "consumer.count=1", [CONSUMED], []),
     ("consumer-group", "consumers=2", "consumer-group", "consumer.count=2", [CONSUMED], []),
@@ -131,6 +133,16 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
         disk = [f"host.disk_flush_us={flush_us}", f"host.disk_seek_us={round(max(write_fsync_us - flush_us, 0), 1)}"]
     elif write_fsync_us:  # a run from before the clean probe: the whole write + fsync as the flush
         disk = [f"host.disk_flush_us={write_fsync_us}"]
+    # The namespaces' one-way latency: the profile's loopback latency (fitted on this machine,
+    # syscalls included) plus half of what a round trip between two namespaces takes more than
+    # one over loopback (the network probe: the same Python ping-pong on both paths).
+    net = []
+    veth, lo = find("network", "veth-rtt"), find("network", "loopback-rtt")
+    if veth and lo:
+        profile = open(os.path.join(ROOT, "plots", "calibration", "profile.toml")).read()
+        lo_us = float(re.search(r'^"loopback_latency_us" = ([0-9.]+)', profile, re.M).group(1))
+        extra_us = (float(veth["p50_ms_mean"]) - float(lo["p50_ms_mean"])) * 1000 / 2
+        net = [f"network.latency_us={round(max(lo_us + extra_us, 0), 2)}"]
     eden_mib = eden(os.path.join(os.path.dirname(summary_csv), "measured.csv"), "acks-all-latency")
     os.makedirs(out_dir, exist_ok=True)
     rows, commands, speed_k = [], [], None
@@ -138,7 +150,7 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
         m = find(regime, variant)
         if m is None:
             continue
-        sets = list(disk) if scenario.startswith("flush") else []
+        sets = list(net) + (list(disk) if scenario.startswith("flush") else [])
         sets += [f"broker.gc.young_every_mb={eden_mib}"] if regime == "acks-all-latency" and eden_mib else []
         reference = find(regime, "single-record") if regime == "broker-cpu" else None
         if reference:
@@ -179,6 +191,10 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
         for r in rows:
             f.write(f"| {r['regime']} | {r['variant']} | {r['metric']} | {r['measured_mean']:,} ± {r['measured_sd']:,} "
                     f"({r['reps']}, {r['loaded_reps']}) | {r['simulated']:,} | {r['error_pct']:+.1f}% | {r['bound']} | {r['within']} |\n")
+        if net:
+            f.write(f"\nNetwork given to every regime (this run's probe, p50s: namespace to namespace "
+                    f"{float(veth['p50_ms_mean']) * 1000:.1f} µs, loopback {float(lo['p50_ms_mean']) * 1000:.1f} µs, "
+                    f"as the profile's loopback latency plus half the difference): {net[0]}.\n")
         f.write(f"\nDisk given to the flush regimes (this run's probes, p50s: write + fsync {write_fsync_us} µs, "
                 f"clean fsync {flush_us} µs): {' '.join(disk) or 'none'}.\n")
         if speed_k:

@@ -60,7 +60,10 @@ def base(regime, variant, rep, lb, la):
 def cmd_row(path, regime, variant, rep, lb, la, note=""):
     d = json.loads(sys.stdin.readline())
     r = base(regime, variant, rep, lb, la)
-    if d["mode"] in ("fsync", "fsync-clean"):  # the disk probes: "records" = fsyncs, throughput = fsyncs/s
+    if d["mode"] == "ping":  # the network probe: "records" = round trips, throughput = round trips/s
+        r.update(records=d["count"], throughput_records_s=d["pings_per_s"], p50_ms=d["p50_ms"],
+                 p99_ms=d["p99_ms"], notes=f"tcp ping-pong mean_ms={d['mean_ms']}")
+    elif d["mode"] in ("fsync", "fsync-clean"):  # the disk probes: "records" = fsyncs, throughput = fsyncs/s
         what = "clean fsync" if d["mode"] == "fsync-clean" else "write+fsync"
         r.update(records=d["count"], record_bytes=d["record_bytes"], throughput_records_s=d["fsyncs_per_s"],
                  p50_ms=d["p50_ms"], p99_ms=d["p99_ms"], notes=f"{what} mean_ms={d['mean_ms']}")

@@ -23,6 +23,11 @@
 //! each 100 ms period (run, then wait for the next period) is averaged out: throughput is
 //! right, the latency of a throttled request is not.
 //!
+//! Work the host's processes do on their own, at a steady `b` cores whatever the load (a KRaft
+//! node's controller, timers and housekeeping), is taken from the capacity: `C = cores (or q) −
+//! b`. Under a quota that is exact (the background's CPU counts against the same quota); on free
+//! cores it is processor sharing with one more thread that never ends, at its mean rate.
+//!
 //! A job submitted for a later start is an event of its own only when its start changes the
 //! rate of the others. While every job, runnable or waiting, fits on a core of its own (`n ≤
 //! C`: none slows another) it simply ends `w` after its start, and its start costs no event (a
@@ -86,6 +91,13 @@ impl Cpu {
             submitted: 0,
             busy_k: 0,
         }
+    }
+
+    /// The same host with `milli` thousandths of a core taken by background work (at least one
+    /// thousandth is left).
+    pub fn less_background(mut self, milli: u64) -> Self {
+        self.capacity_milli = self.capacity_milli.saturating_sub(milli).max(1);
+        self
     }
 
     /// Rate of each of `n` runnable jobs, 1/K of a core.
@@ -224,7 +236,7 @@ impl Cpu {
         ((self.busy_k + extra + started) / K as u128) as u64
     }
 
-    /// Capacity, cores (the quota if one is set).
+    /// Capacity left to the host's jobs, cores (the cores or the quota, less the background).
     pub fn capacity_cores(&self) -> f64 {
         self.capacity_milli as f64 / 1000.0
     }
@@ -327,6 +339,27 @@ mod tests {
             2.0,
             "a quota above the cores changes nothing"
         );
+    }
+
+    #[test]
+    fn background_work_is_taken_from_the_quota() {
+        // 0.2 core less 0.05 of background: 15 ns of work take 100 ns.
+        let mut c = Cpu::with_quota(8, 200).less_background(50);
+        c.submit(0, 0, 15, 1);
+        assert_eq!(ends(&mut c, 0), vec![(1, 100)]);
+        assert_eq!(c.capacity_cores(), 0.15);
+        // On 2 free cores less 0.5: a lone job still has a core, three share 1.5 cores.
+        let mut c = Cpu::new(2).less_background(500);
+        c.submit(0, 0, 10, 1);
+        assert_eq!(
+            ends(&mut c, 0),
+            vec![(1, 10)],
+            "a lone thread keeps its core"
+        );
+        for t in 0..3 {
+            c.submit(10, 10, 75, t);
+        }
+        assert_eq!(ends(&mut c, 10), vec![(0, 160), (1, 160), (2, 160)]);
     }
 
     #[test]

@@ -57,6 +57,9 @@ pub struct HostSpec {
     pub cores: u32,
     /// CFS quota of the host's processes, thousandths of a core; 0 = none.
     pub cpu_quota_milli: u64,
+    /// CPU its processes use on their own whatever the load, thousandths of a core: taken from
+    /// the cores or the quota.
+    pub cpu_background_milli: u64,
     /// Memory the page cache may use, bytes.
     pub page_cache_bytes: u64,
     /// Page size, bytes.
@@ -98,7 +101,8 @@ impl Host {
     /// An idle host.
     pub fn new(spec: &HostSpec) -> Self {
         Self {
-            cpu: Cpu::with_quota(spec.cores, spec.cpu_quota_milli),
+            cpu: Cpu::with_quota(spec.cores, spec.cpu_quota_milli)
+                .less_background(spec.cpu_background_milli),
             cache: PageCache::new(
                 spec.page_cache_bytes,
                 spec.page_bytes,
@@ -307,6 +311,7 @@ mod tests {
         Host::new(&HostSpec {
             cores: 1,
             cpu_quota_milli: 0,
+            cpu_background_milli: 0,
             page_cache_bytes: cache,
             page_bytes,
             disks: vec![disk],

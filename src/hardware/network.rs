@@ -74,6 +74,7 @@ mod tests {
         let spec = HostSpec {
             cores: 1,
             cpu_quota_milli: 0,
+            cpu_background_milli: 0,
             page_cache_bytes: 1 << 20,
             page_bytes: 4096,
             disks: vec![crate::hardware::DiskProfile::SSD],

@@ -34,13 +34,21 @@ fn build_hosts(cfg: &SimConfig) -> (Vec<Host>, Network, Id) {
         (nb + cfg.placement.client_hosts as usize, nb)
     };
     let h = &cfg.host;
-    let spec = |broker: bool| HostSpec {
+    // A broker's background CPU is taken from the machine it runs on: its own host, or the one
+    // whose cores every host shares (single-host layout, cluster.shared_cpu) for every broker.
+    let background = |i: usize| match (cfg.single_host || cfg.shared_cpu, i < nb) {
+        (true, _) if i == 0 => h.broker_background_milli * nb as u64,
+        (false, true) => h.broker_background_milli,
+        _ => 0,
+    };
+    let spec = |broker: bool, i: usize| HostSpec {
         cores: h.cores,
         cpu_quota_milli: if broker {
             h.broker_cpu_quota_milli
         } else {
             h.client_cpu_quota_milli
         },
+        cpu_background_milli: background(i),
         page_cache_bytes: h.page_cache_bytes,
         page_bytes: h.page_bytes,
         disks: vec![h.disk; if broker { h.log_dirs as usize } else { 1 }],
@@ -53,7 +61,7 @@ fn build_hosts(cfg: &SimConfig) -> (Vec<Host>, Network, Id) {
         loopback: (cfg.net.loopback_bytes_per_s, cfg.net.loopback_latency_ns),
     };
     let hosts = (0..n_hosts)
-        .map(|i| Host::new(&spec(cfg.single_host || i < nb)))
+        .map(|i| Host::new(&spec(cfg.single_host || i < nb, i)))
         .collect();
     let latency = (0..n_hosts)
         .map(|a| {

@@ -58,6 +58,8 @@ pub struct HostCfg {
     pub broker_cpu_quota_milli: u64,
     /// CFS quota of client hosts' processes, thousandths of a core; 0 = none.
     pub client_cpu_quota_milli: u64,
+    /// CPU each broker process uses on its own, thousandths of a core (`broker.background_cpu_cores`).
+    pub broker_background_milli: u64,
     /// Page cache size, bytes.
     pub page_cache_bytes: u64,
     /// Page size, bytes.
@@ -575,6 +577,34 @@ fn quota_milli(g: &Get, key: &str) -> u64 {
         q if q > 0.0 => ((q * 1000.0).round() as u64).max(1),
         _ => 0,
     }
+}
+
+/// `broker.background_cpu_cores` in thousandths of a core, checked against the cores it is
+/// taken from: a broker host's (its quota, if set), or the one machine's, shared by every broker,
+/// in the single-host layout and with `cluster.shared_cpu`.
+fn background_milli(g: &Get, brokers: u32) -> Result<u64, ScenarioError> {
+    let b = (g.float("broker.background_cpu_cores") * 1000.0).round() as u64;
+    let shared = g.text("cluster.layout") == "single-host" || g.flag("cluster.shared_cpu");
+    let per_machine = if shared { b * brokers as u64 } else { b };
+    let cores = g.u("host.cores") * 1000;
+    let capacity = match quota_milli(g, "host.broker_cpu_quota_cores") {
+        0 => cores,
+        q => q.min(cores),
+    };
+    if b > 0 && per_machine >= capacity {
+        return Err(conflict(format!(
+            "broker.background_cpu_cores = {} leaves no CPU to the brokers: {} of {} cores{}",
+            g.float("broker.background_cpu_cores"),
+            per_machine as f64 / 1000.0,
+            capacity as f64 / 1000.0,
+            if shared {
+                " (every broker's, on one machine)"
+            } else {
+                ""
+            }
+        )));
+    }
+    Ok(b)
 }
 
 /// A per-host-type NIC rate, or `network.nic_gbps` when it is 0.
@@ -1356,6 +1386,7 @@ impl SimConfig {
         {
             return Err(conflict("cluster.shared_cpu = true cannot take host.broker_cpu_quota_cores or host.client_cpu_quota_cores: a quota within a shared machine is not modelled".into()));
         }
+        let background_milli = background_milli(&g, brokers)?;
         let describe_at_ns = parse_ms_list(&g.text("run.describe_at_ms"), "run.describe_at_ms")?;
         Ok(SimConfig {
             name: g.text("name"),
@@ -1378,6 +1409,7 @@ impl SimConfig {
                 cores: g.u("host.cores") as u32,
                 broker_cpu_quota_milli: quota_milli(&g, "host.broker_cpu_quota_cores"),
                 client_cpu_quota_milli: quota_milli(&g, "host.client_cpu_quota_cores"),
+                broker_background_milli: background_milli,
                 page_cache_bytes,
                 page_bytes: g.u("host.page_bytes"),
                 disk: disk_profile(&g),

@@ -422,3 +422,19 @@ fn a_shared_cpu_cannot_take_a_quota() {
         &["cluster.shared_cpu", "host.broker_cpu_quota_cores"],
     );
 }
+
+#[test]
+fn background_cpu_must_leave_the_brokers_some() {
+    // A quota of 0.2 core cannot hold 0.25 core of background work.
+    rejects(
+        "[cluster]\nlayout = \"dedicated\"\n[host]\nbroker_cpu_quota_cores = 0.2\n[broker]\nbackground_cpu_cores = 0.25\n",
+        &[],
+        &["broker.background_cpu_cores = 0.25", "0.2 cores"],
+    );
+    // Three brokers on one 2-core machine: 3 × 0.7 = 2.1 cores.
+    rejects(
+        "[cluster]\nbrokers = 3\nlayout = \"single-host\"\n[host]\ncores = 2\n[broker]\nbackground_cpu_cores = 0.7\n",
+        &[],
+        &["broker.background_cpu_cores = 0.7", "2.1 of 2 cores", "every broker's"],
+    );
+}

@@ -457,3 +457,35 @@ fn woken_threads_that_wait_for_a_core_make_the_latency_tail() {
         "mean wait per record {mean:.3} ms, expected 0.08"
     );
 }
+
+#[test]
+fn a_brokers_background_work_takes_its_share_of_a_quota() {
+    // Single-record requests, 100 in flight, against a broker held to 0.2 core: its CPU binds.
+    // 0.05 core of background work (a KRaft node's own) leaves 0.15 to the requests: the rate
+    // falls to 3/4, and the broker's CPU per record does not change (the background is not a
+    // request's).
+    let text = flat_out(20_000, 100, "[host]\nbroker_cpu_quota_cores = 0.2\n").replace(
+        "acks = \"1\"\n",
+        "acks = \"1\"\n\"linger.ms\" = 0\n\"batch.num.messages\" = 1\n\"max.in.flight.requests.per.connection\" = 100\n\"enable.idempotence\" = false\n",
+    );
+    let alone = run(&text, &[]);
+    let busy = run(&text, &["broker.background_cpu_cores=0.05"]);
+    assert!(
+        alone.summary.bottleneck.starts_with("CPU of broker 0"),
+        "{}",
+        alone.summary.bottleneck
+    );
+    let ratio = late_rate(&busy) / late_rate(&alone);
+    assert!(
+        (ratio - 0.75).abs() < 0.02,
+        "rate with 0.05 of 0.2 core taken: {ratio:.3} of the rate without (0.75)"
+    );
+    let (a, b) = (
+        cpu_us_per_record(&alone, "broker 0"),
+        cpu_us_per_record(&busy, "broker 0"),
+    );
+    assert!(
+        (a - b).abs() < 0.01 * a,
+        "CPU per record {b:.2} µs vs {a:.2} µs"
+    );
+}
