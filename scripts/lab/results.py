@@ -29,6 +29,9 @@ LOAD_FLAG = 1.5  # a repetition whose 1-minute load average exceeded this before
 STEAL_FLAG = 0.05  # ... and one whose vCPUs lost more than this share of a core to the host (steal)
 
 
+MIN_QUIET = 3  # repetitions: fewer quiet ones than this, and the summary keeps every one
+
+
 def loaded(r):
     """Flagged: the 1-minute load average above LOAD_FLAG before the repetition, or steal (the
     `steal=` CPU seconds of its notes, over its `elapsed_s=` or `span_s=`) above STEAL_FLAG of a
@@ -129,16 +132,20 @@ def cmd_summary(path, out):
     cols = ["regime", "variant", "reps"]
     for k in ("throughput_records_s", "throughput_mb_s", "p50_ms", "p99_ms"):
         cols += [k + "_mean", k + "_sd"]
-    cols += ["loaded_reps", "loaded_rep_ids"]
+    cols += ["loaded_reps", "loaded_rep_ids", "stats_over"]
     with open(out, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(cols)
         for (regime, variant), rs in groups.items():
+            # Mean and sd over the quiet repetitions when at least MIN_QUIET of them are (the
+            # loaded ones dropped, as they measure the other tenants too), else over all.
+            quiet = [r for r in rs if not loaded(r)]
+            used = quiet if len(quiet) >= MIN_QUIET else rs
             line = [regime, variant, len(rs)]
             for k in ("throughput_records_s", "throughput_mb_s", "p50_ms", "p99_ms"):
-                line += list(stats(rs, k))
+                line += list(stats(used, k))
             flagged = [r["rep"] for r in rs if loaded(r)]
-            line += [len(flagged), " ".join(flagged)]
+            line += [len(flagged), " ".join(flagged), "quiet" if used is quiet else "all"]
             w.writerow(line)
     print(open(out).read(), end="")
 
