@@ -384,7 +384,8 @@ with open(toml_out, "w") as f:
         f.write(f'"wake_cpu_us" = {wake[0]:.1f}  # paced single-record requests (network and I/O threads)\n'
                 f'"wake_half_ms" = {wake[1]:.2f}  # idem\n')
     if stall:
-        f.write(f'"wake_stall_ppm" = {stall[0]}  # paced single-record requests\' latency tail{" and one in flight\'s cycle" if stall[5] else ""}\n'
+        fitted_to = "paced single-record requests' latency tail" + (" and one in flight's cycle" if stall[5] else "")
+        f.write(f'"wake_stall_ppm" = {stall[0]}  # {fitted_to}\n'
                 f'"wake_stall_ms" = {stall[1]}  # idem\n')
     if gc:
         f.write(f'"gc.request_kb" = {round(gc[0])}  # the GC log: allocation per request beyond its bytes\n'
