@@ -7,7 +7,7 @@
 //! | piece | model | formula |
 //! |---|---|---|
 //! | [`Host`] | one machine; `write` throttled as Linux's `balance_dirty_pages`, `fsync`, `read` | see [`host`] |
-//! | [`Cpu`] | k identical cores (or a CFS quota), processor sharing among runnable threads | each of n runs at min(1, k / n) of a core |
+//! | [`Cpu`] | k identical cores (or a CFS quota) less a steady background, processor sharing among runnable threads | each of n runs at min(1, k / n) of a core |
 //! | [`Nic`] | full duplex, each line a first-fit calendar shared by every flow | see [`nic`] |
 //! | [`Link`] | one FIFO wire with bandwidth and latency (loopback) | done = max(now, free) + bytes/bw; arrive = done + latency |
 //! | [`Disk`] | one queue, FIFO, seek on discontiguous access, IOPS, cache flush | done = max(now, free) + [seek] + max(bytes/bw, ops/iops) |
