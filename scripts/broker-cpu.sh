@@ -288,8 +288,8 @@ if cycle:
           f"({c_lo:.1f}–{c_hi:.1f}, {n} runs), kafkasim {cycle_us(run_sim('single-1', sets)):.1f} µs without the "
           "waits below." + (f" librdkafka's round trip (request written to response read) {rtt[0]:.1f} µs "
           f"({rtt[1]:.1f}–{rtt[2]:.1f}); less the loopback's two ways ({2 * lo_us:.1f} µs, profile.toml) the "
-          f"broker's path is {rtt[0] - 2 * lo_us:.1f} µs: all of a request's CPU (single, above) lies on it, "
-          "as kafkasim has it." if rtt else ""))
+          f"broker's path is {rtt[0] - 2 * lo_us:.1f} µs, against the {check['single']:.1f} µs of CPU kafkasim "
+          "puts on it (all of a single-record request's, above)." if rtt else ""))
 print()
 print("Waking a thread (src/hardware/pool.rs): at R requests a second the broker's network and "
       "I/O threads sleep about 1/R between requests and cost more CPU the longer they slept. "
