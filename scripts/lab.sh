@@ -373,19 +373,21 @@ warm_up() {
     say "$what: $records records: $(grep -o '"throughput_records_s": [0-9.]*' <<<"$out") $(cpu_delta "$c0" "$(cpu_used)")"
 }
 
+# ping_pair VARIANT REP SERVER_HOST ADDR CLIENT_HOST: one ping-pong repetition, recorded under network.
+ping_pair() {
+    local variant=$1 r=$2 server=$3 addr=$4 client=$5 lb out
+    in_ns "$server" "$PY" "$CLIENT" ping --serve "$addr:$PING_PORT" &
+    lb=$(loadavg)
+    out=$(in_ns "$client" "$PY" "$CLIENT" ping --to "$addr:$PING_PORT" --count "$PINGS")
+    wait
+    record row network "$variant" "$r" "$lb" "$(loadavg)" "" <<<"$out" >&2
+}
+
 regime_network() { # the namespaces' round trip against loopback's, no Kafka: kafkasim's network.latency_us
-    local r lb out
+    local r
     for ((r = 1; r <= REPS; r++)); do
-        in_ns b0 "$PY" "$CLIENT" ping --serve "${ADDR[b0]}:$PING_PORT" &
-        lb=$(loadavg)
-        out=$(in_ns c0 "$PY" "$CLIENT" ping --to "${ADDR[b0]}:$PING_PORT" --count "$PINGS")
-        wait
-        record row network veth-rtt "$r" "$lb" "$(loadavg)" "" <<<"$out" >&2
-        in_ns b0 "$PY" "$CLIENT" ping --serve "127.0.0.1:$PING_PORT" &
-        lb=$(loadavg)
-        out=$(in_ns b0 "$PY" "$CLIENT" ping --to "127.0.0.1:$PING_PORT" --count "$PINGS")
-        wait
-        record row network loopback-rtt "$r" "$lb" "$(loadavg)" "" <<<"$out" >&2
+        ping_pair veth-rtt "$r" b0 "${ADDR[b0]}" c0
+        ping_pair loopback-rtt "$r" b0 127.0.0.1 b0
     done
 }
 

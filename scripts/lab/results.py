@@ -144,7 +144,7 @@ def cmd_summary(path, out):
             line = [regime, variant, len(rs)]
             for k in ("throughput_records_s", "throughput_mb_s", "p50_ms", "p99_ms"):
                 line += list(stats(used, k))
-            flagged = [r["rep"] for r in rs if loaded(r)]
+            flagged = [r["rep"] for r in rs if r not in quiet]
             line += [len(flagged), " ".join(flagged), "quiet" if used is quiet else "all"]
             w.writerow(line)
     print(open(out).read(), end="")
