@@ -74,11 +74,15 @@ measure() {
         --linger-ms 0 --batch-num-messages 1 >/dev/null
     local tmp=$CSV.tmp
     local old="workload,rep,records,requests,fetch_requests,elapsed_s,broker_cpu_s,dataplane_cpu_s,steal_s,young_gcs,alloc_mib,p50_ms,p99_ms,loadavg_before,loadavg_after,utc"
-    local header="$old,rtt_ms"
+    local header="$old,rtt_ms,cpu" cpu_model
+    # Runs before the cpu column were all on AMD EPYC machines (profile.toml, bench.txt).
+    cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1 | tr -d ,)
     if [[ $append == --append && -s $CSV ]]; then
         first=$(($(tail -n +2 "$CSV" | cut -d, -f2 | sort -n | tail -n 1) + 1))
         if [[ $(head -n 1 "$CSV") == "$old" ]]; then # from before rtt_ms: that column empty
-            { echo "$header"; tail -n +2 "$CSV" | sed 's/$/,/'; } >"$tmp"
+            { echo "$header"; tail -n +2 "$CSV" | sed 's/$/,,AMD EPYC/'; } >"$tmp"
+        elif [[ $(head -n 1 "$CSV") == "$old,rtt_ms" ]]; then
+            { echo "$header"; tail -n +2 "$CSV" | sed 's/$/,AMD EPYC/'; } >"$tmp"
         else
             [[ $(head -n 1 "$CSV") == "$header" ]] || die "$CSV has other columns: cannot --append to it"
             cp "$CSV" "$tmp"
@@ -114,7 +118,7 @@ measure() {
                 wait "$cpid"
                 fetches=$(grep -o '"fetch_requests": [0-9]*' "$CSV.consumer" | grep -o '[0-9]*$' || echo 0)
             fi
-            printf '%s,%s,%s,%s,%s,%.3f,%.2f,%.4f,%.2f,%s,%s,%s,%s,%s,%s,%s,%s\n' "$w" "$r" \
+            printf '%s,%s,%s,%s,%s,%.3f,%.2f,%.4f,%.2f,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$w" "$r" \
                 "$([[ $w == idle ]] && echo 0 || echo "${args[1]}")" \
                 "$(grep -o '"produce_requests": [0-9]*' <<<"$out" | grep -o '[0-9]*$' || echo 0)" "$fetches" \
                 "$(echo "$t1 - $t0" | bc)" "$(echo "$c1 - $c0" | bc)" "$(echo "$d1 - $d0" | bc)" \
@@ -122,7 +126,7 @@ measure() {
                 "$(grep -o '"p50_ms": [0-9.]*' <<<"$out" | grep -o '[0-9.]*$' || true)" \
                 "$(grep -o '"p99_ms": [0-9.]*' <<<"$out" | grep -o '[0-9.]*$' || true)" "$l0" \
                 "$(cut -d' ' -f1-3 /proc/loadavg)" "$(date -u +%FT%TZ)" \
-                "$(grep -o '"rtt_ms": {"mean": [0-9.]*' <<<"$out" | grep -o '[0-9.]*$' || true)" >> "$tmp"
+                "$(grep -o '"rtt_ms": {"mean": [0-9.]*' <<<"$out" | grep -o '[0-9.]*$' || true)" "$cpu_model" >> "$tmp"
             tail -1 "$tmp" >&2
         done
     done
@@ -143,7 +147,14 @@ import csv, json, math, re, statistics as st, subprocess, sys
 csv_path, sim_dir, profile, toml_out, kafkasim = sys.argv[1:6]
 RATES = (100, 200, 500)
 WORK = ["idle", "single", "batched"] + [f"paced-{r}" for r in RATES] + ["fetched-500"]  # single-1: when measured
-rows = list(csv.DictReader(open(csv_path)))
+# The runs of the machine profile.toml was measured on (its "# machine:" line): costs differ by
+# machine (an Intel Xeon ran the broker's requests 2.3 times cheaper than the AMD EPYC, 2026-12-02).
+machine = re.search(r"^# machine: [^,]*, (.*)$", open(profile).read(), re.M).group(1)
+every = list(csv.DictReader(open(csv_path)))
+rows = [r for r in every if machine.startswith(r["cpu"])]
+if not rows:
+    sys.exit(f"broker-cpu: no run on {machine} (profile.toml's machine) in {csv_path}; it has "
+             + ", ".join(sorted({r['cpu'] for r in every})))
 # Quiet: a 1-minute load average below 1.5 before the run, and (where recorded) less than 5% of a
 # core lost to steal during it.
 quiet = [r for r in rows if float(r["loadavg_before"].split()[0]) < 1.5
@@ -252,7 +263,9 @@ if all(r.get("alloc_mib") for r in quiet):
     gc = (per_request, per_byte, eden, idle_mib, {w: stat(w, kib) for w in WORK[1:-1]}, per_fetch)
 print("# The local broker's CPU, by its own accounting, against kafkasim")
 print()
-print(f"Measured by `scripts/broker-cpu.sh` ({len(rows)} runs, {rows[0]['utc']} to {rows[-1]['utc']}, "
+others = len(every) - len(rows)
+print(f"Measured by `scripts/broker-cpu.sh` on {machine}, profile.toml's machine ({len(rows)} runs, "
+      f"{rows[0]['utc']} to {rows[-1]['utc']}; {others} on other machines left out, "
       f"{len(quiet)} with a 1-minute load "
       "average below 1.5 and, where recorded, under 5% of a core of steal kept); simulated by `scripts/broker-cpu.sh compare` with "
       "plots/calibration/profile.toml and the costs solved below. Median (min–max).")

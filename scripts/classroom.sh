@@ -78,7 +78,7 @@ PYEOF
         cd "$ROOT"
         cores=$(sed -n 's/^cores: //p' "$dir/machine.txt")
         notes=()
-        while IFS= read -r line; do notes+=(--note "$line"); done < <(grep -v '^cores: \|^machine: \|^cluster: ' "$dir/machine.txt")
+        while IFS= read -r line; do notes+=(--note "$line"); done < <(grep -v '^cores: \|^cluster: ' "$dir/machine.txt")
         settings=()
         [[ -f $dir/broker-settings.txt ]] && settings=(--broker-settings "$dir/broker-settings.txt")
         cargo run --release --quiet -- calibrate --from-csv "$dir/measurements.csv" --out "$dir" \

@@ -16,7 +16,7 @@ machine=(--set host.cores=2 --set cluster.layout=single-host --set cluster.broke
   --set broker.num.io.threads=8)
 notes=()
 while IFS= read -r line; do notes+=(--note "$line"); done < <(
-  grep -E '^# (cluster: |measured |client: |measurements: plan )' "$dir/profile.toml" | sed 's/^# //')
+  grep -E '^# (machine: |cluster: |measured |client: |measurements: plan )' "$dir/profile.toml" | sed 's/^# //')
 $k calibrate --from-csv "$dir/measurements.csv" --out "$dir" --quiet "${machine[@]}" "${notes[@]}"
 scripts/classroom.sh compare plots/classroom-real
 scripts/broker-cpu.sh compare

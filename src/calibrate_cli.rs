@@ -126,10 +126,15 @@ pub fn run(a: CalibrateArgs, ui: crate::ui::Ui) -> Result<()> {
             }
             .into(),
         ));
-        provenance.push(format!(
-            "machine: {cores} core(s){}",
-            cpu_model().map(|m| format!(", {m}")).unwrap_or_default()
-        ));
+        // Refitting stored measurements (--from-csv) on another machine: the measured machine
+        // is the one a `--note "machine: …"` names, not this one.
+        let named = a.notes.iter().any(|n| n.starts_with("machine: "));
+        if !(a.from_csv.is_some() && named) {
+            provenance.push(format!(
+                "machine: {cores} core(s){}",
+                cpu_model().map(|m| format!(", {m}")).unwrap_or_default()
+            ));
+        }
     }
     if let Some(b) = &broker {
         for (file_key, key) in [

@@ -87,6 +87,8 @@ fn perf_test_output_gives_a_profile_and_a_comparison_with_held_out_error() {
         "--seeds",
         "1",
         "--no-plots",
+        "--note",
+        "machine: 2 core(s), the measured one",
         "--out",
         again.to_str().unwrap(),
     ]);
@@ -95,6 +97,17 @@ fn perf_test_output_gives_a_profile_and_a_comparison_with_held_out_error() {
         Some(0),
         "{}",
         String::from_utf8_lossy(&o.stderr)
+    );
+    // A refit elsewhere names the machine measured, not the one refitting.
+    let refit = std::fs::read_to_string(again.join("profile.toml")).unwrap();
+    let machines: Vec<&str> = refit
+        .lines()
+        .filter(|l| l.starts_with("# machine: "))
+        .collect();
+    assert_eq!(
+        machines,
+        ["# machine: 2 core(s), the measured one"],
+        "{refit}"
     );
     let sc = out.join("with-profile.toml");
     std::fs::write(
