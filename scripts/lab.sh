@@ -88,6 +88,8 @@ GROUP_RECORDS=${GROUP_RECORDS:-40000}         #   records pre-filled into 4 part
 GROUP_SIZES=(1 2 4)                           #   consumers per group, each in its own namespace ksl-c0..c3
 read -r -a ACKS_RATES <<<"${ACKS_RATES:-500 200}" # acks-all-latency: records/s, one variant each (500/s kept
                                               #   the 2 cores nearly full with 3 JVMs + client; 200/s ~1.3 cores)
+ACKS_ONE_RATE=${ACKS_ONE_RATE:-500}           #   and the same with acks=1 (variant acks=1,rate=N/s; 0 = not run): what the
+                                              #   leader allocates without acks=all's own purgatory work
 ACKS_SECONDS=${ACKS_SECONDS:-20}              #   seconds per repetition
 ACKS_WARMUP_S=${ACKS_WARMUP_S:-10}            #   untimed seconds at that rate first (JIT of the per-record path)
 ACKS_JIT_RECORDS=${ACKS_JIT_RECORDS:-60000}   #   once, before: single-record acks=all requests flat out to a topic
@@ -509,6 +511,11 @@ regime_acks_all_latency() { # latency of acks=all at fixed rates below the netwo
             --records "$(scaled $((rate * ACKS_SECONDS)))" --rate "$rate" --size "$RECORD_BYTES" \
             --acks all --linger-ms 0 --batch-size "$BATCH_BYTES" --warmup-s "$ACKS_WARMUP_S"
     done
+    if ((ACKS_ONE_RATE > 0)); then # the same replication without the delayed produce: its garbage told apart
+        DROP_TOPICS=1 produce_reps acks-all-latency "acks=1,rate=${ACKS_ONE_RATE}/s" "acks1-$ACKS_ONE_RATE" 1 3 "min.insync.replicas=2" \
+            --records "$(scaled $((ACKS_ONE_RATE * ACKS_SECONDS)))" --rate "$ACKS_ONE_RATE" --size "$RECORD_BYTES" \
+            --acks 1 --linger-ms 0 --batch-size "$BATCH_BYTES" --warmup-s "$ACKS_WARMUP_S"
+    fi
     for n in 1 2 3; do # each JVM's young-collection pauses since the warm-up (kafka-local.sh's -Xlog:gc)
         say "acks-all-latency: broker $((n - 1)) young GC pauses (ms): $(tail -n "+${gc_from[n - 1]}" "$KAFKASIM_KAFKA_DIR/node-$n/logs/gc.log" | grep 'Pause Young' | grep -o '[0-9.]*ms$' | tr -d ms | tr '\n' ' ')"
     done
@@ -544,8 +551,15 @@ cmd_run() {
     shift
     parse_opts "$@"
     setup_lab
+    write_machine
     run_regime "$name"
     "$PY" "$RESULTS_PY" summary "$MEASURED" "$RESULTS/summary.csv"
+}
+
+# The machine measured (compare.py sets it beside the calibration's: costs differ by CPU).
+write_machine() {
+    printf 'cpu: %s\nkernel: %s\n' "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
+        "$(uname -r)" >"$RESULTS/machine.txt"
 }
 
 cmd_all() {
@@ -553,6 +567,7 @@ cmd_all() {
     parse_opts "$@"
     setup_lab
     [[ ! -s $MEASURED ]] || mv "$MEASURED" "$RESULTS/measured-$(date -u +%Y%m%dT%H%M%SZ).csv"
+    write_machine
     for name in "${REGIMES[@]}"; do run_regime "$name"; done
     "$PY" "$RESULTS_PY" summary "$MEASURED" "$RESULTS/summary.csv"
 }

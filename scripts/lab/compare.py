@@ -42,6 +42,8 @@ ROWS = [
     ("acks-all-latency", "rate=500/s", "acks-all-latency", None, [P50, P99], []),
     ("acks-all-latency", "rate=200/s", "acks-all-latency", None, [P50, P99],
      ["producer.rate_per_s=200", "producer.records=4000"]),
+    # A check, as unflushed is: the same replication without the wait for the followers.
+    ("acks-all-latency", "acks=1,rate=500/s", "acks-all-latency", None, [P50, P99], ["producer.acks=1"]),
 ]
 # Where the simulations' outputs go (regenerated, not kept).
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -127,6 +129,13 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
         m = find("flush-disk", variant)
         return round(float(m["p50_ms_mean"]) * 1000, 1) if m and m["p50_ms_mean"] else None
 
+    # The machine measured (scripts/lab.sh's machine.txt) and the one the CPU costs come from.
+    lab_cpu = None
+    machine_txt = os.path.join(os.path.dirname(summary_csv), "machine.txt")
+    if os.path.exists(machine_txt):
+        lab_cpu = re.search(r"^cpu: (.*)$", open(machine_txt).read(), re.M).group(1)
+    profile_text = open(os.path.join(ROOT, "plots", "calibration", "profile.toml")).read()
+    calib_cpu = re.search(r"^# machine: [^,]*, (.*)$", profile_text, re.M).group(1)
     write_fsync_us, flush_us = p50_us("fsync-probe"), p50_us("clean-fsync-probe")
     disk = []
     if write_fsync_us and flush_us:
@@ -139,8 +148,7 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
     net = []
     veth, lo = find("network", "veth-rtt"), find("network", "loopback-rtt")
     if veth and lo:
-        profile = open(os.path.join(ROOT, "plots", "calibration", "profile.toml")).read()
-        lo_us = float(re.search(r'^"loopback_latency_us" = ([0-9.]+)', profile, re.M).group(1))
+        lo_us = float(re.search(r'^"loopback_latency_us" = ([0-9.]+)', profile_text, re.M).group(1))
         extra_us = (float(veth["p50_ms_mean"]) - float(lo["p50_ms_mean"])) * 1000 / 2
         net = [f"network.latency_us={round(max(lo_us + extra_us, 0), 2)}"]
     eden_mib = eden(os.path.join(os.path.dirname(summary_csv), "measured.csv"), "acks-all-latency")
@@ -204,6 +212,10 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
                     f"the regime ({100 * scaled_err:+.1f}%); the table gives the calibration's costs, unscaled.\n")
         if eden_mib:
             f.write(f"Eden given to the acks-all regime: {eden_mib} MiB (its brokers' GC logs: MiB allocated per young collection).\n")
+        same = lab_cpu is not None and lab_cpu.startswith(calib_cpu)
+        f.write(f"Measured on {lab_cpu or 'a machine not recorded (no machine.txt)'}; the CPU costs are "
+                f"{calib_cpu}'s (plots/calibration/profile.toml, broker-cpu.toml)"
+                + ("." if same else ": another machine, so what CPU decides compares two machines.") + "\n")
         f.write("Simulated with:\n\n" + "".join(f"    {c}\n" for c in commands))
     print(open(os.path.join(out_dir, "comparison.md")).read(), end="")
 

@@ -122,6 +122,10 @@ pub struct BrokerCfg {
     pub gc_request_bytes: u64,
     /// Bytes a broker allocates per Fetch request it handles, beyond the request's own bytes.
     pub gc_fetch_bytes: u64,
+    /// Bytes a leader allocates per follower's Fetch, beyond the request's own bytes.
+    pub gc_follower_fetch_bytes: u64,
+    /// Bytes a leader allocates per acks=all produce that waits in purgatory.
+    pub gc_delayed_produce_bytes: u64,
     /// Median young-GC pause, ns.
     pub gc_pause_ns: Nanos,
     /// log.index.interval.bytes.
@@ -1437,6 +1441,8 @@ impl SimConfig {
                 gc_young_every_bytes: g.u("broker.gc.young_every_mb") << 20,
                 gc_request_bytes: g.u("broker.gc.request_kb") << 10,
                 gc_fetch_bytes: g.u("broker.gc.fetch_kb") << 10,
+                gc_follower_fetch_bytes: g.u("broker.gc.follower_fetch_kb") << 10,
+                gc_delayed_produce_bytes: g.u("broker.gc.delayed_produce_kb") << 10,
                 gc_pause_ns: g.us_ns("broker.gc.pause_ms") * 1000,
                 flush_interval_messages: g.u("broker.log.flush.interval.messages"),
                 retention_check_ns: g.ms("broker.log.retention.check.interval.ms"),

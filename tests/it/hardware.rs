@@ -380,6 +380,45 @@ fn a_broker_pauses_once_an_eden_of_its_requests_garbage() {
 }
 
 #[test]
+fn a_leader_pays_for_its_followers_fetches_and_its_waiting_produces() {
+    // RF 3, one partition, 5,000 single-record acks=all requests at 500/s, a 10 MiB eden. Per
+    // record the leader handles one produce request (gc.request_kb + ~1.2 KiB of bytes), one
+    // Fetch from each follower (gc.follower_fetch_kb each; a follower's fetch in purgatory
+    // completes on the record's bytes) and one acks=all wait (gc.delayed_produce_kb).
+    let base = flat_out(
+        5000,
+        1024,
+        "[broker]\n\"gc.young_every_mb\" = 10\n\"gc.request_kb\" = 13\n[topic]\n\"replication.factor\" = 3\n\"min.insync.replicas\" = 2\n",
+    )
+    .replace(
+        "acks = \"1\"\n",
+        "acks = \"all\"\n\"linger.ms\" = 0\n\"batch.num.messages\" = 1\nrate_per_s = 500\n",
+    )
+    .replace("[cluster]\n", "[cluster]\nbrokers = 3\n");
+    let leader_pauses = |sets: &[&str]| *run(&base, sets).summary.gc_pauses.iter().max().unwrap();
+    let kib_per_record = |pauses: u64| pauses as f64 * 10.0 * 1024.0 / 5000.0;
+    let measured = leader_pauses(&[
+        "broker.gc.follower_fetch_kb=27",
+        "broker.gc.delayed_produce_kb=3",
+    ]);
+    let got = kib_per_record(measured);
+    // 13 + 2 × 27 + 3 = 70 KiB, plus ~1.3 KiB of request bytes and the pauses' rounding.
+    assert!(
+        (68.0..=75.0).contains(&got),
+        "{got:.1} KiB a record on the leader ({measured} pauses), expected ~71"
+    );
+    let consumer_like = leader_pauses(&[
+        "broker.gc.follower_fetch_kb=14",
+        "broker.gc.delayed_produce_kb=0",
+    ]);
+    let got = kib_per_record(consumer_like);
+    assert!(
+        (39.0..=46.0).contains(&got),
+        "{got:.1} KiB a record, expected ~42 (13 + 2 × 14 + bytes)"
+    );
+}
+
+#[test]
 fn hosts_that_share_a_machine_share_its_cores() {
     // Single-record requests, 100 in flight, on 1-core hosts: the broker's CPU binds (0.46 s of
     // work for 20,000 requests) and its client host's is nearly as busy (0.41 s). On separate

@@ -234,7 +234,8 @@ impl Cluster {
             self.refuse(now, b, req, q);
             return;
         }
-        let garbage = match req {
+        let garbage = match &req {
+            Request::Fetch(f) if f.replica.is_some() => self.cfg.broker.gc_follower_fetch_bytes,
             Request::Fetch(_) => self.cfg.broker.gc_fetch_bytes,
             _ => self.cfg.broker.gc_request_bytes,
         };

@@ -262,6 +262,8 @@ impl Cluster {
                     let id = self.brokers[b].next_delayed;
                     self.brokers[b].next_delayed += 1;
                     let deadline = d.deadline_ns;
+                    let garbage = self.cfg.broker.gc_delayed_produce_bytes;
+                    self.brokers[b].jvm.allocate(now, garbage);
                     self.brokers[b].delayed.insert(id, d);
                     self.arm_produce_expiry(b, deadline, q);
                 }
