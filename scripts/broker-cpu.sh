@@ -25,6 +25,8 @@
 #                                               # the lab, before and after it)
 #   scripts/broker-cpu.sh compare     # only the kafkasim side, from the stored CSV
 #   WORKLOADS="single-1" scripts/broker-cpu.sh 5 --append   # measure only some workloads
+#   BCPU_DIR=plots/calibration-xeon scripts/broker-cpu.sh compare   # another machine's calibration:
+#       # its profile.toml, the CSV's runs on its machine, its broker-cpu.{md,toml}
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -32,8 +34,9 @@ say() { echo "broker-cpu: $*" >&2; }
 die() { say "$*"; exit 2; }
 source "$ROOT/scripts/lab/venv.sh"   # VENV, PY, ensure_venv
 source "$ROOT/scripts/lab/jvm.sh"    # gc_mark, gc_span
-OUT=plots/calibration
-CSV=$OUT/broker-cpu.csv
+CSV=plots/calibration/broker-cpu.csv    # every machine's runs, each naming its CPU
+OUT=${BCPU_DIR:-plots/calibration}      # the calibration (profile.toml) the costs complete
+[[ $OUT != /* ]] || die "BCPU_DIR must be a folder relative to the repository, got '$OUT'"
 K=target/release/kafkasim
 
 measure() {
@@ -141,8 +144,9 @@ compare() {
     mkdir -p "$dir"
     # The same workloads, described to kafkasim: the broker alone on its host, the client on
     # another (the CPU compared is the broker's only).
-    printf 'name = "broker-cpu"\ninclude = ["../../plots/calibration/profile.toml"]\n' > "$dir/workload.toml"
-    python3 - "$CSV" "$dir" plots/calibration/profile.toml "$OUT/broker-cpu.toml" "$K" > "$dir/broker-cpu.md" <<'PYEOF'
+    [[ -f $OUT/profile.toml ]] || die "$OUT/profile.toml not found (BCPU_DIR names a calibration's folder)"
+    printf 'name = "broker-cpu"\ninclude = ["../../%s/profile.toml"]\n' "$OUT" > "$dir/workload.toml"
+    python3 - "$CSV" "$dir" "$OUT/profile.toml" "$OUT/broker-cpu.toml" "$K" > "$dir/broker-cpu.md" <<'PYEOF'
 import csv, json, math, re, statistics as st, subprocess, sys
 csv_path, sim_dir, profile, toml_out, kafkasim = sys.argv[1:6]
 RATES = (100, 200, 500)
@@ -268,7 +272,7 @@ print(f"Measured by `scripts/broker-cpu.sh` on {machine}, profile.toml's machine
       f"{rows[0]['utc']} to {rows[-1]['utc']}; {others} on other machines left out, "
       f"{len(quiet)} with a 1-minute load "
       "average below 1.5 and, where recorded, under 5% of a core of steal kept); simulated by `scripts/broker-cpu.sh compare` with "
-      "plots/calibration/profile.toml and the costs solved below. Median (min–max).")
+      f"{profile} and the costs solved below. Median (min–max).")
 if loaded:
     print()
     print("**Measured under load**: no quiet run of some workload, so every run is kept.")

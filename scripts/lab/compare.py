@@ -15,6 +15,8 @@ host.disk_seek_us; kafkasim adds the page's transfer, 8.5 µs at the ssd profile
 the eden of the brokers' JVMs (G1 sizes it to its pause goal, smaller with three JVMs on 2 cores
 than with one) is this run's too: the MiB the acks=all brokers allocated per young collection,
 from their GC logs (measured.csv notes "gc:b0=YOUNG/MIB,...", scripts/lab/jvm.sh).
+LAB_CALIBRATION=DIR (relative to the repository; default plots/calibration): the calibration
+the scenarios include (its profile.toml and broker-cpu.toml), for a lab run on another machine.
 """
 import csv
 import json
@@ -115,7 +117,25 @@ def eden(measured_csv, regime):
     return round(mib / young) if young else None
 
 
+def with_calibration(scenario_dir, cal):
+    """scenario_dir itself, or for another calibration than plots/calibration a copy of its
+    scenarios (target/lab-sim/scenarios) that include that calibration's files instead."""
+    if cal == "plots/calibration":
+        return scenario_dir
+    copy = os.path.join(SIM_DIR, "scenarios")
+    os.makedirs(copy, exist_ok=True)
+    to = os.path.relpath(os.path.join(ROOT, cal), copy)
+    for name in os.listdir(scenario_dir):
+        if name.endswith(".toml"):
+            text = open(os.path.join(scenario_dir, name)).read()
+            with open(os.path.join(copy, name), "w") as f:
+                f.write(text.replace('"../../plots/calibration/', f'"{to}/'))
+    return copy
+
+
 def main(kafkasim, summary_csv, scenario_dir, out_dir):
+    cal = os.environ.get("LAB_CALIBRATION", "plots/calibration").rstrip("/")
+    scenario_dir = with_calibration(scenario_dir, cal)
     with open(summary_csv, newline="") as f:
         measured = list(csv.DictReader(f))
 
@@ -134,7 +154,7 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
     machine_txt = os.path.join(os.path.dirname(summary_csv), "machine.txt")
     if os.path.exists(machine_txt):
         lab_cpu = re.search(r"^cpu: (.*)$", open(machine_txt).read(), re.M).group(1)
-    profile_text = open(os.path.join(ROOT, "plots", "calibration", "profile.toml")).read()
+    profile_text = open(os.path.join(ROOT, cal, "profile.toml")).read()
     calib_cpu = re.search(r"^# machine: [^,]*, (.*)$", profile_text, re.M).group(1)
     write_fsync_us, flush_us = p50_us("fsync-probe"), p50_us("clean-fsync-probe")
     disk = []
@@ -214,7 +234,7 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
             f.write(f"Eden given to the acks-all regime: {eden_mib} MiB (its brokers' GC logs: MiB allocated per young collection).\n")
         same = lab_cpu is not None and lab_cpu.startswith(calib_cpu)
         f.write(f"Measured on {lab_cpu or 'a machine not recorded (no machine.txt)'}; the CPU costs are "
-                f"{calib_cpu}'s (plots/calibration/profile.toml, broker-cpu.toml)"
+                f"{calib_cpu}'s ({cal}/profile.toml, broker-cpu.toml)"
                 + ("." if same else ": another machine, so what CPU decides compares two machines.") + "\n")
         f.write("Simulated with:\n\n" + "".join(f"    {c}\n" for c in commands))
     print(open(os.path.join(out_dir, "comparison.md")).read(), end="")
