@@ -120,7 +120,7 @@ pub struct BrokerCfg {
     /// Bytes a broker allocates per request it handles (and a follower per Fetch response),
     /// beyond the request's own bytes.
     pub gc_request_bytes: u64,
-    /// Bytes a broker allocates per Fetch request it handles, beyond the request's own bytes.
+    /// Bytes a broker allocates per consumer's Fetch request, beyond the request's own bytes.
     pub gc_fetch_bytes: u64,
     /// Bytes a leader allocates per follower's Fetch, beyond the request's own bytes.
     pub gc_follower_fetch_bytes: u64,
