@@ -10,10 +10,15 @@
 //! - producer sweeps on a 1-partition topic with no key: `batch.size` 16384 / 65536 / 262144,
 //!   `linger.ms` 0 / 20, `compression.type` gzip / snappy / lz4 (not zstd: rdkafka's default
 //!   build leaves it out), and values of 10, 1,000 and 10,000 bytes (fewer records for the large
-//!   ones, about 100 MB at most), each also read by one consumer.
+//!   ones, about 100 MB at most), each also read by one consumer;
+//! - one request in flight: 1-partition, one record per request (`batch.num.messages` 1,
+//!   `linger.ms` 0, `max.in.flight` 1), a fifth of the records: its throughput is one over a
+//!   record's whole cycle (client, network, broker), which the flat-out points leave
+//!   unidentified (a fit without it put an Intel Xeon's producer `request_cpu_us` at 287 µs,
+//!   where that cycle measured 129 µs in all).
 //!
 //! The **small** plan ([`Plan::Small`], for CI): 20,000 records on 1 partition with no key (and
-//! 60,000), 2 and 4 partitions with random keys (groups of 2 and 4).
+//! 60,000), 2 and 4 partitions with random keys (groups of 2 and 4), and the one-in-flight point.
 //!
 //! Every point runs `warmup` discarded runs, then `repetitions` recorded ones; with no warm-up
 //! the first recorded run is marked cold and kept out of the means. Values are pseudo-random
@@ -76,6 +81,15 @@ pub fn points(
                 ),
                 mk("p2-random".into(), 2, n, 100, KeyMode::Random, 2, &[]),
                 mk("p4-random".into(), 4, n, 100, KeyMode::Random, 4, &[]),
+                mk(
+                    "p1-one-in-flight".into(),
+                    1,
+                    (n / 5).max(1),
+                    100,
+                    KeyMode::None,
+                    1,
+                    ONE_IN_FLIGHT,
+                ),
             ]
         }
         Plan::Full => {
@@ -142,6 +156,15 @@ pub fn points(
                     &[("compression.type", c)],
                 ));
             }
+            v.push(mk(
+                "p1-one-in-flight".into(),
+                1,
+                (n / 5).max(1),
+                100,
+                KeyMode::None,
+                1,
+                ONE_IN_FLIGHT,
+            ));
             for (bytes, records) in [(10u32, n), (1000, n), (10_000, (n / 10).max(1))] {
                 v.push(mk(
                     format!("p1-value{bytes}"),
@@ -157,6 +180,13 @@ pub fn points(
         }
     }
 }
+
+/// One record per request, one request at a time (librdkafka's names).
+const ONE_IN_FLIGHT: &[(&str, &str)] = &[
+    ("linger.ms", "0"),
+    ("batch.num.messages", "1"),
+    ("max.in.flight.requests.per.connection", "1"),
+];
 
 /// The key of every record in the fixed-key points (the simulator must hash the same key to put
 /// the records on the same partition).
@@ -192,6 +222,9 @@ pub fn settings(point: &MeasurePoint, consumers: u32) -> Vec<(String, String)> {
             "linger.ms" | "queue.buffering.max.ms" => "producer.linger.ms",
             "compression.type" | "compression.codec" => "producer.compression.type",
             "batch.num.messages" => "producer.batch.num.messages",
+            "max.in.flight.requests.per.connection" | "max.in.flight" => {
+                "producer.max.in.flight.requests.per.connection"
+            }
             _ => continue,
         };
         s.push((key.into(), v.clone()));
@@ -262,7 +295,16 @@ mod tests {
             }
         }
         let full = points(Plan::Full, None, 3, 1);
-        assert_eq!(full.len(), 9 + 13);
+        assert_eq!(full.len(), 9 + 14);
+        let one = full.iter().find(|p| p.name == "p1-one-in-flight").unwrap();
+        let s = settings(one, 0);
+        let has = |k: &str, v: &str| s.iter().any(|(a, b)| a == k && b == v);
+        assert!(
+            has("producer.max.in.flight.requests.per.connection", "1")
+                && has("producer.batch.num.messages", "1")
+                && has("producer.linger.ms", "0"),
+            "{s:?}"
+        );
         assert!(full
             .iter()
             .all(|p| p.records as u128 * p.value_bytes as u128 <= 100_000_000));
