@@ -67,6 +67,124 @@ pub fn crc32(data: &[u8]) -> u32 {
     crc32fast::hash(data)
 }
 
+/// The CRC-32 byte table (reflected polynomial `0xEDB88320`): `T[b]` is the register after
+/// byte `b` from a zero register.
+const CRC_TABLE: [u32; 256] = {
+    let mut t = [0u32; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut r = b as u32;
+        let mut i = 0;
+        while i < 8 {
+            r = if r & 1 == 1 {
+                (r >> 1) ^ 0xEDB8_8320
+            } else {
+                r >> 1
+            };
+            i += 1;
+        }
+        t[b] = r;
+        b += 1;
+    }
+    t
+};
+
+/// A register after one more zero byte.
+const fn crc_zero_byte(r: u32) -> u32 {
+    (r >> 8) ^ CRC_TABLE[(r & 0xff) as usize]
+}
+
+/// Decimal digits' share of a CRC-32, two digits at a time: `PAIRS[j][n]` is what the digits of
+/// `n` (0..=99, as two characters "00".."99") contribute when they are the key's characters
+/// `2j + 1` and `2j` from its end (0 = the last), and `SINGLE[j][d]` what digit `d` alone
+/// contributes as character `2j` from the end. CRC-32 is affine in the message: a byte `b` that
+/// stands `k` bytes before the end adds `T[b]` followed by `k` zero bytes, whatever else the
+/// message holds ([`crc32_decimal`]).
+const DIGITS: ([[u32; 100]; 10], [[u32; 10]; 10]) = {
+    // SHARE[k][d]: digit d's contribution k characters from the end.
+    let mut share = [[0u32; 10]; 20];
+    let mut d = 0;
+    while d < 10 {
+        let mut r = CRC_TABLE[b'0' as usize + d];
+        let mut k = 0;
+        while k < 20 {
+            share[k][d] = r;
+            r = crc_zero_byte(r);
+            k += 1;
+        }
+        d += 1;
+    }
+    let mut pairs = [[0u32; 100]; 10];
+    let mut single = [[0u32; 10]; 10];
+    let mut j = 0;
+    while j < 10 {
+        let mut n = 0;
+        while n < 100 {
+            pairs[j][n] = share[2 * j][n % 10] ^ share[2 * j + 1][n / 10];
+            n += 1;
+        }
+        let mut d = 0;
+        while d < 10 {
+            single[j][d] = share[2 * j][d];
+            d += 1;
+        }
+        j += 1;
+    }
+    (pairs, single)
+};
+
+/// `LENGTH[L]`: the CRC-32 of `L` zero bytes (0..=20): the part of a key's CRC that depends only
+/// on its length (the initial register carried through it, and the final inversion).
+const LENGTH: [u32; 21] = {
+    let mut c = [0u32; 21];
+    let mut r = !0u32;
+    let mut l = 0;
+    while l <= 20 {
+        c[l] = !r;
+        r = crc_zero_byte(r);
+        l += 1;
+    }
+    c
+};
+
+/// `v` in decimal, written at the end of `buf`, with its CRC-32: (the digits, their [`crc32`]).
+/// The same as formatting `v` and hashing the text, in one pass over pairs of digits and with
+/// no pass over the bytes (a producer's random keys: librdkafka's `consistent_random`
+/// partitioner hashes every one).
+pub fn decimal_crc32(mut v: u64, buf: &mut [u8; 20]) -> (&[u8], u32) {
+    const ASCII: [u8; 200] = {
+        let mut a = [0u8; 200];
+        let mut n = 0;
+        while n < 100 {
+            a[2 * n] = b'0' + (n / 10) as u8;
+            a[2 * n + 1] = b'0' + (n % 10) as u8;
+            n += 1;
+        }
+        a
+    };
+    let (pairs, single) = &DIGITS;
+    let (mut at, mut j, mut h) = (20, 0, 0u32);
+    while v >= 100 {
+        let n = (v % 100) as usize;
+        v /= 100;
+        h ^= pairs[j][n];
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&ASCII[2 * n..2 * n + 2]);
+        j += 1;
+    }
+    let n = v as usize;
+    if n >= 10 {
+        h ^= pairs[j][n];
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&ASCII[2 * n..2 * n + 2]);
+    } else {
+        h ^= single[j][n];
+        at -= 1;
+        buf[at] = b'0' + n as u8;
+    }
+    (&buf[at..], h ^ LENGTH[20 - at])
+}
+
 /// Plain 32-bit FNV-1a: offset basis `0x811C9DC5`, prime `0x01000193`, xor then multiply.
 pub fn fnv1a(data: &[u8]) -> u32 {
     data.iter().fold(0x811C_9DC5u32, |h, &b| {
@@ -84,6 +202,29 @@ pub fn fnv1a_librdkafka(data: &[u8]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_crc32_is_the_crc32_of_the_formatted_number() {
+        let mut cases: Vec<u64> = vec![0, 1, 9, 10, 11, 99, 100, 101, 999, u64::MAX, u64::MAX - 1];
+        for k in 1..20 {
+            let p = 10u64.pow(k);
+            cases.extend([p - 1, p, p + 1]);
+        }
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            cases.extend([x, x >> (x % 64)]);
+        }
+        let mut buf = [0u8; 20];
+        for v in cases {
+            let text = v.to_string();
+            let (digits, h) = decimal_crc32(v, &mut buf);
+            assert_eq!(digits, text.as_bytes(), "{v}");
+            assert_eq!(h, crc32(text.as_bytes()), "crc32 of {v}");
+        }
+    }
     #[test]
     fn modulo_is_the_remainder() {
         for n in 1..=33u32 {

@@ -217,6 +217,19 @@ impl Partitioner {
         queues: &dyn BatchQueues,
         rng: &mut ChaCha12Rng,
     ) -> u32 {
+        self.partition_hashed(key, None, now_ns, queues, rng)
+    }
+
+    /// [`Partitioner::partition`] for a key whose CRC-32 is known (`key_crc32`, when `Some`):
+    /// librdkafka's consistent partitioners take it instead of hashing the key again.
+    pub fn partition_hashed(
+        &mut self,
+        key: Option<&[u8]>,
+        key_crc32: Option<u32>,
+        now_ns: u64,
+        queues: &dyn BatchQueues,
+        rng: &mut ChaCha12Rng,
+    ) -> u32 {
         use PartitionerKind as K;
         let n = self.n;
         self.last_sticky = false;
@@ -250,7 +263,67 @@ impl Partitioner {
                 }
                 break p;
             },
-            (K::Librdkafka(lp), _) => self.librdkafka(lp, key, now_ns / 1000, rng),
+            (K::Librdkafka(lp), _) => self.librdkafka(lp, key, key_crc32, now_ns / 1000, rng),
+        }
+    }
+
+    /// How many more bytes of records like the one just placed may follow it to `partition`
+    /// (the partition [`Partitioner::partition`] chose for `key` at this instant, then
+    /// [`Partitioner::on_append`]) with every choice again `partition`, nothing drawn, while no
+    /// new batch opens; `None` if not even one. The producer appends those in bulk and then
+    /// calls [`Partitioner::on_appended_many`]. Hashed keys and librdkafka's time-sticky null
+    /// keys: any number. Java's built-in sticky partitioner: up to the bytes at which it would
+    /// switch (2 × batch.size since its draw; at batch.size it waits for a full batch, which
+    /// ends the bulk anyway). Random and round-robin choices, and KIP-480's sticky partitioner
+    /// (it moves on each new batch): none.
+    pub fn bulk_bytes(&self, key: Option<&[u8]>, partition: u32) -> Option<u64> {
+        use LibrdkafkaPartitioner as L;
+        use PartitionerKind as K;
+        match (self.kind, key) {
+            (K::Librdkafka(lp), _) => {
+                let never_sticky = matches!(lp, L::Consistent | L::Murmur2 | L::Fnv1a);
+                let sticky_key = key.is_none() || (key == Some(&[]) && lp == L::ConsistentRandom);
+                let time_sticky = self.sticky_linger_us > 0 && !never_sticky && sticky_key;
+                let k = key.unwrap_or(&[]);
+                let random = matches!(lp, L::Random)
+                    || (lp == L::ConsistentRandom && k.is_empty())
+                    || (matches!(lp, L::Murmur2Random | L::Fnv1aRandom) && key.is_none());
+                (time_sticky || !random).then_some(u64::MAX)
+            }
+            (
+                K::JavaBuiltIn {
+                    ignore_keys: false, ..
+                }
+                | K::JavaStickyKip480 { ignore_keys: false }
+                | K::JavaLegacyDefault,
+                Some(_),
+            ) => Some(u64::MAX),
+            (K::JavaBuiltIn { .. }, _) => (self.last_sticky && self.sticky == Some(partition))
+                .then(|| (2 * self.batch_size).saturating_sub(self.produced + 1))
+                .filter(|&b| b > 0),
+            _ => None,
+        }
+    }
+
+    /// Records of `bytes` in all were appended to `partition` after [`Partitioner::bulk_bytes`]
+    /// allowed them: what [`Partitioner::on_append`] would have done record by record (`queues`
+    /// is the state after the last).
+    pub fn on_appended_many(
+        &mut self,
+        partition: u32,
+        bytes: u64,
+        queues: &dyn BatchQueues,
+        rng: &mut ChaCha12Rng,
+    ) {
+        if !(self.last_sticky && self.sticky == Some(partition)) {
+            return;
+        }
+        // Within the budget no record but the last could switch: before it the batch was open.
+        self.produced += bytes;
+        if (self.produced >= self.batch_size && queues.all_batches_full(self.first + partition))
+            || self.produced >= 2 * self.batch_size
+        {
+            self.draw_builtin(queues, rng);
         }
     }
 
@@ -359,6 +432,7 @@ impl Partitioner {
         &mut self,
         lp: LibrdkafkaPartitioner,
         key: Option<&[u8]>,
+        key_crc32: Option<u32>,
         now_us: u64,
         rng: &mut ChaCha12Rng,
     ) -> u32 {
@@ -380,7 +454,9 @@ impl Partitioner {
             L::Random => rng.random_range(0..n),
             L::ConsistentRandom if k.is_empty() => rng.random_range(0..n),
             L::Murmur2Random | L::Fnv1aRandom if key.is_none() => rng.random_range(0..n),
-            L::Consistent | L::ConsistentRandom => modulo(self.hashed(k, crc32), n),
+            L::Consistent | L::ConsistentRandom => {
+                modulo(key_crc32.unwrap_or_else(|| self.hashed(k, crc32)), n)
+            }
             L::Murmur2 | L::Murmur2Random => modulo(self.hashed(k, |k| to_positive(murmur2(k))), n),
             L::Fnv1a | L::Fnv1aRandom => modulo(self.hashed(k, fnv1a_librdkafka), n),
         }

@@ -15,6 +15,8 @@ pub struct Workload {
     value_bytes: (u32, u32),
     rng: SimRng,
     key_buf: Vec<u8>,
+    /// Where a random key's digits are written.
+    digits: [u8; 20],
     /// Share of keyed records sent as tombstones, millionths.
     tombstone_ppm: u32,
 }
@@ -31,6 +33,9 @@ pub struct Generated<'a> {
     /// The key as a number (the key's index for fixed, uniform and zipf keys; the random
     /// draw's low bits for random keys), with [`TOMBSTONE`] set for a tombstone; 0 without a key.
     pub key_id: u32,
+    /// The key's CRC-32 when it came with the key for free (random keys, written as decimal
+    /// digits: [`crate::kafka::hash::decimal_crc32`]), for librdkafka's consistent partitioners.
+    pub key_crc32: Option<u32>,
 }
 
 impl Workload {
@@ -58,6 +63,7 @@ impl Workload {
             value_bytes,
             rng,
             key_buf: Vec::with_capacity(32),
+            digits: [0; 20],
             tombstone_ppm: 0,
         }
     }
@@ -66,6 +72,14 @@ impl Workload {
     pub fn with_tombstones(mut self, ppm: u32) -> Self {
         self.tombstone_ppm = ppm;
         self
+    }
+
+    /// Whether every record is the same: the same key (none or a fixed one), the same value
+    /// size, no tombstones; then [`Workload::next`] draws nothing and may be skipped.
+    pub fn repeats(&self) -> bool {
+        matches!(self.keys, KeyMode::None | KeyMode::Fixed(_))
+            && self.value_bytes.0 == self.value_bytes.1
+            && (self.tombstone_ppm == 0 || self.keys == KeyMode::None)
     }
 
     /// The next record.
@@ -78,6 +92,9 @@ impl Workload {
         };
         self.key_buf.clear();
         let mut key_id = 0u64;
+        let mut key_crc32 = None;
+        // A random key stays where its digits were written: self.digits[digits_from..].
+        let mut digits_from = self.digits.len();
         let key = match &self.keys {
             KeyMode::None => None,
             KeyMode::Fixed(k) => {
@@ -87,8 +104,9 @@ impl Workload {
             KeyMode::Random => {
                 let v: u64 = self.rng.random();
                 key_id = v;
-                self.key_buf
-                    .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+                let (digits, crc) = crate::kafka::hash::decimal_crc32(v, &mut self.digits);
+                digits_from = 20 - digits.len();
+                key_crc32 = Some(crc);
                 Some(())
             }
             KeyMode::Uniform(n) => {
@@ -121,9 +139,13 @@ impl Workload {
             value_len = 0;
         }
         Generated {
-            key: key.map(|_| self.key_buf.as_slice()),
+            key: key.map(|_| match key_crc32 {
+                Some(_) => &self.digits[digits_from..],
+                None => self.key_buf.as_slice(),
+            }),
             value_len,
             key_id,
+            key_crc32,
         }
     }
 }

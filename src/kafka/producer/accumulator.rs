@@ -217,6 +217,60 @@ impl Accumulator {
         }
     }
 
+    /// Append up to `max` records of the same size, of at most `max_bytes` in all, to
+    /// `partition`'s open batch, as that many calls of [`Accumulator::append`] would while each
+    /// finds [`Fit::Open`]; stops at the first that needs a new batch. Returns how many were
+    /// appended, their bytes, and whether the batch is full now.
+    /// (A producer sending the same record again and again to one partition: one tight loop
+    /// instead of a fit, an append and the partitioner per record.)
+    pub fn append_open_many(
+        &mut self,
+        partition: u32,
+        key_len: Option<u32>,
+        value_len: u32,
+        max: u64,
+        max_bytes: u64,
+        now: Nanos,
+    ) -> (u64, u64, bool) {
+        let Some(b) = self.queues[partition as usize]
+            .back_mut()
+            .filter(|b| !b.full)
+        else {
+            return (0, 0, false);
+        };
+        let payload = key_len.unwrap_or(0) as u64 + value_len as u64;
+        let (mut n, mut bytes) = (0, 0);
+        while n < max && !(self.batch_num_messages > 0 && b.records >= self.batch_num_messages) {
+            let rec = record_bytes(key_len, value_len, b.records) as u64;
+            let raw = b.raw_bytes + rec;
+            let est = BATCH_HEADER_BYTES
+                + ((raw - BATCH_HEADER_BYTES) * self.estimate_permille).div_ceil(1000);
+            if est > self.batch_size || bytes + rec > max_bytes {
+                break;
+            }
+            n += 1;
+            bytes += rec;
+            b.records += 1;
+            b.raw_bytes = raw;
+            b.payload_bytes += payload;
+            if !self.java {
+                b.buffer_bytes += rec;
+                self.used_bytes += rec;
+            }
+            if est >= self.batch_size
+                || (self.batch_num_messages > 0 && b.records >= self.batch_num_messages)
+            {
+                b.full = true;
+                break;
+            }
+        }
+        if n > 0 {
+            b.last_append_ns = now;
+        }
+        self.queued_records += n;
+        (n, bytes, b.full)
+    }
+
     /// Whether `partition`'s head batch may be sent at `now`.
     pub fn is_ready(&self, partition: u32, now: Nanos, flush: bool, exhausted: bool) -> bool {
         let q = &self.queues[partition as usize];

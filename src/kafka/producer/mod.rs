@@ -90,6 +90,73 @@ pub struct Producer {
     early: Option<(u64, Nanos, u64)>,
 }
 
+/// What placing a chunk of records did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Placed {
+    /// A batch was opened (its linger.ms starts) or filled: the sender may have work.
+    pub sendable: bool,
+}
+
+impl Producer {
+    /// Partition and append the next `records` records of the workload at `now`. With `bulk`,
+    /// a run of identical records (no key or a fixed one, one value size) goes to its
+    /// partition's open batch in one step after each record placed one by one, for as long as
+    /// the partitioner would choose that partition again (`Partitioner::bulk_bytes`): the same
+    /// batches, choices and draws as record by record (`bulk` false; the test below).
+    pub(crate) fn place(&mut self, now: Nanos, records: u64, bulk: bool) -> Placed {
+        let mut sendable = false;
+        let same_records = bulk && self.keys.is_none() && self.workload.repeats();
+        // The partitioner numbers the topic's partitions from 0; the accumulator uses
+        // kafkasim's numbers, from the topic's first.
+        let first = self.partitions.start;
+        let mut left = records;
+        while left > 0 {
+            left -= 1;
+            let g = self.workload.next();
+            let key_len = g.key.map(|k| k.len() as u32);
+            let mut part = first
+                + self.partitioner.partition_hashed(
+                    g.key,
+                    g.key_crc32,
+                    now,
+                    &self.acc,
+                    &mut self.rng,
+                );
+            let mut fit = self.acc.fit(part, key_len, g.value_len);
+            if fit == Fit::NewBatch {
+                let chosen = first
+                    + self
+                        .partitioner
+                        .on_new_batch(g.key, part - first, &mut self.rng);
+                if chosen != part {
+                    part = chosen;
+                    fit = self.acc.fit(part, key_len, g.value_len);
+                }
+            }
+            if let Some(keys) = &mut self.keys {
+                keys.generated(part, g.key_id);
+            }
+            let ap = self.acc.append_known(part, key_len, g.value_len, now, fit);
+            self.partitioner
+                .on_append(part - first, ap.grew_bytes, &self.acc, &mut self.rng);
+            sendable |= ap.new_batch || ap.full;
+            let budget = (same_records && left > 0)
+                .then(|| self.partitioner.bulk_bytes(g.key, part - first))
+                .flatten();
+            if let Some(max_bytes) = budget {
+                let (n, bytes, full) =
+                    self.acc
+                        .append_open_many(part, key_len, g.value_len, left, max_bytes, now);
+                self.partitioner
+                    .on_appended_many(part - first, bytes, &self.acc, &mut self.rng);
+                left -= n;
+                sendable |= full;
+            }
+        }
+        Placed { sendable }
+    }
+}
+
 /// A request awaiting its response.
 #[derive(Clone, Debug)]
 pub struct InFlight {
@@ -366,34 +433,9 @@ impl Cluster {
         let pr = &mut self.producers[p];
         pr.app_busy = false;
         pr.early = None;
-        // Whether a batch may have become sendable: opened (its linger.ms starts) or filled.
-        let mut sendable = false;
-        for _ in 0..records {
-            let g = pr.workload.next();
-            let key_len = g.key.map(|k| k.len() as u32);
-            // The partitioner numbers the topic's partitions from 0; the accumulator uses
-            // kafkasim's numbers, from the topic's first.
-            let first = pr.partitions.start;
-            let mut part = first + pr.partitioner.partition(g.key, now, &pr.acc, &mut pr.rng);
-            let mut fit = pr.acc.fit(part, key_len, g.value_len);
-            if fit == Fit::NewBatch {
-                let chosen = first
-                    + pr.partitioner
-                        .on_new_batch(g.key, part - first, &mut pr.rng);
-                if chosen != part {
-                    part = chosen;
-                    fit = pr.acc.fit(part, key_len, g.value_len);
-                }
-            }
-            if let Some(keys) = &mut pr.keys {
-                keys.generated(part, g.key_id);
-            }
-            let ap = pr.acc.append_known(part, key_len, g.value_len, now, fit);
-            pr.partitioner
-                .on_append(part - first, ap.grew_bytes, &pr.acc, &mut pr.rng);
-            pr.generated += 1;
-            sendable |= ap.new_batch || ap.full;
-        }
+        let placed = pr.place(now, records as u64, true);
+        pr.generated += records as u64;
+        let sendable = placed.sendable;
         // Records added to open batches that stay open change nothing the sender could send
         // now: what waits for linger.ms, a retry or a connection has a wake-up of its own. So
         // the sender looks for ready batches only when one was opened or filled, or the last
@@ -625,5 +667,69 @@ impl Cluster {
             }
         }
         self.sender_run(now, p, q);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng;
+
+    /// A producer of `scenario`'s first point.
+    fn producer(scenario: &str) -> Producer {
+        let sc = crate::scenario::Scenario::parse(scenario, "test").expect("a valid scenario");
+        let (_, cfg) = sc.resolve_all().expect("it resolves").remove(0);
+        Producer::new(&cfg, 0, &SeedTree::new(7), 0)
+    }
+
+    #[test]
+    fn records_placed_in_bulk_land_where_they_land_one_by_one() {
+        let mut cases = 0;
+        for (client, partitioner) in [
+            ("java", "java-builtin"),
+            ("java", "java-sticky-kip480"),
+            ("java", "java-legacy"),
+            ("java", "java-round-robin"),
+            ("librdkafka", "consistent_random"),
+            ("librdkafka", "consistent"),
+            ("librdkafka", "random"),
+            ("librdkafka", "murmur2_random"),
+            ("librdkafka", "fnv1a"),
+        ] {
+            for keys in ["none", "fixed", "random"] {
+                // Small batches so a chunk spans many, of sizes a byte apart so some fill to
+                // exactly batch.size; one case caps records per batch, one keeps large batches
+                // whose records cross the record size's varint steps.
+                let sizes = (1_000..1_100).map(|b| (b, 0, 10));
+                for (batch_size, batch_num_messages, linger_sticky_ms) in
+                    sizes.chain([(16_384, 7, 0), (900_000, 0, 1)])
+                {
+                    let text = format!(
+                        "client = \"{client}\"\n[topic]\npartitions = 5\n[producer]\n\
+                         records = 100000\nkeys = \"{keys}\"\npartitioner = \"{partitioner}\"\n\
+                         value_bytes = 90\n\"batch.size\" = {batch_size}\n\
+                         \"batch.num.messages\" = {batch_num_messages}\n\
+                         \"sticky.partitioning.linger.ms\" = {linger_sticky_ms}\n"
+                    );
+                    let (mut bulk, mut one) = (producer(&text), producer(&text));
+                    for (step, chunk) in [1u64, 37, 500, 2, 1_500, 999].into_iter().enumerate() {
+                        // Time moves on between chunks: librdkafka's sticky partition expires.
+                        let now = step as u64 * 3_000_000;
+                        let (a, b) = (bulk.place(now, chunk, true), one.place(now, chunk, false));
+                        let why = format!("{client} {partitioner} keys={keys} batch.size={batch_size} step {step}");
+                        assert_eq!(a, b, "{why}");
+                        assert_eq!(format!("{:?}", bulk.acc), format!("{:?}", one.acc), "{why}");
+                        assert_eq!(
+                            format!("{:?}", bulk.partitioner),
+                            format!("{:?}", one.partitioner),
+                            "{why}"
+                        );
+                        assert_eq!(bulk.rng.random::<u64>(), one.rng.random::<u64>(), "{why}");
+                    }
+                    cases += 1;
+                }
+            }
+        }
+        assert_eq!(cases, 9 * 3 * 102);
     }
 }
