@@ -130,6 +130,17 @@ impl BatchQueues for NoBatches {
     }
 }
 
+/// How librdkafka places one record ([`Partitioner::bulk_bytes`] and the partition itself).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LibrdkafkaChoice {
+    /// The time-sticky partition of null keys.
+    Sticky,
+    /// A uniformly random partition.
+    Random,
+    /// The key's hash.
+    Hashed,
+}
+
 /// The partitioner of one producer for one topic.
 #[derive(Clone, Debug)]
 pub struct Partitioner {
@@ -281,14 +292,7 @@ impl Partitioner {
         use PartitionerKind as K;
         match (self.kind, key) {
             (K::Librdkafka(lp), _) => {
-                let never_sticky = matches!(lp, L::Consistent | L::Murmur2 | L::Fnv1a);
-                let sticky_key = key.is_none() || (key == Some(&[]) && lp == L::ConsistentRandom);
-                let time_sticky = self.sticky_linger_us > 0 && !never_sticky && sticky_key;
-                let k = key.unwrap_or(&[]);
-                let random = matches!(lp, L::Random)
-                    || (lp == L::ConsistentRandom && k.is_empty())
-                    || (matches!(lp, L::Murmur2Random | L::Fnv1aRandom) && key.is_none());
-                (time_sticky || !random).then_some(u64::MAX)
+                (self.librdkafka_choice(lp, key) != LibrdkafkaChoice::Random).then_some(u64::MAX)
             }
             (
                 K::JavaBuiltIn {
@@ -438,27 +442,50 @@ impl Partitioner {
     ) -> u32 {
         use LibrdkafkaPartitioner as L;
         let n = self.n;
-        let never_sticky = matches!(lp, L::Consistent | L::Murmur2 | L::Fnv1a);
-        let sticky_key = key.is_none() || (key == Some(&[]) && lp == L::ConsistentRandom);
-        if self.sticky_linger_us > 0 && !never_sticky && sticky_key {
-            // rd_interval: redraw when now - (last + interval) > 0; the first call draws.
-            let due = now_us > self.drawn_at_us.saturating_add(self.sticky_linger_us);
-            if self.sticky.is_none() || due {
-                self.sticky = Some(rng.random_range(0..n));
-                self.drawn_at_us = now_us;
+        match self.librdkafka_choice(lp, key) {
+            LibrdkafkaChoice::Sticky => {
+                // rd_interval: redraw when now - (last + interval) > 0; the first call draws.
+                let due = now_us > self.drawn_at_us.saturating_add(self.sticky_linger_us);
+                if self.sticky.is_none() || due {
+                    self.sticky = Some(rng.random_range(0..n));
+                    self.drawn_at_us = now_us;
+                }
+                return self.sticky.unwrap_or(0);
             }
-            return self.sticky.unwrap_or(0);
+            LibrdkafkaChoice::Random => return rng.random_range(0..n),
+            LibrdkafkaChoice::Hashed => {}
         }
         let k = key.unwrap_or(&[]);
         match lp {
-            L::Random => rng.random_range(0..n),
-            L::ConsistentRandom if k.is_empty() => rng.random_range(0..n),
-            L::Murmur2Random | L::Fnv1aRandom if key.is_none() => rng.random_range(0..n),
-            L::Consistent | L::ConsistentRandom => {
+            // (Random never hashes: librdkafka_choice said Random.)
+            L::Consistent | L::ConsistentRandom | L::Random => {
                 modulo(key_crc32.unwrap_or_else(|| self.hashed(k, crc32)), n)
             }
             L::Murmur2 | L::Murmur2Random => modulo(self.hashed(k, |k| to_positive(murmur2(k))), n),
             L::Fnv1a | L::Fnv1aRandom => modulo(self.hashed(k, fnv1a_librdkafka), n),
+        }
+    }
+
+    /// How librdkafka's partitioner `lp` places a record with `key`: the time-sticky partition
+    /// (null keys, and consistent_random's empty key, while sticky.partitioning.linger.ms > 0;
+    /// never for the purely hashing partitioners), a random one, or the key's hash.
+    fn librdkafka_choice(&self, lp: LibrdkafkaPartitioner, key: Option<&[u8]>) -> LibrdkafkaChoice {
+        use LibrdkafkaPartitioner as L;
+        let never_sticky = matches!(lp, L::Consistent | L::Murmur2 | L::Fnv1a);
+        let sticky_key = key.is_none() || (key == Some(&[]) && lp == L::ConsistentRandom);
+        if self.sticky_linger_us > 0 && !never_sticky && sticky_key {
+            return LibrdkafkaChoice::Sticky;
+        }
+        let random = match lp {
+            L::Random => true,
+            L::ConsistentRandom => key.unwrap_or(&[]).is_empty(),
+            L::Murmur2Random | L::Fnv1aRandom => key.is_none(),
+            _ => false,
+        };
+        if random {
+            LibrdkafkaChoice::Random
+        } else {
+            LibrdkafkaChoice::Hashed
         }
     }
 
