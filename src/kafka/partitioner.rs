@@ -288,7 +288,6 @@ impl Partitioner {
     /// ends the bulk anyway). Random and round-robin choices, and KIP-480's sticky partitioner
     /// (it moves on each new batch): none.
     pub fn bulk_bytes(&self, key: Option<&[u8]>, partition: u32) -> Option<u64> {
-        use LibrdkafkaPartitioner as L;
         use PartitionerKind as K;
         match (self.kind, key) {
             (K::Librdkafka(lp), _) => {
