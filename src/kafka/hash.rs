@@ -99,7 +99,7 @@ const fn crc_zero_byte(r: u32) -> u32 {
 /// `2j + 1` and `2j` from its end (0 = the last), and `SINGLE[j][d]` what digit `d` alone
 /// contributes as character `2j` from the end. CRC-32 is affine in the message: a byte `b` that
 /// stands `k` bytes before the end adds `T[b]` followed by `k` zero bytes, whatever else the
-/// message holds ([`crc32_decimal`]).
+/// message holds ([`decimal_crc32`]).
 const DIGITS: ([[u32; 100]; 10], [[u32; 10]; 10]) = {
     // SHARE[k][d]: digit d's contribution k characters from the end.
     let mut share = [[0u32; 10]; 20];

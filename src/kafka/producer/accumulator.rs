@@ -85,6 +85,12 @@ pub struct Appended {
     pub full: bool,
 }
 
+/// The size a batch of `raw_bytes` is estimated to have once compressed, at the ratio
+/// `permille` (the header is not compressed).
+fn estimated(raw_bytes: u64, permille: u64) -> u64 {
+    BATCH_HEADER_BYTES + ((raw_bytes - BATCH_HEADER_BYTES) * permille).div_ceil(1000)
+}
+
 impl BatchQueues for Accumulator {
     fn queue_len(&self, partition: u32) -> u32 {
         self.queues[partition as usize].len() as u32
@@ -126,9 +132,7 @@ impl Accumulator {
             return Fit::NewBatch;
         }
         let bytes = record_bytes(key_len, value_len, b.records) as u64;
-        let est = BATCH_HEADER_BYTES
-            + ((b.raw_bytes - BATCH_HEADER_BYTES + bytes) * self.estimate_permille).div_ceil(1000);
-        if est > self.batch_size {
+        if estimated(b.raw_bytes + bytes, self.estimate_permille) > self.batch_size {
             Fit::NewBatch
         } else {
             Fit::Open { bytes }
@@ -201,9 +205,7 @@ impl Accumulator {
             b.buffer_bytes += rec;
             self.used_bytes += rec;
         }
-        let estimated = BATCH_HEADER_BYTES
-            + ((b.raw_bytes - BATCH_HEADER_BYTES) * self.estimate_permille).div_ceil(1000);
-        if estimated >= self.batch_size
+        if estimated(b.raw_bytes, self.estimate_permille) >= self.batch_size
             || (self.batch_num_messages > 0 && b.records >= self.batch_num_messages)
         {
             b.full = true;
@@ -243,8 +245,7 @@ impl Accumulator {
         while n < max && !(self.batch_num_messages > 0 && b.records >= self.batch_num_messages) {
             let rec = record_bytes(key_len, value_len, b.records) as u64;
             let raw = b.raw_bytes + rec;
-            let est = BATCH_HEADER_BYTES
-                + ((raw - BATCH_HEADER_BYTES) * self.estimate_permille).div_ceil(1000);
+            let est = estimated(raw, self.estimate_permille);
             if est > self.batch_size || bytes + rec > max_bytes {
                 break;
             }

@@ -90,20 +90,14 @@ pub struct Producer {
     early: Option<(u64, Nanos, u64)>,
 }
 
-/// What placing a chunk of records did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Placed {
-    /// A batch was opened (its linger.ms starts) or filled: the sender may have work.
-    pub sendable: bool,
-}
-
 impl Producer {
     /// Partition and append the next `records` records of the workload at `now`. With `bulk`,
     /// a run of identical records (no key or a fixed one, one value size) goes to its
     /// partition's open batch in one step after each record placed one by one, for as long as
     /// the partitioner would choose that partition again (`Partitioner::bulk_bytes`): the same
-    /// batches, choices and draws as record by record (`bulk` false; the test below).
-    pub(crate) fn place(&mut self, now: Nanos, records: u64, bulk: bool) -> Placed {
+    /// batches, choices and draws as record by record (`bulk` false; the test below). Returns
+    /// whether a batch was opened (its linger.ms starts) or filled: the sender may have work.
+    pub(crate) fn place(&mut self, now: Nanos, records: u64, bulk: bool) -> bool {
         let mut sendable = false;
         let same_records = bulk && self.keys.is_none() && self.workload.repeats();
         // The partitioner numbers the topic's partitions from 0; the accumulator uses
@@ -153,7 +147,7 @@ impl Producer {
                 sendable |= full;
             }
         }
-        Placed { sendable }
+        sendable
     }
 }
 
@@ -433,9 +427,8 @@ impl Cluster {
         let pr = &mut self.producers[p];
         pr.app_busy = false;
         pr.early = None;
-        let placed = pr.place(now, records as u64, true);
+        let sendable = pr.place(now, records as u64, true);
         pr.generated += records as u64;
-        let sendable = placed.sendable;
         // Records added to open batches that stay open change nothing the sender could send
         // now: what waits for linger.ms, a retry or a connection has a wake-up of its own. So
         // the sender looks for ready batches only when one was opened or filled, or the last
