@@ -7,7 +7,9 @@ Runs kafkasim on every lab scenario (lab/scenarios/*.toml, the same constraints 
 lab/regimes.md), reads the lab's means and standard deviations (SUMMARY_CSV, written by
 `scripts/lab.sh all`) and writes OUT_DIR/comparison.csv and OUT_DIR/comparison.md: per regime and
 metric, measured mean ± sd (repetitions, how many under load), simulated, relative error, and
-whether it is within the issue's bounds (throughput 15 %, p50 latency 25 %, p99 latency 2×).
+whether it is within the issue's bounds (throughput 15 %, p50 latency 25 %, p99 latency 2×);
+and OUT_DIR/cpu.csv (a table in comparison.md too): CPU per record by host, the lab's cgroups'
+counts against kafkasim's hosts (consumer-group aside: its counts cover the consuming alone).
 The disk latencies the flush regimes need are this run's own probes (p50s): the device's cache
 flush is a clean file's fsync (flush-disk / clean-fsync-probe: host.disk_flush_us), and a
 write's own cost is what an appending write + fsync takes more (fsync-probe minus that:
@@ -22,8 +24,11 @@ import csv
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
+
+from results import used_reps
 
 # (regime, variant prefix, scenario, sweep point or None, metrics, extra --set overrides)
 THROUGHPUT = ("throughput records/s", "produce_records_per_s", "throughput_records_s")
@@ -117,6 +122,42 @@ def eden(measured_csv, regime):
     return round(mib / young) if young else None
 
 
+def roles(cpu_s):
+    """CPU seconds by role from {host: seconds} (lab "b0"/"c0" or kafkasim "broker 0"/"client
+    host 0"): the busiest broker (the leader), the other brokers' mean, all client hosts."""
+    brokers = sorted((v for h, v in cpu_s.items() if h.startswith("b")), reverse=True)
+    clients = [v for h, v in cpu_s.items() if h.startswith("c")]
+    out = {"leader": brokers[0]} if brokers else {}
+    if len(brokers) > 1:
+        out["other brokers (mean)"] = statistics.fmean(brokers[1:])
+    if clients:
+        out["client hosts"] = sum(clients)
+    return out
+
+
+def measured_cpu(measured_csv, regime, variant):
+    """Per role, µs of CPU per record in each repetition the summary is over (its cgroups' counts,
+    measured.csv notes "cpu_s:b0=...,c0=..."; the whole repetition: client start-up and exit, the
+    JVMs' idle work)."""
+    with open(measured_csv, newline="") as f:
+        rs = [r for r in csv.DictReader(f) if r["regime"] == regime and r["variant"] == variant]
+    per = {}
+    for r in used_reps(rs):
+        m = re.search(r"cpu_s:(\S+)", r["notes"])
+        if not m or not r["records"]:
+            continue
+        cpu = {h: float(v) for h, v in (kv.split("=") for kv in m.group(1).split(",")) if h != "steal"}
+        for role, secs in roles(cpu).items():
+            per.setdefault(role, []).append(secs / int(r["records"]) * 1e6)
+    return per
+
+
+def simulated_cpu(summary):
+    """Per role, µs of CPU per record produced in a kafkasim run's summary."""
+    cpu = {h["name"].replace("client host", "c").replace("broker", "b"): h["cpu_s"] for h in summary["hosts"]}
+    return {role: secs / summary["records_produced"] * 1e6 for role, secs in roles(cpu).items()}
+
+
 def with_calibration(scenario_dir, cal):
     """scenario_dir itself, or for another calibration than plots/calibration a copy of its
     scenarios (target/lab-sim/scenarios) that include that calibration's files instead."""
@@ -173,7 +214,7 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
         net = [f"network.latency_us={round(max(lo_us + extra_us, 0), 2)}"]
     eden_mib = eden(os.path.join(os.path.dirname(summary_csv), "measured.csv"), "acks-all-latency")
     os.makedirs(out_dir, exist_ok=True)
-    rows, commands, speed_k = [], [], None
+    rows, cpu_rows, commands, speed_k = [], [], [], None
     for regime, variant, scenario, point, metrics, extra in ROWS:
         m = find(regime, variant)
         if m is None:
@@ -196,6 +237,14 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
         if shown not in commands:
             commands.append(shown)
         sim = sims[point] if point else next(iter(sims.values()))
+        if regime != "consumer-group":  # its cgroups count the consuming phase alone
+            sim_cpu = simulated_cpu(sim)
+            for role, v in measured_cpu(os.path.join(os.path.dirname(summary_csv), "measured.csv"),
+                                        regime, m["variant"]).items():
+                sd = statistics.stdev(v) if len(v) > 1 else 0.0
+                cpu_rows.append({"regime": regime, "variant": m["variant"], "host": role,
+                                 "measured_us_per_record": round(statistics.fmean(v), 1), "measured_sd": round(sd, 1),
+                                 "reps": len(v), "simulated_us_per_record": round(sim_cpu.get(role, 0.0), 1)})
         for name, sim_path, col in metrics:
             if not m[col + "_mean"]:
                 continue
@@ -214,12 +263,24 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
         w.writeheader()
         w.writerows(rows)
+    with open(os.path.join(out_dir, "cpu.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(cpu_rows[0].keys()))
+        w.writeheader()
+        w.writerows(cpu_rows)
     with open(os.path.join(out_dir, "comparison.md"), "w") as f:
         f.write("| regime | variant | metric | measured (mean ± sd, reps, loaded: dropped when ≥ 3 are quiet) | simulated | error | bound | within |\n")
         f.write("|---|---|---|---|---|---|---|---|\n")
         for r in rows:
             f.write(f"| {r['regime']} | {r['variant']} | {r['metric']} | {r['measured_mean']:,} ± {r['measured_sd']:,} "
                     f"({r['reps']}, {r['loaded_reps']}{' dropped' if r['stats_over'] == 'quiet' and r['loaded_reps'] != '0' else ''}) | {r['simulated']:,} | {r['error_pct']:+.1f}% | {r['bound']} | {r['within']} |\n")
+        f.write("\nCPU per record by host, µs: the lab's cgroups (each repetition whole: the client's start-up and "
+                "exit, the JVMs' idle work) against kafkasim's hosts (the leader: the busiest broker):\n\n"
+                "| regime | variant | host | measured (mean ± sd, reps) | simulated | simulated / measured |\n"
+                "|---|---|---|---|---|---|\n")
+        for r in cpu_rows:
+            f.write(f"| {r['regime']} | {r['variant']} | {r['host']} | {r['measured_us_per_record']:,} ± {r['measured_sd']:,} "
+                    f"({r['reps']}) | {r['simulated_us_per_record']:,} | "
+                    f"{r['simulated_us_per_record'] / r['measured_us_per_record']:.2f}× |\n")
         if net:
             f.write(f"\nNetwork given to every regime (this run's probe, p50s: namespace to namespace "
                     f"{float(veth['p50_ms_mean']) * 1000:.1f} µs, loopback {float(lo['p50_ms_mean']) * 1000:.1f} µs, "

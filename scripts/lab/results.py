@@ -45,6 +45,13 @@ def loaded(r):
         return False
 
 
+def used_reps(rs):
+    """The repetitions a summary is over: the quiet ones when at least MIN_QUIET of them are (the
+    loaded ones dropped, as they measure the other tenants too), else all."""
+    quiet = [r for r in rs if not loaded(r)]
+    return quiet if len(quiet) >= MIN_QUIET else rs
+
+
 def append(path, row):
     new = not os.path.exists(path) or os.path.getsize(path) == 0
     with open(path, "a", newline="") as f:
@@ -137,15 +144,12 @@ def cmd_summary(path, out):
         w = csv.writer(f)
         w.writerow(cols)
         for (regime, variant), rs in groups.items():
-            # Mean and sd over the quiet repetitions when at least MIN_QUIET of them are (the
-            # loaded ones dropped, as they measure the other tenants too), else over all.
-            quiet = [r for r in rs if not loaded(r)]
-            used = quiet if len(quiet) >= MIN_QUIET else rs
+            quiet, used = [r for r in rs if not loaded(r)], used_reps(rs)
             line = [regime, variant, len(rs)]
             for k in ("throughput_records_s", "throughput_mb_s", "p50_ms", "p99_ms"):
                 line += list(stats(used, k))
             flagged = [r["rep"] for r in rs if r not in quiet]
-            line += [len(flagged), " ".join(flagged), "quiet" if used is quiet else "all"]
+            line += [len(flagged), " ".join(flagged), "quiet" if len(quiet) >= MIN_QUIET else "all"]
             w.writerow(line)
     print(open(out).read(), end="")
 
