@@ -21,6 +21,7 @@
 //! scripts/broker-cpu.sh (plots/calibration/broker-cpu.md).
 
 use crate::engine::rng::SimRng;
+use crate::engine::time::mul_div;
 use crate::engine::Nanos;
 use rand::Rng;
 use std::collections::VecDeque;
@@ -68,8 +69,8 @@ impl WakeCost {
         if self.limit_ns == 0 {
             return 0;
         }
-        let s = slept_ns as u128;
-        (self.limit_ns as u128 * s / (s + self.half_ns.max(1) as u128)) as Nanos
+        let whole = slept_ns.saturating_add(self.half_ns.max(1));
+        mul_div(self.limit_ns, slept_ns, whole) as Nanos
     }
 }
 

@@ -1,6 +1,7 @@
 //! What a run observes, collected as it goes: per producer, per consumer, per partition, and
 //! time series. Latencies go into HDR histograms (microseconds, 3 significant digits).
 
+use crate::engine::time::mul_div;
 use crate::engine::Nanos;
 use hdrhistogram::Histogram;
 
@@ -358,7 +359,7 @@ pub fn record_spread_ns(h: &mut Histogram<u64>, lo_ns: Nanos, hi_ns: Nanos, coun
     for i in 0..k {
         let n = count / k + u64::from(i < count % k);
         if n > 0 {
-            let at = lo_ns + (span as u128 * (2 * i as u128 + 1) / (2 * k as u128)) as u64;
+            let at = lo_ns + mul_div(span, 2 * i + 1, 2 * k) as u64;
             record_ns(h, at, n);
         }
     }

@@ -21,6 +21,7 @@ use super::cluster::Cluster;
 use super::event::{Event, Id, ProduceRequest, Request, SentBatch};
 use super::partitioner::{parse_librdkafka_partitioner, Partitioner, PartitionerKind};
 use super::workload::Workload;
+use crate::engine::time::mul_div;
 use crate::engine::{EventQueue, Nanos, SeedTree, SimRng};
 use crate::scenario::resolve::{Acks, ClientKind};
 use crate::scenario::SimConfig;
@@ -367,8 +368,8 @@ impl Cluster {
             return Ok(remaining);
         }
         let (from_ns, from_gen) = pr.rate_from;
-        let elapsed = now.saturating_sub(from_ns) as u128;
-        let mut allowed = from_gen + (elapsed * rate as u128 / 1_000_000_000_000) as u64 + 1;
+        let elapsed = now.saturating_sub(from_ns);
+        let mut allowed = from_gen + mul_div(elapsed, rate, 1_000_000_000_000) as u64 + 1;
         if pc.perf_test_pacing {
             // A burst goes once its first record's turn has come.
             let n = crate::scenario::resolve::perf_test_burst(rate);
@@ -376,7 +377,7 @@ impl Cluster {
         }
         match allowed.saturating_sub(pr.generated).min(remaining) {
             0 => {
-                let next = (pr.generated - from_gen) as u128 * 1_000_000_000_000 / rate as u128;
+                let next = mul_div(pr.generated - from_gen, 1_000_000_000_000, rate);
                 Err((from_ns + next as u64).max(now + 1))
             }
             due => Ok(due),
