@@ -9,6 +9,7 @@
 # (benches/scale.toml) cut to 1 s of simulated time.
 #   scripts/instructions.sh            # this checkout
 #   scripts/instructions.sh REV        # REV (a worktree in target/instructions/REV) and this checkout
+# The figures are kept in plots/performance/instructions.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "instructions.sh: valgrind is not installed" >&2; exit 2; }
@@ -35,12 +36,19 @@ count() {
   done
 }
 
-if [[ $# -ge 1 ]]; then
-  rev=$(git rev-parse --short "$1")
-  wt=target/instructions/$rev
-  [[ -d $wt ]] || git worktree add -q --detach "$wt" "$rev"
-  (cd "$wt" && CARGO_TARGET_DIR="$PWD/../target-$rev" cargo build --release --quiet)
-  count "$rev" "target/instructions/target-$rev/release/kafkasim"
-fi
-cargo build --release --quiet
-count "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo +)" target/release/kafkasim
+out=plots/performance/instructions.txt
+mkdir -p plots/performance
+{
+  echo "# scripts/instructions.sh $* at $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ): valgrind --tool=callgrind, one thread"
+  if [[ $# -ge 1 ]]; then
+    rev=$(git rev-parse --short "$1")
+    wt=target/instructions/$rev
+    [[ -d $wt ]] || git worktree add -q --detach "$wt" "$rev"
+    (cd "$wt" && CARGO_TARGET_DIR="$PWD/../target-$rev" cargo build --release --quiet)
+    count "$rev" "target/instructions/target-$rev/release/kafkasim"
+  fi
+  cargo build --release --quiet
+  count "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo +)" target/release/kafkasim
+} > "$out.tmp"
+mv "$out.tmp" "$out"
+cat "$out"
