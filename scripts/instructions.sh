@@ -43,7 +43,7 @@ mkdir -p plots/performance
   if [[ $# -ge 1 ]]; then
     rev=$(git rev-parse --short "$1")
     wt=target/instructions/$rev
-    [[ -d $wt ]] || git worktree add -q --detach "$wt" "$rev"
+    [[ -d $wt ]] || { git worktree prune; git worktree add -q --detach "$wt" "$rev"; }
     (cd "$wt" && CARGO_TARGET_DIR="$PWD/../target-$rev" cargo build --release --quiet)
     count "$rev" "target/instructions/target-$rev/release/kafkasim"
   fi
