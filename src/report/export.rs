@@ -217,17 +217,11 @@ impl Fields {
         if ns % 1_000_000 != 0 || ns >= 1 << 53 {
             return self.put(format_args!("{:.3}", ns as f64 / 1e9));
         }
-        let ms = ns / 1_000_000;
-        self.text.push_str(itoa::Buffer::new().format(ms / 1000));
-        let frac = (ms % 1000) as usize;
-        let digits = [
-            b'.',
-            b'0' + (frac / 100) as u8,
-            b'0' + (frac / 10 % 10) as u8,
-            b'0' + (frac % 10) as u8,
-        ];
-        self.text
-            .push_str(std::str::from_utf8(&digits).expect("ASCII digits"));
+        let (ms, mut digits) = (ns / 1_000_000, itoa::Buffer::new());
+        self.text.push_str(digits.format(ms / 1000));
+        self.text.push('.');
+        // 1000 + the fraction: its last three digits are the fraction's, zero-padded.
+        self.text.push_str(&digits.format(1000 + ms % 1000)[1..]);
         self.ends.push(self.text.len());
         self
     }
