@@ -91,6 +91,11 @@ fn estimated(raw_bytes: u64, permille: u64) -> u64 {
     BATCH_HEADER_BYTES + ((raw_bytes - BATCH_HEADER_BYTES) * permille).div_ceil(1000)
 }
 
+/// Whether a batch of `records` has reached librdkafka's `batch.num.messages` (0 = no cap).
+fn at_record_cap(records: u32, batch_num_messages: u32) -> bool {
+    batch_num_messages > 0 && records >= batch_num_messages
+}
+
 impl BatchQueues for Accumulator {
     fn queue_len(&self, partition: u32) -> u32 {
         self.queues[partition as usize].len() as u32
@@ -128,7 +133,7 @@ impl Accumulator {
         let Some(b) = self.queues[partition as usize].back().filter(|b| !b.full) else {
             return Fit::NewBatch;
         };
-        if self.batch_num_messages > 0 && b.records >= self.batch_num_messages {
+        if at_record_cap(b.records, self.batch_num_messages) {
             return Fit::NewBatch;
         }
         let bytes = record_bytes(key_len, value_len, b.records) as u64;
@@ -206,7 +211,7 @@ impl Accumulator {
             self.used_bytes += rec;
         }
         if estimated(b.raw_bytes, self.estimate_permille) >= self.batch_size
-            || (self.batch_num_messages > 0 && b.records >= self.batch_num_messages)
+            || at_record_cap(b.records, self.batch_num_messages)
         {
             b.full = true;
         }
@@ -242,7 +247,7 @@ impl Accumulator {
         };
         let payload = key_len.unwrap_or(0) as u64 + value_len as u64;
         let (mut n, mut bytes) = (0, 0);
-        while n < max && !(self.batch_num_messages > 0 && b.records >= self.batch_num_messages) {
+        while n < max && !at_record_cap(b.records, self.batch_num_messages) {
             let rec = record_bytes(key_len, value_len, b.records) as u64;
             let raw = b.raw_bytes + rec;
             let est = estimated(raw, self.estimate_permille);
@@ -258,9 +263,7 @@ impl Accumulator {
                 b.buffer_bytes += rec;
                 self.used_bytes += rec;
             }
-            if est >= self.batch_size
-                || (self.batch_num_messages > 0 && b.records >= self.batch_num_messages)
-            {
+            if est >= self.batch_size || at_record_cap(b.records, self.batch_num_messages) {
                 b.full = true;
                 break;
             }
