@@ -351,7 +351,7 @@ if all(paced_lat.values()):
         return e + ((math.log(c) - math.log(cycle[0][0])) ** 2 if cycle else 0)
 
     none = sim_lat(0, 0)
-    grid = [(ppm, ms) for ppm in (1250, 2500, 5000, 10000, 20000, 40000) for ms in (1, 2, 4, 8, 16)]
+    grid = [(ppm, ms) for ppm in (1250, 2500, 5000, 10000, 20000, 40000, 80000) for ms in (0.5, 1, 2, 4, 8, 16)]
     best = min(((err(g, c), ppm, ms, g, c) for ppm, ms in grid for g, c in [(sim_lat(ppm, ms), sim_cycle(ppm, ms))]),
                key=lambda t: t[0])
     stall = (best[1], best[2], none, best[3], lat, best[4])
@@ -390,10 +390,13 @@ if stall:
         print(f"| {r}/s | {lat[r][0]:.3f} | {lat[r][1]:.3f} ({lat[r][2]} runs) | {none[r]['p50_ms']:.3f} / "
               f"{none[r]['p99_ms']:.3f} | {got[r]['p50_ms']:.3f} / {got[r]['p99_ms']:.3f} |")
     print()
+    after = next(line.split()[1] for line in subprocess.run([kafkasim, "config"], capture_output=True, text=True,
+                 check=True).stdout.splitlines() if line.startswith("broker.wake_stall_after_ms "))
     print(f"Fitted on a grid, least squares on log p99" + (" and on the log of single-1's cycle" if c else "")
           + f": {ppm} wake-ups per million wait (`broker.wake_stall_ppm`), each up to {ms} ms "
-          f"(`broker.wake_stall_ms`)" + (f"; single-1's cycle with them {c:.1f} µs (measured "
-          f"{cycle[0][0]:.1f})." if c else "."))
+          f"(`broker.wake_stall_ms`), of threads that slept at least {after} ms (`broker.wake_stall_after_ms`, "
+          "kafkasim's default: single-1's threads sleep ~0.1 ms, the paced ones 2–10 ms)"
+          + (f"; single-1's cycle with them {c:.1f} µs (measured {cycle[0][0]:.1f})." if c else "."))
 with open(toml_out, "w") as f:
     f.write("# The local broker's CPU cost per request and of waking a thread, measured by its own\n"
             "# accounting (/proc/<pid>/stat, /proc/<pid>/task/*/schedstat) by scripts/broker-cpu.sh:\n"

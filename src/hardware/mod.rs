@@ -13,7 +13,7 @@
 //! | [`Disk`] | one queue, FIFO, seek on discontiguous access, IOPS, cache flush | done = max(now, free) + [seek] + max(bytes/bw, ops/iops) |
 //! | [`PageCache`] | LRU pages; writes dirty, written back in the background | hit if resident |
 //! | [`ThreadPool`] | k threads, a FIFO of waiting jobs, [`WakeCost`] | a job holds a thread until released; a thread waking after a sleep costs extra CPU |
-//! | [`WakeStall`] | a woken thread waiting for a core behind unmodelled work | with probability p, uniform in [0, max] |
+//! | [`WakeStall`] | a woken thread waiting for a core behind unmodelled work | after a sleep of at least `after`, with probability p, uniform in [0, max] |
 
 pub mod cpu;
 pub mod disk;

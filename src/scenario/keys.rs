@@ -169,6 +169,7 @@ pub const KEYS: &[KeySpec] = &[
     k("broker.wake_half_ms", Float { min: 0.001, max: 1e6 }, "ms", All(F(5.0)), "The sleep after which a waking thread pays half of broker.wake_cpu_us (a few ms: caches are cooled over a few scheduler ticks)."),
     k("broker.wake_stall_ppm", Int { min: 0, max: 1_000_000 }, "per million", All(I(0)), "Wake-ups of a network, I/O or replica fetcher thread that wait for a core behind work kafkasim does not model (other JVM threads, the hypervisor); 0 = none, measured per machine by scripts/broker-cpu.sh."),
     k("broker.wake_stall_ms", Float { min: 0.0, max: 1e4 }, "ms", All(F(0.0)), "The longest such wait; each is uniform in [0, this] (a CFS time slice or a GC pause of another process)."),
+    k("broker.wake_stall_after_ms", Float { min: 0.0, max: 1e4 }, "ms", All(F(1.0)), "A thread woken sooner after it went to sleep never waits: between the sleeps of a broker answering one request in flight (~0.1 ms, no waits measured) and of paced requests (≥ 2 ms, the tail); src/hardware/pool.rs."),
     k("broker.produce_cpu_us_per_batch", Float { min: 0.0, max: 1e6 }, "µs", All(F(8.0)), "I/O-thread CPU per appended batch (validation, offset assignment, index)."),
     k("broker.produce_cpu_ns_per_byte", Float { min: 0.0, max: 1e6 }, "ns/B", All(F(0.6)), "I/O-thread CPU per appended byte (CRC check, copy into the page cache)."),
     k("broker.fetch_cpu_us_per_partition", Float { min: 0.0, max: 1e6 }, "µs", All(F(4.0)), "I/O-thread CPU per partition in a Fetch (index lookup)."),

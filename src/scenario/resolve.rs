@@ -1458,6 +1458,7 @@ impl SimConfig {
                 wake_stall: crate::hardware::WakeStall {
                     per_million: g.u("broker.wake_stall_ppm") as u32,
                     max_ns: g.us_ns("broker.wake_stall_ms") * 1000,
+                    after_ns: g.us_ns("broker.wake_stall_after_ms") * 1000,
                 },
                 produce_batch_cpu_ns: g.us_ns("broker.produce_cpu_us_per_batch"),
                 produce_ps_per_byte: g.ps("broker.produce_cpu_ns_per_byte"),

@@ -495,6 +495,37 @@ fn woken_threads_that_wait_for_a_core_make_the_latency_tail() {
 }
 
 #[test]
+fn threads_woken_soon_after_they_slept_never_wait_for_a_core() {
+    // One single-record request in flight, flat out: the broker's network and I/O threads sleep
+    // ~0.1 ms between requests, below `broker.wake_stall_after_ms` (1 ms by default), so the
+    // same stalls as above leave the cycle alone. With the threshold at 0 every wake-up may
+    // wait: 2 a record, 2% of them, 2 ms on average, 0.08 ms more per record.
+    let text = flat_out(5_000, 1024, "").replace(
+        "acks = \"1\"\n",
+        "acks = \"1\"\n\"linger.ms\" = 0\n\"batch.num.messages\" = 1\n\"max.in.flight.requests.per.connection\" = 1\n",
+    );
+    let stalls = ["broker.wake_stall_ppm=20000", "broker.wake_stall_ms=4"];
+    // A record's cycle, ms: the run's span over its records.
+    let cycle_ms = |sets: &[&str]| {
+        let s = run(&text, sets).summary;
+        s.produce_s * 1000.0 / s.records_produced as f64
+    };
+    let calm = cycle_ms(&[]);
+    let soon = cycle_ms(&stalls);
+    let always = cycle_ms(&[stalls[0], stalls[1], "broker.wake_stall_after_ms=0"]);
+    assert!(
+        calm < 0.5,
+        "threads asleep well under 1 ms: {calm:.3} ms a record"
+    );
+    assert_eq!(soon, calm, "woken within 1 ms of sleeping: no waits");
+    let more = always - calm;
+    assert!(
+        (0.06..=0.10).contains(&more),
+        "every wake-up may wait: {more:.3} ms more per record, expected 0.08"
+    );
+}
+
+#[test]
 fn a_brokers_background_work_takes_its_share_of_a_quota() {
     // Single-record requests, 100 in flight, against a broker held to 0.2 core: its CPU binds.
     // 0.05 core of background work (a KRaft node's own) leaves 0.15 to the requests: the rate

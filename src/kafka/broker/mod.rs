@@ -114,8 +114,8 @@ impl Broker {
         for (_, a) in std::mem::take(&mut self.stalled) {
             requests.push(Request::Produce(a.pr));
         }
-        self.net = ThreadPool::new(cfg.network_threads, 0, cfg.wake);
-        self.io = ThreadPool::new(cfg.io_threads, 0, cfg.wake);
+        self.net = ThreadPool::new(cfg.network_threads, 0);
+        self.io = ThreadPool::new(cfg.io_threads, 0);
         self.inc += 1;
         self.alive = false;
         for f in self.fetchers.values_mut() {
@@ -138,8 +138,8 @@ impl Broker {
     ) -> Self {
         Self {
             host,
-            net: ThreadPool::new(cfg.network_threads, 0, cfg.wake),
-            io: ThreadPool::new(cfg.io_threads, 0, cfg.wake),
+            net: ThreadPool::new(cfg.network_threads, 0),
+            io: ThreadPool::new(cfg.io_threads, 0),
             parked: BTreeMap::new(),
             next_parked: 0,
             delayed: BTreeMap::new(),
@@ -249,8 +249,8 @@ impl Cluster {
             }
             self.brokers[b].muted.insert(conn, VecDeque::new());
         }
-        if let Some((req, wake)) = self.brokers[b].net.acquire(now, req) {
-            self.start_net(now, b, req, Some(wake), q);
+        if let Some((req, slept)) = self.brokers[b].net.acquire(now, req) {
+            self.start_net(now, b, req, Some(slept), q);
         }
     }
 
@@ -262,8 +262,8 @@ impl Cluster {
         };
         match next {
             Some(req) => {
-                if let Some((req, wake)) = self.brokers[b].net.acquire(now, req) {
-                    self.start_net(now, b, req, Some(wake), q);
+                if let Some((req, slept)) = self.brokers[b].net.acquire(now, req) {
+                    self.start_net(now, b, req, Some(slept), q);
                 }
             }
             None => {
@@ -272,32 +272,33 @@ impl Cluster {
         }
     }
 
-    /// A woken thread of `b` waits this long for a core (`broker.wake_stall_*`).
-    pub(crate) fn wake_stall(&mut self, b: Id) -> Nanos {
-        let stall = self.cfg.broker.wake_stall;
-        stall.draw(&mut self.brokers[b].stall_rng)
+    /// A thread of `b` woken after sleeping `slept_ns`: (its wait for a core, its extra CPU)
+    /// (`broker.wake_stall_*`, `broker.wake_cpu_us`, `broker.wake_half_ms`).
+    pub(crate) fn woken_after(&mut self, b: Id, slept_ns: Nanos) -> (Nanos, Nanos) {
+        let broker = &self.cfg.broker;
+        let stall = broker
+            .wake_stall
+            .draw(slept_ns, &mut self.brokers[b].stall_rng);
+        (stall, broker.wake.after(slept_ns))
     }
 
-    /// A pool thread of `b` starting a job: (its wait for a core, its extra CPU) if it woke
-    /// from sleep (`woke` = the pool's wake cost), nothing if it goes on from its last job.
-    fn woken(&mut self, b: Id, woke: Option<Nanos>) -> (Nanos, Nanos) {
-        match woke {
-            Some(cpu_ns) => (self.wake_stall(b), cpu_ns),
-            None => (0, 0),
-        }
+    /// A pool thread of `b` starting a job: [`Cluster::woken_after`] if it slept (`slept` =
+    /// how long), nothing if it goes on from its last job.
+    fn woken(&mut self, b: Id, slept: Option<Nanos>) -> (Nanos, Nanos) {
+        slept.map_or((0, 0), |s| self.woken_after(b, s))
     }
 
-    /// A network thread reads `req`; `woke` is the extra CPU of waking it if it was asleep
-    /// (then it may also wait for a core), None if it goes on from its previous job.
+    /// A network thread reads `req`; `slept` is how long it slept if it was asleep (then it
+    /// costs more CPU and may wait for a core), None if it goes on from its previous job.
     fn start_net(
         &mut self,
         now: Nanos,
         b: Id,
         req: Request,
-        woke: Option<Nanos>,
+        slept: Option<Nanos>,
         q: &mut EventQueue<Event>,
     ) {
-        let (stall, wake_ns) = self.woken(b, woke);
+        let (stall, wake_ns) = self.woken(b, slept);
         let start = self.brokers[b].jvm.ready_at(now) + stall;
         let then = Event::NetDone {
             broker: b,
@@ -332,16 +333,16 @@ impl Cluster {
         self.requeue_io(now, b, req, q);
     }
 
-    /// An I/O thread handles `req`; `woke` as for [`Cluster::start_net`].
+    /// An I/O thread handles `req`; `slept` as for [`Cluster::start_net`].
     fn start_io(
         &mut self,
         now: Nanos,
         b: Id,
         mut req: Request,
-        woke: Option<Nanos>,
+        slept: Option<Nanos>,
         q: &mut EventQueue<Event>,
     ) {
-        let (stall, wake_ns) = self.woken(b, woke);
+        let (stall, wake_ns) = self.woken(b, slept);
         let host = self.brokers[b].host;
         let now = self.brokers[b].jvm.ready_at(now);
         let (start, cpu) = match &mut req {
@@ -383,8 +384,8 @@ impl Cluster {
         req: Request,
         q: &mut EventQueue<Event>,
     ) {
-        if let Some((req, wake)) = self.brokers[b].io.acquire(now, req) {
-            self.start_io(now, b, req, Some(wake), q);
+        if let Some((req, slept)) = self.brokers[b].io.acquire(now, req) {
+            self.start_io(now, b, req, Some(slept), q);
         }
     }
 

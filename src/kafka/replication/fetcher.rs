@@ -172,10 +172,11 @@ impl Cluster {
         // The thread slept since it sent the Fetch: waking it costs CPU as a network or I/O
         // thread's wake-up does (hardware::WakeCost; the leader long-polls the Fetch until data
         // comes, so at a low rate it sleeps about the time between records).
-        let mut cpu = match self.brokers[b].fetchers.get_mut(&key) {
+        let (stall, mut cpu) = match self.brokers[b].fetchers.get_mut(&key) {
             Some(f) if f.in_flight == Some(token) => {
                 f.in_flight = None;
-                self.cfg.broker.wake.after(now - f.asleep_since)
+                let slept = now - f.asleep_since;
+                self.woken_after(b, slept)
             }
             _ => return, // an answer to a fetcher that has since been reassigned
         };
@@ -244,7 +245,7 @@ impl Cluster {
         if error {
             q.schedule(now + self.cfg.replication.fetch_backoff_ns, wake);
         } else {
-            let start = self.brokers[b].jvm.ready_at(now) + self.wake_stall(b);
+            let start = self.brokers[b].jvm.ready_at(now) + stall;
             self.on_cpu_then(q, host, start, cpu, wake, write_until);
         }
     }
