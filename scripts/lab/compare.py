@@ -35,13 +35,14 @@ THROUGHPUT = ("throughput records/s", "produce_records_per_s", "throughput_recor
 CONSUMED = ("throughput records/s", "consume_records_per_s_after_join", "throughput_records_s")
 P50 = ("p50 latency ms", "publish_latency.p50_ms", "p50_ms")
 P99 = ("p99 latency ms", "publish_latency.p99_ms", "p99_ms")
+UNFLUSHED = "broker.log.flush.interval.messages=2305843009213693951"  # kafkasim's "never"
+CLIENT_REQUEST = "producer.request_cpu_us"
 ROWS = [
     ("producer-nic", "", "producer-nic", None, [THROUGHPUT], []),
     ("replication-nic", "", "replication-nic", None, [THROUGHPUT], []),
     ("broker-cpu", "quota=", "broker-cpu", None, [THROUGHPUT], []),
     ("flush-disk", "per-record", "flush-disk", None, [THROUGHPUT], []),
-    ("flush-disk", "unflushed,per-record", "flush-disk", None, [THROUGHPUT],
-     ["broker.log.flush.interval.messages=2305843009213693951"]),  # kafkasim's "never"
+    ("flush-disk", "unflushed,per-record", "flush-disk", None, [THROUGHPUT], [UNFLUSHED]),
     ("flush-disk", "write=", "flush-disk-bandwidth", None, [THROUGHPUT], []),
     ("consumer-group", "consumers=1", "consumer-group", "consumer.count=1", [CONSUMED], []),
     ("consumer-group", "consumers=2", "consumer-group", "consumer.count=2", [CONSUMED], []),
@@ -108,6 +109,28 @@ def speed(kafkasim, scenario, out, measured_single):
         k *= s / measured_single
         sets = [f"{key}={v * k:.6g}" for key, v in base.items()]
     return k, sets
+
+
+def matched_cycle(kafkasim, scenario, out, sets, measured_tput):
+    """The client's CPU per request (CLIENT_REQUEST) at which kafkasim's unflushed one-in-flight
+    cycle (flush-disk's unflushed check: one record per request, one request in flight) takes as
+    long as the lab's, measured in the same run. That cycle is mostly wake-ups across the vCPUs,
+    whose cost drifts over hours on a shared VM (lab/results/one-in-flight.txt); with it matched,
+    flush per record tests what it is for: the fsync's share of the cycle. One record in flight,
+    so 1/throughput is the cycle and moves µs for µs with the cost: a few steps.
+    Returns (the cost in µs, --set overrides, kafkasim's cycle in µs), the cost clamped at 0
+    (then the rest of kafkasim's cycle alone is longer than the lab's)."""
+    extra, cost = [], None
+    for _ in range(4):
+        sims, _ = simulate(kafkasim, scenario, out, sets + [UNFLUSHED] + extra)
+        s = get(next(iter(sims.values())), "produce_records_per_s")
+        if cost is None:
+            cost = resolved(out, (CLIENT_REQUEST,))[CLIENT_REQUEST]
+        if abs(s / measured_tput - 1) < 0.002 or (cost == 0 and s < measured_tput):
+            break
+        cost = max(cost + (1 / measured_tput - 1 / s) * 1e6, 0.0)
+        extra = [f"{CLIENT_REQUEST}={cost:.4g}"]
+    return cost, extra, 1e6 / s
 
 
 def eden(measured_csv, regime):
@@ -214,7 +237,7 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
         net = [f"network.latency_us={round(max(lo_us + extra_us, 0), 2)}"]
     eden_mib = eden(os.path.join(os.path.dirname(summary_csv), "measured.csv"), "acks-all-latency")
     os.makedirs(out_dir, exist_ok=True)
-    rows, cpu_rows, commands, speed_k = [], [], [], None
+    rows, cpu_rows, commands, speed_k, matched = [], [], [], None, None
     for regime, variant, scenario, point, metrics, extra in ROWS:
         m = find(regime, variant)
         if m is None:
@@ -230,6 +253,16 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
                                       os.path.join(SIM_DIR, scenario + "-scaled"), scaled)
             scaled_tput = get(next(iter(scaled_sims.values())), THROUGHPUT[1])
             scaled_err = scaled_tput / float(m[THROUGHPUT[2] + "_mean"]) - 1
+        unflushed = find(regime, "unflushed,per-record") if (regime, variant) == ("flush-disk", "per-record") else None
+        if unflushed:
+            scenario_toml = os.path.join(scenario_dir, scenario + ".toml")
+            matched = matched_cycle(kafkasim, scenario_toml, os.path.join(SIM_DIR, scenario + "-cycle"), sets,
+                                    float(unflushed["throughput_records_s_mean"]))
+            cycle_sims, _ = simulate(kafkasim, scenario_toml, os.path.join(SIM_DIR, scenario + "-matched"),
+                                     sets + matched[1])
+            matched_tput = get(next(iter(cycle_sims.values())), THROUGHPUT[1])
+            matched_err = matched_tput / float(m[THROUGHPUT[2] + "_mean"]) - 1
+            unflushed_us = 1e6 / float(unflushed["throughput_records_s_mean"])
         sets += extra
         sim_out = os.path.join(SIM_DIR, scenario + ("-" + variant.replace("/", "") if extra else ""))
         sims, cmd = simulate(kafkasim, os.path.join(scenario_dir, scenario + ".toml"), sim_out, sets)
@@ -291,6 +324,13 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
             f.write(f"broker-cpu's single-record reference (measured after each repetition, under the same quota): kafkasim "
                     f"runs it as fast with the broker's CPU costs ×{speed_k:.3f}, and then gives {scaled_tput:,.0f} records/s for "
                     f"the regime ({100 * scaled_err:+.1f}%); the table gives the calibration's costs, unscaled.\n")
+        if matched:
+            f.write(f"flush-disk's unflushed check is this run's one-in-flight cycle ({unflushed_us:.1f} µs a record); "
+                    + (f"kafkasim takes as long with {CLIENT_REQUEST} = {matched[0]:.1f} µs" if matched[0] > 0 else
+                       f"kafkasim's cycle takes {matched[2]:.1f} µs even with {CLIENT_REQUEST} = 0 (its broker, wake-ups and "
+                       f"network alone)")
+                    + f", and then gives flush per record {matched_tput:,.0f} records/s ({100 * matched_err:+.1f}%), "
+                    f"the fsync's share tested alone; the table gives the calibration's cost.\n")
         if eden_mib:
             f.write(f"Eden given to the acks-all regime: {eden_mib} MiB (its brokers' GC logs: MiB allocated per young collection).\n")
         same = lab_cpu is not None and lab_cpu.startswith(calib_cpu)
