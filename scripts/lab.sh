@@ -228,13 +228,14 @@ gc_marks() {
     done
 }
 
-# gc_delta BEFORE: " gc:b0=YOUNG/MIB,..." each broker's young collections and MiB allocated since.
+# gc_delta BEFORE: " gc:b0=YOUNG/MIB/MS,..." each broker's young collections, MiB allocated and
+# ms of young-collection pauses since.
 gc_delta() {
     local m out="" h dir
     for m in $1; do
         h=${m%%=*} dir=$KAFKASIM_KAFKA_DIR/node-$((${m:1:1} + 1))
         out+="${out:+,}$h=$(gc_span "$dir/logs/gc.log" "$(tr : ' ' <<<"${m#*=}")" \
-            "$(gc_mark "$dir/logs/gc.log" "$(<"$dir/pid")")" | tr ' ' /)"
+            "$(gc_mark "$dir/logs/gc.log" "$(<"$dir/pid")")" pauses | tr ' ' /)"
     done
     [[ -z $out ]] || echo " gc:$out"
 }

@@ -16,12 +16,14 @@ write's own cost is what an appending write + fsync takes more (fsync-probe minu
 host.disk_seek_us; kafkasim adds the page's transfer, 8.5 µs at the ssd profile's 480 MB/s);
 the eden of the brokers' JVMs (G1 sizes it to its pause goal, smaller with three JVMs on 2 cores
 than with one) is this run's too: the MiB the acks=all brokers allocated per young collection,
-from their GC logs (measured.csv notes "gc:b0=YOUNG/MIB,...", scripts/lab/jvm.sh).
+and (runs since 2026-12-03) their young pauses' length, from their GC logs (measured.csv notes
+"gc:b0=YOUNG/MIB/MS,...", scripts/lab/jvm.sh).
 LAB_CALIBRATION=DIR (relative to the repository; default plots/calibration): the calibration
 the scenarios include (its profile.toml and broker-cpu.toml), for a lab run on another machine.
 """
 import csv
 import json
+import math
 import os
 import re
 import statistics
@@ -133,16 +135,26 @@ def matched_cycle(kafkasim, scenario, out, sets, measured_tput):
     return cost, extra, 1e6 / s
 
 
-def eden(measured_csv, regime):
-    """MiB a regime's brokers allocated per young collection, over all its repetitions (None
-    when its rows carry no GC notes)."""
-    young = mib = 0
+GC_PAUSE_SIGMA = 0.5  # broker.gc.pause_ms is the median of a lognormal of this sigma (src/scenario/keys.rs)
+
+
+def gc(measured_csv, regime):
+    """A regime's brokers' young collections over all its repetitions, from measured.csv's notes
+    "gc:b0=YOUNG/MIB[/MS],...": (MiB allocated per young collection, the median pause in ms as
+    broker.gc.pause_ms means it: the measured mean pause over e^(sigma^2/2)), each None when the
+    notes lack it (runs from before 2026-12-03 carry no pauses)."""
+    young = mib = ms = 0
+    timed = True
     with open(measured_csv, newline="") as f:
         for r in csv.DictReader(f):
             if r["regime"] == regime:
-                for n, m in re.findall(r"b\d=(\d+)/([0-9.]+)", r["notes"].partition(" gc:")[2]):
-                    young, mib = young + int(n), mib + float(m)
-    return round(mib / young) if young else None
+                for n, m, p in re.findall(r"b\d=(\d+)/([0-9.]+)(?:/([0-9.]+))?", r["notes"].partition(" gc:")[2]):
+                    young, mib, ms = young + int(n), mib + float(m), ms + float(p or 0)
+                    timed = timed and p != ""
+    if not young:
+        return None, None
+    median = round(ms / young / math.exp(GC_PAUSE_SIGMA ** 2 / 2), 2) if timed else None
+    return round(mib / young), median
 
 
 def roles(cpu_s):
@@ -235,7 +247,7 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
         lo_us = float(re.search(r'^"loopback_latency_us" = ([0-9.]+)', profile_text, re.M).group(1))
         extra_us = (float(veth["p50_ms_mean"]) - float(lo["p50_ms_mean"])) * 1000 / 2
         net = [f"network.latency_us={round(max(lo_us + extra_us, 0), 2)}"]
-    eden_mib = eden(os.path.join(os.path.dirname(summary_csv), "measured.csv"), "acks-all-latency")
+    eden_mib, pause_ms = gc(os.path.join(os.path.dirname(summary_csv), "measured.csv"), "acks-all-latency")
     os.makedirs(out_dir, exist_ok=True)
     rows, cpu_rows, commands, speed_k, matched = [], [], [], None, None
     for regime, variant, scenario, point, metrics, extra in ROWS:
@@ -243,7 +255,9 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
         if m is None:
             continue
         sets = list(net) + (list(disk) if scenario.startswith("flush") else [])
-        sets += [f"broker.gc.young_every_mb={eden_mib}"] if regime == "acks-all-latency" and eden_mib else []
+        if regime == "acks-all-latency":
+            sets += [f"broker.gc.young_every_mb={eden_mib}"] if eden_mib else []
+            sets += [f"broker.gc.pause_ms={pause_ms}"] if pause_ms else []
         reference = find(regime, "single-record") if regime == "broker-cpu" else None
         if reference:
             k, scaled = speed(kafkasim, os.path.join(scenario_dir, scenario + ".toml"),
@@ -332,7 +346,9 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
                     + f", and then gives flush per record {matched_tput:,.0f} records/s ({100 * matched_err:+.1f}%), "
                     f"the fsync's share tested alone; the table gives the calibration's cost.\n")
         if eden_mib:
-            f.write(f"Eden given to the acks-all regime: {eden_mib} MiB (its brokers' GC logs: MiB allocated per young collection).\n")
+            f.write(f"Eden given to the acks-all regime: {eden_mib} MiB (its brokers' GC logs: MiB allocated per young collection)"
+                    + (f"; young pauses {pause_ms} ms (the logs' mean pause as a lognormal's median, σ = {GC_PAUSE_SIGMA}).\n"
+                       if pause_ms else ".\n"))
         same = lab_cpu is not None and lab_cpu.startswith(calib_cpu)
         f.write(f"Measured on {lab_cpu or 'a machine not recorded (no machine.txt)'}; the CPU costs are "
                 f"{calib_cpu}'s ({cal}/profile.toml, broker-cpu.toml)"

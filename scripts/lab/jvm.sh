@@ -12,17 +12,21 @@ gc_mark() {
     echo "$(wc -l <"$1") ${eu:-0}"
 }
 
-# gc_span LOG MARK0 MARK1: "young-collections MiB-allocated" between two marks.
+# gc_span LOG MARK0 MARK1 [pauses]: "young-collections MiB-allocated" between two marks; with
+# `pauses`, a third field: the young collections' pauses summed, ms (the number ending the line).
 gc_span() {
     local l0 e0 l1 e1
     read -r l0 e0 <<<"$2"
     read -r l1 e1 <<<"$3"
-    awk -v l0="$l0" -v l1="$l1" -v e0="$e0" -v e1="$e1" '
+    awk -v l0="$l0" -v l1="$l1" -v e0="$e0" -v e1="$e1" -v pauses="${4:-}" '
         match($0, /Pause .* [0-9]+M->[0-9]+M/) {
             k = split(substr($0, RSTART, RLENGTH), a, " "); split(a[k], h, "M->")
-            if (NR > l0 && NR <= l1) { alloc += h[1] - prev; if ($0 ~ /Pause Young/) n++ }
+            if (NR > l0 && NR <= l1) {
+                alloc += h[1] - prev
+                if ($0 ~ /Pause Young/) { n++; ms += $NF + 0 }
+            }
             prev = h[2] + 0
         }
         NR >= l1 { exit }
-        END { printf "%d %.1f", n, alloc + (e1 - e0) / 1024 }' "$1"
+        END { printf "%d %.1f", n, alloc + (e1 - e0) / 1024; if (pauses) printf " %.1f", ms }' "$1"
 }
