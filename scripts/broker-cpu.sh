@@ -27,6 +27,7 @@
 #   WORKLOADS="single-1" scripts/broker-cpu.sh 5 --append   # measure only some workloads
 #   BCPU_DIR=plots/calibration-xeon scripts/broker-cpu.sh compare   # another machine's calibration:
 #       # its profile.toml, the CSV's runs on its machine, its broker-cpu.{md,toml}
+#   BCPU_SINCE=2026-12-03T04:00 BCPU_UNTIL=... ...   # only the runs of one sitting (UTC times)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -147,7 +148,7 @@ compare() {
     [[ -f $OUT/profile.toml ]] || die "$OUT/profile.toml not found (BCPU_DIR names a calibration's folder)"
     printf 'name = "broker-cpu"\ninclude = ["../../%s/profile.toml"]\n' "$OUT" > "$dir/workload.toml"
     python3 - "$CSV" "$dir" "$OUT/profile.toml" "$OUT/broker-cpu.toml" "$K" > "$dir/broker-cpu.md" <<'PYEOF'
-import csv, json, math, re, statistics as st, subprocess, sys
+import csv, json, math, os, re, statistics as st, subprocess, sys
 csv_path, sim_dir, profile, toml_out, kafkasim = sys.argv[1:6]
 RATES = (100, 200, 500)
 WORK = ["idle", "single", "batched"] + [f"paced-{r}" for r in RATES] + ["fetched-500"]  # single-1: when measured
@@ -156,6 +157,11 @@ WORK = ["idle", "single", "batched"] + [f"paced-{r}" for r in RATES] + ["fetched
 machine = re.search(r"^# machine: [^,]*, (.*)$", open(profile).read(), re.M).group(1)
 every = list(csv.DictReader(open(csv_path)))
 rows = [r for r in every if machine.startswith(r["cpu"])]
+# BCPU_SINCE / BCPU_UNTIL (UTC times, 2026-12-03T04:00): only the runs from, before then: those
+# of one sitting (a machine's speed drifts by the hour: lab/regimes.md).
+since, until = os.environ.get("BCPU_SINCE", ""), os.environ.get("BCPU_UNTIL", "~")
+rows = [r for r in rows if since <= r["utc"] < until]
+window = " ".join(w for w in (f"from {since}" if since else "", f"before {until}" if until != "~" else "") if w)
 mismatch = not rows  # a CSV measured only elsewhere (a fresh run on another machine): fit it, and say so
 if mismatch:
     rows = every
@@ -270,7 +276,8 @@ print()
 others = len(every) - len(rows)
 where = rows[0]["cpu"] if mismatch else f"{machine}, profile.toml's machine"
 print(f"Measured by `scripts/broker-cpu.sh` on {where} ({len(rows)} runs, "
-      f"{rows[0]['utc']} to {rows[-1]['utc']}; {others} on other machines left out, "
+      f"{rows[0]['utc']} to {rows[-1]['utc']}; {others} on other machines"
+      + (f" or outside the sitting ({window})" if window else "") + " left out, "
       f"{len(quiet)} with a 1-minute load "
       "average below 1.5 and, where recorded, under 5% of a core of steal kept); simulated by `scripts/broker-cpu.sh compare` with "
       f"{profile} and the costs solved below. Median (min–max).")
