@@ -83,4 +83,4 @@ for r in rows:
     print("    " + " ".join(f"{k}={v}" for k, v in r.items()))
 PY
 } >"${OUT/#-//dev/stdout}"
-cat "$OUT" >&2
+[[ $OUT == - ]] || cat "$OUT" >&2
