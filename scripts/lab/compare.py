@@ -254,22 +254,22 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
         m = find(regime, variant)
         if m is None:
             continue
+        scenario_toml = os.path.join(scenario_dir, scenario + ".toml")
         sets = list(net) + (list(disk) if scenario.startswith("flush") else [])
         if regime == "acks-all-latency":
             sets += [f"broker.gc.young_every_mb={eden_mib}"] if eden_mib else []
             sets += [f"broker.gc.pause_ms={pause_ms}"] if pause_ms else []
         reference = find(regime, "single-record") if regime == "broker-cpu" else None
         if reference:
-            k, scaled = speed(kafkasim, os.path.join(scenario_dir, scenario + ".toml"),
+            k, scaled = speed(kafkasim, scenario_toml,
                               os.path.join(SIM_DIR, scenario + "-single"), float(reference["throughput_records_s_mean"]))
             speed_k = k
-            scaled_sims, _ = simulate(kafkasim, os.path.join(scenario_dir, scenario + ".toml"),
+            scaled_sims, _ = simulate(kafkasim, scenario_toml,
                                       os.path.join(SIM_DIR, scenario + "-scaled"), scaled)
             scaled_tput = get(next(iter(scaled_sims.values())), THROUGHPUT[1])
             scaled_err = scaled_tput / float(m[THROUGHPUT[2] + "_mean"]) - 1
         unflushed = find(regime, "unflushed,per-record") if (regime, variant) == ("flush-disk", "per-record") else None
         if unflushed:
-            scenario_toml = os.path.join(scenario_dir, scenario + ".toml")
             matched = matched_cycle(kafkasim, scenario_toml, os.path.join(SIM_DIR, scenario + "-cycle"), sets,
                                     float(unflushed["throughput_records_s_mean"]))
             cycle_sims, _ = simulate(kafkasim, scenario_toml, os.path.join(SIM_DIR, scenario + "-matched"),
@@ -279,7 +279,7 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
             unflushed_us = 1e6 / float(unflushed["throughput_records_s_mean"])
         sets += extra
         sim_out = os.path.join(SIM_DIR, scenario + ("-" + variant.replace("/", "") if extra else ""))
-        sims, cmd = simulate(kafkasim, os.path.join(scenario_dir, scenario + ".toml"), sim_out, sets)
+        sims, cmd = simulate(kafkasim, scenario_toml, sim_out, sets)
         shown = " ".join(os.path.relpath(c, ROOT) if c.startswith("/") else c for c in cmd)
         if shown not in commands:
             commands.append(shown)

@@ -7,7 +7,7 @@
 # calibration (14:14 UTC) and its lab run (10:10) disagreed by 2x on this cycle; is it the client
 # or the hour? Beside each Python repetition, the machine's cross-vCPU wake-up latency right
 # before it (scripts/lab/wake-probe.c, 100 µs sleeps, p50), its steal and its load average.
-# Needs the `calibrate` build (cargo build --release --features calibrate) and target/lab-venv.
+# Builds kafkasim with the `calibrate` feature; creates target/lab-venv when missing.
 #   scripts/lab/one-in-flight.sh [REPS]      (default 5; writes lab/results/one-in-flight.txt)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,15 +18,12 @@ die() { say "$*"; exit 2; }
 source scripts/lab/venv.sh # VENV, PY, ensure_venv
 [[ $REPS =~ ^[1-9][0-9]*$ ]] || die "REPS must be a positive integer, got '$REPS'"
 ensure_venv
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-# Without the feature, calibrate --bootstrap refuses at once and names it (with it: 10 s, unreachable).
-"$K" calibrate --bootstrap 127.0.0.1:1 --plan small --out "$work/probe" --quiet 2>&1 | grep -q 'feature' &&
-  die "$K lacks the calibrate feature: cargo build --release --features calibrate"
+cargo build --release --features calibrate --quiet # as scripts/calibrate-e2e.sh: rdkafka for the Rust side
 mkdir -p target
 cc -O2 -pthread -o target/wake-probe scripts/lab/wake-probe.c
 echo -20 > /proc/self/autogroup 2>/dev/null || true
 scripts/kafka-local.sh start --brokers 1 >/dev/null
+work=$(mktemp -d)
 trap 'scripts/kafka-local.sh stop >/dev/null 2>&1 || true; rm -rf "$work"' EXIT INT TERM
 b=$(scripts/kafka-local.sh bootstrap)
 client() { "$PY" scripts/lab/client.py "$@"; }
