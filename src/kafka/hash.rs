@@ -164,6 +164,25 @@ pub fn decimal_crc32(mut v: u64, buf: &mut [u8; 20]) -> (&[u8], u32) {
     };
     let (pairs, single) = &DIGITS;
     let (mut at, mut j, mut h) = (20, 0, 0u32);
+    // Whole groups of 8 digits first: one 64-bit division per group, then its four pairs from
+    // two 32-bit halves that do not wait on each other (a 64-bit division per pair made one long
+    // chain; the pairs' shares are XORed, in any order).
+    while v >= 100_000_000 {
+        let group = (v % 100_000_000) as u32;
+        v /= 100_000_000;
+        let (high, low) = (group / 10_000, group % 10_000);
+        for (k, n) in [low % 100, low / 100, high % 100, high / 100]
+            .into_iter()
+            .enumerate()
+        {
+            let n = n as usize;
+            h ^= pairs[j + k][n];
+            buf[at - 2 * k - 2..at - 2 * k].copy_from_slice(&ASCII[2 * n..2 * n + 2]);
+        }
+        at -= 8;
+        j += 4;
+    }
+    let mut v = v as u32;
     while v >= 100 {
         let n = (v % 100) as usize;
         v /= 100;

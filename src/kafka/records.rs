@@ -10,13 +10,10 @@ pub const BATCH_HEADER_BYTES: u64 = 61;
 
 /// Bytes of a zig-zag varint holding `v`.
 pub fn varint_bytes(v: i64) -> u32 {
-    let mut z = ((v << 1) ^ (v >> 63)) as u64;
-    let mut n = 1;
-    while z >= 0x80 {
-        z >>= 7;
-        n += 1;
-    }
-    n
+    let z = ((v << 1) ^ (v >> 63)) as u64;
+    // 7 bits a byte, at least one byte: ⌈significant bits / 7⌉, without a loop (several
+    // varints a record).
+    (64 - (z | 1).leading_zeros()).div_ceil(7)
 }
 
 /// Bytes a record takes inside a batch: key of `key_len` bytes (None = null key), value of
@@ -103,6 +100,27 @@ mod tests {
         assert_eq!(varint_bytes(-1), 1);
         assert_eq!(varint_bytes(63), 1);
         assert_eq!(varint_bytes(64), 2);
+    }
+    #[test]
+    fn varint_sizes_are_the_bytes_of_the_encoding() {
+        // Encode as the protocol does (7 bits a byte, high bit = more) and count.
+        let encoded = |v: i64| {
+            let mut z = ((v << 1) ^ (v >> 63)) as u64;
+            let mut n = 1;
+            while z >= 0x80 {
+                z >>= 7;
+                n += 1;
+            }
+            n
+        };
+        let mut cases = vec![0, 1, -1, i64::MAX, i64::MIN, i64::MIN + 1];
+        for bits in 0..63 {
+            let p = 1i64 << bits;
+            cases.extend([p - 1, p, p + 1, -p, -p - 1, -p + 1]);
+        }
+        for v in cases {
+            assert_eq!(varint_bytes(v), encoded(v), "varint of {v}");
+        }
     }
     #[test]
     fn codecs_shrink_batches() {

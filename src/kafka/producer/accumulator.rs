@@ -88,6 +88,10 @@ pub struct Appended {
 /// The size a batch of `raw_bytes` is estimated to have once compressed, at the ratio
 /// `permille` (the header is not compressed).
 fn estimated(raw_bytes: u64, permille: u64) -> u64 {
+    if permille == 1000 {
+        // Uncompressed (every record of a run without compression): no division per record.
+        return raw_bytes;
+    }
     BATCH_HEADER_BYTES + ((raw_bytes - BATCH_HEADER_BYTES) * permille).div_ceil(1000)
 }
 
