@@ -5,9 +5,17 @@ use crate::engine::time::mul_div;
 use crate::engine::Nanos;
 use hdrhistogram::Histogram;
 
-/// A latency histogram in µs.
+/// The largest latency a histogram keeps, µs (an hour); longer ones count as an hour.
+pub const LATENCY_MAX_US: u64 = 3_600_000_000;
+
+/// A latency histogram in µs, 3 significant digits. It starts small and grows to the largest
+/// value recorded (`auto`): its buckets, and so its quantiles, are those of a histogram sized for
+/// [`LATENCY_MAX_US`] from the start (they depend only on the lowest value and the digits),
+/// without zeroing a quarter of a megabyte per histogram for every run.
 pub fn latency_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds")
+    let mut h = Histogram::new_with_bounds(1, 2, 3).expect("valid bounds");
+    h.auto(true);
+    h
 }
 
 /// One producer's counters.
@@ -342,7 +350,7 @@ impl Metrics {
 
 /// Record `count` samples of `ns` (as µs, at least 1) in `h`.
 pub fn record_ns(h: &mut Histogram<u64>, ns: Nanos, count: u64) {
-    let us = (ns / 1000).clamp(1, h.high());
+    let us = (ns / 1000).clamp(1, LATENCY_MAX_US);
     h.record_n(us, count).expect("value within bounds");
 }
 
@@ -368,6 +376,44 @@ pub fn record_spread_ns(h: &mut Histogram<u64>, lo_ns: Nanos, hi_ns: Nanos, coun
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn growing_histograms_give_the_quantiles_of_full_sized_ones() {
+        let full = || Histogram::<u64>::new_with_bounds(1, LATENCY_MAX_US, 3).unwrap();
+        let (mut grown, mut sized) = (latency_histogram(), full());
+        let (mut other_grown, mut other_sized) = (latency_histogram(), full());
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for i in 0..20_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Latencies from 1 µs to past the hour, spread over every magnitude.
+            let ns = (x >> (x % 64)).max(1) % (2 * LATENCY_MAX_US * 1000);
+            let (h, s) = if i % 3 == 0 {
+                (&mut other_grown, &mut other_sized)
+            } else {
+                (&mut grown, &mut sized)
+            };
+            record_ns(h, ns, 1 + i % 4);
+            record_ns(s, ns, 1 + i % 4);
+        }
+        grown.add(&other_grown).unwrap();
+        sized.add(&other_sized).unwrap();
+        assert_eq!((grown.len(), grown.max()), (sized.len(), sized.max()));
+        for q in [0.0, 0.01, 0.25, 0.5, 0.9, 0.99, 0.999, 1.0] {
+            assert_eq!(
+                grown.value_at_quantile(q),
+                sized.value_at_quantile(q),
+                "q {q}"
+            );
+        }
+        assert_eq!(grown.mean(), sized.mean());
+        assert_eq!(
+            grown.max(),
+            sized.highest_equivalent(LATENCY_MAX_US),
+            "an hour at most"
+        );
+    }
 
     #[test]
     fn a_batch_spreads_its_records_latencies() {
