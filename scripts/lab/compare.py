@@ -8,7 +8,7 @@ lab/regimes.md), reads the lab's means and standard deviations (SUMMARY_CSV, wri
 `scripts/lab.sh all`) and writes OUT_DIR/comparison.csv and OUT_DIR/comparison.md: per regime and
 metric, measured mean ± sd (repetitions, how many under load), simulated, relative error, and
 whether it is within the issue's bounds (throughput 15 %, p50 latency 25 %, p99 latency 2×);
-and OUT_DIR/cpu.csv (a table in comparison.md too): CPU per record by host, the lab's cgroups'
+and OUT_DIR/cpu.csv (a table in comparison.md too): CPU per record sent by host, the lab's cgroups'
 counts against kafkasim's hosts (consumer-group aside: its counts cover the consuming alone).
 The disk latencies the flush regimes need are this run's own probes (p50s): the device's cache
 flush is a clean file's fsync (flush-disk / clean-fsync-probe: host.disk_flush_us), and a
@@ -170,10 +170,28 @@ def roles(cpu_s):
     return out
 
 
+# What scripts/lab.sh sent untimed before each timed run, for rows written before the client
+# noted it (untimed_records=, since 2026-12-03): WARMUP_RECORDS = 1000 records, and in the
+# acks-all regime ACKS_WARMUP_S = 10 s more at its rate (both unchanged since the lab began).
+LAB_WARMUP_RECORDS, ACKS_WARMUP_S = 1000, 10
+
+
+def records_sent(r):
+    """Records a producer repetition sent in all: its timed records and the untimed ones before
+    them, which its CPU and GC counts cover as well."""
+    m = re.search(r"untimed_records=(\d+)", r["notes"])
+    if m:
+        untimed = int(m.group(1))
+    else:
+        rate = re.search(r"rate=(\d+)/s", r["variant"]) if r["regime"] == "acks-all-latency" else None
+        untimed = LAB_WARMUP_RECORDS + (int(rate.group(1)) * ACKS_WARMUP_S if rate else 0)
+    return int(r["records"]) + untimed
+
+
 def measured_cpu(measured_csv, regime, variant):
-    """Per role, µs of CPU per record in each repetition the summary is over (its cgroups' counts,
-    measured.csv notes "cpu_s:b0=...,c0=..."; the whole repetition: client start-up and exit, the
-    JVMs' idle work)."""
+    """Per role, µs of CPU per record sent in each repetition the summary is over (its cgroups'
+    counts, measured.csv notes "cpu_s:b0=...,c0=..."; the whole repetition: the untimed records
+    before the timed ones, client start-up and exit, the JVMs' idle work)."""
     with open(measured_csv, newline="") as f:
         rs = [r for r in csv.DictReader(f) if r["regime"] == regime and r["variant"] == variant]
     per = {}
@@ -183,7 +201,7 @@ def measured_cpu(measured_csv, regime, variant):
             continue
         cpu = {h: float(v) for h, v in (kv.split("=") for kv in m.group(1).split(",")) if h != "steal"}
         for role, secs in roles(cpu).items():
-            per.setdefault(role, []).append(secs / int(r["records"]) * 1e6)
+            per.setdefault(role, []).append(secs / records_sent(r) * 1e6)
     return per
 
 
@@ -320,8 +338,9 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
         for r in rows:
             f.write(f"| {r['regime']} | {r['variant']} | {r['metric']} | {r['measured_mean']:,} ± {r['measured_sd']:,} "
                     f"({r['reps']}, {r['loaded_reps']}{' dropped' if r['stats_over'] == 'quiet' and r['loaded_reps'] != '0' else ''}) | {r['simulated']:,} | {r['error_pct']:+.1f}% | {r['bound']} | {r['within']} |\n")
-        f.write("\nCPU per record by host, µs: the lab's cgroups (each repetition whole: the client's start-up and "
-                "exit, the JVMs' idle work) against kafkasim's hosts (the leader: the busiest broker):\n\n"
+        f.write("\nCPU per record sent by host, µs: the lab's cgroups over each repetition whole (the client's "
+                "start-up and exit, the JVMs' idle work) divided by every record it sent (the untimed ones "
+                "before the timed part too), against kafkasim's hosts (the leader: the busiest broker):\n\n"
                 "| regime | variant | host | measured (mean ± sd, reps) | simulated | simulated / measured |\n"
                 "|---|---|---|---|---|---|\n")
         for r in cpu_rows:

@@ -79,6 +79,8 @@ def cmd_row(path, regime, variant, rep, lb, la, note=""):
                  p50_ms=d["p50_ms"], p99_ms=d["p99_ms"], notes=f"{what} mean_ms={d['mean_ms']}")
     else:
         notes = f"mean_ms={d['mean_ms']} elapsed_s={d['elapsed_s']} errors={d['errors']}"
+        if d.get("untimed_records") is not None:
+            notes += f" untimed_records={d['untimed_records']}"
         if d.get("records_per_request") is not None:
             notes += f" produce_requests={d['produce_requests']} records_per_request={d['records_per_request']}"
         for k in ("int_latency", "outbuf_latency", "rtt"):
