@@ -271,7 +271,7 @@ launch_node() {
     # shellcheck disable=SC2086
     setsid "$JAVA" $HEAP -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
         -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError \
-        -Xlog:gc,safepoint:file="$dir/logs/gc.log":uptime:filecount=0 \
+        -Xlog:gc,safepoint:file="$dir/logs/gc.log":utctime,uptime:filecount=0 \
         -Djava.awt.headless=true -Dlog4j2.configurationFile="$LOG4J" -Dkafka.logs.dir="$dir/logs" \
         -cp "$LIBS/*" kafka.Kafka "$dir/server.properties" \
         </dev/null >"$dir/stdout.log" 2>&1 &

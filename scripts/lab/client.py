@@ -145,6 +145,9 @@ def cmd_produce(a):
     p = Producer(conf)
     payload = os.urandom(a.size)
     lat = []
+    # --trace-dir: every timed record's delivery (wall clock, s) and latency (s), to line the tail
+    # up with the brokers' GC logs (their utctime).
+    trace = [] if a.trace_dir else None
     state = {"errors": 0, "last": 0.0, "first_error": None}
 
     def on_delivery(err, msg):
@@ -154,6 +157,8 @@ def cmd_produce(a):
             return
         lat.append(msg.latency())
         state["last"] = time.time()
+        if trace is not None:
+            trace.append((state["last"], msg.latency()))
 
     def send(i, cb):
         kw = {"partition": i % a.partitions} if a.partitions else {}
@@ -197,6 +202,11 @@ def cmd_produce(a):
     requests = requests_sent(p, stats) - requests0
     windows = stats["windows"]
     wall = (state["last"] or time.time()) - t0
+    if trace is not None:
+        os.makedirs(a.trace_dir, exist_ok=True)
+        with open(os.path.join(a.trace_dir, f"{a.topic}.csv"), "w") as f:
+            f.write("delivered_unix_s,latency_s\n")
+            f.writelines(f"{t:.6f},{l:.6f}\n" for t, l in trace)
     lat.sort()
     ok = len(lat)
     emit({
@@ -383,6 +393,7 @@ def main(argv):
     p.add_argument("--partitions", type=int, default=0, help="round-robin over P partitions; 0 = librdkafka's partitioner")
     p.add_argument("--warmup", type=int, default=0, help="untimed records sent and flushed first")
     p.add_argument("--warmup-s", type=float, default=0, help="then, with --rate, seconds of untimed records at that rate")
+    p.add_argument("--trace-dir", help="write each timed record's delivery time and latency to DIR/TOPIC.csv")
     p.add_argument("--timeout-s", type=float, default=300)
     p.add_argument("--set", action="append", default=[], help="librdkafka setting k=v (repeatable)")
 
