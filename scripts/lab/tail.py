@@ -5,8 +5,9 @@ utctime, scripts/kafka-local.sh).
 
     python3 scripts/lab/tail.py DIR > DIR/tail.md
 
-DIR holds traces/TOPIC.csv or .csv.gz (delivered_unix_s, latency_s per record) and gc/node-N.log (the
-brokers' gc.log, copied after the run). A stall is a run of records each over STALL_MS late; it
+DIR holds traces/TOPIC.csv or .csv.gz (delivered_unix_s, latency_s per record), gc/node-N.log (the
+brokers' gc.log, copied after the run) and, when scripts/lab/steal.py ran beside it, steal.csv
+(the ticks of 10 ms the VM's host took from each vCPU, and when). A stall is a run of records each over STALL_MS late; it
 is put down to a JVM pause when a young collection or a safepoint of over 1 ms on any broker
 overlaps one of its records' flight. Prints, per trace, its p50 and p99, the p99 of the records
 that no pause touched, and every stall (when, how long the worst record waited, how many records,
@@ -47,16 +48,27 @@ def pauses(gc_dir):
     return sorted(out)
 
 
+def steal_ticks(d):
+    """(unix_s, ticks) of every steal.csv line, or None without the file."""
+    path = os.path.join(d, "steal.csv")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return [(float(r["unix_s"]), int(r["steal_ticks"])) for r in csv.DictReader(f)]
+
+
 def percentile(xs, q):
     return xs[max(0, int(q * len(xs)) - 1)] if xs else float("nan")
 
 
 def main(d):
     ps = pauses(os.path.join(d, "gc"))
+    st = steal_ticks(d)
     print(f"# The latency tail, record by record ({d})\n")
     print(f"Stall: consecutive records each over {STALL_MS:g} ms; pause: a young GC or safepoint over "
           f"{PAUSE_MIN_MS:g} ms on any broker overlapping a record's flight. Times in s from the first send.\n")
     total_tail = total_hit = 0
+    stalls = {"a JVM pause": 0, "steal alone": 0, "neither": 0}
     for path in sorted(glob.glob(os.path.join(d, "traces", "*.csv*"))):
         with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as f:
             rows = [(float(r["delivered_unix_s"]), float(r["latency_s"])) for r in csv.DictReader(f)]
@@ -79,8 +91,9 @@ def main(d):
         print(f"{len(rows)} records: p50 {percentile(lats, 0.5) * 1e3:.2f} ms, p99 {p99 * 1e3:.2f} ms; "
               f"the records at or over the p99 touched by a pause: {hit} of {len(tail)}; p99 of the "
               f"{len(clean)} records no pause touched: {percentile(clean, 0.99) * 1e3:.2f} ms.\n")
-        print("| stall at s | worst record ms | records | pause touching it |")
-        print("|---|---|---|---|")
+        steal_col = st is not None
+        print("| stall at s | worst record ms | records | pause touching it |" + (" steal ms |" if steal_col else ""))
+        print("|---|---|---|---|" + ("---|" if steal_col else ""))
         run = []
         for s, e, l in sent + [(None, None, 0.0)]:
             if l * 1e3 > STALL_MS:
@@ -89,11 +102,15 @@ def main(d):
             if run:
                 s0, e1 = run[0][0], max(x[1] for x in run)
                 why = touching(s0, e1)
+                stolen = sum(k for t, k in st if s0 <= t <= e1 + 0.01) if steal_col else 0
+                stalls["a JVM pause" if why else "steal alone" if stolen else "neither"] += 1
                 print(f"| {s0 - t0:.3f} | {max(x[2] for x in run) * 1e3:.1f} | {len(run)} | "
                       + (", ".join(f"{p[2]} {p[3]} {p[4]:.1f} ms at {p[0] - t0:.3f}" for p in why[:3]) or "none")
-                      + " |")
+                      + " |" + (f" {10 * stolen} |" if steal_col else ""))
                 run = []
         print()
+    print("Stalls touched by " + ", ".join(f"{k}: {v}" for k, v in stalls.items())
+          + ("" if st is not None else " (no steal.csv: steal not looked at)") + ".\n")
     if total_tail:
         print(f"In all: {total_hit} of the {total_tail} records at or over their run's p99 were touched "
               f"by a JVM pause ({100 * total_hit / total_tail:.0f}%).")
