@@ -158,7 +158,7 @@ def cmd_produce(a):
         lat.append(msg.latency())
         state["last"] = time.time()
         if trace is not None:
-            trace.append((state["last"], msg.latency()))
+            trace.append((state["last"], lat[-1]))
 
     def send(i, cb):
         kw = {"partition": i % a.partitions} if a.partitions else {}
@@ -171,11 +171,11 @@ def cmd_produce(a):
 
     for i in range(a.warmup):  # connections and metadata established before timing
         send(i, None)
-    untimed = a.warmup
-    if a.rate > 0 and a.warmup_s > 0:  # untimed, at the fixed rate: the broker's JIT warms this path
+    paced = int(a.rate * a.warmup_s) if a.rate > 0 and a.warmup_s > 0 else 0
+    untimed = a.warmup + paced
+    if paced:  # untimed, at the fixed rate: the broker's JIT warms this path
         w0 = time.time()
-        untimed += int(a.rate * a.warmup_s)
-        for i in range(int(a.rate * a.warmup_s)):
+        for i in range(paced):
             while time.time() < w0 + i / a.rate:
                 p.poll(0.001)
             send(i, None)

@@ -80,13 +80,14 @@ def main(d):
         def touching(s, e):
             return [p for p in ps if p[0] < e and p[1] > s]
 
+        touched = [bool(touching(s, e)) for s, e, _ in sent]
         lats = sorted(l for _, _, l in sent)
         p99 = percentile(lats, 0.99)
-        tail = [(s, e) for s, e, l in sent if l >= p99]
-        hit = sum(1 for s, e in tail if touching(s, e))
+        tail = [t for (_, _, l), t in zip(sent, touched) if l >= p99]
+        hit = sum(tail)
         total_tail += len(tail)
         total_hit += hit
-        clean = sorted(l for s, e, l in sent if not touching(s, e))
+        clean = sorted(l for (_, _, l), t in zip(sent, touched) if not t)
         print(f"## {os.path.basename(path).split('.')[0]}\n")
         print(f"{len(rows)} records: p50 {percentile(lats, 0.5) * 1e3:.2f} ms, p99 {p99 * 1e3:.2f} ms; "
               f"the records at or over the p99 touched by a pause: {hit} of {len(tail)}; p99 of the "
