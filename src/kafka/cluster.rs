@@ -22,6 +22,7 @@ use crate::engine::{EventQueue, Model, Nanos, SeedTree};
 use crate::hardware::{Host, HostSpec, Network};
 use crate::scenario::events::Action;
 use crate::scenario::SimConfig;
+use rand::Rng;
 use std::collections::BTreeMap;
 
 /// The machines: broker hosts first (one in the single-host layout), then the client hosts;
@@ -330,6 +331,14 @@ impl Cluster {
                     Event::IsrCheck { broker: b },
                 );
             }
+        }
+        let noop_every = cfg.broker.metadata_noop_interval_ns;
+        if noop_every > 0 && cfg.broker.metadata_noop_cpu_ns > 0 {
+            // The controller started before the clients, at no particular phase of its period.
+            let phase = seeds
+                .stream("controller.noop", 0)
+                .random_range(0..noop_every);
+            queue.schedule(phase, Event::MetadataNoOp);
         }
         let events_pending = cfg.events.len();
         let cfg_tracks_disk = cfg.topics.len() > 1
@@ -864,6 +873,8 @@ impl Model for Cluster {
                 fetcher,
             } => self.fetcher_wake(now, broker, (leader, fetcher), q),
             Event::IsrCheck { broker } => self.isr_check(now, broker, q),
+            Event::MetadataNoOp => self.metadata_noop(now, q),
+            Event::NoOpApplied { .. } => {}
             Event::MetadataReply { client, leaders } => {
                 self.metadata_reply(now, client, leaders.map(Vec::from), q)
             }

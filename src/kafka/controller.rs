@@ -15,6 +15,15 @@
 //! - An unclean leader lacks records the old one had: the old log's records past the common
 //!   prefix (by leader epochs) leave the partition — the checks take back any a consumer had
 //!   read, and the records acknowledged but gone are counted as lost at the end.
+//! - The active controller appends a no-op record to the metadata log every
+//!   `metadata.max.idle.interval.ms` (KIP-835; QuorumController.java schedules it, 500 ms by
+//!   default in KRaftConfigs.java), and every node fetches and applies it. Each live broker then
+//!   runs `broker.metadata_noop_cpu_us` of CPU spread equally over `broker.metadata_noop_threads`
+//!   threads at once (its raft-io, raft-outbound, metadata loader and quorum-controller threads:
+//!   scripts/lab/thread_phase.py), every node at the same instant (the Raft fetch that carries the record is already waiting at the
+//!   controller, so the nodes learn of it within a network hop): on a small machine shared by
+//!   several nodes, a periodic burst that the requests in flight wait behind. A broker in a GC
+//!   pause applies it after.
 //! - `broker.restart`: the broker registers again (if it was not yet fenced, the controller
 //!   first fences its previous incarnation, so its leaderships move), becomes leader of
 //!   offline partitions it can lead, and follows the others: its fetchers truncate where its
@@ -42,6 +51,22 @@ pub struct Election {
 }
 
 impl Cluster {
+    /// The controller's no-op record: each live broker's CPU burst, and the next record.
+    pub(crate) fn metadata_noop(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
+        let threads = self.cfg.broker.metadata_noop_threads.max(1) as u64;
+        let work_ns = (self.cfg.broker.metadata_noop_cpu_ns / threads).max(1);
+        for b in 0..self.brokers.len() {
+            if self.brokers[b].alive {
+                let (host, start) = (self.brokers[b].host, self.brokers[b].jvm.ready_at(now));
+                for _ in 0..threads {
+                    self.on_cpu(q, host, start, work_ns, Event::NoOpApplied { broker: b });
+                }
+            }
+        }
+        let every = self.cfg.broker.metadata_noop_interval_ns;
+        q.schedule(now + every, Event::MetadataNoOp);
+    }
+
     /// `broker.crash`.
     pub(crate) fn broker_crash(&mut self, now: Nanos, b: Id, q: &mut EventQueue<Event>) {
         if !self.brokers[b].alive {

@@ -84,6 +84,10 @@ pub enum Event {
     ConsumerRetry { c: Id },
     /// Leader `broker` checks its ISRs for lagging followers (every replica.lag.time.max.ms / 2).
     IsrCheck { broker: Id },
+    /// The active controller appends a no-op record; every broker applies it.
+    MetadataNoOp,
+    /// A broker has applied a no-op record (its CPU burst ended; nothing follows).
+    NoOpApplied { broker: Id },
     /// The page-cache flusher of host `host` runs.
     Writeback { host: Id },
     /// Consumer `c` (an index) starts.

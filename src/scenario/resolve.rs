@@ -128,6 +128,12 @@ pub struct BrokerCfg {
     pub gc_delayed_produce_bytes: u64,
     /// Median young-GC pause, ns.
     pub gc_pause_ns: Nanos,
+    /// metadata.max.idle.interval.ms, ns: the controller's no-op records (0 = none).
+    pub metadata_noop_interval_ns: Nanos,
+    /// CPU each broker spends applying a no-op record, ns (0 = none).
+    pub metadata_noop_cpu_ns: Nanos,
+    /// Threads that CPU is spread over, each running an equal share at once.
+    pub metadata_noop_threads: u32,
     /// log.index.interval.bytes.
     pub index_interval_bytes: u64,
     /// log.retention.check.interval.ms, ns.
@@ -583,11 +589,19 @@ fn quota_milli(g: &Get, key: &str) -> u64 {
     }
 }
 
-/// `broker.background_cpu_cores` in thousandths of a core, checked against the cores it is
-/// taken from: a broker host's (its quota, if set), or the one machine's, shared by every broker,
-/// in the single-host layout and with `cluster.shared_cpu`.
+/// `broker.background_cpu_cores` in thousandths of a core, less what comes in the bursts of
+/// `broker.metadata_noop_cpu_us` (the idle CPU measured includes them), checked against the
+/// cores it is taken from: a broker host's (its quota, if set), or the one machine's, shared by
+/// every broker, in the single-host layout and with `cluster.shared_cpu`.
 fn background_milli(g: &Get, brokers: u32) -> Result<u64, ScenarioError> {
-    let b = (g.float("broker.background_cpu_cores") * 1000.0).round() as u64;
+    let interval_ms = g.u("broker.metadata.max.idle.interval.ms");
+    let noop_milli = if interval_ms == 0 {
+        0
+    } else {
+        (g.float("broker.metadata_noop_cpu_us") / interval_ms as f64).round() as u64
+    };
+    let b = ((g.float("broker.background_cpu_cores") * 1000.0).round() as u64)
+        .saturating_sub(noop_milli);
     let shared = g.text("cluster.layout") == "single-host" || g.flag("cluster.shared_cpu");
     let per_machine = if shared { b * brokers as u64 } else { b };
     let cores = g.u("host.cores") * 1000;
@@ -1444,6 +1458,9 @@ impl SimConfig {
                 gc_follower_fetch_bytes: g.u("broker.gc.follower_fetch_kb") << 10,
                 gc_delayed_produce_bytes: g.u("broker.gc.delayed_produce_kb") << 10,
                 gc_pause_ns: g.us_ns("broker.gc.pause_ms") * 1000,
+                metadata_noop_interval_ns: g.ms("broker.metadata.max.idle.interval.ms"),
+                metadata_noop_cpu_ns: g.us_ns("broker.metadata_noop_cpu_us"),
+                metadata_noop_threads: g.u("broker.metadata_noop_threads") as u32,
                 flush_interval_messages: g.u("broker.log.flush.interval.messages"),
                 retention_check_ns: g.ms("broker.log.retention.check.interval.ms"),
                 initial_task_delay_ns: g.ms("broker.log.initial.task.delay.ms"),

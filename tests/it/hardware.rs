@@ -556,3 +556,48 @@ fn a_brokers_background_work_takes_its_share_of_a_quota() {
         "CPU per record {b:.2} µs vs {a:.2} µs"
     );
 }
+
+#[test]
+fn the_controllers_no_op_records_burst_every_brokers_cpu() {
+    // Three brokers on one 2-core machine (cluster.shared_cpu), RF 3, acks=all at 500 records/s
+    // for 20 s: every 500 ms (metadata.max.idle.interval.ms) each broker spends 6 ms of CPU on
+    // the controller's no-op record on 4 threads, all at once. That CPU is counted: 3 · 6 ms
+    // · 40 records of the metadata log more than without. It comes out of
+    // broker.background_cpu_cores (0.03 cores, of which the bursts are 0.012): the steady
+    // background left is 0.018 each, so the median record, sent between bursts, does not move.
+    // The records sent during a burst share the cores with its 12 threads and wait: the tail
+    // grows, but by no more than the burst's 18 ms of CPU.
+    let text = "name = \"noop\"\n[cluster]\nlayout = \"dedicated\"\nbrokers = 3\nshared_cpu = true\n[host]\ncores = 2\n[broker]\nbackground_cpu_cores = 0.03\n\"gc.young_every_mb\" = 0\n[topic]\n\"replication.factor\" = 3\n[producer]\nrecords = 10000\nrate_per_s = 500\nacks = \"all\"\n\"linger.ms\" = 0\n[consumer]\ncount = 0\n";
+    let calm = run(text, &[]);
+    let sets = ["broker.metadata_noop_cpu_us=6000"];
+    let burst = run(text, &sets);
+    let brokers_cpu_s = |out: &RunOutput| -> f64 {
+        let hosts = out.summary.hosts.iter();
+        hosts
+            .filter(|h| h.name.starts_with("broker"))
+            .map(|h| h.cpu_s)
+            .sum()
+    };
+    let extra = brokers_cpu_s(&burst) - brokers_cpu_s(&calm);
+    let ticks = (burst.summary.produce_s / 0.5).floor();
+    assert!(
+        (extra - 3.0 * 0.006 * ticks).abs() <= 3.0 * 0.006 * 1.5,
+        "{extra:.4} s of CPU more, {ticks} no-op records of 3 · 6 ms"
+    );
+    let (c, b) = (
+        &calm.summary.publish_latency,
+        &burst.summary.publish_latency,
+    );
+    assert!(
+        (b.p50_ms - c.p50_ms).abs() <= 0.02 * c.p50_ms,
+        "the median record sent between bursts: {c:?} vs {b:?}"
+    );
+    assert!(
+        b.p99_ms > 1.5 * c.p99_ms,
+        "the records sent in a burst wait: {c:?} vs {b:?}"
+    );
+    assert!(
+        b.max_ms <= c.max_ms + 18.0,
+        "no record waits more than the bursts' 18 ms of CPU: {c:?} vs {b:?}"
+    );
+}
