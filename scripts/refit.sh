@@ -36,3 +36,5 @@ acks=lab/results/2026-12-03-xeon-acks   # the acks-all regime a day after the Xe
 LAB_CALIBRATION=plots/calibration-xeon python3 scripts/lab/compare.py "$PWD/$k" "$acks/summary.csv" lab/scenarios "$acks"
 sitting=lab/results/2026-12-03-xeon     # the lab run of the second Xeon calibration's sitting
 LAB_CALIBRATION=$xeon2 python3 scripts/lab/compare.py "$PWD/$k" "$sitting/summary.csv" lab/scenarios "$sitting"
+noop=lab/results/2026-12-03-xeon-noop   # a full lab run after the KRaft no-op bursts were modelled
+LAB_CALIBRATION=$xeon2 python3 scripts/lab/compare.py "$PWD/$k" "$noop/summary.csv" lab/scenarios "$noop"

@@ -67,13 +67,32 @@ def get(d, path):
     return float(d)
 
 
+def mean_of(values):
+    """The mean of summaries of the same shape: numbers averaged, dicts by key, lists by
+    position, anything else (names) taken from the first."""
+    first = values[0]
+    if isinstance(first, bool) or not isinstance(first, (int, float, dict, list)):
+        return first
+    if isinstance(first, dict):
+        return {k: mean_of([v[k] for v in values]) for k in first}
+    if isinstance(first, list):
+        return [mean_of(list(vs)) for vs in zip(*values)]
+    return statistics.fmean(values)
+
+
 def simulate(kafkasim, scenario, out, sets):
+    """Each point's summary, averaged over the scenario's seeds (a regime whose tail depends on
+    where its runs fall in the periods of GC and of the controller's no-op record runs several,
+    as the lab runs several repetitions)."""
     cmd = [kafkasim, "run", scenario, "--out", out, "--no-plots"]
     for s in sets:
         cmd += ["--set", s]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     with open(os.path.join(out, "summary.json")) as f:
-        return {r["point"]: r["summary"] for r in json.load(f)}, cmd
+        runs = {}
+        for r in json.load(f):
+            runs.setdefault(r["point"], []).append(r["summary"])
+    return {point: mean_of(summaries) for point, summaries in runs.items()}, cmd
 
 
 # The broker's CPU costs scaled by broker-cpu's single-record reference (below).
