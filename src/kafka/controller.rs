@@ -18,12 +18,13 @@
 //! - The active controller appends a no-op record to the metadata log every
 //!   `metadata.max.idle.interval.ms` (KIP-835; QuorumController.java schedules it, 500 ms by
 //!   default in KRaftConfigs.java), and every node fetches and applies it. Each live broker then
-//!   runs `broker.metadata_noop_cpu_us` of CPU spread equally over `broker.metadata_noop_threads`
-//!   threads at once (its raft-io, raft-outbound, metadata loader and quorum-controller threads:
-//!   scripts/lab/thread_phase.py), every node at the same instant (the Raft fetch that carries the record is already waiting at the
-//!   controller, so the nodes learn of it within a network hop): on a small machine shared by
-//!   several nodes, a periodic burst that the requests in flight wait behind. A broker in a GC
-//!   pause applies it after.
+//!   runs `broker.metadata_noop_cpu_us` of CPU spread equally over
+//!   `broker.metadata_noop_threads` threads at once (its raft-io, raft-outbound, metadata
+//!   loader and quorum-controller threads: scripts/lab/thread_phase.py), every node at the same
+//!   instant (the Raft fetch that carries the record is already waiting at the controller, so
+//!   the nodes learn of it within a network hop): on a small machine shared by several nodes, a
+//!   periodic burst that the requests in flight wait behind. A broker in a GC pause applies it
+//!   after.
 //! - `broker.restart`: the broker registers again (if it was not yet fenced, the controller
 //!   first fences its previous incarnation, so its leaderships move), becomes leader of
 //!   offline partitions it can lead, and follows the others: its fetchers truncate where its

@@ -537,6 +537,20 @@ fn a_brokers_background_work_takes_its_share_of_a_quota() {
     );
     let alone = run(&text, &[]);
     let busy = run(&text, &["broker.background_cpu_cores=0.05"]);
+    // The same background, 0.02 of it in the KRaft no-op bursts (10 ms every 500 ms): the quota
+    // loses the same share on average.
+    let bursts = run(
+        &text,
+        &[
+            "broker.background_cpu_cores=0.05",
+            "broker.metadata_noop_cpu_us=10000",
+        ],
+    );
+    let share = late_rate(&bursts) / late_rate(&busy);
+    assert!(
+        (share - 1.0).abs() < 0.03,
+        "rate with a fifth of the background in bursts: {share:.3} of the steady one's"
+    );
     assert!(
         alone.summary.bottleneck.starts_with("CPU of broker 0"),
         "{}",
@@ -564,9 +578,10 @@ fn the_controllers_no_op_records_burst_every_brokers_cpu() {
     // the controller's no-op record on 4 threads, all at once. That CPU is counted: 3 · 6 ms
     // · 40 records of the metadata log more than without. It comes out of
     // broker.background_cpu_cores (0.03 cores, of which the bursts are 0.012): the steady
-    // background left is 0.018 each, so the median record, sent between bursts, does not move.
-    // The records sent during a burst share the cores with its 12 threads and wait: the tail
-    // grows, but by no more than the burst's 18 ms of CPU.
+    // background left is 0.018 each (a_brokers_background_work_takes_its_share_of_a_quota checks
+    // the sum). The median record, sent between bursts, does not move; the records sent during
+    // a burst share the cores with its 12 threads and wait: the tail grows, but by no more than
+    // the burst's 18 ms of CPU.
     let text = "name = \"noop\"\n[cluster]\nlayout = \"dedicated\"\nbrokers = 3\nshared_cpu = true\n[host]\ncores = 2\n[broker]\nbackground_cpu_cores = 0.03\n\"gc.young_every_mb\" = 0\n[topic]\n\"replication.factor\" = 3\n[producer]\nrecords = 10000\nrate_per_s = 500\nacks = \"all\"\n\"linger.ms\" = 0\n[consumer]\ncount = 0\n";
     let calm = run(text, &[]);
     let sets = ["broker.metadata_noop_cpu_us=6000"];
