@@ -24,7 +24,7 @@ SEG_S = 10
 
 
 def fold(rows, period_s, nbins):
-    """CPU ns per phase bin, summed, and the number of periods covered."""
+    """CPU ns per phase bin of the period, summed over the periods covered."""
     bins = [0] * nbins
     for t, ns in rows:
         bins[int((t % period_s) / period_s * nbins) % nbins] += ns
@@ -74,14 +74,12 @@ def main(d, period_ms):
     if traces:
         print(f"\n# Records over 3 ms by phase ({BIN_MS} ms bins of {period_ms:g} ms)\n")
     for path in traces:
-        over, n = [0] * nbins, [0] * nbins
+        over = [0] * nbins
         with opener(path) as f:
             for r in csv.DictReader(f):
                 lat = float(r["latency_s"])
                 sent = float(r["delivered_unix_s"]) - lat
-                i = int((sent % period_s) / period_s * nbins) % nbins
-                n[i] += 1
-                over[i] += lat > 0.003
+                over[int((sent % period_s) / period_s * nbins) % nbins] += lat > 0.003
         print(f"{os.path.basename(path)}: " + " ".join(f"{o}" for o in over))
 
 

@@ -67,10 +67,12 @@ def sharpness(bins):
 def main(seconds, pids):
     samples = sample(pids, seconds)
     span_s = samples[-1][0] - samples[0][0]
-    best = max((sharpness(fold(samples, p))[0], p, fold(samples, p)) for p in
-               [500 + 0.25 * k for k in range(9)])
-    _, period_ms, bins = best
-    _, total = sharpness(bins)
+    folds = {p: fold(samples, p) for p in [500 + 0.25 * k for k in range(9)]}
+    if not folds[500.0]:
+        sys.exit(f"thread_phase: no thread of {' '.join(map(str, pids))} used CPU in {seconds:g} s")
+    sharp = {p: sharpness(b) for p, b in folds.items()}
+    period_ms = max(folds, key=lambda p: sharp[p][0])
+    bins, total = folds[period_ms], sharp[period_ms][1]
     n = len(total)
     start = max(range(n), key=lambda i: sum(total[(i + k) % n] for k in range(WINDOW_BINS)))
     periods = span_s * 1000 / period_ms

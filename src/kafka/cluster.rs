@@ -874,7 +874,7 @@ impl Model for Cluster {
             } => self.fetcher_wake(now, broker, (leader, fetcher), q),
             Event::IsrCheck { broker } => self.isr_check(now, broker, q),
             Event::MetadataNoOp => self.metadata_noop(now, q),
-            Event::NoOpApplied { .. } => {}
+            Event::NoOpApplied => {}
             Event::MetadataReply { client, leaders } => {
                 self.metadata_reply(now, client, leaders.map(Vec::from), q)
             }

@@ -60,7 +60,7 @@ impl Cluster {
             if self.brokers[b].alive {
                 let (host, start) = (self.brokers[b].host, self.brokers[b].jvm.ready_at(now));
                 for _ in 0..threads {
-                    self.on_cpu(q, host, start, work_ns, Event::NoOpApplied { broker: b });
+                    self.on_cpu(q, host, start, work_ns, Event::NoOpApplied);
                 }
             }
         }

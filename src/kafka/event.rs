@@ -87,7 +87,7 @@ pub enum Event {
     /// The active controller appends a no-op record; every broker applies it.
     MetadataNoOp,
     /// A broker has applied a no-op record (its CPU burst ended; nothing follows).
-    NoOpApplied { broker: Id },
+    NoOpApplied,
     /// The page-cache flusher of host `host` runs.
     Writeback { host: Id },
     /// Consumer `c` (an index) starts.
