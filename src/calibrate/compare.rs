@@ -2,7 +2,7 @@
 //! the files a calibration writes (`comparison.csv`, `comparison.txt`, the chart, `profile.toml`).
 //! Pure functions from values to bytes.
 
-use super::data::{CalPoint, Phase, Role, Spread};
+use super::data::{CalPoint, Phase, Role, Spread, STEAL_FLAG_CORES};
 use super::fit::{Env, Fit, Prediction, PARAMS};
 use crate::report::plot::{Caption, Chart, ScatterChart, ScatterSeries};
 
@@ -39,6 +39,9 @@ pub struct Row {
     pub measured_after: Option<Spread>,
     /// Whether two or more consumers read in parallel (measured).
     pub parallel: bool,
+    /// Warm repetitions taken under steal: (dropped from `measured`, kept because too few were
+    /// quiet); see [`CalPoint::used`].
+    pub loaded: (usize, usize),
 }
 
 impl Row {
@@ -101,6 +104,7 @@ pub fn rows(points: &[CalPoint], fitted: &[Prediction], defaults: &[Prediction])
                 simulated_join_s: f.join_s,
                 measured_after: p.warm_after_join(),
                 parallel: p.parallel(),
+                loaded: p.loaded(),
             })
         })
         .collect()
@@ -209,7 +213,7 @@ impl Errors {
 }
 
 /// Columns of `comparison.csv`.
-pub const CSV_HEADER: [&str; 26] = [
+pub const CSV_HEADER: [&str; 28] = [
     "point",
     "role",
     "phase",
@@ -236,6 +240,8 @@ pub const CSV_HEADER: [&str; 26] = [
     "measured_join_s",
     "simulated_join_s",
     "join_error_pct",
+    "loaded_dropped",
+    "loaded_kept",
 ];
 
 /// `comparison.csv` bytes.
@@ -276,6 +282,8 @@ pub fn comparison_csv(rows: &[Row]) -> Vec<u8> {
             opt(r.measured_join.map(|j| j.mean), 4),
             opt(r.measured_join.map(|_| r.simulated_join_s), 4),
             opt(r.join_error_pct(), 2),
+            r.loaded.0.to_string(),
+            r.loaded.1.to_string(),
         ])
         .expect("write to Vec");
     }
@@ -324,9 +332,10 @@ pub fn comparison_txt(title: &str, rows: &[Row]) -> String {
             r.point,
             r.role.to_string(),
             format!(
-                "{} ±{}",
+                "{} ±{}{}",
                 thousands(r.measured.mean),
-                thousands(r.measured.sd)
+                thousands(r.measured.sd),
+                loaded_mark(r.loaded)
             ),
             r.cold.map(thousands).unwrap_or_else(|| "-".into()),
             thousands(r.simulated),
@@ -369,10 +378,11 @@ pub fn comparison_txt(title: &str, rows: &[Row]) -> String {
         "\nThroughput: produce = records/s from the first send to the last acknowledgement; consume = \
          records/s after the group formed (the group join, group.initial.rebalance.delay.ms \
          included, is in the wall time).\nerror = simulated / measured mean − 1; `defaults` = the \
-         model before fitting; `cold` = the first run of the point, kept out of the mean.\n\n{}\n\
+         model before fitting; `cold` = the first run of the point, kept out of the mean.\n{}\n{}\n\
          held-out median |error| of the wall time, join included (consume points): {}\n\
          held-out median |error| of the time after the group formed: {}; worst where two or more \
          consumers read in parallel: {}; worst |error| of the join time: {}\n",
+        loaded_note(rows),
         e.headline(),
         opt_pct(e.held_out_wall_median_pct),
         opt_pct(e.held_out_after_median_pct),
@@ -380,6 +390,32 @@ pub fn comparison_txt(title: &str, rows: &[Row]) -> String {
         opt_pct(e.join_max_pct),
     ));
     out
+}
+
+/// After a measured mean: `*` when loaded repetitions were dropped from it, `+` when some are
+/// in it because too few were quiet.
+fn loaded_mark((dropped, kept): (usize, usize)) -> &'static str {
+    match (dropped > 0, kept > 0) {
+        (true, _) => "*",
+        (false, true) => "+",
+        _ => "",
+    }
+}
+
+/// What the marks mean, and how many repetitions they cover (empty line when none).
+fn loaded_note(rows: &[Row]) -> String {
+    let (dropped, kept) = rows
+        .iter()
+        .fold((0, 0), |(d, k), r| (d + r.loaded.0, k + r.loaded.1));
+    if dropped + kept == 0 {
+        return String::new();
+    }
+    format!(
+        "loaded = the machine lost over {:.0}% of a core to other tenants (steal) during the run: \
+         * = {dropped} such repetition(s) dropped from the mean, + = {kept} kept (too few quiet \
+         ones).\n",
+        STEAL_FLAG_CORES * 100.0
+    )
 }
 
 /// The measured-versus-simulated chart: fit points filled, held-out points hollow, bars = the
@@ -507,6 +543,7 @@ mod tests {
             simulated_join_s: 0.0,
             measured_after: None,
             parallel: consumers >= 2,
+            loaded: (0, 0),
         }
     }
 
@@ -528,9 +565,34 @@ mod tests {
             txt.contains("held-out median |error| of throughput: 10.0% on 3 point(s)"),
             "{txt}"
         );
+        assert!(
+            !txt.contains("loaded ="),
+            "no note without loaded runs: {txt}"
+        );
         let csv = String::from_utf8(comparison_csv(&rows)).unwrap();
         assert_eq!(csv.lines().count(), 5);
         assert!(matches!(chart(&rows, "c"), Chart::Scatter(_)));
+    }
+
+    #[test]
+    fn loaded_repetitions_are_marked_and_counted() {
+        let mut rows = vec![
+            row("a", Role::Fit, 0, 100.0, 101.0),
+            row("b", Role::HeldOut, 0, 100.0, 90.0),
+        ];
+        rows[0].loaded = (2, 0);
+        rows[1].loaded = (0, 1);
+        let txt = comparison_txt("t", &rows);
+        assert!(
+            txt.contains("100 ±14*") && txt.contains("100 ±14+"),
+            "{txt}"
+        );
+        assert!(
+            txt.contains("* = 2 such repetition(s) dropped") && txt.contains("+ = 1 kept"),
+            "{txt}"
+        );
+        let csv = String::from_utf8(comparison_csv(&rows)).unwrap();
+        assert!(csv.lines().nth(1).unwrap().ends_with(",2,0"), "{csv}");
     }
 
     #[test]

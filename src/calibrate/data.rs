@@ -63,9 +63,27 @@ pub struct Sample {
     pub group_join_s: Option<f64>,
     /// Consume only: records received by each consumer.
     pub records_per_consumer: Vec<u64>,
+    /// The machine's 1-minute load average when the run started (`/proc/loadavg`; None where
+    /// not measured). Recorded, not used to flag: on back-to-back runs it counts the
+    /// calibration's own broker and client.
+    pub load_1m: Option<f64>,
+    /// CPU seconds the machine's vCPUs were ready to run but the hypervisor ran another tenant,
+    /// during the run (`/proc/stat` steal, all CPUs; None where not measured).
+    pub steal_s: Option<f64>,
 }
 
+/// A run is loaded when its machine lost more than this share of a core to other tenants
+/// (steal) while it ran: it measured the neighbours too. The lab flags its repetitions the
+/// same way (scripts/lab/results.py `STEAL_FLAG`).
+pub const STEAL_FLAG_CORES: f64 = 0.05;
+
 impl Sample {
+    /// Whether other tenants took more than [`STEAL_FLAG_CORES`] of a core during the run.
+    pub fn loaded(&self) -> bool {
+        self.steal_s
+            .is_some_and(|s| s > STEAL_FLAG_CORES * self.wall_s)
+    }
+
     /// Records per second over the whole wall time.
     pub fn records_per_s(&self) -> f64 {
         rate(self.records, self.wall_s)
@@ -155,15 +173,40 @@ impl CalPoint {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Throughput of the warm repetitions (the cold first run is kept apart).
-    pub fn warm(&self) -> Option<Spread> {
-        let v: Vec<f64> = self
+    /// The warm repetitions a point's figures are over: the quiet ones when they are at least
+    /// two and a majority (the loaded ones dropped, as the lab drops its loaded repetitions:
+    /// scripts/lab/results.py `used_reps`), else every warm one. The cold first run is kept apart.
+    pub fn used(&self) -> Vec<&Sample> {
+        let warm: Vec<&Sample> = self.samples.iter().filter(|s| !s.cold).collect();
+        let quiet: Vec<&Sample> = warm.iter().copied().filter(|s| !s.loaded()).collect();
+        if quiet.len() >= 2 && 2 * quiet.len() > warm.len() {
+            quiet
+        } else {
+            warm
+        }
+    }
+
+    /// Warm repetitions flagged as loaded: (dropped from the figures, kept because too few
+    /// were quiet).
+    pub fn loaded(&self) -> (usize, usize) {
+        let warm = self.samples.iter().filter(|s| !s.cold).count();
+        let loaded = self
             .samples
             .iter()
-            .filter(|s| !s.cold)
-            .map(Sample::throughput)
-            .collect();
+            .filter(|s| !s.cold && s.loaded())
+            .count();
+        let dropped = warm - self.used().len();
+        (dropped, loaded - dropped)
+    }
+
+    fn spread_of(&self, f: impl Fn(&Sample) -> Option<f64>) -> Option<Spread> {
+        let v: Vec<f64> = self.used().into_iter().filter_map(f).collect();
         Spread::of(&v)
+    }
+
+    /// Throughput of the repetitions used (see [`CalPoint::used`]).
+    pub fn warm(&self) -> Option<Spread> {
+        self.spread_of(|s| Some(s.throughput()))
     }
 
     /// Throughput of the cold first run, if one was recorded.
@@ -171,52 +214,34 @@ impl CalPoint {
         self.samples.iter().find(|s| s.cold).map(Sample::throughput)
     }
 
-    /// Consume: time to form the group in the warm repetitions, s.
+    /// Consume: time to form the group in the repetitions used, s.
     pub fn warm_join(&self) -> Option<Spread> {
-        let v: Vec<f64> = self
-            .samples
-            .iter()
-            .filter(|s| !s.cold)
-            .filter_map(|s| s.group_join_s)
-            .collect();
-        Spread::of(&v)
+        self.spread_of(|s| s.group_join_s)
     }
 
-    /// Consume: time from the group's forming to the last record in the warm repetitions, s.
+    /// Consume: time from the group's forming to the last record in the repetitions used, s.
     pub fn warm_after_join(&self) -> Option<Spread> {
-        let v: Vec<f64> = self
-            .samples
-            .iter()
-            .filter(|s| !s.cold)
-            .filter_map(|s| s.group_join_s.map(|j| s.wall_s - j))
-            .collect();
-        Spread::of(&v)
+        self.spread_of(|s| s.group_join_s.map(|j| s.wall_s - j))
     }
 
-    /// Whether two or more consumers read records in the warm repetitions (a group reading in
+    /// Whether two or more consumers read records in the repetitions used (a group reading in
     /// parallel, not one member with the others idle).
     pub fn parallel(&self) -> bool {
-        self.samples
+        self.used()
             .iter()
-            .filter(|s| !s.cold)
             .any(|s| s.records_per_consumer.iter().filter(|&&n| n > 0).count() >= 2)
     }
 
-    /// Mean wall time of the warm repetitions (consume: including the group join), s.
+    /// Mean wall time of the repetitions used (consume: including the group join), s.
     pub fn warm_wall_s(&self) -> Option<f64> {
-        let v: Vec<f64> = self
-            .samples
-            .iter()
-            .filter(|s| !s.cold)
-            .map(|s| s.wall_s)
-            .collect();
-        Spread::of(&v).map(|s| s.mean)
+        self.spread_of(|s| Some(s.wall_s)).map(|s| s.mean)
     }
 }
 
 /// Columns of `measurements.csv`, in order. `settings` is `key=value` pairs joined by `;`,
-/// `records_per_consumer` counts joined by `;`; empty cells mean "none".
-pub const CSV_HEADER: [&str; 15] = [
+/// `records_per_consumer` counts joined by `;`; empty cells mean "none". Files written before
+/// `load_1m` and `steal_s` were recorded (the first 15 columns) are read too.
+pub const CSV_HEADER: [&str; 17] = [
     "point",
     "role",
     "phase",
@@ -232,7 +257,12 @@ pub const CSV_HEADER: [&str; 15] = [
     "records_per_consumer",
     "records_per_s",
     "records_per_s_after_join",
+    "load_1m",
+    "steal_s",
 ];
+
+/// Columns of a `measurements.csv` without the machine's load.
+const CSV_HEADER_WITHOUT_LOAD: usize = 15;
 
 /// The points' samples as CSV bytes, one line per sample (a pure function).
 pub fn measurements_csv(points: &[CalPoint]) -> Vec<u8> {
@@ -267,6 +297,8 @@ pub fn measurements_csv(points: &[CalPoint]) -> Vec<u8> {
                     .join(";"),
                 format!("{:.1}", s.records_per_s()),
                 format!("{:.1}", s.throughput()),
+                opt(s.load_1m),
+                opt(s.steal_s),
             ])
             .expect("write to Vec");
         }
@@ -299,7 +331,7 @@ pub fn parse_measurements_csv(text: &str, path: &str) -> Result<Vec<CalPoint>, C
         .map_err(|e| err(1, e.to_string()))?
         .iter()
         .collect::<Vec<_>>();
-    if header != CSV_HEADER {
+    if header != CSV_HEADER && header != CSV_HEADER[..CSV_HEADER_WITHOUT_LOAD] {
         return Err(err(
             1,
             format!(
@@ -404,6 +436,8 @@ pub fn parse_measurements_csv(text: &str, path: &str) -> Result<Vec<CalPoint>, C
             first_record_s: opt(10)?,
             group_join_s: opt(11)?,
             records_per_consumer: per_consumer,
+            load_1m: opt(15)?,
+            steal_s: opt(16)?,
         };
         let name = col(0).to_string();
         match points.iter_mut().find(|p| p.name == name) {
@@ -442,6 +476,8 @@ mod tests {
             } else {
                 vec![]
             },
+            load_1m: None,
+            steal_s: None,
         }
     }
 
@@ -467,6 +503,67 @@ mod tests {
         assert!(text.starts_with(&CSV_HEADER.join(",")));
         let back = parse_measurements_csv(&text, "m.csv").unwrap();
         assert_eq!(back, vec![p]);
+    }
+
+    #[test]
+    fn loaded_repetitions_are_dropped_only_when_the_quiet_ones_are_a_majority() {
+        let stolen = |rep: u32, wall_s: f64, steal_s: f64| Sample {
+            steal_s: Some(steal_s),
+            load_1m: Some(1.2),
+            ..sample(rep, false, wall_s, None)
+        };
+        // 1000 records: 1 s is 1000 rec/s; 0.2 s of steal over 2 s is 10% of a core (loaded),
+        // 0.04 s over 1 s is 4% (quiet).
+        let mut p = CalPoint {
+            name: "p1/produce".into(),
+            phase: Phase::Produce,
+            consumers: 0,
+            role: Role::Fit,
+            settings: vec![],
+            samples: vec![
+                Sample {
+                    steal_s: Some(5.0),
+                    ..sample(0, true, 4.0, None)
+                },
+                stolen(0, 1.0, 0.04),
+                stolen(1, 2.0, 0.2),
+                stolen(2, 1.0, 0.0),
+            ],
+        };
+        assert!(p.samples[2].loaded() && !p.samples[1].loaded());
+        assert_eq!(p.loaded(), (1, 0));
+        let w = p.warm().unwrap();
+        assert_eq!(
+            (w.n, w.mean),
+            (2, 1000.0),
+            "the loaded run is out of the mean"
+        );
+        assert_eq!(
+            p.cold(),
+            Some(250.0),
+            "the cold run stays apart, loaded or not"
+        );
+        // Two loaded of three: the quiet one is no majority, so every warm run counts.
+        p.samples[3].steal_s = Some(0.5);
+        assert_eq!(p.loaded(), (0, 2));
+        assert_eq!(p.warm().unwrap().n, 3);
+        // The load is written and read back; a file without the two columns still reads.
+        let text = String::from_utf8(measurements_csv(std::slice::from_ref(&p))).unwrap();
+        assert_eq!(
+            parse_measurements_csv(&text, "m.csv").unwrap(),
+            vec![p.clone()]
+        );
+        let old: String = text
+            .lines()
+            .map(|l| l.rsplitn(3, ',').last().unwrap().to_string() + "\n")
+            .collect();
+        let back = parse_measurements_csv(&old, "old.csv").unwrap();
+        assert!(back[0].samples.iter().all(|s| s.steal_s.is_none()));
+        assert_eq!(
+            back[0].warm().unwrap().n,
+            3,
+            "nothing is flagged without steal"
+        );
     }
 
     #[test]

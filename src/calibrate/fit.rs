@@ -471,6 +471,8 @@ mod tests {
                     first_record_s: None,
                     group_join_s: None,
                     records_per_consumer: vec![],
+                    load_1m: None,
+                    steal_s: None,
                 })
                 .collect();
         }

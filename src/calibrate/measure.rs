@@ -579,7 +579,8 @@ impl Run<'_> {
         )?;
         self.topics.push(rep.topic.clone());
 
-        let produced = self.produce(rep)?;
+        let probe = LoadProbe::start();
+        let produced = probe.finish(self.produce(rep)?);
         self.record(rep, produced);
 
         let marks =
@@ -597,10 +598,12 @@ impl Run<'_> {
                 partial: Vec::new(),
             });
         }
-        let single = self.consume(rep, &marks, 1)?;
+        let probe = LoadProbe::start();
+        let single = probe.finish(self.consume(rep, &marks, 1)?);
         self.record(rep, single);
         if rep.point.consumers >= 2 {
-            let group = self.consume(rep, &marks, rep.point.consumers)?;
+            let probe = LoadProbe::start();
+            let group = probe.finish(self.consume(rep, &marks, rep.point.consumers)?);
             self.record(rep, group);
         }
         Ok(())
@@ -608,7 +611,7 @@ impl Run<'_> {
 
     fn record(&mut self, rep: &Rep<'_>, m: Measurement) {
         self.observer.measured(format!(
-            "kafkasim calibrate: {} rep {}{}{}: {}{} {} records in {:.3} s ({:.0} rec/s){}{}",
+            "kafkasim calibrate: {} rep {}{}{}: {}{} {} records in {:.3} s ({:.0} rec/s){}{}{}",
             m.point,
             m.sample.repetition,
             if rep.warmup {
@@ -634,6 +637,14 @@ impl Run<'_> {
                 .group_join_s
                 .map(|s| format!(", joined after {s:.3} s"))
                 .unwrap_or_default(),
+            if m.sample.loaded() {
+                format!(
+                    ", loaded: {:.2} s of CPU stolen by other tenants",
+                    m.sample.steal_s.unwrap_or(0.0)
+                )
+            } else {
+                String::new()
+            },
         ));
         // The very first run of a point (cold caches) is kept even when it is a warm-up run,
         // marked `cold`, so it can be reported apart from the warm repetitions.
@@ -847,6 +858,8 @@ impl Run<'_> {
                     .map(|t| t.saturating_duration_since(start).as_secs_f64()),
                 group_join_s: None,
                 records_per_consumer: Vec::new(),
+                load_1m: None,
+                steal_s: None,
             },
         })
     }
@@ -1090,9 +1103,48 @@ impl Run<'_> {
                     .max()
                     .map(since),
                 records_per_consumer: outcomes.iter().map(|o| o.records).collect(),
+                load_1m: None,
+                steal_s: None,
             },
         })
     }
+}
+
+/// The machine's load around one timed phase (Linux `/proc`; nothing recorded elsewhere).
+struct LoadProbe {
+    load_1m: Option<f64>,
+    steal_s: Option<f64>,
+}
+
+impl LoadProbe {
+    fn start() -> LoadProbe {
+        LoadProbe {
+            load_1m: load_1m(),
+            steal_s: steal_s(),
+        }
+    }
+
+    /// `m` with the load average when its phase started and the steal during it.
+    fn finish(self, mut m: Measurement) -> Measurement {
+        m.sample.load_1m = self.load_1m;
+        m.sample.steal_s = (self.steal_s.zip(steal_s())).map(|(a, b)| (b - a).max(0.0));
+        m
+    }
+}
+
+/// `/proc/loadavg`'s first field.
+fn load_1m() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
+/// `/proc/stat`'s steal of all CPUs, s: the eighth number of the `cpu` line, in USER_HZ ticks,
+/// 100 a second (fs/proc/stat.c reports nsec_to_clock_t; USER_HZ is 100 on Linux).
+fn steal_s() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let ticks: f64 = cpu.split_whitespace().nth(8)?.parse().ok()?;
+    Some(ticks / 100.0)
 }
 
 /// One consumer: created before the barrier, subscribes after it, reads until the whole topic

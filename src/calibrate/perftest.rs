@@ -118,6 +118,8 @@ pub fn parse(text: &str, path: &str) -> Result<Vec<CalPoint>, PerfTestError> {
                 first_record_s: None,
                 group_join_s: None,
                 records_per_consumer: vec![],
+                load_1m: None,
+                steal_s: None,
             };
             if steady && last_was_producer_total {
                 samples.pop();
@@ -144,6 +146,8 @@ pub fn parse(text: &str, path: &str) -> Result<Vec<CalPoint>, PerfTestError> {
                 first_record_s: None,
                 group_join_s: Some(join),
                 records_per_consumer: vec![c.records],
+                load_1m: None,
+                steal_s: None,
             };
             samples.push((Phase::Consume, sample, size));
         }

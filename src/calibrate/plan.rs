@@ -325,6 +325,8 @@ mod tests {
                 first_record_s: None,
                 group_join_s: None,
                 records_per_consumer: vec![5; consumers],
+                load_1m: None,
+                steal_s: None,
             },
         };
         let pts = cal_points(
