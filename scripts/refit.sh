@@ -11,12 +11,14 @@ cargo build --release --quiet
 k=./target/release/kafkasim
 # The machine and cluster measured (each profile.toml says so in its header): the AMD EPYC
 # machine's calibration, and an Intel Xeon machine's of the same kind (2026-12-02, and again
-# 2026-12-03 in one sitting with its broker-cpu runs and a full lab run).
+# 2026-12-03 in one sitting with its broker-cpu runs and a full lab run, and that afternoon in
+# one sitting with a full lab run, the runs under steal dropped).
 machine=(--set host.cores=2 --set cluster.layout=single-host --set cluster.brokers=1
   --set broker.group.initial.rebalance.delay.ms=3000 --set broker.num.network.threads=3
   --set broker.num.io.threads=8)
 xeon2=plots/calibration-xeon-2026-12-03
-for dir in plots/calibration plots/calibration-xeon $xeon2; do
+xeon3=plots/calibration-xeon-2026-12-03-pm
+for dir in plots/calibration plots/calibration-xeon $xeon2 $xeon3; do
   notes=()
   while IFS= read -r line; do notes+=(--note "$line"); done < <(
     grep -E '^# (machine: |cluster: |measured |client: |measurements: plan )' "$dir/profile.toml" | sed 's/^# //')
@@ -27,6 +29,7 @@ scripts/broker-cpu.sh compare
 # Each Xeon calibration with the broker-cpu runs of its own sitting (both name the same CPU).
 BCPU_DIR=plots/calibration-xeon BCPU_UNTIL=2026-12-03 scripts/broker-cpu.sh compare
 BCPU_DIR=$xeon2 BCPU_SINCE=2026-12-03T03:50 scripts/broker-cpu.sh compare
+BCPU_DIR=$xeon3 BCPU_SINCE=2026-12-03T03:50 scripts/broker-cpu.sh compare  # the same day's runs
 scripts/lab.sh compare
 xeon=lab/results/2026-12-02T1010Z-xeon   # the Xeon's lab run, against the AMD's costs and its own
 python3 scripts/lab/compare.py "$PWD/$k" "$xeon/summary.csv" lab/scenarios "$xeon"
@@ -38,3 +41,5 @@ sitting=lab/results/2026-12-03-xeon     # the lab run of the second Xeon calibra
 LAB_CALIBRATION=$xeon2 python3 scripts/lab/compare.py "$PWD/$k" "$sitting/summary.csv" lab/scenarios "$sitting"
 noop=lab/results/2026-12-03-xeon-noop   # a full lab run after the KRaft no-op bursts were modelled
 LAB_CALIBRATION=$xeon2 python3 scripts/lab/compare.py "$PWD/$k" "$noop/summary.csv" lab/scenarios "$noop"
+pm=lab/results/2026-12-03-xeon-pm       # the lab run of the afternoon calibration's sitting
+LAB_CALIBRATION=$xeon3 python3 scripts/lab/compare.py "$PWD/$k" "$pm/summary.csv" lab/scenarios "$pm"
