@@ -413,7 +413,7 @@ fn loaded_note(rows: &[Row]) -> String {
     format!(
         "loaded = the machine lost over {:.0}% of a core to other tenants (steal) during the run: \
          * = {dropped} such repetition(s) dropped from the mean, + = {kept} kept (too few quiet \
-         ones).\n",
+         ones; a fit point marked + is left out of the fit).\n",
         STEAL_FLAG_CORES * 100.0
     )
 }

@@ -219,7 +219,20 @@ pub struct Fit {
     pub points: usize,
 }
 
-/// Fits [`PARAMS`] on the points whose role is [`Role::Fit`] and that have warm measurements.
+/// The points a fit uses: role [`Role::Fit`], and not measured under steal — a point whose
+/// figures keep loaded runs (too few were quiet: [`CalPoint::loaded`]) measured the machine's
+/// other tenants too, so it is left out, unless every fit point is.
+pub fn fitted_points(points: &[CalPoint]) -> Vec<&CalPoint> {
+    let fit: Vec<&CalPoint> = points.iter().filter(|p| p.role == Role::Fit).collect();
+    let quiet: Vec<&CalPoint> = fit.iter().copied().filter(|p| p.loaded().1 == 0).collect();
+    if quiet.is_empty() {
+        fit
+    } else {
+        quiet
+    }
+}
+
+/// Fits [`PARAMS`] on the [`fitted_points`] that have warm measurements.
 ///
 /// `on_eval` is called after each evaluation of the objective (at most
 /// [`evaluations_at_most`]), for progress displays.
@@ -229,9 +242,8 @@ pub fn fit(
     opts: &FitOptions,
     on_eval: &dyn Fn(),
 ) -> Result<Fit, FitError> {
-    let fit_points: Vec<(&CalPoint, f64, Config)> = points
-        .iter()
-        .filter(|p| p.role == Role::Fit)
+    let fit_points: Vec<(&CalPoint, f64, Config)> = fitted_points(points)
+        .into_iter()
         .filter_map(|p| p.warm().filter(|s| s.mean > 0.0).map(|s| (p, s.mean)))
         .map(|(p, m)| {
             let c = config_for(p, env, None)?;
@@ -439,6 +451,45 @@ mod tests {
             ],
             samples: vec![],
         }
+    }
+
+    #[test]
+    fn points_measured_only_under_steal_are_left_out_of_the_fit() {
+        let runs = |steal_s: [f64; 3]| -> Vec<Sample> {
+            (0..3)
+                .map(|r| Sample {
+                    repetition: r,
+                    cold: false,
+                    records: 1000,
+                    bytes: 0,
+                    wall_s: 1.0,
+                    first_record_s: None,
+                    group_join_s: None,
+                    records_per_consumer: vec![],
+                    load_1m: None,
+                    steal_s: Some(steal_s[r as usize]),
+                })
+                .collect()
+        };
+        let mut pts = vec![
+            point("quiet", Phase::Produce, 1, 0, 100, Role::Fit),
+            point("one-loaded", Phase::Produce, 1, 0, 100, Role::Fit),
+            point("two-loaded", Phase::Produce, 1, 0, 1000, Role::Fit),
+            point("held", Phase::Produce, 4, 0, 100, Role::HeldOut),
+        ];
+        pts[0].samples = runs([0.0, 0.01, 0.0]);
+        pts[1].samples = runs([0.0, 0.2, 0.0]); // dropped from its mean, the point fitted
+        pts[2].samples = runs([0.1, 0.2, 0.0]); // too few quiet runs: out of the fit
+        pts[3].samples = runs([0.0; 3]);
+        let names = |v: Vec<&CalPoint>| v.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(fitted_points(&pts)), ["quiet", "one-loaded"]);
+        pts[0].samples = runs([0.1, 0.1, 0.1]);
+        pts[1].samples = runs([0.1, 0.1, 0.0]);
+        assert_eq!(
+            names(fitted_points(&pts)),
+            ["quiet", "one-loaded", "two-loaded"],
+            "every fit point loaded: all are fitted rather than none"
+        );
     }
 
     /// "Measurements" made by the simulator itself with known costs: the fit must find costs that
