@@ -286,7 +286,7 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
         net = [f"network.latency_us={round(max(lo_us + extra_us, 0), 2)}"]
     eden_mib, pause_ms = gc(os.path.join(os.path.dirname(summary_csv), "measured.csv"), "acks-all-latency")
     os.makedirs(out_dir, exist_ok=True)
-    rows, cpu_rows, commands, speed_k, matched = [], [], [], None, None
+    rows, cpu_rows, commands, speed_k, matched, client_p50 = [], [], [], None, None, []
     for regime, variant, scenario, point, metrics, extra in ROWS:
         m = find(regime, variant)
         if m is None:
@@ -315,6 +315,13 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
             matched_err = matched_tput / float(m[THROUGHPUT[2] + "_mean"]) - 1
             unflushed_us = 1e6 / float(unflushed["throughput_records_s_mean"])
         sets += extra
+        if regime == "acks-all-latency" and matched and matched[1] and m[P50[2] + "_mean"]:
+            # The same with the client's cost per request the unflushed check matched: how much of
+            # the p50 the calibration's client cost stands in for.
+            client_sims, _ = simulate(kafkasim, scenario_toml, os.path.join(SIM_DIR, scenario + "-client"),
+                                      sets + matched[1])
+            p50 = get(next(iter(client_sims.values())), P50[1])
+            client_p50.append((m["variant"], p50, p50 / float(m[P50[2] + "_mean"]) - 1))
         sim_out = os.path.join(SIM_DIR, scenario + ("-" + variant.replace("/", "") if extra else ""))
         sims, cmd = simulate(kafkasim, scenario_toml, sim_out, sets)
         shown = " ".join(os.path.relpath(c, ROOT) if c.startswith("/") else c for c in cmd)
@@ -383,6 +390,10 @@ def main(kafkasim, summary_csv, scenario_dir, out_dir):
                        f"network alone)")
                     + f", and then gives flush per record {matched_tput:,.0f} records/s ({100 * matched_err:+.1f}%), "
                     f"the fsync's share tested alone; the table gives the calibration's cost.\n")
+        if client_p50:
+            f.write(f"The acks-all p50s with that {CLIENT_REQUEST} ({matched[0]:.1f} µs): "
+                    + ", ".join(f"{v} {p:.3f} ms ({100 * e:+.1f}%)" for v, p, e in client_p50)
+                    + ": the part of the table's p50s that the calibration's client cost per request stands for.\n")
         if eden_mib:
             f.write(f"Eden given to the acks-all regime: {eden_mib} MiB (its brokers' GC logs: MiB allocated per young collection)"
                     + (f"; young pauses {pause_ms} ms (the logs' mean pause as a lognormal's median, σ = {GC_PAUSE_SIGMA}).\n"
