@@ -3,7 +3,7 @@
 //! Pure functions from values to bytes.
 
 use super::data::{CalPoint, Phase, Role, Spread, STEAL_FLAG_CORES};
-use super::fit::{Env, Fit, Prediction, PARAMS};
+use super::fit::{fitted_points, Env, Fit, Prediction, PARAMS};
 use crate::report::plot::{Caption, Chart, ScatterChart, ScatterSeries};
 
 /// One point of the comparison.
@@ -42,6 +42,8 @@ pub struct Row {
     /// Warm repetitions taken under steal: (dropped from `measured`, kept because too few were
     /// quiet); see [`CalPoint::used`].
     pub loaded: (usize, usize),
+    /// Used by the fit: a fit point, unless measured under steal ([`fitted_points`]).
+    pub fitted: bool,
 }
 
 impl Row {
@@ -83,6 +85,10 @@ fn pct(sim: f64, measured: f64) -> f64 {
 
 /// Rows for every point that has a warm measurement (in point order).
 pub fn rows(points: &[CalPoint], fitted: &[Prediction], defaults: &[Prediction]) -> Vec<Row> {
+    let used: Vec<&str> = fitted_points(points)
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
     points
         .iter()
         .zip(fitted.iter().zip(defaults))
@@ -105,6 +111,7 @@ pub fn rows(points: &[CalPoint], fitted: &[Prediction], defaults: &[Prediction])
                 measured_after: p.warm_after_join(),
                 parallel: p.parallel(),
                 loaded: p.loaded(),
+                fitted: used.contains(&p.name.as_str()),
             })
         })
         .collect()
@@ -170,11 +177,7 @@ pub fn errors(rows: &[Row]) -> Errors {
                 .map(|r| r.error_pct),
         ),
         held_out_max_pct: max_abs(held.iter().map(|r| r.error_pct)),
-        fit_median_pct: median_abs(
-            rows.iter()
-                .filter(|r| r.role == Role::Fit)
-                .map(|r| r.error_pct),
-        ),
+        fit_median_pct: median_abs(rows.iter().filter(|r| r.fitted).map(|r| r.error_pct)),
         held_out_default_median_pct: median_abs(held.iter().map(|r| r.error_default_pct())),
         held_out_wall_median_pct: median_abs(
             held.iter()
@@ -421,14 +424,26 @@ fn loaded_note(rows: &[Row]) -> String {
 /// The measured-versus-simulated chart: fit points filled, held-out points hollow, bars = the
 /// spread (min–max) of the warm repetitions, the line y = x with a ±15% band.
 pub fn chart(rows: &[Row], caption: &str) -> Chart {
-    let series = |role: Role, label: &str| ScatterSeries {
+    let series = |keep: &dyn Fn(&Row) -> bool, label: &str| ScatterSeries {
         label: label.into(),
         points: rows
             .iter()
-            .filter(|r| r.role == role)
+            .filter(|r| keep(r))
             .map(|r| (r.simulated, r.measured.mean, r.measured.min, r.measured.max))
             .collect(),
     };
+    let mut all = vec![
+        series(&|r| r.fitted, "used for fitting"),
+        series(&|r| r.role == Role::HeldOut, "held out"),
+    ];
+    // Fit points measured under steal: drawn apart, and only when there are some.
+    let left_out = series(
+        &|r| r.role == Role::Fit && !r.fitted,
+        "measured under steal, not fitted",
+    );
+    if !left_out.points.is_empty() {
+        all.push(left_out);
+    }
     let e = errors(rows);
     Chart::Scatter(ScatterChart {
         title: format!(
@@ -437,10 +452,7 @@ pub fn chart(rows: &[Row], caption: &str) -> Chart {
         ),
         x_label: "simulated (records/s)".into(),
         y_label: "measured (records/s, min–max)".into(),
-        series: vec![
-            series(Role::Fit, "used for fitting"),
-            series(Role::HeldOut, "held out"),
-        ],
+        series: all,
         band: 0.15,
         caption: Caption(caption.into()),
     })
@@ -544,6 +556,7 @@ mod tests {
             measured_after: None,
             parallel: consumers >= 2,
             loaded: (0, 0),
+            fitted: role == Role::Fit,
         }
     }
 
@@ -593,6 +606,21 @@ mod tests {
         );
         let csv = String::from_utf8(comparison_csv(&rows)).unwrap();
         assert!(csv.lines().nth(1).unwrap().ends_with(",2,0"), "{csv}");
+        let labels = |rows: &[Row]| match chart(rows, "c") {
+            Chart::Scatter(c) => c.series.into_iter().map(|s| s.label).collect::<Vec<_>>(),
+            _ => unreachable!("a scatter chart"),
+        };
+        assert_eq!(labels(&rows), ["used for fitting", "held out"]);
+        rows[0].fitted = false; // a fit point measured under steal
+        assert_eq!(
+            labels(&rows),
+            [
+                "used for fitting",
+                "held out",
+                "measured under steal, not fitted"
+            ]
+        );
+        assert_eq!(errors(&rows).fit_median_pct, None, "no point was fitted");
     }
 
     #[test]
