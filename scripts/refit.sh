@@ -12,24 +12,27 @@ k=./target/release/kafkasim
 # The machine and cluster measured (each profile.toml says so in its header): the AMD EPYC
 # machine's calibration, and an Intel Xeon machine's of the same kind (2026-12-02, and again
 # 2026-12-03 in one sitting with its broker-cpu runs and a full lab run, and that afternoon in
-# one sitting with a full lab run, the runs under steal dropped).
+# one sitting with a full lab run, the runs under steal dropped), and the AMD's again on 2026-12-03
+# in one evening sitting with its broker-cpu runs, a full lab run and a wake-up probe.
 machine=(--set host.cores=2 --set cluster.layout=single-host --set cluster.brokers=1
   --set broker.group.initial.rebalance.delay.ms=3000 --set broker.num.network.threads=3
   --set broker.num.io.threads=8)
 xeon2=plots/calibration-xeon-2026-12-03
 xeon3=plots/calibration-xeon-2026-12-03-pm
-for dir in plots/calibration plots/calibration-xeon $xeon2 $xeon3; do
+amd2=plots/calibration-amd-2026-12-03
+for dir in plots/calibration plots/calibration-xeon $xeon2 $xeon3 $amd2; do
   notes=()
   while IFS= read -r line; do notes+=(--note "$line"); done < <(
     grep -E '^# (machine: |cluster: |measured |client: |measurements: plan )' "$dir/profile.toml" | sed 's/^# //')
   $k calibrate --from-csv "$dir/measurements.csv" --out "$dir" --quiet "${machine[@]}" "${notes[@]}"
 done
 scripts/classroom.sh compare plots/classroom-real
-scripts/broker-cpu.sh compare
+BCPU_UNTIL=2026-12-03T17:00 scripts/broker-cpu.sh compare  # the AMD runs before its evening sitting
 # Each Xeon calibration with the broker-cpu runs of its own sitting (both name the same CPU).
 BCPU_DIR=plots/calibration-xeon BCPU_UNTIL=2026-12-03 scripts/broker-cpu.sh compare
 BCPU_DIR=$xeon2 BCPU_SINCE=2026-12-03T03:50 scripts/broker-cpu.sh compare
 BCPU_DIR=$xeon3 BCPU_SINCE=2026-12-03T03:50 scripts/broker-cpu.sh compare  # the same day's runs
+BCPU_DIR=$amd2 BCPU_SINCE=2026-12-03T17:30 scripts/broker-cpu.sh compare
 scripts/lab.sh compare
 xeon=lab/results/2026-12-02T1010Z-xeon   # the Xeon's lab run, against the AMD's costs and its own
 python3 scripts/lab/compare.py "$PWD/$k" "$xeon/summary.csv" lab/scenarios "$xeon"
@@ -43,3 +46,5 @@ noop=lab/results/2026-12-03-xeon-noop   # a full lab run after the KRaft no-op b
 LAB_CALIBRATION=$xeon2 python3 scripts/lab/compare.py "$PWD/$k" "$noop/summary.csv" lab/scenarios "$noop"
 pm=lab/results/2026-12-03-xeon-pm       # the lab run of the afternoon calibration's sitting
 LAB_CALIBRATION=$xeon3 python3 scripts/lab/compare.py "$PWD/$k" "$pm/summary.csv" lab/scenarios "$pm"
+eve=lab/results/2026-12-03-amd          # the lab run of the AMD's evening sitting
+LAB_CALIBRATION=$amd2 python3 scripts/lab/compare.py "$PWD/$k" "$eve/summary.csv" lab/scenarios "$eve"
