@@ -95,6 +95,12 @@ ACKS_WARMUP_S=${ACKS_WARMUP_S:-10}            #   untimed seconds at that rate f
 ACKS_JIT_RECORDS=${ACKS_JIT_RECORDS:-60000}   #   once, before: single-record acks=all requests flat out to a topic
                                               #   led by each broker in turn (JIT of the replication path; with only
                                               #   the 10 s at 200/s the leader's CPU fell 14 -> 6 s in 3 repetitions)
+ACKS_PACED_S=${ACKS_PACED_S:-40}              #   then seconds at the first rate to a topic led by each broker in turn:
+                                              #   G1's first young collections after the flat-out part pause 2-3x
+                                              #   longer (22-36 ms, then 10-12); without it the first repetition's
+                                              #   p99 was its run's highest in 10 of 12 runs (lab/regimes.md)
+ACKS_SETTLE_S=${ACKS_SETTLE_S:-90}            #   and then up to this for the 1-min load to settle (the warm-ups leave
+                                              #   it at 3-4; it decays with a 1-min time constant)
 SETTLE_S=${SETTLE_S:-30}                      # before each repetition, wait up to this for the 1-min load < LOAD_FLAG
 LOAD_FLAG=1.5                                 # results.py flags repetitions whose 1-min load was above this
 SMOKE_RECORDS=${SMOKE_RECORDS:-20000}         # smoke: producer-nic, ~4.5 s at 40 Mbit/s
@@ -505,6 +511,11 @@ regime_acks_all_latency() { # latency of acks=all at fixed rates below the netwo
     # broker follows is in its fetch session; until 2026-12-02 every repetition's topic stayed,
     # 13 by the last one, and the leader allocated 80-108 KiB per record).
     drop_topic acks-jit
+    new_topic acks-paced 3 3 "min.insync.replicas=2"
+    warm_up "acks-all-latency: paced warm-up" acks-paced $((ACKS_RATES[0] * ACKS_PACED_S)) --rate "${ACKS_RATES[0]}" \
+        --size "$RECORD_BYTES" --acks all --linger-ms 0 --batch-size "$BATCH_BYTES" --partitions 3
+    drop_topic acks-paced
+    SETTLE_S=$ACKS_SETTLE_S settle
     local gc_from=()                            # young-collection pauses of the timed part only
     for n in 1 2 3; do gc_from+=($(($(wc -l <"$KAFKASIM_KAFKA_DIR/node-$n/logs/gc.log") + 1))); done
     for rate in "${ACKS_RATES[@]}"; do
