@@ -48,7 +48,7 @@ pm=lab/results/2026-12-03-xeon-pm       # the lab run of the afternoon calibrati
 LAB_CALIBRATION=$xeon3 python3 scripts/lab/compare.py "$PWD/$k" "$pm/summary.csv" lab/scenarios "$pm"
 eve=lab/results/2026-12-03-amd          # the lab run of the AMD's evening sitting
 LAB_CALIBRATION=$amd2 python3 scripts/lab/compare.py "$PWD/$k" "$eve/summary.csv" lab/scenarios "$eve"
-# acks-all-latency alone that night, the warm-ups changed run by run (lab/results/README.md)
-for acks in lab/results/2026-12-03-amd-{settle,rest,paced,paced-all}; do
+# acks-all-latency alone that night, the warm-ups changed run by run, and flush-disk (lab/results/README.md)
+for acks in lab/results/2026-12-03-amd-{settle,rest,paced,paced-all,flush}; do
   LAB_CALIBRATION=$amd2 python3 scripts/lab/compare.py "$PWD/$k" "$acks/summary.csv" lab/scenarios "$acks"
 done
