@@ -13,14 +13,16 @@ k=./target/release/kafkasim
 # machine's calibration, and an Intel Xeon machine's of the same kind (2026-12-02, and again
 # 2026-12-03 in one sitting with its broker-cpu runs and a full lab run, and that afternoon in
 # one sitting with a full lab run, the runs under steal dropped), and the AMD's again on 2026-12-03
-# in one evening sitting with its broker-cpu runs, a full lab run and a wake-up probe.
+# in one evening sitting with its broker-cpu runs, a full lab run and a wake-up probe, and that night
+# in one more sitting (calibrate, broker-cpu runs, lab run).
 machine=(--set host.cores=2 --set cluster.layout=single-host --set cluster.brokers=1
   --set broker.group.initial.rebalance.delay.ms=3000 --set broker.num.network.threads=3
   --set broker.num.io.threads=8)
 xeon2=plots/calibration-xeon-2026-12-03
 xeon3=plots/calibration-xeon-2026-12-03-pm
 amd2=plots/calibration-amd-2026-12-03
-for dir in plots/calibration plots/calibration-xeon $xeon2 $xeon3 $amd2; do
+amd3=plots/calibration-amd-2026-12-03-night
+for dir in plots/calibration plots/calibration-xeon $xeon2 $xeon3 $amd2 $amd3; do
   notes=()
   while IFS= read -r line; do notes+=(--note "$line"); done < <(
     grep -E '^# (machine: |cluster: |measured |client: |measurements: plan )' "$dir/profile.toml" | sed 's/^# //')
@@ -32,7 +34,8 @@ BCPU_UNTIL=2026-12-03T17:00 scripts/broker-cpu.sh compare  # the AMD runs before
 BCPU_DIR=plots/calibration-xeon BCPU_UNTIL=2026-12-03 scripts/broker-cpu.sh compare
 BCPU_DIR=$xeon2 BCPU_SINCE=2026-12-03T03:50 scripts/broker-cpu.sh compare
 BCPU_DIR=$xeon3 BCPU_SINCE=2026-12-03T03:50 scripts/broker-cpu.sh compare  # the same day's runs
-BCPU_DIR=$amd2 BCPU_SINCE=2026-12-03T17:30 scripts/broker-cpu.sh compare
+BCPU_DIR=$amd2 BCPU_SINCE=2026-12-03T17:30 BCPU_UNTIL=2026-12-03T21:00 scripts/broker-cpu.sh compare
+BCPU_DIR=$amd3 BCPU_SINCE=2026-12-03T22:09 scripts/broker-cpu.sh compare
 scripts/lab.sh compare
 xeon=lab/results/2026-12-02T1010Z-xeon   # the Xeon's lab run, against the AMD's costs and its own
 python3 scripts/lab/compare.py "$PWD/$k" "$xeon/summary.csv" lab/scenarios "$xeon"
@@ -52,3 +55,6 @@ LAB_CALIBRATION=$amd2 python3 scripts/lab/compare.py "$PWD/$k" "$eve/summary.csv
 for acks in lab/results/2026-12-03-amd-{settle,rest,paced,paced-all,flush}; do
   LAB_CALIBRATION=$amd2 python3 scripts/lab/compare.py "$PWD/$k" "$acks/summary.csv" lab/scenarios "$acks"
 done
+night=lab/results/2026-12-03-amd-night  # the AMD's night sitting, against its own calibration and the evening's
+LAB_CALIBRATION=$amd3 python3 scripts/lab/compare.py "$PWD/$k" "$night/summary.csv" lab/scenarios "$night"
+LAB_CALIBRATION=$amd2 python3 scripts/lab/compare.py "$PWD/$k" "$night/summary.csv" lab/scenarios "$night/evening-calibration"
