@@ -235,7 +235,7 @@ points = []
 for r in RATES:
     warm, _ = sim(f"paced-{r}", req + cold)
     points.append((1000.0 / r, (paced[r][0] - warm) / 2))  # (sleep ms, wake µs)
-wake = None
+wake, wake_direct = None, False
 if all(w > 0 for _, w in points):
     xs, ys = [1 / g for g, _ in points], [1 / w for _, w in points]
     mx, my = st.mean(xs), st.mean(ys)
@@ -243,6 +243,20 @@ if all(w > 0 for _, w in points):
     a = my - b * mx
     if a > 0 and b > 0:
         wake = (1 / a, b / a)
+    else:
+        # The linear form weights each point by 1/wake², so a small point dominates it (a warm
+        # cost flat out that comes out high leaves little beyond it at short sleeps). Then least
+        # squares on wake itself: h on a grid of 0.1-100 ms, W solved for each h.
+        best = None
+        for i in range(61):
+            h = 0.1 * 10 ** (i / 20)
+            f = [g / (g + h) for g, _ in points]
+            w_ = sum(fi * w for fi, (_, w) in zip(f, points)) / sum(fi * fi for fi in f)
+            err = sum((w_ * fi - w) ** 2 for fi, (_, w) in zip(f, points))
+            if best is None or err < best[0]:
+                best = (err, w_, h)
+        wake = (best[1], best[2])
+        wake_direct = True
 sets = req + ([f"broker.wake_cpu_us={wake[0]:.1f}", f"broker.wake_half_ms={wake[1]:.2f}"] if wake else cold)
 check = {w: sim(w, sets)[0] for w in ["single", "batched"] + [f"paced-{r}" for r in RATES]}
 # One request in flight flat out: µs from one record's request to the next (client included),
@@ -331,7 +345,9 @@ for (g, w), r in zip(points, RATES):
     print(f"| {r}/s | {g:.1f} | {w:.1f} | {fit:.1f} |")
 print()
 if wake:
-    print(f"Fitted by least squares on 1/wake = 1/W + (h/W)/g: `broker.wake_cpu_us` (W) "
+    how = ("on wake itself (the linear form 1/wake = 1/W + (h/W)/g gives no positive W and h "
+           "here), h on a grid of 0.1-100 ms" if wake_direct else "on 1/wake = 1/W + (h/W)/g")
+    print(f"Fitted by least squares {how}: `broker.wake_cpu_us` (W) "
           f"{wake[0]:.1f}, `broker.wake_half_ms` (h) {wake[1]:.2f}.")
 else:
     print("**Not fitted**: the paced requests cost no more than warm ones, or not along a "
