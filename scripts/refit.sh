@@ -57,4 +57,5 @@ for acks in lab/results/2026-12-03-amd-{settle,rest,paced,paced-all,flush}; do
 done
 night=lab/results/2026-12-03-amd-night  # the AMD's night sitting, against its own calibration and the evening's
 LAB_CALIBRATION=$amd3 python3 scripts/lab/compare.py "$PWD/$k" "$night/summary.csv" lab/scenarios "$night"
+LAB_CALIBRATION=$amd3 python3 scripts/lab/compare.py "$PWD/$k" "$night-acks/summary.csv" lab/scenarios "$night-acks"
 LAB_CALIBRATION=$amd2 python3 scripts/lab/compare.py "$PWD/$k" "$night/summary.csv" lab/scenarios "$night/evening-calibration"
