@@ -54,7 +54,8 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "FILE")]
     broker_settings: Option<PathBuf>,
     /// Describe the measured machine or cluster with a scenario key, e.g. host.cores=16,
-    /// cluster.layout=dedicated (repeatable; overrides what was detected).
+    /// cluster.layout=dedicated (repeatable; overrides what was detected). A fitted cost key
+    /// (broker.request_cpu_us, …) is held at the value given, not fitted.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
     /// Seconds allowed for the first answer of the cluster.
@@ -239,7 +240,10 @@ pub fn run(a: CalibrateArgs, ui: crate::ui::Ui) -> Result<()> {
         .iter()
         .filter(|p| p.role == kafkasim::calibrate::data::Role::Fit)
         .count();
-    let params = kafkasim::calibrate::fit::PARAMS.len();
+    let params = kafkasim::calibrate::fit::held(&env)
+        .iter()
+        .filter(|&&h| !h)
+        .count();
     if fit_points < params {
         eprintln!(
             "kafkasim calibrate: warning: fitting {params} cost parameters on {fit_points} point(s): fewer points than parameters, so many parameter sets fit them equally well and the fitted values say little on their own; measure more points (--plan full) and judge the fit by the held-out points"
@@ -247,7 +251,7 @@ pub fn run(a: CalibrateArgs, ui: crate::ui::Ui) -> Result<()> {
     }
     eprintln!(
         "kafkasim calibrate: fitting {} cost parameters on {} point(s) ({} held out) …",
-        kafkasim::calibrate::fit::PARAMS.len(),
+        params,
         points
             .iter()
             .filter(|p| p.role == kafkasim::calibrate::data::Role::Fit)

@@ -477,14 +477,16 @@ pub fn profile_toml(env: &Env, fit: &Fit, provenance: &[String]) -> String {
     let mut entries: Vec<(String, String, String)> = env
         .iter()
         .map(|(k, v)| {
-            (
-                k.clone(),
-                toml_value(k, v),
-                "measured machine / cluster".into(),
-            )
+            let why = if PARAMS.iter().any(|p| p.key == k.as_str()) {
+                "held (--set), not fitted"
+            } else {
+                "measured machine / cluster"
+            };
+            (k.clone(), toml_value(k, v), why.into())
         })
         .collect();
-    for (p, (v, s)) in PARAMS.iter().zip(fit.values.iter().zip(&fit.start)) {
+    let fitted = PARAMS.iter().zip(fit.values.iter().zip(&fit.start));
+    for ((p, (v, s)), _) in fitted.zip(&fit.held).filter(|(_, &h)| !h) {
         entries.push((
             p.key.to_string(),
             format!("{}", round_sig(*v, 4)),
@@ -628,6 +630,7 @@ mod tests {
         let fit = Fit {
             values: PARAMS.iter().map(|_| 1.234_567).collect(),
             start: PARAMS.iter().map(|_| 1.0).collect(),
+            held: PARAMS.iter().map(|_| false).collect(),
             msle_start: 0.5,
             msle: 0.01,
             evals: 10,

@@ -54,6 +54,16 @@ pub const PARAMS: &[Param] = &[
     p("network.loopback_latency_us", 1.0, 100_000.0),
 ];
 
+/// Which of [`PARAMS`] the environment sets (`kafkasim calibrate --set`): those are held at
+/// their value, not fitted (a cost measured another way, such as the broker's own CPU by
+/// scripts/broker-cpu.sh, so that the fit does not give its share of a cycle to the others).
+pub fn held(env: &Env) -> Vec<bool> {
+    PARAMS
+        .iter()
+        .map(|p| env.iter().any(|(k, _)| k == p.key))
+        .collect()
+}
+
 /// Weight of the pull towards the defaults (see the module docs).
 pub const PRIOR_WEIGHT: f64 = 1e-3;
 
@@ -205,9 +215,11 @@ impl Default for FitOptions {
 /// The outcome of a fit.
 #[derive(Debug, Clone)]
 pub struct Fit {
-    /// Fitted value of each of [`PARAMS`].
+    /// Fitted value of each of [`PARAMS`] (a held one's: its value).
     pub values: Vec<f64>,
-    /// The model's defaults the fit started from.
+    /// Per parameter, whether it was held at the environment's value ([`held`]).
+    pub held: Vec<bool>,
+    /// The model's defaults the fit started from (a held parameter's: its value).
     pub start: Vec<f64>,
     /// Mean squared log error of throughput on the fit points, at the start.
     pub msle_start: f64,
@@ -257,16 +269,22 @@ pub fn fit(
     let Some(first) = fit_points.first() else {
         return Err(FitError::NothingToFit);
     };
+    // The model's defaults, and the held parameters' values (the environment sets them).
     let start = defaults_for(first.0, env)?;
-    let x0: Vec<f64> = start.iter().map(|v| v.max(1e-9).ln()).collect();
-    let bounds: Vec<(f64, f64)> = PARAMS.iter().map(|p| (p.lo.ln(), p.hi.ln())).collect();
+    let held = held(env);
+    let free: Vec<usize> = (0..PARAMS.len()).filter(|&i| !held[i]).collect();
+    let x0: Vec<f64> = free.iter().map(|&i| start[i].max(1e-9).ln()).collect();
+    let bounds: Vec<(f64, f64)> = free
+        .iter()
+        .map(|&i| (PARAMS[i].lo.ln(), PARAMS[i].hi.ln()))
+        .collect();
     let msle_at = |x: &[f64]| -> f64 {
         let errs: Vec<f64> = fit_points
             .par_iter()
             .map(|(p, measured, base)| {
                 let mut c = base.clone();
-                for (param, lv) in PARAMS.iter().zip(x) {
-                    c.set(param.key, Value::Float(lv.exp()));
+                for (&i, lv) in free.iter().zip(x) {
+                    c.set(PARAMS[i].key, Value::Float(lv.exp()));
                 }
                 let Ok(cfg) = SimConfig::from_config(&c) else {
                     return 100.0;
@@ -281,16 +299,27 @@ pub fn fit(
         errs.iter().sum::<f64>() / errs.len() as f64
     };
     let objective = |x: &[f64]| -> f64 {
-        let prior = x.iter().zip(&x0).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / x.len() as f64;
+        let prior =
+            x.iter().zip(&x0).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / x.len().max(1) as f64;
         msle_at(x) + PRIOR_WEIGHT * prior
     };
     let msle_start = msle_at(&x0);
     let (first, second) = halves(opts.max_evals);
-    let (x1, _, e1) = nelder_mead(&objective, &x0, &bounds, 0.7, first);
-    let (x2, _, e2) = nelder_mead(&objective, &x1, &bounds, 0.3, second);
+    let (x2, e1, e2) = if free.is_empty() {
+        (x0, 0, 0) // every parameter held: nothing to search
+    } else {
+        let (x1, _, e1) = nelder_mead(&objective, &x0, &bounds, 0.7, first);
+        let (x2, _, e2) = nelder_mead(&objective, &x1, &bounds, 0.3, second);
+        (x2, e1, e2)
+    };
+    let mut values = start.clone();
+    for (&i, lv) in free.iter().zip(&x2) {
+        values[i] = lv.exp();
+    }
     Ok(Fit {
         msle: msle_at(&x2),
-        values: x2.iter().map(|v| v.exp()).collect(),
+        values,
+        held,
         start,
         msle_start,
         evals: e1 + e2 + 2,
@@ -557,5 +586,54 @@ mod tests {
         // Same inputs, same answer.
         let again = super::fit(&points, &env, &opts, &|| {}).unwrap();
         assert_eq!(again.values, fit.values);
+    }
+
+    /// A cost the environment sets (`calibrate --set`) is held at its value: the fit moves the
+    /// others only, and the profile names it once, as held.
+    #[test]
+    fn a_cost_set_in_the_environment_is_held_not_fitted() {
+        let mut env: Env = vec![("host.cores".into(), "2".into())];
+        let free = fit_one(&env);
+        env.push(("broker.request_cpu_us".into(), "300".into()));
+        let held = fit_one(&env);
+        let i = PARAMS
+            .iter()
+            .position(|p| p.key == "broker.request_cpu_us")
+            .unwrap();
+        assert!(held.held[i] && !free.held[i]);
+        assert!(held.held.iter().filter(|&&h| h).count() == 1);
+        assert_eq!(held.values[i], 300.0, "{held:?}");
+        assert_ne!(free.values[i], 300.0);
+        let toml = crate::calibrate::compare::profile_toml(&env, &held, &[]);
+        assert_eq!(
+            toml.matches("\"request_cpu_us\" = 300").count(),
+            1,
+            "{toml}"
+        );
+        assert!(
+            toml.contains("\"request_cpu_us\" = 300  # held (--set), not fitted"),
+            "{toml}"
+        );
+    }
+
+    fn fit_one(env: &Env) -> Fit {
+        let mut p = point("p1-100/produce", Phase::Produce, 1, 0, 100, Role::Fit);
+        p.samples = vec![Sample {
+            repetition: 0,
+            cold: false,
+            records: 4000,
+            bytes: 0,
+            wall_s: 0.05,
+            first_record_s: None,
+            group_join_s: None,
+            records_per_consumer: vec![],
+            load_1m: None,
+            steal_s: None,
+        }];
+        let opts = FitOptions {
+            max_evals: 40,
+            seeds: vec![1],
+        };
+        fit(&[p], env, &opts, &|| {}).unwrap()
     }
 }
