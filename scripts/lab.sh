@@ -79,7 +79,10 @@ LONG_MAX=9223372036854775807                 # Kafka's "never" (Long.MAX_VALUE)
 FLUSH_RECORDS=${FLUSH_RECORDS:-3000}          # flush-disk per-record: one record per request, an fsync per request
 FLUSH_WARMUP=${FLUSH_WARMUP:-15000}           #   sent untimed first (~12 s): the restarted broker's JIT compiles the
                                               #   flush path (repetitions right after start ran at 626 then 1,104
-                                              #   records/s, later ones ~1,500; 2026-12-02)
+                                              #   records/s, later ones ~1,500; 2026-12-02); then as many to a
+                                              #   topic that never flushes: the unflushed check's path (without it
+                                              #   its repetitions sped up 213 -> 160 us a record, 2026-12-03 night;
+                                              #   scripts/lab/broker-threads.sh: the compiler threads' CPU)
 FLUSH_BW_BYTES_S=${FLUSH_BW_BYTES_S:-4194304} # flush-disk write=4MiBps: blkio write limit of the broker, bytes/s
 FLUSH_BW_RECORDS=${FLUSH_BW_RECORDS:-20000}   #   ~5 s at 4 MiB/s
 FSYNC_PROBES=${FSYNC_PROBES:-1000}            # write(1 KiB)+fsync() samples in the broker's log dir, per repetition
@@ -453,6 +456,9 @@ regime_flush_disk() { # fsync per message on the critical path; and the same bou
     new_topic flush-warm 1 1
     warm_up "flush-disk: warm-up, fsync per record" flush-warm "$FLUSH_WARMUP" "${per_record[@]}"
     drop_topic flush-warm
+    new_topic flush-warm-unflushed 1 1 "flush.messages=$LONG_MAX"
+    warm_up "flush-disk: warm-up, never flushed" flush-warm-unflushed "$FLUSH_WARMUP" "${per_record[@]}"
+    drop_topic flush-warm-unflushed
     # Each repetition twice, alternating: as is, and on a topic that never flushes (topic config
     # flush.messages, over the broker's log.flush.interval.messages): what the flush adds, and
     # what the network and CPU on a request's path take without it.

@@ -59,3 +59,5 @@ night=lab/results/2026-12-03-amd-night  # the AMD's night sitting, against its o
 LAB_CALIBRATION=$amd3 python3 scripts/lab/compare.py "$PWD/$k" "$night/summary.csv" lab/scenarios "$night"
 LAB_CALIBRATION=$amd3 python3 scripts/lab/compare.py "$PWD/$k" "$night-acks/summary.csv" lab/scenarios "$night-acks"
 LAB_CALIBRATION=$amd2 python3 scripts/lab/compare.py "$PWD/$k" "$night/summary.csv" lab/scenarios "$night/evening-calibration"
+warm=lab/results/2026-12-04-amd-flush-warm  # flush-disk with its unflushed path warmed, the next morning
+LAB_CALIBRATION=$amd3 python3 scripts/lab/compare.py "$PWD/$k" "$warm/summary.csv" lab/scenarios "$warm"
