@@ -14,6 +14,8 @@
 #             which wake for each request, cold
 #   fetched-500  paced-500 with a consumer reading each record as it comes (one Fetch a
 #             record): what a Fetch request allocates (the broker's GC log, scripts/lab/jvm.sh)
+# and, beside each, the client process's own CPU over the timed part (client_cpu_s: client.py's
+# getrusage, all its threads; since 2026-12-04),
 # each REPS times (default 5) with the load average, using confluent-kafka (librdkafka) from
 # target/lab-venv. Then kafkasim runs the same workloads with this machine's calibration
 # (plots/calibration/profile.toml; the broker alone on its host) and reports the broker's CPU
@@ -78,15 +80,17 @@ measure() {
         --linger-ms 0 --batch-num-messages 1 >/dev/null
     local tmp=$CSV.tmp
     local old="workload,rep,records,requests,fetch_requests,elapsed_s,broker_cpu_s,dataplane_cpu_s,steal_s,young_gcs,alloc_mib,p50_ms,p99_ms,loadavg_before,loadavg_after,utc"
-    local header="$old,rtt_ms,cpu" cpu_model
+    local header="$old,rtt_ms,cpu,client_cpu_s" cpu_model
     # Runs before the cpu column were all on AMD EPYC machines (profile.toml, bench.txt).
     cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1 | tr -d ,)
     if [[ $append == --append && -s $CSV ]]; then
         first=$(($(tail -n +2 "$CSV" | cut -d, -f2 | sort -n | tail -n 1) + 1))
         if [[ $(head -n 1 "$CSV") == "$old" ]]; then # from before rtt_ms: that column empty
-            { echo "$header"; tail -n +2 "$CSV" | sed 's/$/,,AMD EPYC/'; } >"$tmp"
+            { echo "$header"; tail -n +2 "$CSV" | sed 's/$/,,AMD EPYC,/'; } >"$tmp"
         elif [[ $(head -n 1 "$CSV") == "$old,rtt_ms" ]]; then
-            { echo "$header"; tail -n +2 "$CSV" | sed 's/$/,AMD EPYC/'; } >"$tmp"
+            { echo "$header"; tail -n +2 "$CSV" | sed 's/$/,AMD EPYC,/'; } >"$tmp"
+        elif [[ $(head -n 1 "$CSV") == "$old,rtt_ms,cpu" ]]; then # from before client_cpu_s
+            { echo "$header"; tail -n +2 "$CSV" | sed 's/$/,/'; } >"$tmp"
         else
             [[ $(head -n 1 "$CSV") == "$header" ]] || die "$CSV has other columns: cannot --append to it"
             cp "$CSV" "$tmp"
@@ -122,7 +126,7 @@ measure() {
                 wait "$cpid"
                 fetches=$(grep -o '"fetch_requests": [0-9]*' "$CSV.consumer" | grep -o '[0-9]*$' || echo 0)
             fi
-            printf '%s,%s,%s,%s,%s,%.3f,%.2f,%.4f,%.2f,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$w" "$r" \
+            printf '%s,%s,%s,%s,%s,%.3f,%.2f,%.4f,%.2f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$w" "$r" \
                 "$([[ $w == idle ]] && echo 0 || echo "${args[1]}")" \
                 "$(grep -o '"produce_requests": [0-9]*' <<<"$out" | grep -o '[0-9]*$' || echo 0)" "$fetches" \
                 "$(echo "$t1 - $t0" | bc)" "$(echo "$c1 - $c0" | bc)" "$(echo "$d1 - $d0" | bc)" \
@@ -130,7 +134,8 @@ measure() {
                 "$(grep -o '"p50_ms": [0-9.]*' <<<"$out" | grep -o '[0-9.]*$' || true)" \
                 "$(grep -o '"p99_ms": [0-9.]*' <<<"$out" | grep -o '[0-9.]*$' || true)" "$l0" \
                 "$(cut -d' ' -f1-3 /proc/loadavg)" "$(date -u +%FT%TZ)" \
-                "$(grep -o '"rtt_ms": {"mean": [0-9.]*' <<<"$out" | grep -o '[0-9.]*$' || true)" "$cpu_model" >> "$tmp"
+                "$(grep -o '"rtt_ms": {"mean": [0-9.]*' <<<"$out" | grep -o '[0-9.]*$' || true)" "$cpu_model" \
+                "$(grep -o '"client_cpu_s": [0-9.]*' <<<"$out" | grep -o '[0-9.]*$' || true)" >> "$tmp"
             tail -1 "$tmp" >&2
         done
     done

@@ -35,7 +35,7 @@ BCPU_DIR=plots/calibration-xeon BCPU_UNTIL=2026-12-03 scripts/broker-cpu.sh comp
 BCPU_DIR=$xeon2 BCPU_SINCE=2026-12-03T03:50 scripts/broker-cpu.sh compare
 BCPU_DIR=$xeon3 BCPU_SINCE=2026-12-03T03:50 scripts/broker-cpu.sh compare  # the same day's runs
 BCPU_DIR=$amd2 BCPU_SINCE=2026-12-03T17:30 BCPU_UNTIL=2026-12-03T21:00 scripts/broker-cpu.sh compare
-BCPU_DIR=$amd3 BCPU_SINCE=2026-12-03T22:09 scripts/broker-cpu.sh compare
+BCPU_DIR=$amd3 BCPU_SINCE=2026-12-03T22:09 BCPU_UNTIL=2026-12-04 scripts/broker-cpu.sh compare
 scripts/lab.sh compare
 xeon=lab/results/2026-12-02T1010Z-xeon   # the Xeon's lab run, against the AMD's costs and its own
 python3 scripts/lab/compare.py "$PWD/$k" "$xeon/summary.csv" lab/scenarios "$xeon"
