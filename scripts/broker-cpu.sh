@@ -15,7 +15,8 @@
 #   fetched-500  paced-500 with a consumer reading each record as it comes (one Fetch a
 #             record): what a Fetch request allocates (the broker's GC log, scripts/lab/jvm.sh)
 # and, beside each, the client process's own CPU over the timed part (client_cpu_s: client.py's
-# getrusage, all its threads; since 2026-12-04),
+# getrusage, all its threads) and the broker's JIT compiler threads' (jit_cpu_s; both since
+# 2026-12-04, and left out of the broker's costs when recorded),
 # each REPS times (default 5) with the load average, using confluent-kafka (librdkafka) from
 # target/lab-venv. Then kafkasim runs the same workloads with this machine's calibration
 # (plots/calibration/profile.toml; the broker alone on its host) and reports the broker's CPU
@@ -70,6 +71,21 @@ measure() {
         done
         echo "scale=4; $sum / 1000000000" | bc
     }
+    # The JIT's compiler threads ("C1/C2 CompilerThread"), still compiling after the warm-up in
+    # some runs (scripts/lab/broker-threads.sh: 0.2-180 us a request): thread id and ns on a CPU,
+    # then the seconds the threads took since such a snapshot (one that exited meanwhile loses
+    # its last CPU).
+    jit_snap() {
+        local t comm ns
+        for t in /proc/"$pid"/task/*; do
+            read -r comm <"$t/comm" 2>/dev/null || continue
+            [[ $comm == *CompilerThre* ]] || continue
+            read -r ns _ <"$t/schedstat" 2>/dev/null || continue
+            echo "${t##*/} $ns"
+        done
+    }
+    jit_since() { jit_snap | awk -v f="$1" 'BEGIN { while ((getline l < f) > 0) { split(l, a, " "); b[a[1]] = a[2] } }
+        { s += $2 - ($1 in b ? b[$1] : 0) } END { printf "%.4f", s / 1e9 }'; }
     local gclog=target/kafka-local/node-1/logs/gc.log
     # The first timed single-record run after a shorter warm-up cost 3-4x the later ones.
     say "warming the broker's JIT (400,000 batched records, 30,000 single-record requests) ..."
@@ -80,16 +96,18 @@ measure() {
         --linger-ms 0 --batch-num-messages 1 >/dev/null
     local tmp=$CSV.tmp
     local old="workload,rep,records,requests,fetch_requests,elapsed_s,broker_cpu_s,dataplane_cpu_s,steal_s,young_gcs,alloc_mib,p50_ms,p99_ms,loadavg_before,loadavg_after,utc"
-    local header="$old,rtt_ms,cpu,client_cpu_s" cpu_model
+    local header="$old,rtt_ms,cpu,client_cpu_s,jit_cpu_s" cpu_model
     # Runs before the cpu column were all on AMD EPYC machines (profile.toml, bench.txt).
     cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1 | tr -d ,)
     if [[ $append == --append && -s $CSV ]]; then
         first=$(($(tail -n +2 "$CSV" | cut -d, -f2 | sort -n | tail -n 1) + 1))
         if [[ $(head -n 1 "$CSV") == "$old" ]]; then # from before rtt_ms: that column empty
-            { echo "$header"; tail -n +2 "$CSV" | sed 's/$/,,AMD EPYC,/'; } >"$tmp"
+            { echo "$header"; tail -n +2 "$CSV" | sed 's/$/,,AMD EPYC,,/'; } >"$tmp"
         elif [[ $(head -n 1 "$CSV") == "$old,rtt_ms" ]]; then
-            { echo "$header"; tail -n +2 "$CSV" | sed 's/$/,AMD EPYC,/'; } >"$tmp"
+            { echo "$header"; tail -n +2 "$CSV" | sed 's/$/,AMD EPYC,,/'; } >"$tmp"
         elif [[ $(head -n 1 "$CSV") == "$old,rtt_ms,cpu" ]]; then # from before client_cpu_s
+            { echo "$header"; tail -n +2 "$CSV" | sed 's/$/,,/'; } >"$tmp"
+        elif [[ $(head -n 1 "$CSV") == "$old,rtt_ms,cpu,client_cpu_s" ]]; then # before jit_cpu_s
             { echo "$header"; tail -n +2 "$CSV" | sed 's/$/,/'; } >"$tmp"
         else
             [[ $(head -n 1 "$CSV") == "$header" ]] || die "$CSV has other columns: cannot --append to it"
@@ -98,7 +116,7 @@ measure() {
     else
         echo "$header" > "$tmp"
     fi
-    local r w c0 c1 d0 d1 s0 s1 t0 t1 l0 g0 g1 out args cpid fetches
+    local r w c0 c1 d0 d1 s0 s1 t0 t1 l0 g0 g1 out args cpid fetches jit
     for r in $(seq "$first" $((first + reps - 1))); do
         for w in ${WORKLOADS:-idle single single-1 batched paced-100 paced-200 paced-500 fetched-500}; do
             l0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -118,15 +136,17 @@ measure() {
                 cpid=$!
                 sleep 6
             fi
+            jit_snap >"$CSV.jit"
             g0=$(gc_mark "$gclog" "$pid"); c0=$(cpu); d0=$(dataplane); s0=$(steal); t0=$(now)
             if [[ $w == idle ]]; then sleep 10; out='{}'; else
                 out=$(client produce --bootstrap "$b" --topic "$w-$r" "${args[@]}"); fi
             c1=$(cpu); d1=$(dataplane); s1=$(steal); t1=$(now); g1=$(gc_mark "$gclog" "$pid")
+            jit=$(jit_since "$CSV.jit")
             if [[ $w == fetched-* ]]; then
                 wait "$cpid"
                 fetches=$(grep -o '"fetch_requests": [0-9]*' "$CSV.consumer" | grep -o '[0-9]*$' || echo 0)
             fi
-            printf '%s,%s,%s,%s,%s,%.3f,%.2f,%.4f,%.2f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$w" "$r" \
+            printf '%s,%s,%s,%s,%s,%.3f,%.2f,%.4f,%.2f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$w" "$r" \
                 "$([[ $w == idle ]] && echo 0 || echo "${args[1]}")" \
                 "$(grep -o '"produce_requests": [0-9]*' <<<"$out" | grep -o '[0-9]*$' || echo 0)" "$fetches" \
                 "$(echo "$t1 - $t0" | bc)" "$(echo "$c1 - $c0" | bc)" "$(echo "$d1 - $d0" | bc)" \
@@ -135,11 +155,11 @@ measure() {
                 "$(grep -o '"p99_ms": [0-9.]*' <<<"$out" | grep -o '[0-9.]*$' || true)" "$l0" \
                 "$(cut -d' ' -f1-3 /proc/loadavg)" "$(date -u +%FT%TZ)" \
                 "$(grep -o '"rtt_ms": {"mean": [0-9.]*' <<<"$out" | grep -o '[0-9.]*$' || true)" "$cpu_model" \
-                "$(grep -o '"client_cpu_s": [0-9.]*' <<<"$out" | grep -o '[0-9.]*$' || true)" >> "$tmp"
+                "$(grep -o '"client_cpu_s": [0-9.]*' <<<"$out" | grep -o '[0-9.]*$' || true)" "$jit" >> "$tmp"
             tail -1 "$tmp" >&2
         done
     done
-    rm -f "$CSV.consumer"
+    rm -f "$CSV.consumer" "$CSV.jit"
     mv "$tmp" "$CSV"
 }
 
@@ -212,7 +232,10 @@ def stat(w, f):
 
 
 idle = stat("idle", lambda r: float(r["broker_cpu_s"]) / float(r["elapsed_s"]))
-net = lambda r: (float(r["broker_cpu_s"]) - idle[0] * float(r["elapsed_s"])) / int(r["records"]) * 1e6
+# Net of the idle broker's CPU and, where recorded, of the JIT's compiler threads' (compiling
+# code a steady broker no longer compiles).
+net = lambda r: ((float(r["broker_cpu_s"]) - idle[0] * float(r["elapsed_s"]) - float(r.get("jit_cpu_s") or 0))
+                 / int(r["records"]) * 1e6)
 per_request = lambda r: float(r["dataplane_cpu_s"]) / (int(r["requests"]) or int(r["records"])) * 1e6
 m1, mb = stat("single", net), stat("batched", net)
 paced = {r: stat(f"paced-{r}", per_request) for r in RATES}
@@ -314,8 +337,9 @@ print(f"Idle broker (KRaft controller, GC, timers of a combined node): {idle[0]:
 print()
 print("| workload | measured µs of broker CPU | kafkasim | measured / kafkasim |")
 print("|---|---|---|---|")
-table = [("single: per request (1 record of 1 KiB) flat out, net of idle CPU", m1, check["single"]),
-         (f"batched: per record (16 KiB batches, {nb:.1f} records), net of idle CPU", mb, check["batched"])]
+net_of = "net of idle CPU" + (" and the JIT's" if any(r.get("jit_cpu_s") for r in quiet) else "")
+table = [(f"single: per request (1 record of 1 KiB) flat out, {net_of}", m1, check["single"]),
+         (f"batched: per record (16 KiB batches, {nb:.1f} records), {net_of}", mb, check["batched"])]
 table += [(f"paced {r}/s: per request, network and I/O threads", paced[r], check[f"paced-{r}"]) for r in RATES]
 for name, m, s in table:
     print(f"| {name} | {m[0]:.1f} ({m[1]:.1f}–{m[2]:.1f}, {m[3]} runs) | {s:.1f} | {m[0] / s:.2f}× |")
@@ -430,7 +454,7 @@ with open(toml_out, "w") as f:
             "# accounting (/proc/<pid>/stat, /proc/<pid>/task/*/schedstat) by scripts/broker-cpu.sh:\n"
             "# see broker-cpu.md. Include it after profile.toml, whose fit leaves them unidentified.\n[broker]\n")
     f.write(f'"background_cpu_cores" = {idle[0]:.4f}  # idle, no client: a KRaft node\'s own work\n')
-    how = "single-record requests and 16 KiB batches flat out, net of idle CPU" if solved else "fitted (not solved: see broker-cpu.md)"
+    how = f"single-record requests and 16 KiB batches flat out, {net_of}" if solved else "fitted (not solved: see broker-cpu.md)"
     f.write(f'"request_cpu_us" = {r_new:.1f}  # {how}\n'
             f'"produce_cpu_ns_per_byte" = {p_new:.3f}  # idem, with 16 KiB batches\n')
     if wake:
