@@ -14,7 +14,8 @@ k=./target/release/kafkasim
 # 2026-12-03 in one sitting with its broker-cpu runs and a full lab run, and that afternoon in
 # one sitting with a full lab run, the runs under steal dropped), and the AMD's again on 2026-12-03
 # in one evening sitting with its broker-cpu runs, a full lab run and a wake-up probe, and that night
-# in one more sitting (calibrate, broker-cpu runs, lab run).
+# in one more sitting (calibrate, broker-cpu runs, lab run), and on 2026-12-04 in one sitting whose
+# broker-cpu runs record the JIT's CPU.
 machine=(--set host.cores=2 --set cluster.layout=single-host --set cluster.brokers=1
   --set broker.group.initial.rebalance.delay.ms=3000 --set broker.num.network.threads=3
   --set broker.num.io.threads=8)
@@ -22,7 +23,8 @@ xeon2=plots/calibration-xeon-2026-12-03
 xeon3=plots/calibration-xeon-2026-12-03-pm
 amd2=plots/calibration-amd-2026-12-03
 amd3=plots/calibration-amd-2026-12-03-night
-for dir in plots/calibration plots/calibration-xeon $xeon2 $xeon3 $amd2 $amd3; do
+amd4=plots/calibration-amd-2026-12-04
+for dir in plots/calibration plots/calibration-xeon $xeon2 $xeon3 $amd2 $amd3 $amd4; do
   notes=()
   while IFS= read -r line; do notes+=(--note "$line"); done < <(
     grep -E '^# (machine: |cluster: |measured |client: |measurements: plan )' "$dir/profile.toml" | sed 's/^# //')
@@ -36,6 +38,7 @@ BCPU_DIR=$xeon2 BCPU_SINCE=2026-12-03T03:50 scripts/broker-cpu.sh compare
 BCPU_DIR=$xeon3 BCPU_SINCE=2026-12-03T03:50 scripts/broker-cpu.sh compare  # the same day's runs
 BCPU_DIR=$amd2 BCPU_SINCE=2026-12-03T17:30 BCPU_UNTIL=2026-12-03T21:00 scripts/broker-cpu.sh compare
 BCPU_DIR=$amd3 BCPU_SINCE=2026-12-03T22:09 BCPU_UNTIL=2026-12-04 scripts/broker-cpu.sh compare
+BCPU_DIR=$amd4 BCPU_SINCE=2026-12-04T04:31 scripts/broker-cpu.sh compare  # with the JIT's CPU recorded
 scripts/lab.sh compare
 xeon=lab/results/2026-12-02T1010Z-xeon   # the Xeon's lab run, against the AMD's costs and its own
 python3 scripts/lab/compare.py "$PWD/$k" "$xeon/summary.csv" lab/scenarios "$xeon"
@@ -61,3 +64,5 @@ LAB_CALIBRATION=$amd3 python3 scripts/lab/compare.py "$PWD/$k" "$night-acks/summ
 LAB_CALIBRATION=$amd2 python3 scripts/lab/compare.py "$PWD/$k" "$night/summary.csv" lab/scenarios "$night/evening-calibration"
 warm=lab/results/2026-12-04-amd-flush-warm  # flush-disk with its unflushed path warmed, the next morning
 LAB_CALIBRATION=$amd3 python3 scripts/lab/compare.py "$PWD/$k" "$warm/summary.csv" lab/scenarios "$warm"
+morning=lab/results/2026-12-04-amd     # the AMD's sitting of 2026-12-04 (broker costs net of the JIT)
+LAB_CALIBRATION=$amd4 python3 scripts/lab/compare.py "$PWD/$k" "$morning/summary.csv" lab/scenarios "$morning"
