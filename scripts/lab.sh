@@ -81,7 +81,7 @@ FLUSH_WARMUP=${FLUSH_WARMUP:-15000}           #   sent untimed first (~12 s): th
                                               #   flush path (repetitions right after start ran at 626 then 1,104
                                               #   records/s, later ones ~1,500; 2026-12-02); then as many to a
                                               #   topic that never flushes: the unflushed check's path (without it
-                                              #   its repetitions sped up 213 -> 160 us a record, 2026-12-03 night;
+                                              #   its repetitions sped up from 213 to 160-169 us a record, 2026-12-03 night;
                                               #   scripts/lab/broker-threads.sh: the compiler threads' CPU)
 FLUSH_BW_BYTES_S=${FLUSH_BW_BYTES_S:-4194304} # flush-disk write=4MiBps: blkio write limit of the broker, bytes/s
 FLUSH_BW_RECORDS=${FLUSH_BW_RECORDS:-20000}   #   ~5 s at 4 MiB/s
