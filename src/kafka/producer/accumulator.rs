@@ -95,6 +95,23 @@ fn estimated(raw_bytes: u64, permille: u64) -> u64 {
     BATCH_HEADER_BYTES + ((raw_bytes - BATCH_HEADER_BYTES) * permille).div_ceil(1000)
 }
 
+/// The largest raw size whose [`estimated`] size is at most `batch_size`: `H + ⌈(raw − H)·p /
+/// 1000⌉ ≤ B` exactly when `raw − H ≤ ⌊(B − H)·1000 / p⌋` (B − H is whole).
+fn raw_limit(batch_size: u64, permille: u64) -> u64 {
+    match permille {
+        1000 => batch_size,
+        0 => u64::MAX,
+        p => BATCH_HEADER_BYTES + batch_size.saturating_sub(BATCH_HEADER_BYTES) * 1000 / p,
+    }
+}
+
+/// How many records from offset delta `records` on take the same bytes: up to the next delta
+/// whose zigzag varint is a byte longer (64, 8,192, 2^20, …: 7 bits a byte, one for the sign).
+fn same_size_run(records: u32) -> u64 {
+    let bytes = crate::kafka::records::varint_bytes(records as i64) as u64;
+    (1u64 << (7 * bytes - 1)) - records as u64
+}
+
 /// Whether a batch of `records` has reached librdkafka's `batch.num.messages` (0 = no cap).
 fn at_record_cap(records: u32, batch_num_messages: u32) -> bool {
     batch_num_messages > 0 && records >= batch_num_messages
@@ -250,24 +267,35 @@ impl Accumulator {
             return (0, 0, false);
         };
         let payload = key_len.unwrap_or(0) as u64 + value_len as u64;
+        let raw_limit = raw_limit(self.batch_size, self.estimate_permille);
         let (mut n, mut bytes) = (0, 0);
+        // A record's size changes only where its offset delta's varint grows a byte (at 64,
+        // 8,192, …): between those, every record takes the same bytes and the run that fits is
+        // one division, not a loop.
         while n < max && !at_record_cap(b.records, self.batch_num_messages) {
             let rec = record_bytes(key_len, value_len, b.records) as u64;
-            let raw = b.raw_bytes + rec;
-            let est = estimated(raw, self.estimate_permille);
-            if est > self.batch_size || bytes + rec > max_bytes {
+            let mut k = (max - n)
+                .min(same_size_run(b.records))
+                .min((max_bytes - bytes) / rec)
+                .min(raw_limit.saturating_sub(b.raw_bytes) / rec);
+            if self.batch_num_messages > 0 {
+                k = k.min((self.batch_num_messages - b.records) as u64);
+            }
+            if k == 0 {
                 break;
             }
-            n += 1;
-            bytes += rec;
-            b.records += 1;
-            b.raw_bytes = raw;
-            b.payload_bytes += payload;
+            n += k;
+            bytes += k * rec;
+            b.records += k as u32;
+            b.raw_bytes += k * rec;
+            b.payload_bytes += k * payload;
             if !self.java {
-                b.buffer_bytes += rec;
-                self.used_bytes += rec;
+                b.buffer_bytes += k * rec;
+                self.used_bytes += k * rec;
             }
-            if est >= self.batch_size || at_record_cap(b.records, self.batch_num_messages) {
+            if estimated(b.raw_bytes, self.estimate_permille) >= self.batch_size
+                || at_record_cap(b.records, self.batch_num_messages)
+            {
                 b.full = true;
                 break;
             }
@@ -410,6 +438,49 @@ impl Accumulator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+        /// Appending a run of identical records in one step leaves the accumulator as appending
+        /// them one by one while each fits the open batch (across varint sizes, compression
+        /// estimates, record caps and byte budgets).
+        #[test]
+        fn a_run_appended_at_once_matches_one_by_one(
+            batch_size in 100u32..3_000_000,
+            permille in proptest::prop_oneof![proptest::strategy::Just(1000u64), 0u64..2000],
+            cap in proptest::prop_oneof![proptest::strategy::Just(0u32), 1u32..20_000],
+            java: bool,
+            key_len in proptest::option::of(0u32..40),
+            value_len in 0u32..300,
+            already in 0u64..100,
+            max in 0u64..200_000,
+            max_bytes in 0u64..4_000_000,
+        ) {
+            let mut a = Accumulator::new(1, batch_size, cap, 0, java);
+            a.estimate_permille = permille;
+            for _ in 0..=already {
+                a.append(0, key_len, value_len, 1);
+            }
+            let mut b = a.clone();
+            let (n, bytes, full) = a.append_open_many(0, key_len, value_len, max, max_bytes, 7);
+            let (mut n1, mut bytes1) = (0, 0);
+            while n1 < max {
+                let Fit::Open { bytes: rec } = b.fit(0, key_len, value_len) else { break };
+                if bytes1 + rec > max_bytes {
+                    break;
+                }
+                let ap = b.append_known(0, key_len, value_len, 7, Fit::Open { bytes: rec });
+                n1 += 1;
+                bytes1 += rec;
+                if ap.full {
+                    break;
+                }
+            }
+            let full1 = b.queues[0].back().is_some_and(|x| x.full);
+            proptest::prop_assert_eq!((n, bytes, full), (n1, bytes1, full1));
+            proptest::prop_assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        }
+    }
 
     #[test]
     fn batches_fill_up_to_batch_size_then_roll() {
