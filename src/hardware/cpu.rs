@@ -102,7 +102,10 @@ impl Cpu {
 
     /// Rate of each of `n` runnable jobs, 1/K of a core.
     fn rate_for(&self, n: usize) -> u64 {
-        (K * self.capacity_milli / 1000 / n.max(1) as u64).clamp(1, K)
+        if n as u64 * 1000 <= self.capacity_milli {
+            return K; // a core each (the same as below, without two divisions per job)
+        }
+        (K * self.capacity_milli / 1000 / n as u64).clamp(1, K)
     }
 
     /// The runnable jobs changed: their rate with it.
@@ -183,7 +186,14 @@ impl Cpu {
     /// When the next job ends or becomes runnable, if any: call [`Cpu::advance`] then.
     pub fn next_event_ns(&self) -> Option<Nanos> {
         let end = (self.running.peek()).map(|&Reverse((v, _, _))| {
-            self.last_ns + v.saturating_sub(self.virtual_k).div_ceil(self.rate_k)
+            let left_k = v.saturating_sub(self.virtual_k);
+            // At full speed the divisor is the constant K (a multiplication, not a division).
+            self.last_ns
+                + if self.rate_k == K {
+                    left_k.div_ceil(K)
+                } else {
+                    left_k.div_ceil(self.rate_k)
+                }
         });
         let start = if self.all_fit() {
             // No start changes a rate: a waiting job's next instant is its end.
