@@ -15,13 +15,13 @@
 //! partition's lowest sequence in flight. Responses and retries: see [`response`].
 
 pub mod accumulator;
+mod pace;
 pub mod response;
 
 use super::cluster::Cluster;
 use super::event::{Event, Id, ProduceRequest, Request, SentBatch};
 use super::partitioner::{parse_librdkafka_partitioner, Partitioner, PartitionerKind};
 use super::workload::Workload;
-use crate::engine::time::mul_div;
 use crate::engine::{EventQueue, Nanos, SeedTree, SimRng};
 use crate::scenario::resolve::{Acks, ClientKind};
 use crate::scenario::SimConfig;
@@ -78,10 +78,8 @@ pub struct Producer {
     drain_index: usize,
     next_request: u64,
     pub(crate) finished: bool,
-    /// Send rate, milli-records/s (0 = as fast as possible), counted from `rate_from`.
-    rate_milli_per_s: u64,
-    /// (time, records generated then) from which the rate counts.
-    rate_from: (Nanos, u64),
+    /// Its send rate and turns.
+    pace: pace::Pace,
     /// A chunk of send() calls is on the CPU.
     app_busy: bool,
     /// The time of the tick the rate waits for, if any (earlier stale ticks are ignored).
@@ -89,6 +87,39 @@ pub struct Producer {
     /// The chunk handed to the CPU before its turn: (CPU job tag, its turn, bytes it allocated),
     /// withdrawn if the rate changes before that turn.
     early: Option<(u64, Nanos, u64)>,
+    /// What one send() costs the application thread (fixed for the run).
+    send: SendCost,
+}
+
+/// One send() call's cost, and how many the application takes onto the CPU at once.
+#[derive(Clone, Copy, Debug)]
+struct SendCost {
+    /// CPU, ns a record: the call, plus serialising (and, in the Java client, compressing) its
+    /// bytes.
+    cpu_ns: Nanos,
+    /// Bytes serialising allocates, a record: about the record's (its value and 24 of framing).
+    bytes: u64,
+    /// Records a chunk takes at most: [`CHUNK_CPU_NS`] of CPU, 1 to 1,024.
+    chunk_records: u64,
+}
+
+impl SendCost {
+    fn new(cfg: &SimConfig, index: usize) -> Self {
+        let pc = &cfg.producers[index];
+        // The Java client compresses in the application thread, as records are appended.
+        let compress_ps = if cfg.client == ClientKind::Java {
+            pc.codec.compress_ps_per_byte
+        } else {
+            0
+        };
+        let bytes = pc.value_bytes.1 as u64 + 24;
+        let cpu_ns = pc.send_cpu_ns + bytes * (pc.ps_per_byte + compress_ps) / 1000;
+        Self {
+            cpu_ns,
+            bytes,
+            chunk_records: (CHUNK_CPU_NS / cpu_ns.max(1)).clamp(1, 1024),
+        }
+    }
 }
 
 impl Producer {
@@ -241,11 +272,11 @@ impl Producer {
             drain_index: 0,
             next_request: 0,
             finished: false,
-            rate_milli_per_s: pc.rate_milli_per_s,
-            rate_from: (pc.start_ns, 0),
+            pace: pace::Pace::new(pc.rate_milli_per_s, pc.start_ns, pc.perf_test_pacing),
             app_busy: false,
             wait_until: 0,
             early: None,
+            send: SendCost::new(cfg, index),
         }
     }
 }
@@ -296,18 +327,9 @@ impl Cluster {
 
     /// The next chunk of `due` records' send() calls: (records, CPU work ns, bytes allocated).
     fn chunk(&self, p: Id, due: u64) -> (u64, Nanos, u64) {
-        let pc = &self.cfg.producers[p];
-        let per_record_ns = pc.send_cpu_ns
-            + (pc.value_bytes.1 as u64 + 24) * (pc.ps_per_byte + self.java_compress_ps(p)) / 1000;
-        let chunk = (CHUNK_CPU_NS / per_record_ns.max(1))
-            .clamp(1, 1024)
-            .min(due);
-        // Serialising allocates about the record's bytes.
-        (
-            chunk,
-            chunk * per_record_ns,
-            chunk * (pc.value_bytes.1 as u64 + 24),
-        )
+        let s = self.producers[p].send;
+        let chunk = s.chunk_records.min(due);
+        (chunk, chunk * s.cpu_ns, chunk * s.bytes)
     }
 
     /// Hand a chunk to the application thread's CPU, runnable from `from` (now, or its turn);
@@ -363,23 +385,16 @@ impl Cluster {
         let pc = &self.cfg.producers[p];
         let pr = &self.producers[p];
         let remaining = pc.records - pr.generated;
-        let rate = pr.rate_milli_per_s;
-        if rate == 0 {
+        if pr.pace.unpaced() {
             return Ok(remaining);
         }
-        let (from_ns, from_gen) = pr.rate_from;
-        let elapsed = now.saturating_sub(from_ns);
-        let mut allowed = from_gen + mul_div(elapsed, rate, 1_000_000_000_000) as u64 + 1;
-        if pc.perf_test_pacing {
-            // A burst goes once its first record's turn has come.
-            let n = crate::scenario::resolve::perf_test_burst(rate);
-            allowed = from_gen + (allowed - from_gen).div_ceil(n) * n;
-        }
-        match allowed.saturating_sub(pr.generated).min(remaining) {
-            0 => {
-                let next = mul_div(pr.generated - from_gen, 1_000_000_000_000, rate);
-                Err((from_ns + next as u64).max(now + 1))
-            }
+        match pr
+            .pace
+            .allowed(now)
+            .saturating_sub(pr.generated)
+            .min(remaining)
+        {
+            0 => Err(pr.pace.turn(pr.generated).max(now + 1)),
             due => Ok(due),
         }
     }
@@ -400,20 +415,10 @@ impl Cluster {
             }
         }
         let pr = &mut self.producers[p];
-        pr.rate_milli_per_s = rate_milli_per_s;
-        pr.rate_from = (now, pr.generated);
+        pr.pace.set(now, rate_milli_per_s, pr.generated);
         pr.wait_until = now;
         if !pr.app_busy {
             q.schedule(now, Event::ProducerTick { p });
-        }
-    }
-
-    /// The Java client compresses in the application thread, as records are appended.
-    fn java_compress_ps(&self, p: Id) -> u64 {
-        if self.cfg.client == ClientKind::Java {
-            self.cfg.producers[p].codec.compress_ps_per_byte
-        } else {
-            0
         }
     }
 
