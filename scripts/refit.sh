@@ -38,7 +38,12 @@ BCPU_DIR=$xeon2 BCPU_SINCE=2026-12-03T03:50 scripts/broker-cpu.sh compare
 BCPU_DIR=$xeon3 BCPU_SINCE=2026-12-03T03:50 scripts/broker-cpu.sh compare  # the same day's runs
 BCPU_DIR=$amd2 BCPU_SINCE=2026-12-03T17:30 BCPU_UNTIL=2026-12-03T21:00 scripts/broker-cpu.sh compare
 BCPU_DIR=$amd3 BCPU_SINCE=2026-12-03T22:09 BCPU_UNTIL=2026-12-04 scripts/broker-cpu.sh compare
-BCPU_DIR=$amd4 BCPU_SINCE=2026-12-04T04:31 scripts/broker-cpu.sh compare  # with the JIT's CPU recorded
+BCPU_DIR=$amd4 BCPU_SINCE=2026-12-04T04:31 BCPU_UNTIL=2026-12-04T05:30 scripts/broker-cpu.sh compare  # with the JIT's CPU recorded
+# The same fit with the broker-cpu runs taken after client.py stopped spinning between paced
+# sends (2026-12-04 11:51-11:58 UTC): the morning's profile, this folder's broker costs.
+amd4n=plots/calibration-amd-2026-12-04-nospin
+cp "$amd4/profile.toml" "$amd4n/profile.toml"
+BCPU_DIR=$amd4n BCPU_SINCE=2026-12-04T11:51 scripts/broker-cpu.sh compare
 scripts/lab.sh compare
 xeon=lab/results/2026-12-02T1010Z-xeon   # the Xeon's lab run, against the AMD's costs and its own
 python3 scripts/lab/compare.py "$PWD/$k" "$xeon/summary.csv" lab/scenarios "$xeon"
@@ -66,3 +71,5 @@ warm=lab/results/2026-12-04-amd-flush-warm  # flush-disk with its unflushed path
 LAB_CALIBRATION=$amd3 python3 scripts/lab/compare.py "$PWD/$k" "$warm/summary.csv" lab/scenarios "$warm"
 morning=lab/results/2026-12-04-amd     # the AMD's sitting of 2026-12-04 (broker costs net of the JIT)
 LAB_CALIBRATION=$amd4 python3 scripts/lab/compare.py "$PWD/$k" "$morning/summary.csv" lab/scenarios "$morning"
+nospin=lab/results/2026-12-04-amd-nospin  # acks-all-latency again, client.py no longer spinning between sends
+LAB_CALIBRATION=$amd4n python3 scripts/lab/compare.py "$PWD/$k" "$nospin/summary.csv" lab/scenarios "$nospin"
