@@ -24,12 +24,22 @@ xeon3=plots/calibration-xeon-2026-12-03-pm
 amd2=plots/calibration-amd-2026-12-03
 amd3=plots/calibration-amd-2026-12-03-night
 amd4=plots/calibration-amd-2026-12-04
-for dir in plots/calibration plots/calibration-xeon $xeon2 $xeon3 $amd2 $amd3 $amd4; do
+amd5=plots/calibration-amd-2026-12-04-pm  # the afternoon sitting, client.py no longer spinning
+for dir in plots/calibration plots/calibration-xeon $xeon2 $xeon3 $amd2 $amd3 $amd4 $amd5; do
   notes=()
   while IFS= read -r line; do notes+=(--note "$line"); done < <(
     grep -E '^# (machine: |cluster: |measured |client: |measurements: plan )' "$dir/profile.toml" | sed 's/^# //')
   $k calibrate --from-csv "$dir/measurements.csv" --out "$dir" --quiet "${machine[@]}" "${notes[@]}"
 done
+# The afternoon sitting's fit with loopback's one-way latency held at half the lab's loopback
+# probe (p50 round trip 28.8 µs, lab/results/2026-12-04-amd-nospin-all/summary.csv), where the
+# free fit puts 62.1 µs (the client's and the broker's CPU on a one-in-flight cycle trade against it).
+amd5lo=$amd5-lo
+notes=()
+while IFS= read -r line; do notes+=(--note "$line"); done < <(
+  grep -E '^# (machine: |cluster: |measured |client: |measurements: plan )' "$amd5/profile.toml" | sed 's/^# //')
+$k calibrate --from-csv "$amd5/measurements.csv" --out "$amd5lo" --quiet "${machine[@]}" "${notes[@]}" \
+  --set network.loopback_latency_us=14.4 --note "network.loopback_latency_us held at the lab's loopback probe (half its p50 round trip)"
 scripts/classroom.sh compare plots/classroom-real
 BCPU_UNTIL=2026-12-03T17:00 scripts/broker-cpu.sh compare  # the AMD runs before its evening sitting
 # Each Xeon calibration with the broker-cpu runs of its own sitting (both name the same CPU).
@@ -43,7 +53,7 @@ BCPU_DIR=$amd4 BCPU_SINCE=2026-12-04T04:31 BCPU_UNTIL=2026-12-04T05:30 scripts/b
 # sends (2026-12-04 11:51-11:58 UTC): the morning's profile, this folder's broker costs.
 amd4n=plots/calibration-amd-2026-12-04-nospin
 cp "$amd4/profile.toml" "$amd4n/profile.toml"
-BCPU_DIR=$amd4n BCPU_SINCE=2026-12-04T11:51 scripts/broker-cpu.sh compare
+BCPU_DIR=$amd4n BCPU_SINCE=2026-12-04T11:51 BCPU_UNTIL=2026-12-04T12:00 scripts/broker-cpu.sh compare
 scripts/lab.sh compare
 xeon=lab/results/2026-12-02T1010Z-xeon   # the Xeon's lab run, against the AMD's costs and its own
 python3 scripts/lab/compare.py "$PWD/$k" "$xeon/summary.csv" lab/scenarios "$xeon"
@@ -73,3 +83,10 @@ morning=lab/results/2026-12-04-amd     # the AMD's sitting of 2026-12-04 (broker
 LAB_CALIBRATION=$amd4 python3 scripts/lab/compare.py "$PWD/$k" "$morning/summary.csv" lab/scenarios "$morning"
 nospin=lab/results/2026-12-04-amd-nospin  # acks-all-latency again, client.py no longer spinning between sends
 LAB_CALIBRATION=$amd4n python3 scripts/lab/compare.py "$PWD/$k" "$nospin/summary.csv" lab/scenarios "$nospin"
+# The afternoon sitting (12:45-13:51 UTC: lab, broker-cpu.sh, calibrate), client.py not spinning.
+pmlab=lab/results/2026-12-04-amd-nospin-all
+BCPU_DIR=$amd5 BCPU_SINCE=2026-12-04T13:21 scripts/broker-cpu.sh compare
+BCPU_DIR=$amd5lo BCPU_SINCE=2026-12-04T13:21 scripts/broker-cpu.sh compare
+LAB_CALIBRATION=$amd5 python3 scripts/lab/compare.py "$PWD/$k" "$pmlab/summary.csv" lab/scenarios "$pmlab"
+LAB_CALIBRATION=$amd5lo python3 scripts/lab/compare.py "$PWD/$k" "$pmlab/summary.csv" lab/scenarios "$pmlab/loopback-held"
+LAB_CALIBRATION=$amd5lo scripts/lab/tail-parts.sh "$pmlab" > "$pmlab/tail-parts.md"
