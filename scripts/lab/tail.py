@@ -3,7 +3,7 @@
 --trace-dir) lined up with the brokers' JVM pauses (their GC logs, -Xlog:gc,safepoint with
 utctime, scripts/kafka-local.sh).
 
-    python3 scripts/lab/tail.py DIR > DIR/tail.md
+    python3 scripts/lab/tail.py DIR [STALL_MS] > DIR/tail.md
 
 DIR holds traces/TOPIC.csv or .csv.gz (delivered_unix_s, latency_s per record), gc/node-N.log (the
 brokers' gc.log, copied after the run) and, when scripts/lab/steal.py ran beside it, steal.csv
@@ -118,6 +118,8 @@ def main(d):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
+    if len(sys.argv) == 3:  # a lower threshold for runs whose p99 is a few ms
+        STALL_MS = float(sys.argv[2])
     main(sys.argv[1])
