@@ -15,7 +15,8 @@ k=./target/release/kafkasim
 # one sitting with a full lab run, the runs under steal dropped), and the AMD's again on 2026-12-03
 # in one evening sitting with its broker-cpu runs, a full lab run and a wake-up probe, and that night
 # in one more sitting (calibrate, broker-cpu runs, lab run), and on 2026-12-04 in one sitting whose
-# broker-cpu runs record the JIT's CPU.
+# broker-cpu runs record the JIT's CPU, and that afternoon in one more with the lab's client no
+# longer spinning.
 machine=(--set host.cores=2 --set cluster.layout=single-host --set cluster.brokers=1
   --set broker.group.initial.rebalance.delay.ms=3000 --set broker.num.network.threads=3
   --set broker.num.io.threads=8)
@@ -25,19 +26,21 @@ amd2=plots/calibration-amd-2026-12-03
 amd3=plots/calibration-amd-2026-12-03-night
 amd4=plots/calibration-amd-2026-12-04
 amd5=plots/calibration-amd-2026-12-04-pm  # the afternoon sitting, client.py no longer spinning
-for dir in plots/calibration plots/calibration-xeon $xeon2 $xeon3 $amd2 $amd3 $amd4 $amd5; do
+# The provenance lines of a calibration's profile.toml, as --note options for its refit.
+notes_of() {
   notes=()
   while IFS= read -r line; do notes+=(--note "$line"); done < <(
-    grep -E '^# (machine: |cluster: |measured |client: |measurements: plan )' "$dir/profile.toml" | sed 's/^# //')
+    grep -E '^# (machine: |cluster: |measured |client: |measurements: plan )' "$1/profile.toml" | sed 's/^# //')
+}
+for dir in plots/calibration plots/calibration-xeon $xeon2 $xeon3 $amd2 $amd3 $amd4 $amd5; do
+  notes_of "$dir"
   $k calibrate --from-csv "$dir/measurements.csv" --out "$dir" --quiet "${machine[@]}" "${notes[@]}"
 done
 # The afternoon sitting's fit with loopback's one-way latency held at half the lab's loopback
 # probe (p50 round trip 28.8 µs, lab/results/2026-12-04-amd-nospin-all/summary.csv), where the
 # free fit puts 62.1 µs (the client's and the broker's CPU on a one-in-flight cycle trade against it).
 amd5lo=$amd5-lo
-notes=()
-while IFS= read -r line; do notes+=(--note "$line"); done < <(
-  grep -E '^# (machine: |cluster: |measured |client: |measurements: plan )' "$amd5/profile.toml" | sed 's/^# //')
+notes_of "$amd5"
 $k calibrate --from-csv "$amd5/measurements.csv" --out "$amd5lo" --quiet "${machine[@]}" "${notes[@]}" \
   --set network.loopback_latency_us=14.4 --note "network.loopback_latency_us held at the lab's loopback probe (half its p50 round trip)"
 scripts/classroom.sh compare plots/classroom-real

@@ -4,8 +4,9 @@
 #   LAB_CALIBRATION=plots/calibration-amd-2026-12-04-pm-lo scripts/lab/tail-parts.sh \
 #       lab/results/2026-12-04-amd-nospin-all > lab/results/2026-12-04-amd-nospin-all/tail-parts.md
 #
-# Runs scripts/lab/compare.py for the run in DIR (into target/tail-parts, so DIR is left as it
-# is), then the acks-all-latency scenario at 500 and 200 records/s with the same settings (the
+# Runs scripts/lab/compare.py for the run in DIR (its tables into target/tail-parts, so DIR is
+# left as it is; its scenarios, with LAB_CALIBRATION's costs, into target/lab-sim/scenarios),
+# then the acks-all-latency scenario at 500 and 200 records/s with the same settings (the
 # run's network probe, eden and GC pauses) and, one at a time, the KRaft no-op record's bursts
 # (broker.metadata_noop_cpu_us), the young GC pauses (broker.gc.pause_ms) and the woken threads'
 # waits (broker.wake_stall_ppm) switched off. Prints p50 and p99 (ms, the mean of the scenario's
