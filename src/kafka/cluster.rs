@@ -157,6 +157,8 @@ pub struct Cluster {
     pub(crate) parts: Vec<PartitionState>,
     /// Master seed of the run.
     pub(crate) seed: u64,
+    /// Draws of each no-op burst's CPU (`broker.metadata_noop_cpu_spread`).
+    pub(crate) noop_rng: crate::engine::rng::SimRng,
     /// Brokers the controller has fenced.
     pub(crate) fenced: Vec<bool>,
     /// Injected faults.
@@ -394,6 +396,7 @@ impl Cluster {
         };
         let mut cluster = Self {
             seed,
+            noop_rng: seeds.stream("controller.noop.cpu", 0),
             fenced: vec![false; nb],
             faults,
             groups,

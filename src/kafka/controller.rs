@@ -17,14 +17,19 @@
 //!   read, and the records acknowledged but gone are counted as lost at the end.
 //! - The active controller appends a no-op record to the metadata log every
 //!   `metadata.max.idle.interval.ms` (KIP-835; QuorumController.java schedules it, 500 ms by
-//!   default in KRaftConfigs.java), and every node fetches and applies it. Each live broker then
-//!   runs `broker.metadata_noop_cpu_us` of CPU spread equally over
-//!   `broker.metadata_noop_threads` threads at once (its raft-io, raft-outbound, metadata
-//!   loader and quorum-controller threads: scripts/lab/thread_phase.py), every node at the same
+//!   default in KRaftConfigs.java), and every node fetches and applies it, all at the same
 //!   instant (the Raft fetch that carries the record is already waiting at the controller, so
-//!   the nodes learn of it within a network hop): on a small machine shared by several nodes, a
-//!   periodic burst that the requests in flight wait behind. A broker in a GC pause applies it
-//!   after.
+//!   the nodes learn of it within a network hop). Each live broker then runs a burst of CPU
+//!   spread equally over `broker.metadata_noop_threads` threads at once (its raft-io,
+//!   raft-outbound, metadata loader and quorum-controller threads: scripts/lab/thread_phase.py):
+//!   on a small machine shared by several nodes, a periodic burst that the requests in flight
+//!   wait behind. The burst is `broker.metadata_noop_cpu_us` on average; with
+//!   `broker.metadata_noop_cpu_spread = "exponential"` each node's is drawn anew each period
+//!   from an exponential of that mean (32 mid-quantiles, integer arithmetic), as the lab's idle
+//!   nodes' bursts vary (scripts/lab/burst_spread.py) and its records sent at the burst's phase
+//!   are mostly on time and some 2–12 ms late (lab/results/2026-12-04-amd-tail/tail.md); a
+//!   burst always the same delays the same record of every period alike. A broker in a GC
+//!   pause applies it after.
 //! - `broker.restart`: the broker registers again (if it was not yet fenced, the controller
 //!   first fences its previous incarnation, so its leaderships move), becomes leader of
 //!   offline partitions it can lead, and follows the others: its fetchers truncate where its
@@ -33,6 +38,14 @@
 use super::cluster::Cluster;
 use super::event::{Event, Id, ProduceError, ProduceResponse, Request};
 use crate::engine::{EventQueue, Nanos};
+use rand::Rng;
+
+/// −ln(1 − u) in thousandths at the 32 mid-quantiles u = (i + ½)/32, scaled so that their mean
+/// is exactly 1000: an exponential of mean one.
+const EXPONENTIAL_PERMILLE: [u64; 32] = [
+    16, 49, 82, 117, 153, 191, 230, 270, 312, 356, 402, 450, 501, 554, 610, 670, 733, 800, 872,
+    950, 1035, 1127, 1228, 1340, 1467, 1611, 1780, 1983, 2237, 2577, 3094, 4203,
+];
 
 /// One leader change.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -51,13 +64,25 @@ pub struct Election {
     pub truncated_records: u64,
 }
 
+/// A draw from an exponential of mean `mean_ns` (integer arithmetic: the same on every machine).
+fn exponential_ns(mean_ns: Nanos, rng: &mut crate::engine::rng::SimRng) -> Nanos {
+    let q = EXPONENTIAL_PERMILLE[rng.random_range(0..EXPONENTIAL_PERMILLE.len())];
+    mean_ns.saturating_mul(q) / 1000
+}
+
 impl Cluster {
     /// The controller's no-op record: each live broker's CPU burst, and the next record.
     pub(crate) fn metadata_noop(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
         let threads = self.cfg.broker.metadata_noop_threads.max(1) as u64;
-        let work_ns = (self.cfg.broker.metadata_noop_cpu_ns / threads).max(1);
+        let mean_ns = self.cfg.broker.metadata_noop_cpu_ns;
         for b in 0..self.brokers.len() {
             if self.brokers[b].alive {
+                let cpu_ns = if self.cfg.broker.metadata_noop_cpu_spread {
+                    exponential_ns(mean_ns, &mut self.noop_rng)
+                } else {
+                    mean_ns
+                };
+                let work_ns = (cpu_ns / threads).max(1);
                 let (host, start) = (self.brokers[b].host, self.brokers[b].jvm.ready_at(now));
                 for _ in 0..threads {
                     self.on_cpu(q, host, start, work_ns, Event::NoOpApplied);
@@ -244,5 +269,41 @@ impl Cluster {
             }
         }
         self.rebuild_fetchers(now, q);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::SeedTree;
+
+    #[test]
+    fn no_op_bursts_are_exponential_with_the_given_mean() {
+        assert_eq!(
+            EXPONENTIAL_PERMILLE.iter().sum::<u64>(),
+            32 * 1000,
+            "mean exactly one"
+        );
+        let mut rng = SeedTree::new(5).stream("controller.noop.cpu", 0);
+        let draws: Vec<Nanos> = (0..6400)
+            .map(|_| exponential_ns(4_500_000, &mut rng))
+            .collect();
+        let mean = draws.iter().sum::<u64>() as f64 / draws.len() as f64;
+        // sd of one draw ≈ the mean: of 6400, 1.25%; 4 sd.
+        assert!((mean / 4.5e6 - 1.0).abs() < 0.05, "mean burst {mean} ns");
+        let share = |f: &dyn Fn(Nanos) -> bool| {
+            draws.iter().filter(|&&d| f(d)).count() as f64 / draws.len() as f64
+        };
+        // P(X < mean/2) = 1 − e^−½ = 0.39, P(X > 2·mean) = e^−2 = 0.135.
+        let small = share(&|d| d < 2_250_000);
+        let large = share(&|d| d > 9_000_000);
+        assert!(
+            (small - 0.39).abs() < 0.04,
+            "bursts under half the mean: {small}"
+        );
+        assert!(
+            (large - 0.135).abs() < 0.03,
+            "bursts over twice the mean: {large}"
+        );
     }
 }

@@ -134,6 +134,8 @@ pub struct BrokerCfg {
     pub metadata_noop_cpu_ns: Nanos,
     /// Threads that CPU is spread over, each running an equal share at once.
     pub metadata_noop_threads: u32,
+    /// Each burst's CPU drawn from an exponential of mean `metadata_noop_cpu_ns` (else fixed).
+    pub metadata_noop_cpu_spread: bool,
     /// log.index.interval.bytes.
     pub index_interval_bytes: u64,
     /// log.retention.check.interval.ms, ns.
@@ -230,6 +232,8 @@ pub struct ProducerCfg {
     /// `producer.pacing = "perf-test"`: records are released in bursts of 2 ms (see
     /// [`perf_test_burst`]), not one at a time.
     pub perf_test_pacing: bool,
+    /// `producer.pace_jitter_us`: a sleeping paced application wakes up to this late, ns.
+    pub pace_jitter_ns: Nanos,
     /// Start time, ns.
     pub start_ns: Nanos,
     /// Value size range, bytes.
@@ -807,6 +811,7 @@ fn producer_cfg(c: &Config, client: ClientKind) -> Result<ProducerCfg, ScenarioE
         records,
         rate_milli_per_s: (rate * 1000.0).round() as u64,
         perf_test_pacing: g.text("producer.pacing") == "perf-test",
+        pace_jitter_ns: g.us_ns("producer.pace_jitter_us"),
         start_ns: g.ms("producer.start_ms"),
         value_bytes: (value_min, value_max),
         keys,
@@ -1461,6 +1466,8 @@ impl SimConfig {
                 metadata_noop_interval_ns: g.ms("broker.metadata.max.idle.interval.ms"),
                 metadata_noop_cpu_ns: g.us_ns("broker.metadata_noop_cpu_us"),
                 metadata_noop_threads: g.u("broker.metadata_noop_threads") as u32,
+                metadata_noop_cpu_spread: g.text("broker.metadata_noop_cpu_spread")
+                    == "exponential",
                 flush_interval_messages: g.u("broker.log.flush.interval.messages"),
                 retention_check_ns: g.ms("broker.log.retention.check.interval.ms"),
                 initial_task_delay_ns: g.ms("broker.log.initial.task.delay.ms"),

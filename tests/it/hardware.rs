@@ -537,13 +537,15 @@ fn a_brokers_background_work_takes_its_share_of_a_quota() {
     );
     let alone = run(&text, &[]);
     let busy = run(&text, &["broker.background_cpu_cores=0.05"]);
-    // The same background, 0.02 of it in the KRaft no-op bursts (10 ms every 500 ms): the quota
+    // The same background, 0.02 of it in the KRaft no-op bursts (10 ms every 500 ms, each the
+    // same: over a run of a few periods, bursts drawn anew would not average out): the quota
     // loses the same share on average.
     let bursts = run(
         &text,
         &[
             "broker.background_cpu_cores=0.05",
             "broker.metadata_noop_cpu_us=10000",
+            "broker.metadata_noop_cpu_spread=none",
         ],
     );
     let share = late_rate(&bursts) / late_rate(&busy);
@@ -581,10 +583,14 @@ fn the_controllers_no_op_records_burst_every_brokers_cpu() {
     // background left is 0.018 each (a_brokers_background_work_takes_its_share_of_a_quota checks
     // the sum). The median record, sent between bursts, does not move; the records sent during
     // a burst share the cores with its 12 threads and wait: the tail grows, but by no more than
-    // the burst's 18 ms of CPU.
+    // the burst's 18 ms of CPU. (Each burst the same: broker.metadata_noop_cpu_spread = none;
+    // drawn anew each period, the CPU is the same on average.)
     let text = "name = \"noop\"\n[cluster]\nlayout = \"dedicated\"\nbrokers = 3\nshared_cpu = true\n[host]\ncores = 2\n[broker]\nbackground_cpu_cores = 0.03\n\"gc.young_every_mb\" = 0\n[topic]\n\"replication.factor\" = 3\n[producer]\nrecords = 10000\nrate_per_s = 500\nacks = \"all\"\n\"linger.ms\" = 0\n[consumer]\ncount = 0\n";
     let calm = run(text, &[]);
-    let sets = ["broker.metadata_noop_cpu_us=6000"];
+    let sets = [
+        "broker.metadata_noop_cpu_us=6000",
+        "broker.metadata_noop_cpu_spread=none",
+    ];
     let burst = run(text, &sets);
     let brokers_cpu_s = |out: &RunOutput| -> f64 {
         let hosts = out.summary.hosts.iter();
@@ -614,5 +620,18 @@ fn the_controllers_no_op_records_burst_every_brokers_cpu() {
     assert!(
         b.max_ms <= c.max_ms + 18.0,
         "no record waits more than the bursts' 18 ms of CPU: {c:?} vs {b:?}"
+    );
+    // Exponential bursts: 3 · 40 draws, their mean within 25% of 6 ms (2.7 sd); a burst is at
+    // most 4.2 times the mean (the table's last quantile).
+    let spread = run(text, &["broker.metadata_noop_cpu_us=6000"]);
+    let extra = brokers_cpu_s(&spread) - brokers_cpu_s(&calm);
+    assert!(
+        (extra / (3.0 * 0.006 * ticks) - 1.0).abs() < 0.25,
+        "{extra:.4} s of CPU more with bursts drawn anew, {ticks} no-op records of 3 · 6 ms on average"
+    );
+    let s = &spread.summary.publish_latency;
+    assert!(
+        s.max_ms <= c.max_ms + 3.0 * 6.0 * 4.21,
+        "no record waits more than the largest bursts' CPU: {c:?} vs {s:?}"
     );
 }

@@ -272,7 +272,11 @@ impl Producer {
             drain_index: 0,
             next_request: 0,
             finished: false,
-            pace: pace::Pace::new(pc.rate_milli_per_s, pc.start_ns, pc.perf_test_pacing),
+            pace: pace::Pace::new(pc.rate_milli_per_s, pc.start_ns, pc.perf_test_pacing)
+                .waking_late(
+                    seeds.stream("producer.pace", index as u64),
+                    pc.pace_jitter_ns,
+                ),
             app_busy: false,
             wait_until: 0,
             early: None,
@@ -394,7 +398,7 @@ impl Cluster {
             .saturating_sub(pr.generated)
             .min(remaining)
         {
-            0 => Err(pr.pace.turn(pr.generated).max(now + 1)),
+            0 => Err(pr.pace.wake(pr.generated).max(now + 1)),
             due => Ok(due),
         }
     }

@@ -10,9 +10,17 @@
 //! asks for the next record's turn once a record; consecutive turns are one addition of the
 //! quotient and remainder of `10¹² / r` (a 64-bit division a record was a tenth of the paced
 //! case's time on these machines).
+//!
+//! An application that sleeps until a turn wakes late by its sleep's granularity
+//! (`producer.pace_jitter_us`): record g's wake-up is its turn plus a uniform draw in
+//! [0, jitter) taken at word 2g of the producer's own ChaCha stream, so every call for the same
+//! record gets the same draw, in any order. An application still busy when a turn passes does
+//! not sleep and sends at once.
 
+use crate::engine::rng::SimRng;
 use crate::engine::time::mul_div;
 use crate::engine::Nanos;
+use rand::Rng;
 use std::cell::Cell;
 
 /// 10¹²: ns a second, times the thousand of a milli-record.
@@ -33,6 +41,8 @@ pub(crate) struct Pace {
     step: (u64, u64),
     /// The last turn asked for: (k, ⌊k·10¹²/r⌋, the remainder).
     last: Cell<(u64, u64, u64)>,
+    /// Waking late after a sleep: (the draws' stream, the most, ns); None = on time.
+    late: Option<(SimRng, Nanos)>,
 }
 
 impl Pace {
@@ -46,9 +56,30 @@ impl Pace {
             perf_test,
             step: (0, 0),
             last: Cell::new((0, 0, 0)),
+            late: None,
         };
         p.set(start_ns, rate_milli_per_s, 0);
         p
+    }
+
+    /// The application wakes from a sleep up to `jitter_ns` late, drawn from `rng`.
+    pub fn waking_late(mut self, rng: SimRng, jitter_ns: Nanos) -> Self {
+        self.late = (jitter_ns > 0).then_some((rng, jitter_ns));
+        self
+    }
+
+    /// When an application asleep until record `generated`'s turn wakes: the turn, plus how
+    /// late its sleep ends.
+    pub fn wake(&self, generated: u64) -> Nanos {
+        let turn = self.turn(generated);
+        match &self.late {
+            None => turn,
+            Some((rng, jitter_ns)) => {
+                let mut r = rng.clone();
+                r.set_word_pos(u128::from(generated) * 2);
+                turn + r.random_range(0..*jitter_ns)
+            }
+        }
     }
 
     /// The rate becomes `rate_milli_per_s` at `now`, with `generated` records sent so far.
@@ -110,6 +141,26 @@ impl Pace {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::SeedTree;
+
+    #[test]
+    fn wake_ups_are_late_within_the_jitter_and_repeatable() {
+        let rng = SeedTree::new(3).stream("producer.pace", 0);
+        let p = Pace::new(200_000, 0, false).waking_late(rng, 1_000_000);
+        let late: Vec<u64> = (0..2000).map(|g| p.wake(g) - p.turn(g)).collect();
+        assert!(late.iter().all(|&l| l < 1_000_000), "within the jitter");
+        let mean = late.iter().sum::<u64>() as f64 / late.len() as f64;
+        // Uniform on [0, 1 ms): mean 0.5 ms, the mean of 2000 within ±0.02 ms (3 sd).
+        assert!(
+            (480_000.0..520_000.0).contains(&mean),
+            "mean lateness {mean} ns"
+        );
+        // The same record's draw whatever was asked before it.
+        assert_eq!(p.wake(1234) - p.turn(1234), late[1234]);
+        assert_eq!(p.wake(7) - p.turn(7), late[7]);
+        let on_time = Pace::new(200_000, 0, false);
+        assert_eq!(on_time.wake(9), on_time.turn(9));
+    }
 
     proptest::proptest! {
         /// Turns found by additions are the exact floor, for consecutive records, repeats and
