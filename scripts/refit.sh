@@ -93,3 +93,8 @@ BCPU_DIR=$amd5lo BCPU_SINCE=2026-12-04T13:21 scripts/broker-cpu.sh compare
 LAB_CALIBRATION=$amd5 python3 scripts/lab/compare.py "$PWD/$k" "$pmlab/summary.csv" lab/scenarios "$pmlab"
 LAB_CALIBRATION=$amd5lo python3 scripts/lab/compare.py "$PWD/$k" "$pmlab/summary.csv" lab/scenarios "$pmlab/loopback-held"
 LAB_CALIBRATION=$amd5lo scripts/lab/tail-parts.sh "$pmlab" > "$pmlab/tail-parts.md"
+# The evening sitting (lab only, 17:20 UTC on), after each no-op burst was drawn anew: the
+# afternoon's calibrations.
+evening=lab/results/2026-12-04-amd-evening
+LAB_CALIBRATION=$amd5 python3 scripts/lab/compare.py "$PWD/$k" "$evening/summary.csv" lab/scenarios "$evening"
+LAB_CALIBRATION=$amd5lo python3 scripts/lab/compare.py "$PWD/$k" "$evening/summary.csv" lab/scenarios "$evening/loopback-held"
