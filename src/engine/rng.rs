@@ -36,6 +36,14 @@ impl SeedTree {
     }
 }
 
+/// `scale` times a draw from a distribution given by its 32 mid-quantiles in thousandths: one
+/// uniform index, integer arithmetic, so the same draw on every machine (young-GC pauses,
+/// the KRaft no-op bursts).
+pub fn scaled_quantile(scale: u64, permille: &[u64; 32], rng: &mut SimRng) -> u64 {
+    use rand::Rng;
+    scale.saturating_mul(permille[rng.random_range(0..permille.len())]) / 1000
+}
+
 /// FNV-1a over the name, then the index mixed in with SplitMix64's finaliser.
 fn stream_id(name: &str, index: u64) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;

@@ -37,8 +37,8 @@
 
 use super::cluster::Cluster;
 use super::event::{Event, Id, ProduceError, ProduceResponse, Request};
+use crate::engine::rng::scaled_quantile;
 use crate::engine::{EventQueue, Nanos};
-use rand::Rng;
 
 /// −ln(1 − u) in thousandths at the 32 mid-quantiles u = (i + ½)/32, scaled so that their mean
 /// is exactly 1000: an exponential of mean one.
@@ -64,12 +64,6 @@ pub struct Election {
     pub truncated_records: u64,
 }
 
-/// A draw from an exponential of mean `mean_ns` (integer arithmetic: the same on every machine).
-fn exponential_ns(mean_ns: Nanos, rng: &mut crate::engine::rng::SimRng) -> Nanos {
-    let q = EXPONENTIAL_PERMILLE[rng.random_range(0..EXPONENTIAL_PERMILLE.len())];
-    mean_ns.saturating_mul(q) / 1000
-}
-
 impl Cluster {
     /// The controller's no-op record: each live broker's CPU burst, and the next record.
     pub(crate) fn metadata_noop(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
@@ -78,7 +72,7 @@ impl Cluster {
         for b in 0..self.brokers.len() {
             if self.brokers[b].alive {
                 let cpu_ns = if self.cfg.broker.metadata_noop_cpu_spread {
-                    exponential_ns(mean_ns, &mut self.noop_rng)
+                    scaled_quantile(mean_ns, &EXPONENTIAL_PERMILLE, &mut self.noop_rng)
                 } else {
                     mean_ns
                 };
@@ -286,7 +280,7 @@ mod tests {
         );
         let mut rng = SeedTree::new(5).stream("controller.noop.cpu", 0);
         let draws: Vec<Nanos> = (0..6400)
-            .map(|_| exponential_ns(4_500_000, &mut rng))
+            .map(|_| scaled_quantile(4_500_000, &EXPONENTIAL_PERMILLE, &mut rng))
             .collect();
         let mean = draws.iter().sum::<u64>() as f64 / draws.len() as f64;
         // sd of one draw ≈ the mean: of 6400, 1.25%; 4 sd.

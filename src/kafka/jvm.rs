@@ -11,9 +11,8 @@
 //! mostly-garbage eden are typically 5–20 ms; work that would start during a pause waits for
 //! its end (work already running finishes: a simplification).
 
-use crate::engine::rng::SimRng;
+use crate::engine::rng::{scaled_quantile, SimRng};
 use crate::engine::Nanos;
-use rand::Rng;
 
 /// exp(0.5 · z) in thousandths at the 32 mid-quantiles of the standard normal.
 const LOGNORMAL_PERMILLE: [u64; 32] = [
@@ -73,8 +72,7 @@ impl Jvm {
             return;
         }
         self.allocated = 0;
-        let q = LOGNORMAL_PERMILLE[self.rng.random_range(0..LOGNORMAL_PERMILLE.len())];
-        let pause = self.pause_median_ns.saturating_mul(q) / 1000;
+        let pause = scaled_quantile(self.pause_median_ns, &LOGNORMAL_PERMILLE, &mut self.rng);
         let start = self.paused_until.max(now);
         self.paused_until = start + pause;
         self.pauses += 1;
